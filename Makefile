@@ -1,0 +1,54 @@
+# Two commands do all the set-up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+TRANSLATIONS := exhibition/translations
+
+.PHONY: run test install install-test translations messages lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+install-test: $(VENV)/.installed-test translations
+
+## Compile the committed Vietnamese and English catalogs (.po -> .mo).
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d $(TRANSLATIONS) -D messages --statistics 2>&1 | grep -v '^$$' || true
+	@test -f $(TRANSLATIONS)/vi/LC_MESSAGES/messages.mo
+
+## Re-extract strings from code and templates and update both catalogs.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --project exhibition .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -D messages --no-location --ignore-obsolete --no-fuzzy-matching
+
+## Migrate, load the demo exhibition (idempotent), serve with an in-process mail worker.
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) serve
+
+## Install test dependencies and run the whole suite.
+test: install-test
+	$(BIN)/ruff check exhibition tests
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check exhibition tests
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format exhibition tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

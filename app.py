@@ -1,0 +1,3 @@
+from exhibition import create_app
+
+app = create_app()

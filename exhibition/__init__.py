@@ -1,0 +1,130 @@
+"""Application factory."""
+
+import contextvars
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, g, has_request_context, request, session
+
+from . import config as config_module
+from .errors import register_error_handlers
+from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import mail as mail_extension  # "mail" is also the subpackage exhibition.mail
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# On SQLite, transactions that will write begin with BEGIN IMMEDIATE so that two writers never
+# both hold a read snapshot and then fail to upgrade ("database is locked"). Requests with a safe
+# method read only and begin deferred; everything else (CLI, workers, POST) begins immediately.
+sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "sqlite_write_intent", default=True
+)
+
+
+def _setup_sqlite(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def on_begin(connection):
+        mode = "IMMEDIATE" if sqlite_write_intent.get() else "DEFERRED"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def select_locale() -> str:
+    languages = ("vi", "en")
+    if not has_request_context():
+        return "vi"
+    wanted = request.args.get("lang")
+    if wanted in languages:
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in languages:
+        return session["lang"]
+    return "vi"
+
+
+def select_timezone() -> str:
+    event = g.get("event")
+    return event.timezone if event is not None else "Asia/Ho_Chi_Minh"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the Flask application; `config` overrides settings from the environment."""
+    instance_path = Path(
+        (config or {}).get("INSTANCE_PATH")
+        or os.environ.get("INSTANCE_PATH")
+        or PROJECT_ROOT / "instance"
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(config_module.from_environment(instance_path))
+    if config:
+        app.config.from_mapping(config)
+    instance_path.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True
+    )
+    mail_extension.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "admin.login"
+    login_manager.login_message = None
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _setup_sqlite(db.engine)
+
+    @app.before_request
+    def mark_read_only_requests():
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            sqlite_write_intent.set(False)
+        else:
+            sqlite_write_intent.set(True)
+
+    from . import models  # noqa: F401  (registers every model)
+    from .admin.views import bp as admin_bp
+    from .api.views import bp as api_bp
+    from .badges.views import bp as badges_bp
+    from .checkin.views import bp as checkin_bp
+    from .events.views import bp as events_bp
+    from .visitors.views import bp as visitors_bp
+
+    app.register_blueprint(events_bp)
+    app.register_blueprint(visitors_bp)
+    app.register_blueprint(badges_bp)
+    app.register_blueprint(checkin_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+    register_error_handlers(app)
+
+    from .templating import register_template_helpers
+
+    register_template_helpers(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,186 @@
+"""Organiser forms."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from ..events.services import EventData
+from ..forms import plain_text, strip_filter
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=200)]
+    )
+
+
+def _local(field) -> datetime:
+    return field.data.replace(tzinfo=TZ)
+
+
+class EventForm(FlaskForm):
+    slug = StringField(
+        _l("Short name (in web addresses)"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter a short name.")),
+            Length(max=64),
+            Regexp(
+                r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$",
+                message=_l("Use lower-case letters, digits and hyphens."),
+            ),
+        ],
+    )
+    name_vi = StringField(
+        _l("Name (Vietnamese)"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter the name.")), Length(max=300), plain_text],
+    )
+    name_en = StringField(
+        _l("Name (English)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=300), plain_text],
+    )
+    description_vi = TextAreaField(
+        _l("Description (Vietnamese)"), validators=[Optional(), Length(max=10000)]
+    )
+    description_en = TextAreaField(
+        _l("Description (English)"), validators=[Optional(), Length(max=10000)]
+    )
+    organiser_vi = StringField(
+        _l("Organiser (Vietnamese)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=300)],
+    )
+    organiser_en = StringField(
+        _l("Organiser (English)"), filters=[strip_filter], validators=[Optional(), Length(max=300)]
+    )
+    venue_vi = StringField(
+        _l("Venue (Vietnamese)"), filters=[strip_filter], validators=[Optional(), Length(max=300)]
+    )
+    venue_en = StringField(
+        _l("Venue (English)"), filters=[strip_filter], validators=[Optional(), Length(max=300)]
+    )
+    address = StringField(
+        _l("Address"), filters=[strip_filter], validators=[Optional(), Length(max=300)]
+    )
+    contact_email = EmailField(
+        _l("Contact e-mail"),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
+        ],
+    )
+    starts_at = DateTimeLocalField(
+        _l("Opens (Vietnam time)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("Enter a date and time."))],
+    )
+    ends_at = DateTimeLocalField(
+        _l("Closes (Vietnam time)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("Enter a date and time."))],
+    )
+    registration_opens_at = DateTimeLocalField(
+        _l("Registration opens"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("Enter a date and time."))],
+    )
+    registration_closes_at = DateTimeLocalField(
+        _l("Registration closes"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("Enter a date and time."))],
+    )
+
+    def validate_ends_at(self, field) -> None:
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The end must be after the start."))
+
+    def validate_registration_closes_at(self, field) -> None:
+        if (
+            self.registration_opens_at.data
+            and field.data
+            and field.data <= self.registration_opens_at.data
+        ):
+            raise ValidationError(_l("Registration must close after it opens."))
+
+    def event_data(self) -> EventData:
+        return EventData(
+            slug=self.slug.data,
+            name_vi=self.name_vi.data,
+            name_en=self.name_en.data or "",
+            description_vi=self.description_vi.data or "",
+            description_en=self.description_en.data or "",
+            organiser_vi=self.organiser_vi.data or "",
+            organiser_en=self.organiser_en.data or "",
+            venue_vi=self.venue_vi.data or "",
+            venue_en=self.venue_en.data or "",
+            address=self.address.data or "",
+            contact_email=self.contact_email.data or "",
+            starts_at=_local(self.starts_at),
+            ends_at=_local(self.ends_at),
+            registration_opens_at=_local(self.registration_opens_at),
+            registration_closes_at=_local(self.registration_closes_at),
+        )
+
+    def fill_from(self, event) -> None:
+        for name in ("slug", "name_vi", "name_en", "description_vi", "description_en", "organiser_vi",
+                     "organiser_en", "venue_vi", "venue_en", "address", "contact_email"):  # fmt: skip
+            getattr(self, name).data = getattr(event, name)
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+            getattr(self, name).data = getattr(event, name).astimezone(TZ).replace(tzinfo=None)
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter a code.")),
+            Length(max=32),
+            Regexp(r"^[a-z0-9_-]+$", message=_l("Use lower-case letters, digits, - and _.")),
+        ],
+    )
+    name_vi = StringField(
+        _l("Name (Vietnamese)"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter the name.")), Length(max=100), plain_text],
+    )
+    name_en = StringField(
+        _l("Name (English)"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter the name.")), Length(max=100), plain_text],
+    )
+    color = StringField(
+        _l("Colour"),
+        default="#1f6feb",
+        validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour such as #1f6feb."))],
+    )
+    is_public = BooleanField(_l("Offered on the public sign-up form"), default=True)
+
+
+class DeviceForm(FlaskForm):
+    name = StringField(
+        _l("Device name"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter a name, such as Gate 1.")), Length(max=80), plain_text],
+    )

@@ -1,0 +1,365 @@
+"""Organiser pages: sign-in, events, registrations, devices, outgoing mail."""
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+
+from ..checkin import services as checkin
+from ..checkin.models import Device, Scan
+from ..dbtypes import utcnow
+from ..errors import DomainError
+from ..events import services as events
+from ..extensions import db, login_manager
+from ..mail import services as mail
+from ..mail.messages import queue_confirmation
+from ..mail.models import MessageStatus, OutboxMessage
+from ..visitors import services as visitors
+from ..visitors.models import Registration, RegistrationStatus
+from .forms import CategoryForm, DeviceForm, EventForm, LoginForm
+from .models import User
+from .services import LoginFailed, authenticate, registrations_csv
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+@bp.before_request
+def require_login():
+    if request.endpoint in ("admin.login",):
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
+        return target
+    return url_for("admin.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Organiser sign-in."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(email=form.email.data, password=form.password.data)
+        except LoginFailed as error:
+            form.password.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("admin/login.html", form=form), (401 if form.is_submitted() else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("events.index"))
+
+
+@bp.get("/")
+def dashboard():
+    """Events with their figures, and the mail queue."""
+    counts = dict(
+        db.session.execute(
+            sa.select(Registration.event_id, sa.func.count())
+            .where(Registration.status == RegistrationStatus.CONFIRMED)
+            .group_by(Registration.event_id)
+        ).all()
+    )
+    checked_in = dict(
+        db.session.execute(
+            sa.select(Registration.event_id, sa.func.count())
+            .where(
+                Registration.checked_in_at.is_not(None),
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+            .group_by(Registration.event_id)
+        ).all()
+    )
+    return render_template(
+        "admin/dashboard.html",
+        events=events.list_events(),
+        counts=counts,
+        checked_in=checked_in,
+        mail_counts=mail.status_counts(),
+    )
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def event_new():
+    """Create an exhibition."""
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            event = events.create_event(data=form.event_data())
+        except DomainError as error:
+            db.session.rollback()
+            form.slug.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("The exhibition has been created."), "success")
+            return redirect(url_for("admin.registrations", slug=event.slug))
+    return render_template("admin/event_form.html", form=form, event=None), (
+        422 if form.is_submitted() else 200
+    )
+
+
+def _event(slug: str):
+    g.event = event = events.get_event(slug=slug)
+    return event
+
+
+@bp.route("/events/<slug>/edit", methods=["GET", "POST"])
+def event_edit(slug: str):
+    """Change an exhibition's settings."""
+    event = _event(slug)
+    form = EventForm()
+    if request.method == "GET":
+        form.fill_from(event)
+    if form.validate_on_submit():
+        try:
+            events.update_event(event=event, data=form.event_data())
+        except DomainError as error:
+            db.session.rollback()
+            form.slug.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.event_edit", slug=event.slug))
+    return render_template("admin/event_form.html", form=form, event=event), (
+        422 if form.is_submitted() else 200
+    )
+
+
+def _filters():
+    query = request.args.get("q", "")[:200]
+    category = request.args.get("category", "")
+    category_id = int(category) if category.isdigit() else None
+    status = request.args.get("status", "")
+    return query, category_id, status
+
+
+@bp.get("/events/<slug>/registrations")
+def registrations(slug: str):
+    """Registrations with search (diacritics ignored) and filters."""
+    event = _event(slug)
+    query, category_id, status = _filters()
+    stmt = visitors.registrations_query(
+        event=event, query=query, category_id=category_id, status=status
+    )
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100000))
+    total = visitors.count(stmt)
+    rows = list(db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    return render_template(
+        "admin/registrations.html",
+        event=event,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        query=query,
+        category_id=category_id,
+        status=status,
+        categories=visitors.all_categories(event=event),
+    )
+
+
+@bp.get("/events/<slug>/registrations.csv")
+def registrations_export(slug: str):
+    """The filtered registrations as CSV (spreadsheet formulas neutralised)."""
+    event = _event(slug)
+    query, category_id, status = _filters()
+    stmt = visitors.registrations_query(
+        event=event, query=query, category_id=category_id, status=status
+    )
+    stamp = utcnow().astimezone(event.tz).strftime("%Y%m%d-%H%M")
+    return Response(
+        registrations_csv(event=event, stmt=stmt),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{event.slug}-registrations-{stamp}.csv"'
+        },
+    )
+
+
+def _registration(slug: str, registration_id: int) -> Registration:
+    event = _event(slug)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return registration
+
+
+@bp.get("/events/<slug>/registrations/<int:registration_id>")
+def registration_detail(slug: str, registration_id: int):
+    """One registration with its consents, scans and e-mails."""
+    registration = _registration(slug, registration_id)
+    scans = db.session.scalars(
+        sa.select(Scan).where(Scan.registration_id == registration.id).order_by(Scan.id)
+    ).all()
+    messages = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.registration_id == registration.id)
+        .order_by(OutboxMessage.id)
+    ).all()
+    return render_template(
+        "admin/registration.html",
+        event=registration.event,
+        registration=registration,
+        scans=scans,
+        messages=messages,
+        form=FlaskForm(),
+    )
+
+
+@bp.post("/events/<slug>/registrations/<int:registration_id>/resend")
+def registration_resend(slug: str, registration_id: int):
+    """Send the confirmation e-mail again."""
+    registration = _registration(slug, registration_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    queue_confirmation(registration=registration, again=True)
+    db.session.commit()
+    flash(_("The confirmation e-mail will be sent again."), "success")
+    return redirect(
+        url_for("admin.registration_detail", slug=slug, registration_id=registration_id)
+    )
+
+
+@bp.post("/events/<slug>/registrations/<int:registration_id>/cancel")
+def registration_cancel(slug: str, registration_id: int):
+    """Cancel a registration: the badge stops working."""
+    registration = _registration(slug, registration_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        visitors.cancel_registration(registration=registration)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The registration has been cancelled."), "success")
+    return redirect(
+        url_for("admin.registration_detail", slug=slug, registration_id=registration_id)
+    )
+
+
+@bp.route("/events/<slug>/categories", methods=["GET", "POST"])
+def categories(slug: str):
+    """Visitor categories of an exhibition; organisers can add more."""
+    event = _event(slug)
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            visitors.add_category(
+                event=event,
+                code=form.code.data,
+                name_vi=form.name_vi.data,
+                name_en=form.name_en.data,
+                color=form.color.data.lower(),
+                is_public=form.is_public.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("The category has been added."), "success")
+            return redirect(url_for("admin.categories", slug=slug))
+    return render_template(
+        "admin/categories.html",
+        event=event,
+        form=form,
+        categories=visitors.all_categories(event=event),
+    ), (422 if form.is_submitted() else 200)
+
+
+@bp.route("/events/<slug>/devices", methods=["GET", "POST"])
+def devices(slug: str):
+    """Scanner devices: create one (its token is shown once) or revoke it."""
+    event = _event(slug)
+    form = DeviceForm()
+    new_token = None
+    new_device = None
+    if form.validate_on_submit():
+        new_device, new_token = checkin.create_device(event=event, name=form.name.data)
+        db.session.commit()
+        form = DeviceForm(formdata=None)
+    return render_template(
+        "admin/devices.html",
+        event=event,
+        form=form,
+        devices=checkin.list_devices(event=event),
+        new_token=new_token,
+        new_device=new_device,
+        revoke_form=FlaskForm(),
+        scans=checkin.recent_scans(event=event, limit=30),
+    ), (422 if form.is_submitted() and form.errors else 200)
+
+
+@bp.post("/events/<slug>/devices/<int:device_id>/revoke")
+def device_revoke(slug: str, device_id: int):
+    """Revoke a device: its next scan is refused."""
+    event = _event(slug)
+    device = db.session.get(Device, device_id)
+    if device is None or device.event_id != event.id or not FlaskForm().validate_on_submit():
+        abort(404)
+    checkin.revoke_device(device=device)
+    db.session.commit()
+    flash(_("Device “%(name)s” has been revoked.", name=device.name), "success")
+    return redirect(url_for("admin.devices", slug=slug))
+
+
+@bp.get("/mail")
+def outbox():
+    """Outgoing mail with its status; failed messages can be retried."""
+    status = request.args.get("status", "")
+    stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if status in {s.value for s in MessageStatus}:
+        stmt = stmt.where(OutboxMessage.status == MessageStatus(status))
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100000))
+    total = visitors.count(stmt)
+    rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template(
+        "admin/outbox.html",
+        rows=rows,
+        status=status,
+        counts=mail.status_counts(),
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        form=FlaskForm(),
+    )
+
+
+@bp.post("/mail/<int:message_id>/retry")
+def outbox_retry(message_id: int):
+    """Send a failed or waiting message now."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or not FlaskForm().validate_on_submit():
+        abort(404)
+    mail.retry_now(message=message)
+    db.session.commit()
+    flash(_("The message will be sent again."), "success")
+    return redirect(url_for("admin.outbox"))

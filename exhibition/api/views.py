@@ -1,0 +1,94 @@
+"""JSON API v1 (token-authenticated, no CSRF)."""
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+
+from ..checkin.models import ScanResult, ScanType
+from ..checkin.services import authenticate_device, record_scan
+from ..errors import json_error
+from ..extensions import db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _result_message(result: ScanResult) -> str:
+    return {
+        ScanResult.OK: _("Welcome!"),
+        ScanResult.ALREADY_CHECKED_IN: _("Already checked in."),
+        ScanResult.INVALID: _("This is not a valid badge."),
+        ScanResult.CANCELLED: _("This registration has been cancelled."),
+        ScanResult.WRONG_EVENT: _("This badge is for another exhibition."),
+    }[result]
+
+
+def _iso(value):
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+@bp.get("/device")
+def device_info():
+    """Who this device is: the station page calls it when set up."""
+    device = authenticate_device(token=_bearer_token())
+    db.session.commit()
+    event = device.event
+    return jsonify(
+        {
+            "device": {"id": device.id, "name": device.name},
+            "event": {"slug": event.slug, "name": event.tr("name")},
+        }
+    )
+
+
+@bp.post("/checkin")
+def checkin():
+    """Judge one scanned badge and store the scan; the same nonce again returns the same answer."""
+    device = authenticate_device(token=_bearer_token())
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        db.session.rollback()
+        return json_error("invalid_json", _("Send a JSON object with code, nonce and type."), 400)
+    errors = {}
+    code, nonce, kind = payload.get("code"), payload.get("nonce"), payload.get("type", "entry")
+    if not isinstance(code, str) or not code.strip() or len(code) > 1000:
+        errors["code"] = _("The scanned text is missing or too long.")
+    if not isinstance(nonce, str) or not nonce.strip() or len(nonce) > 64:
+        errors["nonce"] = _("A nonce of 1 to 64 characters, unique per scan, is required.")
+    if kind not in ("entry", "exit"):
+        errors["type"] = _("Type is “entry” or “exit”.")
+    if errors:
+        db.session.rollback()
+        return json_error("validation_failed", _("Some fields are not valid."), 422, fields=errors)
+
+    outcome = record_scan(device=device, code=code, nonce=nonce.strip(), scan_type=ScanType(kind))
+    db.session.commit()
+    scan, registration = outcome.scan, outcome.registration
+    body = {
+        "result": scan.result.value,
+        "message": _result_message(scan.result),
+        "scan": {
+            "id": scan.id,
+            "nonce": scan.nonce,
+            "type": scan.type.value,
+            "scanned_at": _iso(scan.scanned_at),
+        },
+        "replayed": outcome.replayed,
+    }
+    if registration is not None:
+        body["attendee"] = {
+            "name": registration.full_name,
+            "organisation": registration.organisation,
+            "category": registration.category.tr("name"),
+            "category_code": registration.category.code,
+            "category_color": registration.category.color,
+        }
+    if outcome.first_checked_in_at is not None:
+        body["first_checked_in_at"] = _iso(outcome.first_checked_in_at)
+    return jsonify(body)

@@ -1,0 +1,51 @@
+"""Badge codes and QR rendering."""
+
+import base64
+import io
+import re
+import secrets
+
+import qrcode
+import qrcode.image.svg
+from qrcode.constants import ERROR_CORRECT_M
+
+# 16 random bytes (128 bits) in uppercase base32 without padding: 26 characters from A-Z and 2-7,
+# which QR codes store in their compact alphanumeric mode.
+BADGE_CODE_LENGTH = 26
+_BADGE_CODE = re.compile(r"^[A-Z2-7]{26}$")
+
+
+def new_badge_code() -> str:
+    return base64.b32encode(secrets.token_bytes(16)).decode("ascii").rstrip("=")
+
+
+def new_manage_token() -> str:
+    """The secret in a person's "my registration" link (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def normalize_badge_code(text: str) -> str | None:
+    """The badge code in scanned text, or None when it cannot be one."""
+    candidate = (text or "").strip().upper()
+    return candidate if _BADGE_CODE.match(candidate) else None
+
+
+def _qr(code: str) -> qrcode.QRCode:
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
+    qr.add_data(code)
+    qr.make(fit=True)
+    return qr
+
+
+def qr_svg(code: str) -> bytes:
+    image = _qr(code).make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    return image.to_string(encoding="unicode").encode("utf-8")
+
+
+def qr_png(code: str, *, box_size: int = 10) -> bytes:
+    qr = _qr(code)
+    qr.box_size = box_size
+    image = qr.make_image(fill_color="black", back_color="white")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,33 @@
+"""QR images of a person's badge, behind their private link."""
+
+from flask import Blueprint, Response, abort
+
+from ..visitors.services import get_by_manage_token
+from .services import qr_png, qr_svg
+
+bp = Blueprint("badges", __name__)
+
+_PRIVATE = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex"}
+
+
+def _code(token: str) -> str:
+    registration = get_by_manage_token(token=token)
+    if registration.is_cancelled:
+        abort(404)
+    return registration.badge_code
+
+
+@bp.get("/r/<token>/badge.svg")
+def svg(token: str):
+    """The badge's QR code as SVG."""
+    return Response(qr_svg(_code(token)), mimetype="image/svg+xml", headers=_PRIVATE)
+
+
+@bp.get("/r/<token>/badge.png")
+def png(token: str):
+    """The badge's QR code as PNG (download)."""
+    return Response(
+        qr_png(_code(token)),
+        mimetype="image/png",
+        headers={**_PRIVATE, "Content-Disposition": 'inline; filename="badge-qr.png"'},
+    )

@@ -1,0 +1,172 @@
+"""Command-line interface: thin commands that call services, commit and echo."""
+
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .errors import DomainError
+from .extensions import db
+
+events_cli = AppGroup("events", help="Exhibitions in this installation.")
+devices_cli = AppGroup("devices", help="Scanner devices for check-in.")
+
+
+def _fail(error: DomainError):
+    db.session.rollback()
+    raise click.ClickException(str(error.message))
+
+
+@events_cli.command("list")
+def events_list():
+    """One line per event: slug, dates, name."""
+    from .events.services import list_events
+
+    for event in list_events():
+        start = event.starts_at.astimezone(event.tz).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{event.slug}\t{start}\t{event.name_vi}")
+
+
+@devices_cli.command("create")
+@click.option("--event", "slug", required=True, help="The event's slug.")
+@click.option("--name", required=True, help="A name such as 'Cổng 1'.")
+def devices_create(slug: str, name: str):
+    """Create a scanner device; the token is printed alone on the last line."""
+    from .checkin.services import create_device
+    from .events.services import get_event
+
+    try:
+        event = get_event(slug=slug)
+        device, token = create_device(event=event, name=name)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Device {device.id} '{device.name}' for {event.slug}. Its token (shown once):")
+    click.echo(token)
+
+
+@devices_cli.command("revoke")
+@click.argument("device_id", type=int)
+def devices_revoke(device_id: int):
+    """Revoke a device: its scans are refused from now on."""
+    from .checkin.models import Device
+    from .checkin.services import revoke_device
+
+    device = db.session.get(Device, device_id)
+    if device is None:
+        raise click.ClickException(f"No device {device_id}.")
+    revoke_device(device=device)
+    db.session.commit()
+    click.echo(f"Device {device.id} revoked.")
+
+
+@click.command("create-organiser")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.password_option()
+def create_organiser_command(email: str, name: str, password: str):
+    """Create an organiser account (or set a new password on an existing one)."""
+    from .admin.services import create_organiser
+
+    try:
+        user = create_organiser(email=email, password=password, name=name)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Organiser {user.email} can sign in.")
+
+
+def _login_file() -> Path:
+    return Path(current_app.instance_path) / "organiser-login.txt"
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load the demo exhibition, an organiser and a scanner device (running it again changes nothing)."""
+    from .admin.models import User
+    from .admin.services import create_organiser
+    from .checkin.services import create_device
+    from .events.demo import demo_password, seed_demo
+
+    event, created = seed_demo()
+    email = "organiser@example.com"
+    lines = []
+    if db.session.scalar(sa.select(User).where(User.email == email)) is None:
+        password = demo_password()
+        create_organiser(email=email, password=password, name="Ban tổ chức")
+        _, token = create_device(event=event, name="Cổng 1")
+        lines = [
+            f"Organiser login: {email} / {password}",
+            f"Demo check-in device token (Cổng 1): {token}",
+        ]
+    db.session.commit()
+    if lines:
+        path = _login_file()
+        path.write_text("\n".join(lines) + "\n")
+        path.chmod(0o600)
+    click.echo(f"Demo exhibition '{event.slug}' {'loaded' if created else 'already there'}.")
+
+
+@click.command("show-login")
+def show_login_command():
+    """Print the demo organiser's login written by seed-demo."""
+    path = _login_file()
+    if path.exists():
+        click.echo(path.read_text().rstrip())
+    else:
+        click.echo("No demo login recorded; create one with `flask create-organiser`.")
+
+
+@click.command("mail-worker")
+@click.option("--once", is_flag=True, help="Deliver what is due, then stop.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
+def mail_worker_command(once: bool, interval: float):
+    """Deliver e-mail from the outbox (several workers may run side by side)."""
+    from .mail.worker import run
+
+    app = current_app._get_current_object()
+    try:
+        sent = run(app, interval=interval, once=once)
+    except KeyboardInterrupt:
+        sent = 0
+    if once:
+        click.echo(f"Sent {sent} message(s).")
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Defaults to HOST.")
+@click.option("--port", default=None, type=int, help="Defaults to PORT.")
+def serve_command(host: str | None, port: int | None):
+    """Serve the app with an in-process mail worker (one machine; see docs for more)."""
+    from werkzeug.serving import run_simple
+
+    from .mail.worker import start_in_thread
+
+    app = current_app._get_current_object()
+    host = host or app.config["HOST"]
+    port = port or app.config["PORT"]
+    path = _login_file()
+    if path.exists():
+        click.echo(path.read_text().rstrip())
+    mail_mode = app.config.get("MAIL_SERVER") or f"files in {app.config['MAIL_FILE_DIR']}"
+    click.echo(f"Mail: {mail_mode}")
+    click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
+    sys.stdout.flush()
+    start_in_thread(app)
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(events_cli)
+    app.cli.add_command(devices_cli)
+    for command in (
+        create_organiser_command,
+        seed_demo_command,
+        show_login_command,
+        mail_worker_command,
+        serve_command,
+    ):
+        app.cli.add_command(command)

@@ -1,0 +1,107 @@
+"""Domain errors and the HTTP error handlers (HTML pages and JSON with a code)."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; `code` is stable and shown to API clients."""
+
+    code = "domain_error"
+    status = 400
+    message = _l("The request could not be completed.")
+
+    def __init__(self, message=None, *, code: str | None = None, status: int | None = None):
+        if message is not None:
+            self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        super().__init__(str(self.message))
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    message = _l("Not found.")
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+    message = _l("This conflicts with data that is already stored.")
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes["text/html"]
+
+
+def json_error(code: str, message, status: int, **extra):
+    body = {"error": {"code": code, "message": str(message), **extra}}
+    return jsonify(body), status
+
+
+_HTTP_CODES = {
+    400: ("bad_request", _l("The request was not understood.")),
+    401: ("unauthorized", _l("You need to sign in to see this page.")),
+    403: ("forbidden", _l("You are not allowed to do this.")),
+    404: ("not_found", _l("This page does not exist.")),
+    405: ("method_not_allowed", _l("This method is not allowed here.")),
+    409: ("conflict", _l("This conflicts with data that is already stored.")),
+    413: ("too_large", _l("What you sent is too large.")),
+    415: ("unsupported_media_type", _l("This content type is not supported.")),
+    429: ("too_many_requests", _l("Too many requests. Please wait a moment and try again.")),
+    500: ("server_error", _l("Something went wrong on our side. Please try again.")),
+}
+
+
+def _render(status: int, code: str, message):
+    if wants_json():
+        return json_error(code, message, status)
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        return _render(error.status, error.code, error.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return _render(
+            400,
+            "csrf_failed",
+            _l(
+                "Your form expired or was sent from elsewhere. Please reload the page and try again."
+            ),
+        )
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(error: IntegrityError):
+        from .extensions import db
+
+        db.session.rollback()
+        code, message = _HTTP_CODES[409]
+        return _render(409, code, message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        code, message = _HTTP_CODES.get(status, ("http_error", error.description))
+        return _render(status, code, message)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        from .extensions import db
+
+        app.logger.exception("Unhandled error")
+        db.session.rollback()
+        code, message = _HTTP_CODES[500]
+        return _render(500, code, message)

@@ -1,0 +1,58 @@
+"""An exhibition edition and its settings."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..dbtypes import UTCDateTime, utcnow
+from ..extensions import db
+from ..i18n import Localized
+
+
+class Event(Localized, db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint(
+            "registration_closes_at > registration_opens_at", name="registration_window"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name_vi: Mapped[str] = mapped_column(sa.String(300))
+    name_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    description_vi: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    organiser_vi: Mapped[str] = mapped_column(sa.String(300), default="")
+    organiser_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    venue_vi: Mapped[str] = mapped_column(sa.String(300), default="")
+    venue_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Ho_Chi_Minh")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registration_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    # Version of the consent wording shown on the sign-up form; stored with every consent.
+    consent_version: Mapped[str] = mapped_column(sa.String(20), default="2026-01")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def registration_state(self, now: datetime | None = None) -> str:
+        """'not_open', 'open' or 'closed' at `now`."""
+        now = now or utcnow()
+        if now < self.registration_opens_at:
+            return "not_open"
+        if now >= self.registration_closes_at:
+            return "closed"
+        return "open"
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"

@@ -1,0 +1,52 @@
+"""Message builders: render an e-mail in the recipient's language and put it in the outbox."""
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..badges.services import qr_png
+from ..events.services import event_calendar
+from ..urls import public_url
+from ..visitors.models import Registration
+from .services import Attachment, enqueue
+
+
+def queue_confirmation(*, registration: Registration, again: bool = False) -> None:
+    """The confirmation e-mail with the QR badge inline, the "my registration" link and the .ics."""
+    event = registration.event
+    language = registration.language
+    manage_url = public_url("visitors.manage", token=registration.manage_token, lang=language)
+    with force_locale(language):
+        context = {
+            "registration": registration,
+            "event": event,
+            "manage_url": manage_url,
+            "again": again,
+            "language": language,
+        }
+        if again:
+            subject = _("Your registration link: %(event)s", event=event.tr("name", language))
+        else:
+            subject = _("Registration confirmed: %(event)s", event=event.tr("name", language))
+        body_text = render_template("emails/confirmation.txt", **context)
+        body_html = render_template("emails/confirmation.html", **context)
+    enqueue(
+        to=registration.email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        kind="confirmation_again" if again else "confirmation",
+        language=language,
+        event_id=event.id,
+        registration_id=registration.id,
+        attachments=[
+            Attachment(
+                "badge-qr.png", "image/png", qr_png(registration.badge_code, box_size=8), "badge-qr"
+            ),
+            Attachment(
+                f"{event.slug}.ics",
+                "text/calendar",
+                event_calendar(event=event, language=language, url=manage_url),
+            ),
+        ],
+    )

@@ -1,0 +1,67 @@
+"""The outbox: every e-mail is a row written in the same transaction as what caused it."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..dbtypes import UTCDateTime, enum_column, utcnow
+from ..extensions import db
+
+
+class MessageStatus(enum.Enum):
+    PENDING = "pending"  # waiting for its first or next attempt
+    SENDING = "sending"  # claimed by a worker until locked_until
+    SENT = "sent"
+    FAILED = "failed"  # permanently refused, or out of attempts
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    language: Mapped[str] = mapped_column(sa.String(2), default="vi")
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[MessageStatus] = mapped_column(
+        enum_column(MessageStatus, "status"), default=MessageStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    transport: Mapped[str] = mapped_column(sa.String(10), default="")  # "smtp" or "file"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    attachments: Mapped[list["OutboxAttachment"]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", order_by="OutboxAttachment.id"
+    )
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with a message; `content_id` set means an inline part (an image in the HTML)."""
+
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(120))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    content_id: Mapped[str | None] = mapped_column(sa.String(100))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+    message: Mapped[OutboxMessage] = relationship(back_populates="attachments")

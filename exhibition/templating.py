@@ -1,0 +1,31 @@
+"""Jinja helpers: language switching, local dates, phone numbers."""
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, format_time
+
+from .i18n import current_language
+from .phone import display_phone
+
+
+def lang_url(language: str) -> str:
+    """The current page in another language."""
+    if request.endpoint is None or request.method != "GET":
+        return url_for("events.index", lang=language)
+    args = request.args.to_dict()
+    args.update(request.view_args or {})
+    args["lang"] = language
+    return url_for(request.endpoint, **args)
+
+
+def register_template_helpers(app: Flask) -> None:
+    # Dates are stored in UTC; Flask-Babel shows them in the time zone chosen by
+    # select_timezone (the current event's, Asia/Ho_Chi_Minh by default), in the page's language.
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(lang_url=lang_url, current_language=current_language)
+    app.jinja_env.filters.update(
+        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
+        date=lambda value, fmt="long": format_date(value, fmt) if value else "",
+        time=lambda value, fmt="short": format_time(value, fmt) if value else "",
+        number=format_decimal,
+        phone=display_phone,
+    )

@@ -1,0 +1,151 @@
+"""The public sign-up form and the "correct my details" form."""
+
+from babel import Locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TelField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from ..forms import MultiCheckboxField, choices, phone_number, plain_text, strip_filter
+from ..i18n import current_language
+from .services import Consents, VisitorData
+
+ABROAD = "ABROAD"
+
+
+def country_choices(language: str) -> list[tuple[str, str]]:
+    territories = Locale.parse(language).territories
+    codes = [
+        code
+        for code in territories
+        if len(code) == 2
+        and code.isalpha()
+        and code not in ("VN", "ZZ", "EU", "EZ", "UN", "XA", "XB", "XK")
+    ]
+    return choices(
+        [("", _l("Choose a country"))]
+        + sorted(((c, territories[c]) for c in codes), key=lambda item: item[1])
+    )
+
+
+class VisitorDetailsForm(FlaskForm):
+    full_name = StringField(
+        _l("Full name"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter your full name.")),
+            Length(min=2, max=120, message=_l("Between 2 and 120 characters.")),
+            plain_text,
+        ],
+    )
+    phone = TelField(
+        _l("Phone"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter your phone number.")), phone_number],
+    )
+    organisation = StringField(
+        _l("Organisation"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), plain_text],
+    )
+    job_title = StringField(
+        _l("Job title"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=120, message=_l("At most 120 characters.")), plain_text],
+    )
+    category = SelectField(
+        _l("I am a"),
+        coerce=int,
+        validators=[InputRequired(_l("Choose a category."))],
+        validate_choice=True,
+    )
+    province = SelectField(
+        _l("Province or city"),
+        validators=[DataRequired(_l("Choose your province or city, or “Outside Vietnam”."))],
+    )
+    country = SelectField(_l("Country"))
+    sectors = MultiCheckboxField(_l("Sectors of interest"), validators=[Optional()])
+    language = RadioField(
+        _l("Language for e-mails"),
+        choices=choices([("vi", "Tiếng Việt"), ("en", "English")]),
+        validators=[InputRequired(_l("Choose a language."))],
+    )
+
+    def setup_choices(self, *, categories, provinces, sectors) -> None:
+        language = current_language()
+        self.category.choices = choices((c.id, c.tr("name")) for c in categories)
+        self.province.choices = choices(
+            [("", _l("Choose…"))]
+            + [(p.code, p.tr("name")) for p in provinces]
+            + [(ABROAD, _l("Outside Vietnam"))]
+        )
+        self.country.choices = country_choices(language)
+        self.sectors.choices = choices((s.code, s.tr("name")) for s in sectors)
+        if not self.language.data:
+            self.language.data = language
+
+    def validate_country(self, field) -> None:
+        if self.province.data == ABROAD and not field.data:
+            raise ValidationError(_l("Choose the country you come from."))
+
+    def visitor_data(self, *, email: str) -> VisitorData:
+        abroad = self.province.data == ABROAD
+        return VisitorData(
+            full_name=self.full_name.data,
+            email=email,
+            phone=self.phone.data,
+            category_id=self.category.data,
+            organisation=self.organisation.data or "",
+            job_title=self.job_title.data or "",
+            province_code=None if abroad else self.province.data,
+            country_code=self.country.data if abroad else "VN",
+            sector_codes=list(self.sectors.data or []),
+            language=self.language.data,
+        )
+
+    def fill_from(self, registration) -> None:
+        self.full_name.data = registration.full_name
+        self.phone.data = registration.phone
+        self.organisation.data = registration.organisation
+        self.job_title.data = registration.job_title
+        self.category.data = registration.category_id
+        self.province.data = registration.province_code or ABROAD
+        self.country.data = "" if registration.province_code else registration.country_code
+        self.sectors.data = [s.code for s in registration.sectors]
+        self.language.data = registration.language
+
+
+class RegistrationForm(VisitorDetailsForm):
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Length(max=254, message=_l("At most 254 characters.")),
+            Email(
+                _l("Enter a valid e-mail address, such as ten@congty.vn."),
+                check_deliverability=False,
+            ),
+        ],
+    )
+    consent_processing = BooleanField(
+        _l(
+            "I agree that the organisers process my personal data to run this exhibition (registration, badge, check-in)."
+        ),
+        validators=[DataRequired(_l("We can only register you with this consent."))],
+    )
+    consent_share_exhibitors = BooleanField(
+        _l(
+            "I agree that exhibitors who scan my badge at their booth receive my name, organisation, job title, e-mail and phone."
+        )
+    )
+    consent_news = BooleanField(
+        _l("I would like to receive news about this and later exhibitions.")
+    )
+
+    def consents(self) -> Consents:
+        return Consents(
+            processing=bool(self.consent_processing.data),
+            share_exhibitors=bool(self.consent_share_exhibitors.data),
+            news=bool(self.consent_news.data),
+        )

@@ -1,0 +1,142 @@
+"""Visitor registrations, their categories and consents."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..dbtypes import UTCDateTime, enum_column, utcnow
+from ..events.models import Event
+from ..extensions import db
+from ..i18n import Localized
+from ..reference.models import Province, Sector
+
+
+class VisitorCategory(Localized, db.Model):
+    __tablename__ = "visitor_categories"
+    __table_args__ = (sa.UniqueConstraint("event_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(sa.String(32))
+    name_vi: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100))
+    color: Mapped[str] = mapped_column(sa.String(7), default="#1f6feb")
+    # Self-service categories are offered on the public form; others are given by organisers.
+    is_public: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship()
+
+
+class RegistrationStatus(enum.Enum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class RegistrationSource(enum.Enum):
+    ONLINE = "online"
+    DESK = "desk"
+    INVITATION = "invitation"
+    IMPORT = "import"
+    DEMO = "demo"
+
+
+class ConsentPurpose(enum.Enum):
+    PROCESSING = "processing"  # processing personal data to run the event (required)
+    SHARE_EXHIBITORS = "share_exhibitors"  # exhibitors whose booth scans the badge see contact data
+    NEWS = "news"  # news about this and later events
+
+
+registration_sectors = sa.Table(
+    "registration_sectors",
+    db.metadata,
+    sa.Column(
+        "registration_id",
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("sector_code", sa.ForeignKey("sectors.code"), primary_key=True),
+)
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "email_key"),
+        sa.CheckConstraint(
+            "(province_code IS NOT NULL AND country_code = 'VN')"
+            " OR (province_code IS NULL AND country_code <> 'VN')",
+            name="province_or_abroad",
+        ),
+        sa.CheckConstraint("language IN ('vi', 'en')", name="language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("visitor_categories.id"))
+    status: Mapped[RegistrationStatus] = mapped_column(
+        enum_column(RegistrationStatus, "status"), default=RegistrationStatus.CONFIRMED
+    )
+    source: Mapped[RegistrationSource] = mapped_column(
+        enum_column(RegistrationSource, "source"), default=RegistrationSource.ONLINE
+    )
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    email_key: Mapped[str] = mapped_column(sa.String(254))  # case-folded, for uniqueness
+    phone: Mapped[str] = mapped_column(sa.String(20))  # E.164, e.g. +84912345678
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    job_title: Mapped[str] = mapped_column(sa.String(120), default="")
+    province_code: Mapped[str | None] = mapped_column(sa.ForeignKey("provinces.code"))
+    country_code: Mapped[str] = mapped_column(sa.String(2), default="VN")
+    language: Mapped[str] = mapped_column(sa.String(2), default="vi")
+    badge_code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # Name, e-mail, organisation and phone folded (no diacritics, lower case) for searching.
+    search_text: Mapped[str] = mapped_column(sa.String(800), default="")
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    category: Mapped[VisitorCategory] = relationship(lazy="joined")
+    province: Mapped[Province | None] = relationship()
+    sectors: Mapped[list[Sector]] = relationship(
+        secondary=registration_sectors, order_by=Sector.position
+    )
+    consents: Mapped[list["Consent"]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan", order_by="Consent.id"
+    )
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is RegistrationStatus.CANCELLED
+
+    def consent_for(self, purpose: ConsentPurpose) -> "Consent | None":
+        """The latest consent record for a purpose."""
+        records = [c for c in self.consents if c.purpose is purpose]
+        return records[-1] if records else None
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.status.value}>"
+
+
+class Consent(db.Model):
+    """One answer to one consent question, with the wording version and time; never edited."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[ConsentPurpose] = mapped_column(enum_column(ConsentPurpose, "purpose"))
+    granted: Mapped[bool] = mapped_column()
+    wording_version: Mapped[str] = mapped_column(sa.String(20))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship(back_populates="consents")

@@ -1,0 +1,344 @@
+"""Visitor registration: sign up, correct, cancel, search."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ..badges.services import new_badge_code, new_manage_token
+from ..dbtypes import utcnow
+from ..errors import DomainError, NotFound
+from ..events.models import Event
+from ..extensions import db
+from ..reference.models import Province, Sector
+from ..text import fold, normalize_name
+from .models import (
+    Consent,
+    ConsentPurpose,
+    Registration,
+    RegistrationSource,
+    RegistrationStatus,
+    VisitorCategory,
+)
+
+
+class RegistrationNotOpen(DomainError):
+    code = "registration_not_open"
+    status = 403
+    message = _l("Registration for this exhibition has not opened yet.")
+
+
+class RegistrationClosed(DomainError):
+    code = "registration_closed"
+    status = 403
+    message = _l("Registration for this exhibition is closed.")
+
+
+class RegistrationNotFound(NotFound):
+    code = "registration_not_found"
+    message = _l("This registration link is not valid.")
+
+
+class RegistrationCancelled(DomainError):
+    code = "registration_cancelled"
+    status = 409
+    message = _l("This registration has been cancelled.")
+
+
+class ConsentRequired(DomainError):
+    code = "consent_required"
+    status = 422
+    message = _l(
+        "We can only register you if you agree to the processing of your data for the event."
+    )
+
+
+class InvalidChoice(DomainError):
+    code = "invalid_choice"
+    status = 422
+
+
+@dataclass
+class VisitorData:
+    """What a person types on the sign-up form (already validated for format)."""
+
+    full_name: str
+    email: str
+    phone: str  # E.164
+    category_id: int
+    organisation: str = ""
+    job_title: str = ""
+    province_code: str | None = None
+    country_code: str = "VN"
+    sector_codes: list[str] = field(default_factory=list)
+    language: str = "vi"
+
+
+@dataclass
+class Consents:
+    processing: bool
+    share_exhibitors: bool = False
+    news: bool = False
+
+
+def search_text_for(registration: Registration) -> str:
+    parts = [
+        registration.full_name,
+        registration.email,
+        registration.organisation,
+        registration.phone,
+        registration.phone.replace("+84", "0", 1) if registration.phone.startswith("+84") else "",
+    ]
+    return fold(" ".join(p for p in parts if p))[:800]
+
+
+def public_categories(*, event: Event) -> list[VisitorCategory]:
+    return list(
+        db.session.scalars(
+            sa.select(VisitorCategory)
+            .where(VisitorCategory.event_id == event.id, VisitorCategory.is_public.is_(True))
+            .order_by(VisitorCategory.position, VisitorCategory.id)
+        )
+    )
+
+
+def all_categories(*, event: Event) -> list[VisitorCategory]:
+    return list(
+        db.session.scalars(
+            sa.select(VisitorCategory)
+            .where(VisitorCategory.event_id == event.id)
+            .order_by(VisitorCategory.position, VisitorCategory.id)
+        )
+    )
+
+
+def add_category(
+    *, event: Event, code: str, name_vi: str, name_en: str, color: str, is_public: bool
+) -> VisitorCategory:
+    """Add a visitor category to an event (codes are unique per event)."""
+    exists = db.session.scalar(
+        sa.select(VisitorCategory.id).where(
+            VisitorCategory.event_id == event.id, VisitorCategory.code == code
+        )
+    )
+    if exists is not None:
+        raise DomainError(
+            _l("A category with this code exists already."), code="category_exists", status=409
+        )
+    position = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(VisitorCategory.position), -1)).where(
+            VisitorCategory.event_id == event.id
+        )
+    )
+    category = VisitorCategory(
+        event_id=event.id,
+        code=code,
+        name_vi=name_vi,
+        name_en=name_en,
+        color=color,
+        is_public=is_public,
+        position=position + 1,
+    )
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def provinces() -> list[Province]:
+    return list(db.session.scalars(sa.select(Province).order_by(Province.position)))
+
+
+def sectors() -> list[Sector]:
+    return list(db.session.scalars(sa.select(Sector).order_by(Sector.position)))
+
+
+def _apply(
+    registration: Registration, data: VisitorData, *, event: Event, public_only: bool
+) -> None:
+    category = db.session.get(VisitorCategory, data.category_id)
+    if (
+        category is None
+        or category.event_id != event.id
+        or (public_only and not category.is_public)
+    ):
+        raise InvalidChoice(_l("Choose one of the categories offered."))
+    if data.province_code is not None:
+        if db.session.get(Province, data.province_code) is None:
+            raise InvalidChoice(_l("Choose a province or city from the list."))
+        country = "VN"
+    else:
+        country = (data.country_code or "").upper()
+        if len(country) != 2 or country == "VN":
+            raise InvalidChoice(_l("Choose the country you come from."))
+    chosen = []
+    if data.sector_codes:
+        chosen = list(
+            db.session.scalars(sa.select(Sector).where(Sector.code.in_(data.sector_codes)))
+        )
+        if len(chosen) != len(set(data.sector_codes)):
+            raise InvalidChoice(_l("Choose sectors from the list."))
+    registration.category = category
+    registration.full_name = normalize_name(data.full_name)
+    registration.phone = data.phone
+    registration.organisation = normalize_name(data.organisation)
+    registration.job_title = normalize_name(data.job_title)
+    registration.province_code = data.province_code
+    registration.country_code = country
+    registration.sectors = chosen
+    registration.language = data.language if data.language in ("vi", "en") else "vi"
+    registration.search_text = search_text_for(registration)
+
+
+def _record_consents(
+    registration: Registration, consents: Consents, *, version: str, now: datetime
+) -> None:
+    for purpose, granted in (
+        (ConsentPurpose.PROCESSING, consents.processing),
+        (ConsentPurpose.SHARE_EXHIBITORS, consents.share_exhibitors),
+        (ConsentPurpose.NEWS, consents.news),
+    ):
+        registration.consents.append(
+            Consent(purpose=purpose, granted=granted, wording_version=version, recorded_at=now)
+        )
+
+
+def find_by_email(*, event: Event, email: str) -> Registration | None:
+    return db.session.scalar(
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.email_key == email.strip().casefold()
+        )
+    )
+
+
+def register_visitor(
+    *,
+    event: Event,
+    data: VisitorData,
+    consents: Consents,
+    source: RegistrationSource = RegistrationSource.ONLINE,
+    public_only: bool = True,
+    check_window: bool = True,
+    notify: bool = True,
+    now: datetime | None = None,
+) -> tuple[Registration, bool]:
+    """Register a person, or find their registration: returns (registration, created).
+
+    The same e-mail for the same event never makes a second badge: the existing registration is
+    returned and its link is e-mailed again. A cancelled registration is renewed with a new badge.
+    """
+    from ..mail.messages import queue_confirmation as _queue
+
+    def queue_confirmation(**kwargs):
+        if notify:
+            _queue(**kwargs)
+
+    now = now or utcnow()
+    if check_window:
+        state = event.registration_state(now)
+        if state == "not_open":
+            raise RegistrationNotOpen()
+        if state == "closed":
+            raise RegistrationClosed()
+    if not consents.processing:
+        raise ConsentRequired()
+
+    email = data.email.strip()
+    existing = find_by_email(event=event, email=email)
+    if existing is not None and not existing.is_cancelled:
+        queue_confirmation(registration=existing, again=True)
+        return existing, False
+
+    if existing is not None:  # renew a cancelled registration
+        registration = existing
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.cancelled_at = None
+        registration.checked_in_at = None
+        registration.badge_code = new_badge_code()
+        registration.manage_token = new_manage_token()
+        registration.source = source
+        registration.email = email
+        _apply(registration, data, event=event, public_only=public_only)
+        _record_consents(registration, consents, version=event.consent_version, now=now)
+        db.session.flush()
+        queue_confirmation(registration=registration)
+        return registration, True
+
+    registration = Registration(
+        event=event,
+        email=email,
+        email_key=email.casefold(),
+        badge_code=new_badge_code(),
+        manage_token=new_manage_token(),
+        source=source,
+        status=RegistrationStatus.CONFIRMED,
+        created_at=now,
+    )
+    _apply(registration, data, event=event, public_only=public_only)
+    _record_consents(registration, consents, version=event.consent_version, now=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+            db.session.flush()
+    except IntegrityError:
+        # Someone registered the same e-mail at the same moment: treat it as a repeat.
+        existing = find_by_email(event=event, email=email)
+        if existing is None:
+            raise
+        queue_confirmation(registration=existing, again=True)
+        return existing, False
+    queue_confirmation(registration=registration)
+    return registration, True
+
+
+def get_by_manage_token(*, token: str) -> Registration:
+    """The registration behind a "my registration" link, or RegistrationNotFound."""
+    if not token or len(token) > 64:
+        raise RegistrationNotFound()
+    registration = db.session.scalar(
+        sa.select(Registration).where(Registration.manage_token == token)
+    )
+    if registration is None:
+        raise RegistrationNotFound()
+    return registration
+
+
+def update_registration(
+    *, registration: Registration, data: VisitorData, public_only: bool = True
+) -> Registration:
+    """Correct a person's details (the e-mail stays: it is how the person is known)."""
+    if registration.is_cancelled:
+        raise RegistrationCancelled()
+    _apply(registration, data, event=registration.event, public_only=public_only)
+    db.session.flush()
+    return registration
+
+
+def cancel_registration(*, registration: Registration, now: datetime | None = None) -> Registration:
+    """Cancel: the badge stops working at once."""
+    if registration.is_cancelled:
+        raise RegistrationCancelled()
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now or utcnow()
+    db.session.flush()
+    return registration
+
+
+def registrations_query(
+    *, event: Event, query: str = "", category_id: int | None = None, status: str = ""
+):
+    """A select of an event's registrations matching a search (diacritics and case ignored)."""
+    stmt = sa.select(Registration).where(Registration.event_id == event.id)
+    for word in fold(query).split()[:8]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Registration.search_text.like(f"%{escaped}%", escape="\\"))
+    if category_id:
+        stmt = stmt.where(Registration.category_id == category_id)
+    if status in {s.value for s in RegistrationStatus}:
+        stmt = stmt.where(Registration.status == RegistrationStatus(status))
+    return stmt.order_by(Registration.created_at.desc(), Registration.id.desc())
+
+
+def count(stmt) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))

@@ -1,0 +1,155 @@
+"""Public sign-up and the "my registration" pages."""
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..errors import DomainError
+from ..events.services import event_calendar, get_event
+from ..extensions import db
+from ..forms import choices
+from ..urls import public_url
+from . import services
+from .forms import RegistrationForm, VisitorDetailsForm
+
+bp = Blueprint("visitors", __name__)
+
+
+def _choices(form, event, *, public_only: bool = True) -> None:
+    categories = (
+        services.public_categories(event=event)
+        if public_only
+        else services.all_categories(event=event)
+    )
+    form.setup_choices(
+        categories=categories, provinces=services.provinces(), sectors=services.sectors()
+    )
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+def register(slug: str):
+    """The public sign-up form."""
+    g.event = event = get_event(slug=slug)
+    state = event.registration_state()
+    if state != "open":
+        return render_template("visitors/closed.html", event=event, state=state), 403
+    form = RegistrationForm()
+    _choices(form, event)
+    if form.validate_on_submit():
+        try:
+            registration, created = services.register_visitor(
+                event=event, data=form.visitor_data(email=form.email.data), consents=form.consents()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            if not created:
+                return redirect(url_for("visitors.sent_again", slug=slug))
+            flash(
+                _(
+                    "You are registered. Your badge is below and on its way to %(email)s.",
+                    email=registration.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("visitors.manage", token=registration.manage_token))
+    status = 422 if form.is_submitted() else 200
+    return render_template("visitors/register.html", event=event, form=form), status
+
+
+@bp.get("/events/<slug>/register/sent")
+def sent_again(slug: str):
+    """Shown when the e-mail was registered already: the link went to that address again."""
+    g.event = event = get_event(slug=slug)
+    return render_template("visitors/sent_again.html", event=event)
+
+
+def _registration(token: str):
+    registration = services.get_by_manage_token(token=token)
+    g.event = registration.event
+    return registration
+
+
+@bp.get("/r/<token>")
+def manage(token: str):
+    """A person's registration: badge, details, calendar, corrections, cancellation."""
+    registration = _registration(token)
+    return render_template(
+        "visitors/manage.html", registration=registration, event=registration.event
+    )
+
+
+@bp.route("/r/<token>/edit", methods=["GET", "POST"])
+def edit(token: str):
+    """Correct one's details."""
+    registration = _registration(token)
+    if registration.is_cancelled:
+        flash(_("This registration has been cancelled."), "error")
+        return redirect(url_for("visitors.manage", token=token))
+    form = VisitorDetailsForm()
+    public_only = registration.category.is_public
+    _choices(form, registration.event, public_only=public_only)
+    if not public_only:  # keep a category the organisers gave, without offering others
+        form.category.choices = choices(
+            [(registration.category_id, registration.category.tr("name"))]
+        )
+    if request.method == "GET":
+        form.fill_from(registration)
+    if form.validate_on_submit():
+        try:
+            services.update_registration(
+                registration=registration,
+                data=form.visitor_data(email=registration.email),
+                public_only=public_only,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Your details have been saved."), "success")
+            return redirect(url_for("visitors.manage", token=token))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "visitors/edit.html", registration=registration, event=registration.event, form=form
+    ), status
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    """Cancel one's registration (asks first)."""
+    from flask_wtf import FlaskForm
+
+    registration = _registration(token)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_registration(registration=registration)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Your registration has been cancelled. Your badge no longer works."), "success")
+        return redirect(url_for("visitors.manage", token=token))
+    return render_template(
+        "visitors/cancel.html", registration=registration, event=registration.event, form=form
+    )
+
+
+@bp.get("/r/<token>/event.ics")
+def calendar(token: str):
+    """The exhibition as a calendar file, linking back to this registration."""
+    registration = _registration(token)
+    event = registration.event
+    body = event_calendar(
+        event=event,
+        language=registration.language,
+        url=public_url("visitors.manage", token=token),
+    )
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{event.slug}.ics"'},
+    )

@@ -1,0 +1,210 @@
+"""The check-in API: results, idempotent nonces, bad input, devices, and concurrency on PostgreSQL."""
+
+import threading
+
+import sqlalchemy as sa
+
+from exhibition.checkin.models import Scan
+from exhibition.extensions import db
+from exhibition.visitors.models import Registration
+from tests.conftest import scan
+
+
+def stored_scans(app):
+    with app.app_context():
+        return [
+            (s.nonce, s.result.value) for s in db.session.scalars(sa.select(Scan).order_by(Scan.id))
+        ]
+
+
+def test_checkin_ok_then_already_checked_in(app, client, make_event, make_visitor, make_device):
+    make_event()
+    visitor = make_visitor()
+    token = make_device()
+    first = scan(client, token, visitor["badge_code"], "a")
+    assert first.status_code == 200
+    assert first.json["result"] == "ok"
+    assert first.json["attendee"]["category"] == "Khách thương mại"
+    assert "first_checked_in_at" not in first.json
+    again = scan(client, token, visitor["badge_code"], "b")
+    assert again.json["result"] == "already_checked_in"
+    assert again.json["first_checked_in_at"] == first.json["scan"]["scanned_at"]
+
+
+def test_checkin_accepts_lower_case_and_spaces_from_scanners(
+    app, client, make_event, make_visitor, make_device
+):
+    make_event()
+    visitor = make_visitor()
+    token = make_device()
+    assert scan(client, token, f"  {visitor['badge_code'].lower()}\n", "a").json["result"] == "ok"
+
+
+def test_checkin_badge_with_one_character_changed_is_invalid(
+    app, client, make_event, make_visitor, make_device
+):
+    make_event()
+    visitor = make_visitor()
+    token = make_device()
+    code = visitor["badge_code"]
+    changed = code[:-1] + ("A" if code[-1] != "A" else "B")
+    response = scan(client, token, changed, "a")
+    assert response.status_code == 200
+    assert response.json["result"] == "invalid"
+    assert "attendee" not in response.json
+    assert stored_scans(app) == [("a", "invalid")]
+    with app.app_context():
+        assert db.session.get(Registration, visitor["id"]).checked_in_at is None
+
+
+def test_checkin_cancelled_registration_answers_cancelled(
+    app, client, make_event, make_visitor, make_device
+):
+    from exhibition.visitors.services import cancel_registration
+
+    make_event()
+    visitor = make_visitor()
+    token = make_device()
+    with app.app_context():
+        cancel_registration(registration=db.session.get(Registration, visitor["id"]))
+        db.session.commit()
+    response = scan(client, token, visitor["badge_code"], "a")
+    assert response.json["result"] == "cancelled"
+    assert response.json["attendee"]["name"] == "Nguyễn Thị Hồng Nhung"
+
+
+def test_checkin_badge_of_another_event_answers_wrong_event(
+    app, client, make_event, make_visitor, make_device
+):
+    make_event()
+    make_event(slug="other-2026")
+    visitor = make_visitor(slug="other-2026")
+    token = make_device(slug="expo-2026")
+    response = scan(client, token, visitor["badge_code"], "a")
+    assert response.json["result"] == "wrong_event"
+    assert "attendee" not in response.json
+
+
+def test_checkin_exit_does_not_check_in(app, client, make_event, make_visitor, make_device):
+    make_event()
+    visitor = make_visitor()
+    token = make_device()
+    assert scan(client, token, visitor["badge_code"], "a", "exit").json["result"] == "ok"
+    assert scan(client, token, visitor["badge_code"], "b", "entry").json["result"] == "ok"
+
+
+def test_checkin_without_or_with_unknown_token_is_refused(app, client, make_event, make_visitor):
+    make_event()
+    visitor = make_visitor()
+    missing = client.post("/api/v1/checkin", json={"code": visitor["badge_code"], "nonce": "a"})
+    assert missing.status_code == 401
+    assert missing.json["error"]["code"] == "invalid_token"
+    unknown = scan(client, "not-a-token", visitor["badge_code"], "a")
+    assert unknown.status_code == 401
+    assert unknown.json["error"]["code"] == "invalid_token"
+    assert stored_scans(app) == []
+
+
+def test_checkin_revoked_device_is_refused_at_once(
+    app, client, make_event, make_visitor, make_device
+):
+    from exhibition.checkin.models import Device
+    from exhibition.checkin.services import revoke_device
+
+    make_event()
+    visitor = make_visitor()
+    token = make_device()
+    assert scan(client, token, visitor["badge_code"], "a").status_code == 200
+    with app.app_context():
+        revoke_device(device=db.session.scalar(sa.select(Device)))
+        db.session.commit()
+    response = scan(client, token, visitor["badge_code"], "b")
+    assert response.status_code == 403
+    assert response.json["error"]["code"] == "device_revoked"
+    assert stored_scans(app) == [("a", "ok")]
+
+
+def test_checkin_bad_json_gets_a_clear_error(app, client, make_event, make_device):
+    make_event()
+    token = make_device()
+    headers = {"Authorization": f"Bearer {token}"}
+    cases = [
+        (dict(data="", content_type="application/json"), 400, "invalid_json"),
+        (dict(data="{not json", content_type="application/json"), 400, "invalid_json"),
+        (dict(json=["a", "b"]), 400, "invalid_json"),
+        (
+            dict(data="code=x", content_type="application/x-www-form-urlencoded"),
+            400,
+            "invalid_json",
+        ),
+        (dict(json={"code": "X"}), 422, "validation_failed"),
+        (dict(json={"code": "", "nonce": "n"}), 422, "validation_failed"),
+        (dict(json={"code": "X", "nonce": "n" * 65}), 422, "validation_failed"),
+        (dict(json={"code": "X", "nonce": "n", "type": "sideways"}), 422, "validation_failed"),
+        (dict(json={"code": 12, "nonce": {"a": 1}}), 422, "validation_failed"),
+        (dict(json={"code": "😀" * 2000, "nonce": "n"}), 422, "validation_failed"),
+    ]
+    for kwargs, status, code in cases:
+        response = client.post("/api/v1/checkin", headers=headers, **kwargs)
+        assert (response.status_code, response.json["error"]["code"]) == (status, code), kwargs
+    fields = client.post("/api/v1/checkin", headers=headers, json={"code": "X", "type": "up"}).json[
+        "error"
+    ]["fields"]
+    assert sorted(fields) == ["nonce", "type"]
+    assert stored_scans(app) == []
+
+
+def test_checkin_wrong_method_and_unknown_api_path_answer_json(app, client):
+    assert client.get("/api/v1/checkin").json["error"]["code"] == "method_not_allowed"
+    missing = client.get("/api/v1/nothing")
+    assert missing.status_code == 404
+    assert missing.json["error"]["code"] == "not_found"
+
+
+def test_checkin_device_info(app, client, make_event, make_device):
+    make_event()
+    token = make_device(name="Cổng 1")
+    response = client.get("/api/v1/device", headers={"Authorization": f"Bearer {token}"})
+    assert response.json == {
+        "device": {"id": response.json["device"]["id"], "name": "Cổng 1"},
+        "event": {"slug": "expo-2026", "name": "Triển lãm Công nghiệp hỗ trợ 2026"},
+    }
+
+
+def _parallel(app, token, payloads):
+    start = threading.Barrier(len(payloads))
+    answers = []
+
+    def worker(payload):
+        client = app.test_client()
+        start.wait()
+        answers.append(scan(client, token, *payload).json)
+
+    threads = [threading.Thread(target=worker, args=(p,)) for p in payloads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def test_twenty_threads_scanning_one_badge_get_exactly_one_ok(
+    app, make_event, make_visitor, make_device
+):
+    make_event()
+    visitor = make_visitor()
+    token = make_device()
+    answers = _parallel(app, token, [(visitor["badge_code"], f"nonce-{i}") for i in range(20)])
+    results = sorted(a["result"] for a in answers)
+    assert results == ["already_checked_in"] * 19 + ["ok"]
+    assert len(stored_scans(app)) == 20
+
+
+def test_same_nonce_from_ten_threads_stores_one_scan(app, make_event, make_visitor, make_device):
+    make_event()
+    visitor = make_visitor()
+    token = make_device()
+    answers = _parallel(app, token, [(visitor["badge_code"], "same-nonce")] * 10)
+    assert {a["result"] for a in answers} == {"ok"}
+    assert len({a["scan"]["id"] for a in answers}) == 1
+    assert stored_scans(app) == [("same-nonce", "ok")]

@@ -1,0 +1,323 @@
+"""Fixtures: an app on SQLite and (with TEST_DATABASE_URL) on PostgreSQL, a real SMTP server,
+and factories for events, registrations and devices."""
+
+import os
+import re
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from exhibition import create_app
+from exhibition.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+# Tables holding reference data loaded by the migration: kept between tests.
+KEEP = {"provinces", "sectors", "alembic_version"}
+
+
+def postgres_or_skip() -> str:
+    if PG_URL:
+        return PG_URL
+    if REQUIRE_POSTGRES:
+        pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+    pytest.skip(
+        "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+    )
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _migrate(url: str, instance: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "TESTING": True}
+    )
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_urls(tmp_path_factory):
+    """One migrated database per backend for the whole run; tests empty it after use."""
+    urls = {}
+    base = tmp_path_factory.mktemp("db")
+    urls["sqlite"] = f"sqlite:///{base / 'test.db'}"
+    _migrate(urls["sqlite"], base)
+    return urls
+
+
+_pg_ready = {}
+
+
+def _pg_url(tmp_path_factory) -> str:
+    url = postgres_or_skip()
+    if not _pg_ready:
+        _reset_postgres(url)
+        _migrate(url, tmp_path_factory.mktemp("pg"))
+        _pg_ready["url"] = url
+    return url
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def make_app(url: str, instance: Path, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-secret",
+        "BASE_URL": "http://testserver.local",
+        "MAIL_SERVER": None,
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_DEFAULT_SENDER": "Ban tổ chức <no-reply@example.com>",
+        "MAIL_RETRY_BASE_SECONDS": 1,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, migrated_urls, tmp_path_factory):
+    if request.param == "postgresql":
+        return _pg_url(tmp_path_factory)
+    return migrated_urls["sqlite"]
+
+
+def _app_fixture(url, tmp_path):
+    app = make_app(url, tmp_path / "instance")
+    with app.app_context():
+        _empty_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    """The app on each backend (SQLite always; PostgreSQL with TEST_DATABASE_URL)."""
+    yield from _app_fixture(db_url, tmp_path)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+# ---------------------------------------------------------------- factories
+
+
+@pytest.fixture
+def make_event(app):
+    from exhibition.events.services import EventData, create_event
+
+    def factory(**overrides):
+        now = datetime.now(UTC)
+        data = dict(
+            slug="expo-2026",
+            name_vi="Triển lãm Công nghiệp hỗ trợ 2026",
+            name_en="Supporting Industry Expo 2026",
+            venue_vi="Trung tâm Hội chợ Triển lãm Hải Phòng",
+            venue_en="Hai Phong Exhibition Centre",
+            organiser_vi="Sở Công Thương Hải Phòng",
+            organiser_en="Hai Phong Department of Industry and Trade",
+            starts_at=now + timedelta(days=30),
+            ends_at=now + timedelta(days=33),
+            registration_opens_at=now - timedelta(days=1),
+            registration_closes_at=now + timedelta(days=29),
+        )
+        data.update(overrides)
+        with app.app_context():
+            event = create_event(data=EventData(**data))
+            db.session.commit()
+            return event.slug
+
+    return factory
+
+
+@pytest.fixture
+def make_visitor(app):
+    """Register a visitor directly through the service; returns a dict of its keys."""
+    from exhibition.events.services import get_event
+    from exhibition.visitors.models import VisitorCategory
+    from exhibition.visitors.services import Consents, VisitorData, register_visitor
+
+    counter = {"n": 0}
+
+    def factory(slug="expo-2026", category="trade", **overrides):
+        counter["n"] += 1
+        with app.app_context():
+            event = get_event(slug=slug)
+            category_id = db.session.scalar(
+                sa.select(VisitorCategory.id).where(
+                    VisitorCategory.event_id == event.id, VisitorCategory.code == category
+                )
+            )
+            data = dict(
+                full_name="Nguyễn Thị Hồng Nhung",
+                email=f"visitor{counter['n']}@example.com",
+                phone="+84912345678",
+                category_id=category_id,
+                organisation="Công ty TNHH Cơ khí Hải An",
+                job_title="Trưởng phòng",
+                province_code="HP",
+                sector_codes=["mechanical"],
+            )
+            data.update(overrides)
+            registration, _ = register_visitor(
+                event=event, data=VisitorData(**data), consents=Consents(processing=True)
+            )
+            db.session.commit()
+            return {
+                "id": registration.id,
+                "badge_code": registration.badge_code,
+                "manage_token": registration.manage_token,
+                "email": registration.email,
+            }
+
+    return factory
+
+
+@pytest.fixture
+def make_device(app):
+    from exhibition.checkin.services import create_device
+    from exhibition.events.services import get_event
+
+    def factory(slug="expo-2026", name="Cổng 1"):
+        with app.app_context():
+            device, token = create_device(event=get_event(slug=slug), name=name)
+            db.session.commit()
+            return token
+
+    return factory
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def scan(client, token, code, nonce, type_="entry"):
+    return client.post(
+        "/api/v1/checkin",
+        json={"code": code, "nonce": nonce, "type": type_},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+# ---------------------------------------------------------------- a real SMTP server
+
+
+class _Collector:
+    """Keeps every message; refuses for good (550) any recipient whose address holds "reject"."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if "reject" in address:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+class SMTPServer:
+    """aiosmtpd on 127.0.0.1; stop() and start() simulate an outage on the same port."""
+
+    def __init__(self):
+        self.handler = _Collector()
+        self.controller = None
+        self.port = None
+
+    def start(self):
+        if self.port is None:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+    def wait_for(self, count, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.messages) >= count:
+                return self.messages
+            time.sleep(0.05)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_server():
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+def use_smtp(app, server):
+    """Point the app's Flask-Mail at the test SMTP server."""
+    from exhibition.extensions import mail
+
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False
+    )
+    mail.init_app(app)
