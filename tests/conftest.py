@@ -17,6 +17,8 @@ from aiosmtpd.controller import Controller
 from exhibition import create_app
 from exhibition.extensions import db
 
+pytest_plugins = ["tests.browser"]  # browser and live_server fixtures
+
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 # Tables holding reference data loaded by the migration: kept between tests.

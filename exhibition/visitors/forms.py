@@ -149,3 +149,14 @@ class RegistrationForm(VisitorDetailsForm):
             share_exhibitors=bool(self.consent_share_exhibitors.data),
             news=bool(self.consent_news.data),
         )
+
+
+class ConsentForm(FlaskForm):
+    """The optional consents, changeable at any time from the "my registration" page."""
+
+    share_exhibitors = BooleanField(
+        _l(
+            "Exhibitors who scan my badge at their booth may receive my name, organisation, job title, e-mail and phone."
+        )
+    )
+    news = BooleanField(_l("Send me news about this and later exhibitions."))

@@ -315,6 +315,36 @@ def update_registration(
     return registration
 
 
+def change_consents(
+    *, registration: Registration, share_exhibitors: bool, news: bool, now: datetime | None = None
+) -> list[ConsentPurpose]:
+    """Give or withdraw the optional consents; each change is a new record. Returns what changed.
+
+    Consent to processing for the event is withdrawn by cancelling the registration.
+    """
+    if registration.is_cancelled:
+        raise RegistrationCancelled()
+    now = now or utcnow()
+    changed = []
+    for purpose, wanted in (
+        (ConsentPurpose.SHARE_EXHIBITORS, share_exhibitors),
+        (ConsentPurpose.NEWS, news),
+    ):
+        current = registration.consent_for(purpose)
+        if current is None or current.granted != wanted:
+            registration.consents.append(
+                Consent(
+                    purpose=purpose,
+                    granted=wanted,
+                    wording_version=registration.event.consent_version,
+                    recorded_at=now,
+                )
+            )
+            changed.append(purpose)
+    db.session.flush()
+    return changed
+
+
 def cancel_registration(*, registration: Registration, now: datetime | None = None) -> Registration:
     """Cancel: the badge stops working at once."""
     if registration.is_cancelled:

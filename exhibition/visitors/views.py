@@ -9,7 +9,8 @@ from ..extensions import db
 from ..forms import choices
 from ..urls import public_url
 from . import services
-from .forms import RegistrationForm, VisitorDetailsForm
+from .forms import ConsentForm, RegistrationForm, VisitorDetailsForm
+from .models import ConsentPurpose
 
 bp = Blueprint("visitors", __name__)
 
@@ -71,13 +72,49 @@ def _registration(token: str):
     return registration
 
 
+def _consent_form(registration, formdata=None) -> ConsentForm:
+    share = registration.consent_for(ConsentPurpose.SHARE_EXHIBITORS)
+    news = registration.consent_for(ConsentPurpose.NEWS)
+    return ConsentForm(
+        formdata=formdata,
+        share_exhibitors=bool(share and share.granted),
+        news=bool(news and news.granted),
+    )
+
+
 @bp.get("/r/<token>")
 def manage(token: str):
-    """A person's registration: badge, details, calendar, corrections, cancellation."""
+    """A person's registration: badge, details, consents, calendar, corrections, cancellation."""
     registration = _registration(token)
     return render_template(
-        "visitors/manage.html", registration=registration, event=registration.event
+        "visitors/manage.html",
+        registration=registration,
+        event=registration.event,
+        consent_form=_consent_form(registration),
+        purposes=list(ConsentPurpose),
     )
+
+
+@bp.post("/r/<token>/consents")
+def consents(token: str):
+    """Give or withdraw the optional consents."""
+    registration = _registration(token)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            changed = services.change_consents(
+                registration=registration,
+                share_exhibitors=form.share_exhibitors.data,
+                news=form.news.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("Your consents have been updated."), "success")
+    return redirect(url_for("visitors.manage", token=token) + "#consents")
 
 
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])

@@ -5,7 +5,7 @@
   var KEY = "exhibition.deviceToken";
   var $ = function (id) { return document.getElementById(id); };
   var texts = {};
-  document.querySelectorAll("#texts [data-key]").forEach(function (el) {
+  $("texts").content.querySelectorAll("[data-key]").forEach(function (el) {
     texts[el.dataset.key] = el.textContent.trim();
   });
   var lang = document.documentElement.lang || "vi";

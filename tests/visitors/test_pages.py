@@ -210,3 +210,29 @@ def test_register_again_after_cancelling_gives_a_new_badge(app, client, make_eve
         assert registration.status is RegistrationStatus.CONFIRMED
         assert registration.badge_code != visitor["badge_code"]
         assert registration.manage_token != visitor["manage_token"]
+
+
+def test_manage_consents_can_be_withdrawn_and_given_again(app, client, make_event, make_visitor):
+    from exhibition.visitors.models import ConsentPurpose
+
+    make_event()
+    visitor = make_visitor()
+    url = f"/r/{visitor['manage_token']}"
+    token = csrf_token(client.get(url).text)
+    assert (
+        client.post(url + "/consents", data={"csrf_token": token, "news": "y"}).status_code == 302
+    )
+    assert (
+        client.post(url + "/consents", data={"csrf_token": token, "news": "y"}).status_code == 302
+    )
+    assert client.post(url + "/consents", data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        registration = db.session.get(Registration, visitor["id"])
+        history = [(c.purpose, c.granted) for c in registration.consents]
+    assert history == [
+        (ConsentPurpose.PROCESSING, True),
+        (ConsentPurpose.SHARE_EXHIBITORS, False),
+        (ConsentPurpose.NEWS, False),
+        (ConsentPurpose.NEWS, True),
+        (ConsentPurpose.NEWS, False),
+    ]
