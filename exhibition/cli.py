@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .errors import DomainError
 from .extensions import db
@@ -64,6 +64,7 @@ def devices_revoke(device_id: int):
 
 
 @click.command("create-organiser")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", default="")
 @click.password_option()
@@ -84,6 +85,7 @@ def _login_file() -> Path:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Load the demo exhibition, an organiser and a scanner device (running it again changes nothing)."""
     from .admin.models import User
@@ -111,6 +113,7 @@ def seed_demo_command():
 
 
 @click.command("show-login")
+@with_appcontext
 def show_login_command():
     """Print the demo organiser's login written by seed-demo."""
     path = _login_file()
@@ -121,6 +124,7 @@ def show_login_command():
 
 
 @click.command("mail-worker")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Deliver what is due, then stop.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
 def mail_worker_command(once: bool, interval: float):
@@ -137,17 +141,32 @@ def mail_worker_command(once: bool, interval: float):
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default=None, help="Defaults to HOST.")
 @click.option("--port", default=None, type=int, help="Defaults to PORT.")
-def serve_command(host: str | None, port: int | None):
-    """Serve the app with an in-process mail worker (one machine; see docs for more)."""
-    from werkzeug.serving import run_simple
+@click.option("--threads", default=8, show_default=True, help="Request threads.")
+def serve_command(host: str | None, port: int | None, threads: int):
+    """Serve with gunicorn (one process, threads) and an in-process mail worker (one machine)."""
+    from gunicorn.app.base import BaseApplication
 
     from .mail.worker import start_in_thread
 
     app = current_app._get_current_object()
     host = host or app.config["HOST"]
     port = port or app.config["PORT"]
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", 1)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", threads)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("post_worker_init", lambda worker: start_in_thread(app))
+
+        def load(self):
+            return app
+
     path = _login_file()
     if path.exists():
         click.echo(path.read_text().rstrip())
@@ -155,8 +174,7 @@ def serve_command(host: str | None, port: int | None):
     click.echo(f"Mail: {mail_mode}")
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
     sys.stdout.flush()
-    start_in_thread(app)
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    Server().run()
 
 
 def register_cli(app: Flask) -> None:

@@ -26,6 +26,11 @@ def register_template_helpers(app: Flask) -> None:
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         date=lambda value, fmt="long": format_date(value, fmt) if value else "",
         time=lambda value, fmt="short": format_time(value, fmt) if value else "",
+        # "Thứ Ba, 23 tháng 11, 2021, 09:00": Babel's long datetime formats put the time first
+        # in Vietnamese and add seconds and a zone name; people read a date then an hour.
+        when=lambda value, fmt="full": (
+            f"{format_date(value, fmt)}, {format_time(value, 'short')}" if value else ""
+        ),
         number=format_decimal,
         phone=display_phone,
     )

@@ -15,7 +15,6 @@ from ..errors import DomainError
 from ..events import services as events
 from ..extensions import db, login_manager
 from ..mail import services as mail
-from ..mail.messages import queue_confirmation
 from ..mail.models import MessageStatus, OutboxMessage
 from ..visitors import services as visitors
 from ..visitors.models import Registration, RegistrationStatus
@@ -239,9 +238,14 @@ def registration_resend(slug: str, registration_id: int):
     registration = _registration(slug, registration_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    queue_confirmation(registration=registration, again=True)
-    db.session.commit()
-    flash(_("The confirmation e-mail will be sent again."), "success")
+    try:
+        visitors.resend_confirmation(registration=registration)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The confirmation e-mail will be sent again."), "success")
     return redirect(
         url_for("admin.registration_detail", slug=slug, registration_id=registration_id)
     )

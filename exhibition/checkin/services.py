@@ -36,8 +36,13 @@ def _hash_token(token: str) -> str:
 
 def create_device(*, event: Event, name: str) -> tuple[Device, str]:
     """Create a device; returns it and its token, which is shown once and stored only as a hash."""
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise DomainError(
+            _l("Give the device a name of 1 to 80 characters."), code="invalid_name", status=422
+        )
     token = secrets.token_urlsafe(32)
-    device = Device(event_id=event.id, name=name.strip()[:80], token_hash=_hash_token(token))
+    device = Device(event_id=event.id, name=name, token_hash=_hash_token(token))
     db.session.add(device)
     db.session.flush()
     return device, token

@@ -315,6 +315,15 @@ def update_registration(
     return registration
 
 
+def resend_confirmation(*, registration: Registration) -> None:
+    """Send the confirmation with the badge again (not for a cancelled registration)."""
+    from ..mail.messages import queue_confirmation
+
+    if registration.is_cancelled:
+        raise RegistrationCancelled()
+    queue_confirmation(registration=registration, again=True)
+
+
 def change_consents(
     *, registration: Registration, share_exhibitors: bool, news: bool, now: datetime | None = None
 ) -> list[ConsentPurpose]:
