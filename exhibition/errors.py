@@ -71,6 +71,9 @@ def _render(status: int, code: str, message):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        from .extensions import db
+
+        db.session.rollback()
         return _render(error.status, error.code, error.message)
 
     @app.errorhandler(CSRFError)

@@ -16,6 +16,7 @@ from ..events import services as events
 from ..extensions import db, login_manager
 from ..mail import services as mail
 from ..mail.models import MessageStatus, OutboxMessage
+from ..pagination import paginate
 from ..visitors import services as visitors
 from ..visitors.models import Registration, RegistrationStatus
 from .forms import CategoryForm, DeviceForm, EventForm, LoginForm
@@ -167,16 +168,10 @@ def registrations(slug: str):
     stmt = visitors.registrations_query(
         event=event, query=query, category_id=category_id, status=status
     )
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100000))
-    total = visitors.count(stmt)
-    rows = list(db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
     return render_template(
         "admin/registrations.html",
         event=event,
-        rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        page=paginate(stmt, page=request.args.get("page", type=int), size=PAGE_SIZE),
         query=query,
         category_id=category_id,
         status=status,
@@ -343,16 +338,11 @@ def outbox():
     stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if status in {s.value for s in MessageStatus}:
         stmt = stmt.where(OutboxMessage.status == MessageStatus(status))
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100000))
-    total = visitors.count(stmt)
-    rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template(
         "admin/outbox.html",
-        rows=rows,
+        page=paginate(stmt, page=request.args.get("page", type=int), size=PAGE_SIZE),
         status=status,
         counts=mail.status_counts(),
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
         form=FlaskForm(),
     )
 

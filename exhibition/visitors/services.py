@@ -377,7 +377,3 @@ def registrations_query(
     if status in {s.value for s in RegistrationStatus}:
         stmt = stmt.where(Registration.status == RegistrationStatus(status))
     return stmt.order_by(Registration.created_at.desc(), Registration.id.desc())
-
-
-def count(stmt) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))

@@ -72,11 +72,11 @@ def _registration(token: str):
     return registration
 
 
-def _consent_form(registration, formdata=None) -> ConsentForm:
+def _consent_form(registration) -> ConsentForm:
     share = registration.consent_for(ConsentPurpose.SHARE_EXHIBITORS)
     news = registration.consent_for(ConsentPurpose.NEWS)
     return ConsentForm(
-        formdata=formdata,
+        formdata=None,
         share_exhibitors=bool(share and share.granted),
         news=bool(news and news.granted),
     )

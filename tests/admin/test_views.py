@@ -835,3 +835,17 @@ def test_category_duplicate_code_shows_error_at_code(app, client, make_event):
             )
             == 1
         )
+
+
+def test_registrations_list_pages_through_results(app, client, make_event, make_visitor):
+    make_event()
+    for number in range(55):
+        make_visitor(full_name=f"Khách {number:02d}")
+    login(app, client)
+    first = client.get("/admin/events/expo-2026/registrations?lang=en")
+    assert "55 registrations" in first.text
+    assert "Page 1 of 2" in first.text
+    second = client.get("/admin/events/expo-2026/registrations?page=2")
+    assert second.text.count("/admin/events/expo-2026/registrations/") == 5
+    assert client.get("/admin/events/expo-2026/registrations?page=99").status_code == 200
+    assert client.get("/admin/events/expo-2026/registrations?page=abc").status_code == 200
