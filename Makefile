@@ -41,11 +41,11 @@ run: install
 
 ## Install test dependencies and run the whole suite.
 test: install-test
-	$(BIN)/ruff check exhibition tests
+	$(BIN)/ruff check exhibition tests bench
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check exhibition tests
+	$(BIN)/ruff check exhibition tests bench
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format exhibition tests

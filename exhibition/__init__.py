@@ -106,8 +106,11 @@ def create_app(config: dict | None = None) -> Flask:
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .badges.views import bp as badges_bp
+    from .booths.views import bp as booths_bp
     from .checkin.views import bp as checkin_bp
     from .events.views import bp as events_bp
+    from .exhibitors.views import admin_bp as exhibitors_admin_bp
+    from .exhibitors.views import bp as exhibitors_bp
     from .visitors.views import bp as visitors_bp
 
     app.register_blueprint(events_bp)
@@ -115,6 +118,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(badges_bp)
     app.register_blueprint(checkin_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(exhibitors_bp)
+    app.register_blueprint(exhibitors_admin_bp)
+    app.register_blueprint(booths_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

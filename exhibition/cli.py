@@ -80,6 +80,38 @@ def create_organiser_command(email: str, name: str, password: str):
     click.echo(f"Organiser {user.email} can sign in.")
 
 
+@click.command("allocate-booths")
+@click.option("--event", "slug", required=True, help="The event's slug.")
+@click.option("--dry-run", is_flag=True, help="Show the plan without assigning anything.")
+@with_appcontext
+def allocate_booths_command(slug: str, dry_run: bool):
+    """Give free booths to approved exhibitors without one, optimally (see booths/allocation.py)."""
+    from .booths.services import apply_allocation, plan_allocation
+    from .events.services import get_event
+
+    try:
+        event = get_event(slug=slug)
+        plan = plan_allocation(event=event) if dry_run else apply_allocation(event=event)
+    except DomainError as error:
+        _fail(error)
+    for proposal in plan.proposals:
+        wish = f"choice {proposal.rank}" if proposal.rank <= 5 else "not wished"
+        codes = ",".join(b.code for b in proposal.booths)
+        click.echo(f"{codes}\t{wish}\t{proposal.exhibitor.company_name_vi}")
+    for exhibitor in plan.unserved:
+        click.echo(f"-\tno booth\t{exhibitor.company_name_vi}")
+    if dry_run:
+        db.session.rollback()
+        click.echo(
+            f"Dry run: {len(plan.proposals)} would get booths, {len(plan.unserved)} would not."
+        )
+    else:
+        db.session.commit()
+        click.echo(
+            f"Assigned: {len(plan.proposals)} exhibitors; without a booth: {len(plan.unserved)}."
+        )
+
+
 def _login_file() -> Path:
     return Path(current_app.instance_path) / "organiser-login.txt"
 
@@ -181,6 +213,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(events_cli)
     app.cli.add_command(devices_cli)
     for command in (
+        allocate_booths_command,
         create_organiser_command,
         seed_demo_command,
         show_login_command,

@@ -37,7 +37,8 @@ class Conflict(DomainError):
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    """JSON for the API, for requests that sent JSON, and for clients that ask only for JSON."""
+    if request.path.startswith("/api/") or request.is_json:
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and not request.accept_mimetypes["text/html"]

@@ -1,8 +1,16 @@
 """Every domain's models, for Alembic and the shell."""
 
 from .admin.models import User
+from .booths.models import Booth, BoothAssignment, BoothStatus, BoothType, Hall
 from .checkin.models import Device, Scan, ScanResult, ScanType
 from .events.models import Event
+from .exhibitors.models import (
+    BoothPreference,
+    Exhibitor,
+    ExhibitorStatus,
+    ExhibitorStatusChange,
+    exhibitor_sectors,
+)
 from .mail.models import MessageStatus, OutboxAttachment, OutboxMessage
 from .reference.models import Province, Sector
 from .visitors.models import (
@@ -16,6 +24,16 @@ from .visitors.models import (
 )
 
 __all__ = [
+    "Booth",
+    "BoothAssignment",
+    "BoothPreference",
+    "BoothStatus",
+    "BoothType",
+    "Exhibitor",
+    "ExhibitorStatus",
+    "ExhibitorStatusChange",
+    "Hall",
+    "exhibitor_sectors",
     "Consent",
     "ConsentPurpose",
     "Device",

@@ -21,7 +21,11 @@ def register_template_helpers(app: Flask) -> None:
     # Dates are stored in UTC; Flask-Babel shows them in the time zone chosen by
     # select_timezone (the current event's, Asia/Ho_Chi_Minh by default), in the page's language.
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(lang_url=lang_url, current_language=current_language)
+    from .booths.services import plan_label
+
+    app.jinja_env.globals.update(
+        lang_url=lang_url, current_language=current_language, plan_label=plan_label
+    )
     app.jinja_env.filters.update(
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         date=lambda value, fmt="long": format_date(value, fmt) if value else "",

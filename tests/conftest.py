@@ -323,3 +323,96 @@ def use_smtp(app, server):
         MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False
     )
     mail.init_app(app)
+
+
+@pytest.fixture
+def make_floor(app):
+    """A hall with `count` standard 3 x 3 m booths in one row (A01, A02, ...); returns their codes."""
+    from exhibition.booths.models import Booth, BoothType, Hall
+    from exhibition.events.services import get_event
+
+    def factory(slug="expo-2026", count=4, zone="Cơ khí", sector="mechanical"):
+        with app.app_context():
+            event = get_event(slug=slug)
+            hall = Hall(
+                event_id=event.id,
+                code="A",
+                name_vi="Nhà A",
+                name_en="Hall A",
+                width_m=3 * count + 8,
+                depth_m=12,
+            )
+            db.session.add(hall)
+            db.session.flush()
+            codes = []
+            for index in range(count):
+                code = f"A{index + 1:02d}"
+                db.session.add(
+                    Booth(
+                        event_id=event.id, hall_id=hall.id, code=code, x_m=4 + 3 * index, y_m=4, width_m=3, depth_m=3,
+                        type=BoothType.STANDARD, zone=zone, sector_code=sector, price_vnd=15_000_000,
+                    )
+                )  # fmt: skip
+                codes.append(code)
+            db.session.commit()
+            return codes
+
+    return factory
+
+
+@pytest.fixture
+def make_exhibitor(app):
+    """An exhibitor application, approved unless told otherwise; returns its id."""
+    from stdnum.vn import mst
+
+    from exhibition.booths.models import BoothType
+    from exhibition.events.services import get_event
+    from exhibition.exhibitors.models import ExhibitorStatus
+    from exhibition.exhibitors.services import ApplicationData, apply, change_status
+
+    counter = {"n": 0}
+
+    def factory(slug="expo-2026", status="approved", **overrides):
+        with app.app_context():
+            while True:
+                counter["n"] += 1
+                nine = f"02{counter['n']:07d}"
+                tax_code = nine + mst.calc_check_digit(nine)
+                if mst.is_valid(tax_code):
+                    break
+            data = dict(
+                company_name_vi=f"Công ty TNHH Thử nghiệm {counter['n']}",
+                tax_code=tax_code,
+                province_code="HP",
+                contact_name="Lê Văn Hải",
+                contact_email=f"contact{counter['n']}@example.com",
+                contact_phone="+84912345678",
+                booth_type=BoothType.STANDARD,
+                sector_codes=["mechanical"],
+            )
+            data.update(overrides)
+            exhibitor, _ = apply(event=get_event(slug=slug), data=ApplicationData(**data))
+            if status != "submitted":
+                change_status(exhibitor=exhibitor, to=ExhibitorStatus(status), reason="test")
+            db.session.commit()
+            return exhibitor.id
+
+    return factory
+
+
+def login_client(app, client, email="btc@example.com", password="mat-khau-dai"):
+    """Create an organiser and sign `client` in (the session then stays English)."""
+    from exhibition.admin.models import User
+    from exhibition.admin.services import create_organiser
+
+    with app.app_context():
+        if db.session.scalar(sa.select(User).where(User.email == email)) is None:
+            create_organiser(email=email, password=password)
+            db.session.commit()
+    page = client.get("/admin/login?lang=en")
+    response = client.post(
+        "/admin/login",
+        data={"csrf_token": csrf_token(page.text), "email": email, "password": password},
+    )
+    assert response.status_code == 302
+    return client

@@ -91,14 +91,27 @@ def _ascii(text: str) -> str:
 
 
 def seed_demo(*, visitors: int = 60) -> tuple[Event, bool]:
-    """Load the demo exhibition once; returns (event, created). A second run changes nothing."""
+    """Load the demo exhibition once, e-mailing nobody; returns (event, created). A second run changes nothing."""
+    from ..mail.services import muted_outbox
+
+    with muted_outbox():
+        return _seed(visitors=visitors)
+
+
+def _seed(*, visitors: int) -> tuple[Event, bool]:
+    from ..booths.demo import seed_floor_plan
+    from ..exhibitors.demo import seed_exhibitors
     from ..visitors.models import RegistrationSource, VisitorCategory
     from ..visitors.services import Consents, VisitorData, register_visitor
 
     event = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_SLUG))
     if event is not None:
-        return event, False
+        # Parts added to the demo later are loaded into an existing demo once.
+        added = seed_floor_plan(event=event) + seed_exhibitors(event=event)
+        return event, bool(added)
     event = create_event(data=DEMO_EVENT)
+    seed_floor_plan(event=event)
+    seed_exhibitors(event=event)
     categories = {
         c.code: c
         for c in db.session.scalars(
@@ -143,7 +156,6 @@ def seed_demo(*, visitors: int = 60) -> tuple[Event, bool]:
             ),
             source=RegistrationSource.DEMO,
             check_window=False,
-            notify=False,
             now=created_at,
         )
         if index % 3 == 0:

@@ -50,3 +50,38 @@ def queue_confirmation(*, registration: Registration, again: bool = False) -> No
             ),
         ],
     )
+
+
+def queue_exhibitor_message(*, exhibitor, kind: str, change=None) -> None:
+    """An e-mail to an exhibitor's contact: application received, applied already, or a status change."""
+    from ..exhibitors.services import STATUS_LABELS, format_tax_code
+
+    event = exhibitor.event
+    language = exhibitor.contact_language
+    with force_locale(language):
+        context = {
+            "exhibitor": exhibitor,
+            "event": event,
+            "kind": kind,
+            "change": change,
+            "language": language,
+            "status_label": str(STATUS_LABELS[exhibitor.status]),
+            "tax_code": format_tax_code(exhibitor.tax_code),
+        }
+        event_name = event.tr("name", language)
+        subject = {
+            "received": _("Application received: %(event)s", event=event_name),
+            "already_applied": _("Your company has applied already: %(event)s", event=event_name),
+            "status": _("Your exhibitor application: %(status)s", status=context["status_label"]),
+        }[kind]
+        body_text = render_template("emails/exhibitor.txt", **context)
+        body_html = render_template("emails/exhibitor.html", **context)
+    enqueue(
+        to=exhibitor.contact_email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        kind=f"exhibitor_{kind}",
+        language=language,
+        event_id=event.id,
+    )

@@ -1,5 +1,7 @@
 """Writing messages to the outbox and delivering them (SMTP, or .eml files with no MAIL_SERVER)."""
 
+import contextlib
+import contextvars
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,6 +14,19 @@ from flask_mail import Message
 from ..dbtypes import utcnow
 from ..extensions import db, mail
 from .models import MessageStatus, OutboxAttachment, OutboxMessage
+
+# Demo data and bulk loads run with the outbox muted, so that nobody is e-mailed.
+_muted: contextvars.ContextVar[bool] = contextvars.ContextVar("outbox_muted", default=False)
+
+
+@contextlib.contextmanager
+def muted_outbox():
+    """Within this block, enqueue() writes nothing."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 @dataclass
@@ -33,8 +48,10 @@ def enqueue(
     event_id: int | None = None,
     registration_id: int | None = None,
     attachments: list[Attachment] | None = None,
-) -> OutboxMessage:
+) -> OutboxMessage | None:
     """Add a message to the outbox in the caller's transaction; a worker sends it after commit."""
+    if _muted.get():
+        return None
     message = OutboxMessage(
         to_address=to,
         subject=subject.replace("\r", " ").replace("\n", " ")[:300],

@@ -220,7 +220,6 @@ def register_visitor(
     source: RegistrationSource = RegistrationSource.ONLINE,
     public_only: bool = True,
     check_window: bool = True,
-    notify: bool = True,
     now: datetime | None = None,
 ) -> tuple[Registration, bool]:
     """Register a person, or find their registration: returns (registration, created).
@@ -228,11 +227,7 @@ def register_visitor(
     The same e-mail for the same event never makes a second badge: the existing registration is
     returned and its link is e-mailed again. A cancelled registration is renewed with a new badge.
     """
-    from ..mail.messages import queue_confirmation as _queue
-
-    def queue_confirmation(**kwargs):
-        if notify:
-            _queue(**kwargs)
+    from ..mail.messages import queue_confirmation
 
     now = now or utcnow()
     if check_window:

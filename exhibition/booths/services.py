@@ -1,0 +1,255 @@
+"""Booths: look-ups, and assigning or freeing them by hand (safe under concurrency)."""
+
+import hashlib
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ..admin.models import User
+from ..errors import DomainError, NotFound
+from ..events.models import Event
+from ..extensions import db
+from . import allocation
+from .models import Booth, BoothAssignment, BoothStatus, Hall
+
+
+class BoothNotFound(NotFound):
+    code = "booth_not_found"
+    message = _l("This booth does not exist.")
+
+
+class BoothTaken(DomainError):
+    code = "booth_taken"
+    status = 409
+    message = _l("This booth has just been given to another exhibitor. Choose another booth.")
+
+
+class BoothBlocked(DomainError):
+    code = "booth_blocked"
+    status = 409
+    message = _l("This booth is blocked and cannot be assigned.")
+
+
+class NotApproved(DomainError):
+    code = "exhibitor_not_approved"
+    status = 409
+    message = _l("Only approved exhibitors can get a booth.")
+
+
+_LEGAL_FORMS = (
+    "công ty trách nhiệm hữu hạn", "công ty cổ phần", "công ty tnhh", "công ty cp", "công ty",
+    "co., ltd.", "jsc", "co. ltd",
+)  # fmt: skip
+
+
+def plan_label(name: str, width_m: float) -> str:
+    """A company name short enough for its booth on the plan: legal form dropped, cut to fit."""
+    text = name.strip()
+    lowered = text.lower()
+    for form in _LEGAL_FORMS:
+        if lowered.startswith(form):
+            text = text[len(form) :].strip()
+            break
+    room = max(4, int(width_m * 3))
+    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
+
+
+def halls(*, event: Event) -> list[Hall]:
+    return list(
+        db.session.scalars(
+            sa.select(Hall).where(Hall.event_id == event.id).order_by(Hall.position, Hall.code)
+        )
+    )
+
+
+def booths(*, event: Event) -> list[Booth]:
+    return list(
+        db.session.scalars(
+            sa.select(Booth)
+            .where(Booth.event_id == event.id)
+            .options(sa.orm.selectinload(Booth.assignment).joinedload(BoothAssignment.exhibitor))
+            .order_by(Booth.code)
+        )
+    )
+
+
+def get_booth(*, event: Event, booth_id: int | None = None, code: str | None = None) -> Booth:
+    if booth_id is not None:
+        booth = db.session.get(Booth, booth_id)
+    else:
+        booth = db.session.scalar(
+            sa.select(Booth).where(Booth.event_id == event.id, Booth.code == (code or "").upper())
+        )
+    if booth is None or booth.event_id != event.id:
+        raise BoothNotFound()
+    return booth
+
+
+def codes_and_zones(*, event: Event) -> tuple[set[str], set[str]]:
+    """Booth codes and zone names of an event, for preferences."""
+    rows = db.session.execute(
+        sa.select(Booth.code, Booth.zone).where(Booth.event_id == event.id)
+    ).all()
+    return {code for code, _ in rows}, {zone for _, zone in rows if zone}
+
+
+def assign_booth(*, booth: Booth, exhibitor, user: User | None = None) -> BoothAssignment:
+    """Give a booth to an approved exhibitor; BoothTaken when another exhibitor holds it.
+
+    The unique booth_id of booth_assignments decides between two organisers at the same moment.
+    """
+    from ..exhibitors.models import ExhibitorStatus
+    from ..exhibitors.services import record_status
+
+    if exhibitor.event_id != booth.event_id:
+        raise BoothNotFound()
+    if exhibitor.status not in (
+        ExhibitorStatus.APPROVED,
+        ExhibitorStatus.BOOTH_ASSIGNED,
+        ExhibitorStatus.CONFIRMED,
+    ):
+        raise NotApproved()
+    if booth.status is BoothStatus.BLOCKED:
+        raise BoothBlocked()
+    assignment = BoothAssignment(
+        booth_id=booth.id, exhibitor_id=exhibitor.id, created_by_id=user.id if user else None
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(assignment)
+            db.session.flush()
+    except IntegrityError as error:
+        raise BoothTaken() from error
+    db.session.refresh(exhibitor, ["assignments"])
+    if exhibitor.status is ExhibitorStatus.APPROVED:
+        record_status(exhibitor=exhibitor, to=ExhibitorStatus.BOOTH_ASSIGNED, user=user)
+    return assignment
+
+
+def free_booth(*, booth: Booth, user: User | None = None) -> None:
+    """Take a booth back; an exhibitor left with no booth goes back to "approved"."""
+    from ..exhibitors.models import ExhibitorStatus
+    from ..exhibitors.services import record_status
+
+    assignment = db.session.scalar(
+        sa.select(BoothAssignment).where(BoothAssignment.booth_id == booth.id)
+    )
+    if assignment is None:
+        return
+    exhibitor = assignment.exhibitor
+    db.session.delete(assignment)
+    db.session.flush()
+    db.session.refresh(exhibitor, ["assignments"])
+    if not exhibitor.assignments and exhibitor.status is ExhibitorStatus.BOOTH_ASSIGNED:
+        record_status(exhibitor=exhibitor, to=ExhibitorStatus.APPROVED, reason="", user=user)
+
+
+@dataclass
+class Proposal:
+    exhibitor: object  # Exhibitor
+    booths: list[Booth]
+    rank: int  # 1-5: the wish it meets; 6: a suitable booth that was not wished for
+
+
+@dataclass
+class AllocationPlan:
+    proposals: list[Proposal]
+    unserved: list  # exhibitors left without a booth
+    greedy_objective: tuple[int, int]
+
+    @property
+    def objective(self) -> tuple[int, int]:
+        return len(self.unserved), sum(p.rank for p in self.proposals)
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies this plan, so that a confirmation applies exactly what was previewed."""
+        text = ";".join(
+            f"{p.exhibitor.id}:{','.join(str(b.id) for b in p.booths)}" for p in self.proposals
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def plan_allocation(*, event: Event) -> AllocationPlan:
+    """The optimal allocation of free booths to approved exhibitors that have none (nothing is changed)."""
+    from ..exhibitors.models import Exhibitor, ExhibitorStatus
+
+    waiting = list(
+        db.session.scalars(
+            sa.select(Exhibitor)
+            .where(Exhibitor.event_id == event.id, Exhibitor.status == ExhibitorStatus.APPROVED)
+            .where(~Exhibitor.assignments.any())
+            .options(
+                sa.orm.selectinload(Exhibitor.preferences), sa.orm.selectinload(Exhibitor.sectors)
+            )
+            .order_by(Exhibitor.approved_at, Exhibitor.id)
+        )
+    )
+    free = list(
+        db.session.scalars(
+            sa.select(Booth)
+            .where(
+                Booth.event_id == event.id,
+                Booth.status == BoothStatus.AVAILABLE,
+                ~Booth.assignment.has(),
+            )
+            .order_by(Booth.code)
+        )
+    )
+    infos = [
+        allocation.BoothInfo(
+            id=b.id, code=b.code, hall_id=b.hall_id, x=b.x_m, y=b.y_m, width=b.width_m, depth=b.depth_m,
+            type=b.type, zone=b.zone, sector=b.sector_code,
+        )
+        for b in free
+    ]  # fmt: skip
+    requests = [
+        allocation.Request(
+            exhibitor_id=x.id,
+            order=order,
+            booth_type=x.booth_type,
+            count=x.booth_count,
+            raw_area=x.raw_area_m2,
+            sectors=frozenset(s.code for s in x.sectors),
+            wishes=tuple(
+                allocation.Wish(p.rank, booth_id=p.booth_id, zone=p.zone) for p in x.preferences
+            ),
+        )
+        for order, x in enumerate(waiting)
+    ]
+    result = allocation.solve(infos, requests)
+    by_booth = {b.id: b for b in free}
+    by_exhibitor = {x.id: x for x in waiting}
+    proposals = [
+        Proposal(exhibitor=by_exhibitor[e], booths=[by_booth[i] for i in ids], rank=result.ranks[e])
+        for e, ids in result.places.items()
+    ]
+    proposals.sort(key=lambda p: p.booths[0].code)
+    return AllocationPlan(
+        proposals=proposals,
+        unserved=[by_exhibitor[e] for e in result.unserved],
+        greedy_objective=allocation.greedy(infos, requests).objective,
+    )
+
+
+class PlanChanged(DomainError):
+    code = "plan_changed"
+    status = 409
+    message = _l(
+        "Booths or exhibitors changed since the preview. Review the new proposal and confirm again."
+    )
+
+
+def apply_allocation(
+    *, event: Event, fingerprint: str | None = None, user: User | None = None
+) -> AllocationPlan:
+    """Assign the booths of the optimal plan; with a fingerprint, only if it is still the previewed plan."""
+    plan = plan_allocation(event=event)
+    if fingerprint is not None and fingerprint != plan.fingerprint:
+        raise PlanChanged()
+    for proposal in plan.proposals:
+        for booth in proposal.booths:
+            assign_booth(booth=booth, exhibitor=proposal.exhibitor, user=user)
+    return plan

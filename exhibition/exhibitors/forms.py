@@ -1,0 +1,256 @@
+"""The public exhibitor application form and the organisers' status form."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from ..booths.models import BoothType
+from ..forms import MultiCheckboxField, choices, phone_number, plain_text, strip_filter
+from ..i18n import current_language
+from .services import (
+    BOOTH_TYPE_LABELS,
+    CERTIFICATIONS,
+    STATUS_LABELS,
+    ApplicationData,
+    InvalidTaxCode,
+    Preference,
+    normalize_tax_code,
+)
+
+PREFERENCE_FIELDS = [f"preference_{rank}" for rank in range(1, 6)]
+
+
+def tax_code_valid(form, field) -> None:
+    try:
+        field.data = normalize_tax_code(field.data or "")
+    except InvalidTaxCode as error:
+        raise ValidationError(str(error.message)) from error
+
+
+class ApplicationForm(FlaskForm):
+    company_name_vi = StringField(
+        _l("Company name (Vietnamese)"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter the company's name.")),
+            Length(max=200, message=_l("At most 200 characters.")),
+            plain_text,
+        ],
+    )
+    company_name_en = StringField(
+        _l("Company name (English)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), plain_text],
+    )
+    tax_code = StringField(
+        _l("Tax code (MST)"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter the tax code.")),
+            Length(max=20, message=_l("At most 20 characters.")),
+            tax_code_valid,
+        ],
+    )
+    province = SelectField(
+        _l("Province or city"), validators=[DataRequired(_l("Choose a province or city."))]
+    )
+    commune = StringField(
+        _l("Commune or ward"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=120, message=_l("At most 120 characters.")), plain_text],
+    )
+    street = StringField(
+        _l("Street address"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), plain_text],
+    )
+    website = StringField(
+        _l("Website"),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("At most 200 characters.")),
+            Regexp(
+                r"^https?://[^\s/$.?#][^\s]*$",
+                message=_l("Enter an address starting with http:// or https://."),
+            ),
+        ],
+    )
+    sectors = MultiCheckboxField(
+        _l("Sectors"), validators=[DataRequired(_l("Choose at least one sector."))]
+    )
+    main_products = TextAreaField(
+        _l("Main products"),
+        validators=[
+            DataRequired(_l("List your main products.")),
+            Length(max=1000, message=_l("At most 1000 characters.")),
+        ],
+    )
+    certifications = MultiCheckboxField(_l("Certifications"), validators=[Optional()])
+    other_certifications = StringField(
+        _l("Other certifications"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), plain_text],
+    )
+    description_vi = TextAreaField(
+        _l("Short description (Vietnamese)"),
+        validators=[Optional(), Length(max=2000, message=_l("At most 2000 characters."))],
+    )
+    description_en = TextAreaField(
+        _l("Short description (English)"),
+        validators=[Optional(), Length(max=2000, message=_l("At most 2000 characters."))],
+    )
+    logo = FileField(_l("Logo (PNG, JPEG or WebP, at most 1.5 MB)"))
+    contact_name = StringField(
+        _l("Contact person"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter the contact person's name.")),
+            Length(max=120, message=_l("At most 120 characters.")),
+            plain_text,
+        ],
+    )
+    contact_email = EmailField(
+        _l("Contact e-mail"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Length(max=254, message=_l("At most 254 characters.")),
+            Email(
+                _l("Enter a valid e-mail address, such as ten@congty.vn."),
+                check_deliverability=False,
+            ),
+        ],
+    )
+    contact_phone = TelField(
+        _l("Contact phone"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter your phone number.")), phone_number],
+    )
+    contact_language = RadioField(
+        _l("Language for e-mails"),
+        choices=choices([("vi", "Tiếng Việt"), ("en", "English")]),
+        validators=[InputRequired(_l("Choose a language."))],
+    )
+    booth_type = RadioField(
+        _l("Booth type"),
+        choices=choices((t.value, label) for t, label in BOOTH_TYPE_LABELS.items()),
+        validators=[InputRequired(_l("Choose a booth type."))],
+    )
+    booth_count = IntegerField(
+        _l("Number of booths"),
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=10, message=_l("From 1 to 10."))],
+    )
+    raw_area_m2 = IntegerField(_l("Raw space area (m²)"))
+    preference_1 = StringField(
+        _l("1st choice"), filters=[strip_filter], validators=[Optional(), Length(max=32)]
+    )
+    preference_2 = StringField(
+        _l("2nd choice"), filters=[strip_filter], validators=[Optional(), Length(max=32)]
+    )
+    preference_3 = StringField(
+        _l("3rd choice"), filters=[strip_filter], validators=[Optional(), Length(max=32)]
+    )
+    preference_4 = StringField(
+        _l("4th choice"), filters=[strip_filter], validators=[Optional(), Length(max=32)]
+    )
+    preference_5 = StringField(
+        _l("5th choice"), filters=[strip_filter], validators=[Optional(), Length(max=32)]
+    )
+
+    def setup_choices(self, *, provinces, sectors, booth_codes: set[str], zones: set[str]) -> None:
+        self.province.choices = choices(
+            [("", _l("Choose…"))] + [(p.code, p.tr("name")) for p in provinces]
+        )
+        self.sectors.choices = choices((s.code, s.tr("name")) for s in sectors)
+        self.certifications.choices = choices((c, c) for c in CERTIFICATIONS)
+        self.booth_codes, self.zones = booth_codes, zones
+        if not self.contact_language.data:
+            self.contact_language.data = current_language()
+
+    def validate_raw_area_m2(self, field) -> None:
+        if self.booth_type.data != BoothType.RAW.value:
+            field.data = None
+            field.errors[:] = []  # a stray value is ignored for shell-scheme booths
+            return
+        if field.data is None:
+            raise ValidationError(_l("Give the raw space area in m²."))
+        if not 9 <= field.data <= 2000:
+            raise ValidationError(_l("From 9 to 2000 m²."))
+
+    def _check_preference(self, field) -> None:
+        value = (field.data or "").strip()
+        if value and value.upper() not in self.booth_codes and value not in self.zones:
+            raise ValidationError(_l("Not a booth code or zone of this exhibition."))
+
+    validate_preference_1 = validate_preference_2 = validate_preference_3 = _check_preference
+    validate_preference_4 = validate_preference_5 = _check_preference
+
+    def application_data(self) -> ApplicationData:
+        preferences = []
+        for rank, name in enumerate(PREFERENCE_FIELDS, start=1):
+            value = (getattr(self, name).data or "").strip()
+            if not value:
+                continue
+            if value.upper() in self.booth_codes:
+                preferences.append(Preference(rank=rank, booth_code=value.upper()))
+            else:
+                preferences.append(Preference(rank=rank, zone=value))
+        other = [c.strip() for c in (self.other_certifications.data or "").split(",") if c.strip()]
+        return ApplicationData(
+            company_name_vi=self.company_name_vi.data,
+            company_name_en=self.company_name_en.data or "",
+            tax_code=self.tax_code.data,
+            province_code=self.province.data,
+            commune=self.commune.data or "",
+            street=self.street.data or "",
+            website=self.website.data or "",
+            sector_codes=list(self.sectors.data or []),
+            main_products=self.main_products.data or "",
+            certifications=list(self.certifications.data or []) + other,
+            description_vi=self.description_vi.data or "",
+            description_en=self.description_en.data or "",
+            contact_name=self.contact_name.data,
+            contact_email=self.contact_email.data,
+            contact_phone=self.contact_phone.data,
+            contact_language=self.contact_language.data,
+            booth_type=BoothType(self.booth_type.data),
+            booth_count=self.booth_count.data or 1,
+            raw_area_m2=self.raw_area_m2.data,
+            preferences=preferences,
+        )
+
+
+class StatusForm(FlaskForm):
+    """An organiser's decision on an application."""
+
+    status = SelectField(_l("New status"), validators=[DataRequired(_l("Choose a status."))])
+    reason = TextAreaField(
+        _l("Reason (sent to the company)"),
+        validators=[Optional(), Length(max=2000, message=_l("At most 2000 characters."))],
+    )
+
+    def setup_choices(self, allowed) -> None:
+        self.status.choices = choices(
+            [("", _l("Choose…"))] + [(s.value, STATUS_LABELS[s]) for s in allowed]
+        )

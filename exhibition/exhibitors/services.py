@@ -1,0 +1,326 @@
+"""Exhibitor applications and their workflow."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from stdnum.vn import mst
+
+from ..admin.models import User
+from ..booths.models import Booth, BoothType
+from ..dbtypes import utcnow
+from ..errors import DomainError, NotFound
+from ..events.models import Event
+from ..extensions import db
+from ..reference.models import Province, Sector
+from ..text import fold, normalize_name
+from .models import BoothPreference, Exhibitor, ExhibitorStatus, ExhibitorStatusChange
+
+S = ExhibitorStatus
+# Which status an organiser may move an application to, from each status. Booth assignment
+# moves approved -> booth_assigned and back when the last booth is freed (booths/services.py).
+TRANSITIONS: dict[ExhibitorStatus, set[ExhibitorStatus]] = {
+    S.SUBMITTED: {S.APPROVED, S.WAITLISTED, S.REJECTED, S.CANCELLED},
+    S.WAITLISTED: {S.APPROVED, S.REJECTED, S.CANCELLED},
+    S.REJECTED: {S.APPROVED, S.WAITLISTED},
+    S.APPROVED: {S.WAITLISTED, S.REJECTED, S.CANCELLED},
+    S.BOOTH_ASSIGNED: {S.CONFIRMED, S.CANCELLED},
+    S.CONFIRMED: {S.CANCELLED},
+    S.CANCELLED: set(),
+}
+NEEDS_REASON = {S.REJECTED, S.WAITLISTED, S.CANCELLED}
+
+STATUS_LABELS = {
+    S.SUBMITTED: _l("Submitted"),
+    S.APPROVED: _l("Approved"),
+    S.WAITLISTED: _l("Waiting list"),
+    S.REJECTED: _l("Rejected"),
+    S.BOOTH_ASSIGNED: _l("Booth assigned"),
+    S.CONFIRMED: _l("Confirmed"),
+    S.CANCELLED: _l("Cancelled"),
+}
+BOOTH_TYPE_LABELS = {
+    BoothType.STANDARD: _l("Standard shell scheme booth (3 × 3 m)"),
+    BoothType.CORNER: _l("Corner booth (open on two sides)"),
+    BoothType.RAW: _l("Raw space (by m²)"),
+}
+
+CERTIFICATIONS = [
+    "ISO 9001",
+    "IATF 16949",
+    "ISO 14001",
+    "ISO 45001",
+    "ISO 13485",
+    "ISO/IEC 17025",
+    "ISO 50001",
+]
+
+
+class ExhibitorNotFound(NotFound):
+    code = "exhibitor_not_found"
+    message = _l("This exhibitor does not exist.")
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    status = 409
+    message = _l("The application cannot change to this status from its current one.")
+
+
+class ReasonRequired(DomainError):
+    code = "reason_required"
+    status = 422
+    message = _l("Give a reason: it is sent to the company.")
+
+
+class InvalidTaxCode(DomainError):
+    code = "invalid_tax_code"
+    status = 422
+    message = _l(
+        "Enter a valid Vietnamese tax code: 10 digits, or 10 digits, a dash and 3 for a branch."
+    )
+
+
+def normalize_tax_code(raw: str) -> str:
+    """The compact tax code (10 or 13 digits) with its check digit verified, or InvalidTaxCode."""
+    try:
+        return mst.validate(raw or "")
+    except Exception as error:  # stdnum raises several ValidationError subclasses
+        raise InvalidTaxCode() from error
+
+
+def format_tax_code(compact: str) -> str:
+    return mst.format(compact)
+
+
+@dataclass
+class Preference:
+    rank: int
+    booth_code: str | None = None
+    zone: str | None = None
+
+
+@dataclass
+class ApplicationData:
+    company_name_vi: str
+    tax_code: str
+    province_code: str
+    contact_name: str
+    contact_email: str
+    contact_phone: str  # E.164
+    booth_type: BoothType
+    booth_count: int = 1
+    raw_area_m2: int | None = None
+    company_name_en: str = ""
+    commune: str = ""
+    street: str = ""
+    website: str = ""
+    main_products: str = ""
+    certifications: list[str] = field(default_factory=list)
+    description_vi: str = ""
+    description_en: str = ""
+    contact_language: str = "vi"
+    sector_codes: list[str] = field(default_factory=list)
+    preferences: list[Preference] = field(default_factory=list)
+
+
+def search_text_for(exhibitor: Exhibitor) -> str:
+    parts = [
+        exhibitor.company_name_vi,
+        exhibitor.company_name_en,
+        exhibitor.tax_code,
+        exhibitor.main_products,
+        exhibitor.contact_name,
+        exhibitor.contact_email,
+        " ".join(exhibitor.certifications or []),
+    ]
+    return fold(" ".join(p for p in parts if p))[:2000]
+
+
+def find_by_tax_code(*, event: Event, tax_code: str) -> Exhibitor | None:
+    return db.session.scalar(
+        sa.select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.tax_code == tax_code)
+    )
+
+
+def _preferences(event: Event, wishes: list[Preference]) -> list[BoothPreference]:
+    result = []
+    for wish in sorted(wishes, key=lambda w: w.rank)[:5]:
+        if wish.booth_code:
+            booth = db.session.scalar(
+                sa.select(Booth).where(
+                    Booth.event_id == event.id, Booth.code == wish.booth_code.strip().upper()
+                )
+            )
+            if booth is None:
+                raise DomainError(
+                    _l("There is no booth %(code)s.", code=wish.booth_code),
+                    code="unknown_booth",
+                    status=422,
+                )
+            result.append(BoothPreference(rank=len(result) + 1, booth=booth))
+        elif wish.zone:
+            result.append(BoothPreference(rank=len(result) + 1, zone=wish.zone.strip()[:32]))
+    return result
+
+
+def _apply_data(exhibitor: Exhibitor, data: ApplicationData, event: Event) -> None:
+    if db.session.get(Province, data.province_code) is None:
+        raise DomainError(
+            _l("Choose a province or city from the list."), code="invalid_choice", status=422
+        )
+    sectors = []
+    if data.sector_codes:
+        sectors = list(
+            db.session.scalars(sa.select(Sector).where(Sector.code.in_(data.sector_codes)))
+        )
+        if len(sectors) != len(set(data.sector_codes)):
+            raise DomainError(
+                _l("Choose sectors from the list."), code="invalid_choice", status=422
+            )
+    exhibitor.company_name_vi = normalize_name(data.company_name_vi)
+    exhibitor.company_name_en = normalize_name(data.company_name_en)
+    exhibitor.province_code = data.province_code
+    exhibitor.commune = normalize_name(data.commune)
+    exhibitor.street = normalize_name(data.street)
+    exhibitor.website = data.website.strip()
+    exhibitor.main_products = data.main_products.strip()
+    exhibitor.certifications = sorted({normalize_name(c) for c in data.certifications if c.strip()})
+    exhibitor.description_vi = data.description_vi.strip()
+    exhibitor.description_en = data.description_en.strip()
+    exhibitor.contact_name = normalize_name(data.contact_name)
+    exhibitor.contact_email = data.contact_email.strip()
+    exhibitor.contact_phone = data.contact_phone
+    exhibitor.contact_language = (
+        data.contact_language if data.contact_language in ("vi", "en") else "vi"
+    )
+    exhibitor.sectors = sectors
+    exhibitor.search_text = search_text_for(exhibitor)
+
+
+def apply(
+    *,
+    event: Event,
+    data: ApplicationData,
+    logo_filename: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Exhibitor, bool]:
+    """Submit an application; a company (tax code) applies once per event: returns (exhibitor, created).
+
+    A second attempt changes nothing; the contact on file is e-mailed the application's status.
+    """
+    from ..mail.messages import queue_exhibitor_message
+
+    now = now or utcnow()
+    tax_code = normalize_tax_code(data.tax_code)
+    existing = find_by_tax_code(event=event, tax_code=tax_code)
+    if existing is not None:
+        queue_exhibitor_message(exhibitor=existing, kind="already_applied")
+        return existing, False
+    if data.booth_type is BoothType.RAW and not data.raw_area_m2:
+        raise DomainError(_l("Give the raw space area in m²."), code="area_required", status=422)
+    exhibitor = Exhibitor(
+        event=event,
+        tax_code=tax_code,
+        status=ExhibitorStatus.SUBMITTED,
+        booth_type=data.booth_type,
+        booth_count=1 if data.booth_type is BoothType.RAW else data.booth_count,
+        raw_area_m2=data.raw_area_m2 if data.booth_type is BoothType.RAW else None,
+        logo_filename=logo_filename,
+        created_at=now,
+    )
+    _apply_data(exhibitor, data, event)
+    exhibitor.preferences = _preferences(event, data.preferences)
+    exhibitor.history.append(
+        ExhibitorStatusChange(to_status=ExhibitorStatus.SUBMITTED, created_at=now)
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(exhibitor)
+            db.session.flush()
+    except IntegrityError:
+        existing = find_by_tax_code(event=event, tax_code=tax_code)
+        if existing is None:
+            raise
+        queue_exhibitor_message(exhibitor=existing, kind="already_applied")
+        return existing, False
+    queue_exhibitor_message(exhibitor=exhibitor, kind="received")
+    return exhibitor, True
+
+
+def get_exhibitor(*, event: Event, exhibitor_id: int) -> Exhibitor:
+    exhibitor = db.session.get(Exhibitor, exhibitor_id)
+    if exhibitor is None or exhibitor.event_id != event.id:
+        raise ExhibitorNotFound()
+    return exhibitor
+
+
+def record_status(
+    *,
+    exhibitor: Exhibitor,
+    to: ExhibitorStatus,
+    reason: str = "",
+    user: User | None = None,
+    now: datetime | None = None,
+) -> ExhibitorStatusChange:
+    """Set a status, log who and why, and e-mail the contact (no transition check: see change_status)."""
+    from ..mail.messages import queue_exhibitor_message
+
+    now = now or utcnow()
+    change = ExhibitorStatusChange(
+        from_status=exhibitor.status,
+        to_status=to,
+        reason=reason.strip(),
+        user_id=user.id if user else None,
+        created_at=now,
+    )
+    exhibitor.history.append(change)
+    exhibitor.status = to
+    if to is ExhibitorStatus.APPROVED and exhibitor.approved_at is None:
+        exhibitor.approved_at = now
+    db.session.flush()
+    queue_exhibitor_message(exhibitor=exhibitor, kind="status", change=change)
+    return change
+
+
+def change_status(
+    *,
+    exhibitor: Exhibitor,
+    to: ExhibitorStatus,
+    reason: str = "",
+    user: User | None = None,
+    now: datetime | None = None,
+) -> ExhibitorStatusChange:
+    """An organiser moves an application along the workflow (reasons where they matter)."""
+    if to not in TRANSITIONS[exhibitor.status]:
+        raise InvalidTransition()
+    if to in NEEDS_REASON and not reason.strip():
+        raise ReasonRequired()
+    if to is ExhibitorStatus.CANCELLED:  # a cancelled exhibitor frees its booths
+        for assignment in list(exhibitor.assignments):
+            db.session.delete(assignment)
+        exhibitor.assignments.clear()
+    return record_status(exhibitor=exhibitor, to=to, reason=reason, user=user, now=now)
+
+
+def exhibitors_query(*, event: Event, query: str = "", status: str = "", sector: str = ""):
+    """An event's exhibitors matching a search (diacritics ignored), status and sector."""
+    from .models import exhibitor_sectors
+
+    stmt = sa.select(Exhibitor).where(Exhibitor.event_id == event.id)
+    for word in fold(query).split()[:8]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Exhibitor.search_text.like(f"%{escaped}%", escape="\\"))
+    if status in {s.value for s in ExhibitorStatus}:
+        stmt = stmt.where(Exhibitor.status == ExhibitorStatus(status))
+    if sector:
+        stmt = stmt.where(
+            Exhibitor.id.in_(
+                sa.select(exhibitor_sectors.c.exhibitor_id).where(
+                    exhibitor_sectors.c.sector_code == sector
+                )
+            )
+        )
+    return stmt.order_by(Exhibitor.created_at.desc(), Exhibitor.id.desc())

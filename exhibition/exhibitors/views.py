@@ -1,0 +1,152 @@
+"""Exhibitor applications: the public form, logos, and the organisers' pages."""
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..admin.views import require_login
+from ..booths import services as booths
+from ..errors import DomainError
+from ..events.services import get_event
+from ..extensions import db
+from ..pagination import paginate
+from ..visitors.services import provinces, sectors
+from . import services
+from .forms import ApplicationForm, StatusForm
+from .logos import InvalidLogo, logo_folder, prepare_logo, save_logo
+from .models import ExhibitorStatus
+
+bp = Blueprint("exhibitors", __name__)
+admin_bp = Blueprint("exhibitors_admin", __name__, url_prefix="/admin/events/<slug>/exhibitors")
+admin_bp.before_request(require_login)
+
+
+@bp.route("/events/<slug>/exhibit", methods=["GET", "POST"])
+def apply(slug: str):
+    """The public application form for companies."""
+    g.event = event = get_event(slug=slug)
+    form = ApplicationForm()
+    codes, zones = booths.codes_and_zones(event=event)
+    form.setup_choices(provinces=provinces(), sectors=sectors(), booth_codes=codes, zones=zones)
+    if form.validate_on_submit():
+        logo = None
+        try:
+            if form.logo.data:
+                logo = prepare_logo(form.logo.data.read(2_000_000))
+        except InvalidLogo as error:
+            form.logo.errors.append(str(error.message))
+        else:
+            try:
+                exhibitor, created = services.apply(event=event, data=form.application_data())
+                if created and logo is not None:
+                    exhibitor.logo_filename = save_logo(logo)
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error.message), "error")
+            else:
+                db.session.commit()
+                return redirect(
+                    url_for("exhibitors.applied", slug=slug, again=None if created else 1)
+                )
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "exhibitors/apply.html",
+        event=event,
+        form=form,
+        booth_codes=sorted(codes),
+        zones=sorted(zones),
+    ), status
+
+
+@bp.get("/events/<slug>/exhibit/sent")
+def applied(slug: str):
+    """Thanks for applying (or: your company has applied already)."""
+    g.event = event = get_event(slug=slug)
+    return render_template(
+        "exhibitors/applied.html", event=event, again=bool(request.args.get("again"))
+    )
+
+
+@bp.get("/media/logos/<name>")
+def logo(name: str):
+    """A stored logo (re-encoded PNG under a random name)."""
+    if not name.endswith(".png") or len(name) != 36 or not name[:32].isalnum():
+        abort(404)
+    return send_from_directory(logo_folder(), name, mimetype="image/png", max_age=86400)
+
+
+# ------------------------------------------------------------------ organisers
+
+
+def _filters():
+    return (
+        request.args.get("q", "")[:200],
+        request.args.get("status", ""),
+        request.args.get("sector", ""),
+    )
+
+
+@admin_bp.get("/")
+def index(slug: str):
+    """Applications and exhibitors with search and filters."""
+    g.event = event = get_event(slug=slug)
+    query, status, sector = _filters()
+    stmt = services.exhibitors_query(event=event, query=query, status=status, sector=sector)
+    return render_template(
+        "exhibitors/admin_list.html",
+        event=event,
+        page=paginate(stmt, page=request.args.get("page", type=int)),
+        query=query,
+        status=status,
+        sector=sector,
+        statuses=list(ExhibitorStatus),
+        labels=services.STATUS_LABELS,
+        sectors=sectors(),
+    )
+
+
+@admin_bp.route("/<int:exhibitor_id>", methods=["GET", "POST"])
+def detail(slug: str, exhibitor_id: int):
+    """One application: details, booths, history, and the organiser's decision."""
+    g.event = event = get_event(slug=slug)
+    exhibitor = services.get_exhibitor(event=event, exhibitor_id=exhibitor_id)
+    form = StatusForm()
+    form.setup_choices(
+        sorted(services.TRANSITIONS[exhibitor.status], key=lambda s: list(ExhibitorStatus).index(s))
+    )
+    if form.validate_on_submit():
+        try:
+            services.change_status(
+                exhibitor=exhibitor,
+                to=ExhibitorStatus(form.status.data),
+                reason=form.reason.data or "",
+                user=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.reason.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("The status has been changed and the company informed."), "success")
+            return redirect(
+                url_for("exhibitors_admin.detail", slug=slug, exhibitor_id=exhibitor_id)
+            )
+    return render_template(
+        "exhibitors/admin_detail.html",
+        event=event,
+        exhibitor=exhibitor,
+        form=form,
+        labels=services.STATUS_LABELS,
+        booth_type_labels=services.BOOTH_TYPE_LABELS,
+        tax_code=services.format_tax_code(exhibitor.tax_code),
+    ), (422 if form.is_submitted() else 200)

@@ -1,0 +1,188 @@
+"""The allocation solver: hand-checked cases and a randomised comparison with brute force."""
+
+import itertools
+import random
+
+import pytest
+
+from exhibition.booths.allocation import (
+    BoothInfo,
+    Request,
+    Wish,
+    candidate_blocks,
+    greedy,
+    rank_of,
+    solve,
+)
+from exhibition.booths.models import BoothType
+
+S, C, R = BoothType.STANDARD, BoothType.CORNER, BoothType.RAW
+
+
+def row(n, types=None, hall=1, y=0.0, zone="", sector=None, start_id=0):
+    types = types or [S] * n
+    return [
+        BoothInfo(
+            start_id + i, f"B{start_id + i}", hall, 3.0 * i, y, 3.0, 3.0, types[i], zone, sector
+        )
+        for i in range(n)
+    ]
+
+
+def test_optimal_beats_greedy_on_a_known_instance():
+    booths = row(2)
+    first = Request(1, order=0, booth_type=S, wishes=(Wish(1, booth_id=0), Wish(2, booth_id=1)))
+    second = Request(2, order=1, booth_type=S, wishes=(Wish(1, booth_id=0),))
+    best, baseline = solve(booths, [first, second]), greedy(booths, [first, second])
+    assert best.places == {1: (1,), 2: (0,)}
+    assert best.objective == (0, 3)
+    assert baseline.objective == (
+        0,
+        7,
+    )  # greedy gives booth 0 to the first and 6 ("other") to the second
+
+
+def test_ties_go_to_the_earlier_approved_exhibitor():
+    booths = row(2)
+    late = Request(1, order=1, booth_type=S, wishes=(Wish(1, booth_id=0),))
+    early = Request(2, order=0, booth_type=S, wishes=(Wish(1, booth_id=0),))
+    result = solve(booths, [late, early])
+    assert result.places[2] == (0,)
+    assert result.places[1] == (1,)
+
+
+def test_serving_everyone_comes_before_ranks():
+    booths = row(2)
+    a = Request(1, order=0, booth_type=S, wishes=(Wish(1, booth_id=1),))
+    b = Request(2, order=1, booth_type=S, wishes=(Wish(1, booth_id=1),))
+    result = solve(booths, [a, b])
+    assert result.unserved == []
+    assert result.places == {1: (1,), 2: (0,)}
+
+
+def test_when_booths_run_out_the_earlier_approved_are_served():
+    booths = row(1)
+    result = solve(booths, [Request(1, order=1, booth_type=S), Request(2, order=0, booth_type=S)])
+    assert result.places == {2: (0,)}
+    assert result.unserved == [1]
+
+
+def test_multi_booth_requests_get_adjacent_booths_in_one_row():
+    # Two rows of three; a gap between booth 1 and booth 2 in the first row (an aisle).
+    first = [
+        BoothInfo(0, "A1", 1, 0, 0, 3, 3, S),
+        BoothInfo(1, "A2", 1, 3, 0, 3, 3, S),
+        BoothInfo(2, "A3", 1, 10, 0, 3, 3, S),
+    ]
+    second = row(3, y=3.0, start_id=10)
+    request = Request(1, order=0, booth_type=S, count=3)
+    blocks = candidate_blocks(first + second, request)
+    assert [tuple(b.id for b in block) for block in blocks] == [(10, 11, 12)]
+    two = candidate_blocks(first + second, Request(2, order=0, booth_type=S, count=2))
+    assert sorted(tuple(b.id for b in block) for block in two) == [(0, 1), (10, 11), (11, 12)]
+    result = solve(
+        first + second,
+        [request, Request(3, order=1, booth_type=S, count=2, wishes=(Wish(1, booth_id=11),))],
+    )
+    assert result.places[1] == (10, 11, 12)
+    assert result.places[3] == (0, 1)
+    assert result.ranks[3] == 6
+
+
+def test_booth_types_and_raw_areas_are_respected():
+    booths = row(4, types=[C, S, S, C]) + [
+        BoothInfo(20, "R1", 2, 0, 0, 6, 6, R),
+        BoothInfo(21, "R2", 2, 10, 0, 9, 6, R),
+    ]
+    corner = Request(1, order=0, booth_type=C)
+    standard = Request(2, order=1, booth_type=S, count=2)
+    raw = Request(3, order=2, booth_type=R, raw_area=50)
+    result = solve(booths, [corner, standard, raw])
+    assert len(result.places[1]) == 1 and result.places[1][0] in (0, 3)
+    assert result.places[2] == (1, 2)
+    assert result.places[3] == (21,)  # 54 m²: the 36 m² space is too small
+    corner_pair = candidate_blocks(booths, Request(4, order=0, booth_type=C, count=2))
+    assert sorted(tuple(b.id for b in block) for block in corner_pair) == [(0, 1), (2, 3)]
+
+
+def test_sector_zones_are_respected():
+    booths = row(2, zone="Cơ khí", sector="mechanical") + row(
+        2, y=6.0, zone="Điện tử", sector="electronics", start_id=10
+    )
+    mechanical = Request(
+        1,
+        order=0,
+        booth_type=S,
+        sectors=frozenset({"mechanical"}),
+        wishes=(Wish(1, zone="Điện tử"),),
+    )
+    result = solve(booths, [mechanical])
+    assert result.places[1] in ((0,), (1,))
+    assert result.ranks[1] == 6
+    outsider = solve(booths, [Request(2, order=0, booth_type=S, sectors=frozenset({"plastics"}))])
+    assert outsider.unserved == [2]
+
+
+def test_zone_wishes_count_for_any_booth_of_the_zone():
+    booths = row(2, zone="Cơ khí") + row(2, y=6.0, zone="Khuôn mẫu", start_id=10)
+    request = Request(1, order=0, booth_type=S, wishes=(Wish(1, zone="Khuôn mẫu"),))
+    result = solve(booths, [request])
+    assert result.places[1] in ((10,), (11,))
+    assert rank_of(request, (booths[0],)) == 6
+
+
+def _brute_force(booths, requests):
+    """Every way of giving each request one of its blocks or nothing; the lexicographic best."""
+    requests = sorted(requests, key=lambda r: r.order)
+    options = [[None] + [(b, rank_of(r, b)) for b in candidate_blocks(booths, r)] for r in requests]
+    n = len(requests)
+    best = None
+    for combo in itertools.product(*options):
+        used = [b.id for choice in combo if choice for b in choice[0]]
+        if len(used) != len(set(used)):
+            continue
+        unserved = sum(choice is None for choice in combo)
+        ranks = sum(choice[1] for choice in combo if choice)
+        tie = sum(
+            (choice[1] if choice else 7) * (n - r.order)
+            for r, choice in zip(requests, combo, strict=True)
+        )
+        key = (unserved, ranks, tie)
+        if best is None or key < best:
+            best = key
+    return best
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_solver_matches_brute_force_on_tiny_random_instances(seed):
+    rng = random.Random(seed)
+    zones = ["Cơ khí", "Điện tử"]
+    booths = []
+    for line in range(2):
+        count = rng.randint(2, 4)
+        types = [rng.choice([S, S, C]) for _ in range(count)]
+        zone = rng.choice(zones)
+        booths += row(count, types=types, y=line * 6.0, zone=zone, start_id=line * 10)
+    requests = []
+    for e in range(rng.randint(1, 4)):
+        wishes = tuple(
+            Wish(rank, booth_id=rng.choice(booths).id)
+            if rng.random() < 0.7
+            else Wish(rank, zone=rng.choice(zones))
+            for rank in range(1, rng.randint(1, 3) + 1)
+        )
+        requests.append(
+            Request(
+                e + 1,
+                order=e,
+                booth_type=rng.choice([S, S, C]),
+                count=rng.choice([1, 1, 2]),
+                wishes=wishes,
+            )
+        )
+    result = solve(booths, requests)
+    n = len(requests)
+    tie = sum(result.ranks.get(r.exhibitor_id, 7) * (n - r.order) for r in requests)
+    assert (*result.objective, tie) == _brute_force(booths, requests)
+    used = [b for place in result.places.values() for b in place]
+    assert len(used) == len(set(used))
