@@ -30,7 +30,7 @@ translations: $(VENV)/.installed
 
 ## Re-extract strings from code and templates and update both catalogs.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --project exhibition .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --project exhibition .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -D messages --ignore-obsolete --no-fuzzy-matching --no-wrap
 
 ## Migrate, load the demo exhibition (idempotent), serve with an in-process mail worker.

@@ -5,11 +5,12 @@ import os
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, abort, g, has_request_context, request, session
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .errors import register_error_handlers
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .extensions import mail as mail_extension  # "mail" is also the subpackage exhibition.mail
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,13 @@ def _setup_sqlite(engine: sa.Engine) -> None:
     def on_begin(connection):
         mode = "IMMEDIATE" if sqlite_write_intent.get() else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:...> in URLs stops at 2**31 - 1, so a huge id is a 404 rather than a database error."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def select_locale() -> str:
@@ -75,6 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
     instance_path.mkdir(parents=True, exist_ok=True)
 
+    app.url_map.converters["int"] = BoundedIntConverter
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True
@@ -82,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
     mail_extension.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     login_manager.login_view = "admin.login"
     login_manager.login_message = None
     babel.init_app(
@@ -97,10 +107,23 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.before_request
     def mark_read_only_requests():
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            sqlite_write_intent.set(False)
-        else:
-            sqlite_write_intent.set(True)
+        # The API writes on GET too (a device's last-seen time).
+        read_only = request.method in ("GET", "HEAD", "OPTIONS") and not request.path.startswith(
+            "/api/"
+        )
+        sqlite_write_intent.set(not read_only)
+
+    @app.before_request
+    def refuse_nul_characters():
+        """No text we store or look up may hold a NUL (PostgreSQL refuses it): a clear 400 instead."""
+        texts = [request.path, *request.args.keys(), *request.args.values()]
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            texts += [*request.form.keys(), *request.form.values()]
+        if any("\x00" in text for text in texts):
+            abort(400)
 
     from . import models  # noqa: F401  (registers every model)
     from .admin.views import bp as admin_bp

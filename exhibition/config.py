@@ -49,6 +49,7 @@ def from_environment(instance_path: Path) -> dict:
         or "Triển lãm CNHT Hải Phòng <no-reply@localhost>",
         "MAIL_FILE_DIR": str(instance_path / "mail"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": ("vi", "en"),
@@ -59,5 +60,6 @@ def from_environment(instance_path: Path) -> dict:
         # Mail worker: retries with exponential backoff, then gives up.
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "8")),
         "MAIL_RETRY_BASE_SECONDS": int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "30")),
-        "MAIL_LEASE_SECONDS": int(os.environ.get("MAIL_LEASE_SECONDS", "300")),
+        "MAIL_LEASE_SECONDS": int(os.environ.get("MAIL_LEASE_SECONDS", "600")),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "20")),
     }

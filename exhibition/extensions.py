@@ -2,6 +2,8 @@
 
 import sqlalchemy as sa
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -28,3 +30,6 @@ mail = Mail()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+# Limits are set on the routes that people can abuse (sign-up, login, check-in, private links);
+# storage is RATELIMIT_STORAGE_URI (memory:// on one machine, Redis for several).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -2,10 +2,37 @@
 
 import unicodedata
 
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, ValidationError, widgets
 
 from .phone import normalize_phone
+
+
+class Form(FlaskForm):
+    """Every form of the project: CSRF from Flask-WTF, and WTForms' own messages ("Not a valid
+    choice.") translated from this project's catalogs, which WTForms lacks for Vietnamese."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return get_translations()
+
+
+# WTForms' built-in messages that our forms can show, listed here so that they are extracted.
+WTFORMS_MESSAGES = [
+    _l("Not a valid choice."),
+    _l("Not a valid integer value."),
+    _l("Not a valid datetime value."),
+    _l("This field is required."),
+    _l("Invalid input."),
+    lazy_ngettext(
+        "'%(value)s' is not a valid choice for this field.",
+        "'%(value)s' are not valid choices for this field.",
+        1,
+    ),
+]
 
 # Letters of any script, digits, spaces and ordinary punctuation are fine in names; control
 # characters, emoji and other pictographs are not (badges and PDFs cannot show them).
@@ -44,3 +71,15 @@ class MultiCheckboxField(SelectMultipleField):
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def email_address(form, field) -> None:
+    """A deliverable-looking address in its ASCII form (an international domain in punycode).
+
+    Addresses whose local part needs SMTPUTF8 are refused: many mail servers cannot take them.
+    """
+    try:
+        result = validate_email(field.data or "", check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise ValidationError(_l("Enter a valid e-mail address, such as ten@congty.vn.")) from error
+    field.data = result.ascii_email or result.normalized

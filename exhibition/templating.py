@@ -2,6 +2,7 @@
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_time
+from werkzeug.routing import BuildError
 
 from .i18n import current_language
 from .phone import display_phone
@@ -11,10 +12,13 @@ def lang_url(language: str) -> str:
     """The current page in another language."""
     if request.endpoint is None or request.method != "GET":
         return url_for("events.index", lang=language)
-    args = request.args.to_dict()
+    args = {k: v for k, v in request.args.items() if not k.startswith("_")}
     args.update(request.view_args or {})
     args["lang"] = language
-    return url_for(request.endpoint, **args)
+    try:
+        return url_for(request.endpoint, **args)
+    except BuildError:
+        return url_for("events.index", lang=language)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -22,9 +26,14 @@ def register_template_helpers(app: Flask) -> None:
     # select_timezone (the current event's, Asia/Ho_Chi_Minh by default), in the page's language.
     app.jinja_env.add_extension("jinja2.ext.do")
     from .booths.services import plan_label
+    from .labels import country_name, label
 
     app.jinja_env.globals.update(
-        lang_url=lang_url, current_language=current_language, plan_label=plan_label
+        lang_url=lang_url,
+        current_language=current_language,
+        plan_label=plan_label,
+        label=label,
+        country_name=country_name,
     )
     app.jinja_env.filters.update(
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",

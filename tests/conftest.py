@@ -96,6 +96,7 @@ def make_app(url: str, instance: Path, **overrides):
         "BASE_URL": "http://testserver.local",
         "MAIL_SERVER": None,
         "MAIL_SUPPRESS_SEND": False,
+        "RATELIMIT_ENABLED": False,
         "MAIL_DEFAULT_SENDER": "Ban tổ chức <no-reply@example.com>",
         "MAIL_RETRY_BASE_SECONDS": 1,
     }

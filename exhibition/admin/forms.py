@@ -4,7 +4,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -13,15 +12,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..events.services import EventData
-from ..forms import plain_text, strip_filter
+from ..forms import Form, email_address, plain_text, strip_filter
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("E-mail"),
         filters=[strip_filter],
@@ -32,11 +31,16 @@ class LoginForm(FlaskForm):
     )
 
 
+def sensible_year(form, field) -> None:
+    if field.data is not None and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Enter a date between the years 2000 and 2100."))
+
+
 def _local(field) -> datetime:
     return field.data.replace(tzinfo=TZ)
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     slug = StringField(
         _l("Short name (in web addresses)"),
         filters=[strip_filter],
@@ -87,28 +91,28 @@ class EventForm(FlaskForm):
         filters=[strip_filter],
         validators=[
             Optional(),
-            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
+            email_address,
         ],
     )
     starts_at = DateTimeLocalField(
         _l("Opens (Vietnam time)"),
         format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Enter a date and time."))],
+        validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
     )
     ends_at = DateTimeLocalField(
         _l("Closes (Vietnam time)"),
         format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Enter a date and time."))],
+        validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
     )
     registration_opens_at = DateTimeLocalField(
         _l("Registration opens"),
         format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Enter a date and time."))],
+        validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
     )
     registration_closes_at = DateTimeLocalField(
         _l("Registration closes"),
         format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Enter a date and time."))],
+        validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
     )
 
     def validate_ends_at(self, field) -> None:
@@ -150,7 +154,7 @@ class EventForm(FlaskForm):
             getattr(self, name).data = getattr(event, name).astimezone(TZ).replace(tzinfo=None)
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     code = StringField(
         _l("Code"),
         filters=[strip_filter],
@@ -178,7 +182,7 @@ class CategoryForm(FlaskForm):
     is_public = BooleanField(_l("Offered on the public sign-up form"), default=True)
 
 
-class DeviceForm(FlaskForm):
+class DeviceForm(Form):
     name = StringField(
         _l("Device name"),
         filters=[strip_filter],

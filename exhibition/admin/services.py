@@ -40,6 +40,7 @@ def create_organiser(*, email: str, password: str, name: str = "") -> User:
 
 
 def authenticate(*, email: str, password: str, now: datetime | None = None) -> User:
+    """The active organiser with this e-mail and password, or LoginFailed."""
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None or not user.active or not user.check_password(password):
         raise LoginFailed()

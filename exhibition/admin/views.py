@@ -6,14 +6,14 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 
 from ..checkin import services as checkin
 from ..checkin.models import Device, Scan
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events import services as events
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager
+from ..forms import Form
 from ..mail import services as mail
 from ..mail.models import MessageStatus, OutboxMessage
 from ..pagination import paginate
@@ -29,6 +29,7 @@ PAGE_SIZE = 50
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    """Flask-Login's loader: the organiser behind a session."""
     if not user_id.isdigit():
         return None
     return db.session.get(User, int(user_id))
@@ -36,6 +37,7 @@ def load_user(user_id: str):
 
 @bp.before_request
 def require_login():
+    """Every organiser page needs a signed-in organiser (the login page itself excepted)."""
     if request.endpoint in ("admin.login",):
         return None
     if not current_user.is_authenticated:
@@ -55,6 +57,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
 def login():
     """Organiser sign-in."""
     form = LoginForm()
@@ -73,6 +76,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Sign out."""
     logout_user()
     return redirect(url_for("events.index"))
 
@@ -155,7 +159,9 @@ def event_edit(slug: str):
 def _filters():
     query = request.args.get("q", "")[:200]
     category = request.args.get("category", "")
-    category_id = int(category) if category.isdigit() else None
+    category_id = (
+        int(category) if category.isascii() and category.isdigit() and len(category) < 10 else None
+    )
     status = request.args.get("status", "")
     return query, category_id, status
 
@@ -223,7 +229,7 @@ def registration_detail(slug: str, registration_id: int):
         registration=registration,
         scans=scans,
         messages=messages,
-        form=FlaskForm(),
+        form=Form(),
     )
 
 
@@ -231,7 +237,7 @@ def registration_detail(slug: str, registration_id: int):
 def registration_resend(slug: str, registration_id: int):
     """Send the confirmation e-mail again."""
     registration = _registration(slug, registration_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     try:
         visitors.resend_confirmation(registration=registration)
@@ -250,7 +256,7 @@ def registration_resend(slug: str, registration_id: int):
 def registration_cancel(slug: str, registration_id: int):
     """Cancel a registration: the badge stops working."""
     registration = _registration(slug, registration_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     try:
         visitors.cancel_registration(registration=registration)
@@ -313,7 +319,7 @@ def devices(slug: str):
         devices=checkin.list_devices(event=event),
         new_token=new_token,
         new_device=new_device,
-        revoke_form=FlaskForm(),
+        revoke_form=Form(),
         scans=checkin.recent_scans(event=event, limit=30),
     ), (422 if form.is_submitted() and form.errors else 200)
 
@@ -323,7 +329,7 @@ def device_revoke(slug: str, device_id: int):
     """Revoke a device: its next scan is refused."""
     event = _event(slug)
     device = db.session.get(Device, device_id)
-    if device is None or device.event_id != event.id or not FlaskForm().validate_on_submit():
+    if device is None or device.event_id != event.id or not Form().validate_on_submit():
         abort(404)
     checkin.revoke_device(device=device)
     db.session.commit()
@@ -343,7 +349,7 @@ def outbox():
         page=paginate(stmt, page=request.args.get("page", type=int), size=PAGE_SIZE),
         status=status,
         counts=mail.status_counts(),
-        form=FlaskForm(),
+        form=Form(),
     )
 
 
@@ -351,7 +357,7 @@ def outbox():
 def outbox_retry(message_id: int):
     """Send a failed or waiting message now."""
     message = db.session.get(OutboxMessage, message_id)
-    if message is None or not FlaskForm().validate_on_submit():
+    if message is None or not Form().validate_on_submit():
         abort(404)
     mail.retry_now(message=message)
     db.session.commit()

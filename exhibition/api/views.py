@@ -2,11 +2,12 @@
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 
 from ..checkin.models import ScanResult, ScanType
 from ..checkin.services import authenticate_device, record_scan
 from ..errors import json_error
-from ..extensions import db
+from ..extensions import db, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -29,11 +30,22 @@ def _result_message(result: ScanResult) -> str:
     }[result]
 
 
+def _plain(value, limit: int) -> bool:
+    """A non-empty string of at most `limit` characters, without control characters or surrogates
+    (a scanner's trailing newline is allowed: it is stripped)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        return False
+    return all(
+        ch >= " " and not "\ud800" <= ch <= "\udfff" and ch != "\x7f" for ch in value.strip()
+    )
+
+
 def _iso(value):
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 @bp.get("/device")
+@limiter.limit("60 per minute")
 def device_info():
     """Who this device is: the station page calls it when set up."""
     device = authenticate_device(token=_bearer_token())
@@ -48,18 +60,22 @@ def device_info():
 
 
 @bp.post("/checkin")
+@limiter.limit("600 per minute", key_func=lambda: _bearer_token() or get_remote_address())
 def checkin():
     """Judge one scanned badge and store the scan; the same nonce again returns the same answer."""
     device = authenticate_device(token=_bearer_token())
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # absurdly nested JSON
+        payload = None
     if not isinstance(payload, dict):
         db.session.rollback()
         return json_error("invalid_json", _("Send a JSON object with code, nonce and type."), 400)
     errors = {}
     code, nonce, kind = payload.get("code"), payload.get("nonce"), payload.get("type", "entry")
-    if not isinstance(code, str) or not code.strip() or len(code) > 1000:
-        errors["code"] = _("The scanned text is missing or too long.")
-    if not isinstance(nonce, str) or not nonce.strip() or len(nonce) > 64:
+    if not _plain(code, 1000):
+        errors["code"] = _("The scanned text is missing, too long or holds control characters.")
+    if not _plain(nonce, 64):
         errors["nonce"] = _("A nonce of 1 to 64 characters, unique per scan, is required.")
     if kind not in ("entry", "exit"):
         errors["type"] = _("Type is “entry” or “exit”.")
@@ -67,7 +83,9 @@ def checkin():
         db.session.rollback()
         return json_error("validation_failed", _("Some fields are not valid."), 422, fields=errors)
 
-    outcome = record_scan(device=device, code=code, nonce=nonce.strip(), scan_type=ScanType(kind))
+    outcome = record_scan(
+        device=device, code=code.strip(), nonce=nonce.strip(), scan_type=ScanType(kind)
+    )
     db.session.commit()
     scan, registration = outcome.scan, outcome.registration
     body = {

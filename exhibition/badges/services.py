@@ -16,6 +16,7 @@ _BADGE_CODE = re.compile(r"^[A-Z2-7]{26}$")
 
 
 def new_badge_code() -> str:
+    """A new badge code: 128 random bits in uppercase base32 (26 characters)."""
     return base64.b32encode(secrets.token_bytes(16)).decode("ascii").rstrip("=")
 
 
@@ -24,7 +25,7 @@ def new_manage_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def normalize_badge_code(text: str) -> str | None:
+def normalize_badge_code(text: str) -> str | None:  # a parser: one positional argument
     """The badge code in scanned text, or None when it cannot be one."""
     candidate = (text or "").strip().upper()
     return candidate if _BADGE_CODE.match(candidate) else None
@@ -37,12 +38,14 @@ def _qr(code: str) -> qrcode.QRCode:
     return qr
 
 
-def qr_svg(code: str) -> bytes:
+def qr_svg(code: str) -> bytes:  # a renderer: one positional argument
+    """The badge code's QR code as an SVG document."""
     image = _qr(code).make_image(image_factory=qrcode.image.svg.SvgPathImage)
     return image.to_string(encoding="unicode").encode("utf-8")
 
 
-def qr_png(code: str, *, box_size: int = 10) -> bytes:
+def qr_png(code: str, *, box_size: int = 10) -> bytes:  # a renderer: one positional argument
+    """The badge code's QR code as a PNG image."""
     qr = _qr(code)
     qr.box_size = box_size
     image = qr.make_image(fill_color="black", back_color="white")

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Response, abort
 
+from ..extensions import limiter  # noqa: E402
 from ..visitors.services import get_by_manage_token
 from .services import qr_png, qr_svg
 
@@ -18,12 +19,14 @@ def _code(token: str) -> str:
 
 
 @bp.get("/r/<token>/badge.svg")
+@limiter.limit("120 per minute")
 def svg(token: str):
     """The badge's QR code as SVG."""
     return Response(qr_svg(_code(token)), mimetype="image/svg+xml", headers=_PRIVATE)
 
 
 @bp.get("/r/<token>/badge.png")
+@limiter.limit("120 per minute")
 def png(token: str):
     """The badge's QR code as PNG (download)."""
     return Response(

@@ -57,6 +57,7 @@ def plan_label(name: str, width_m: float) -> str:
 
 
 def halls(*, event: Event) -> list[Hall]:
+    """An event's halls in display order."""
     return list(
         db.session.scalars(
             sa.select(Hall).where(Hall.event_id == event.id).order_by(Hall.position, Hall.code)
@@ -65,6 +66,7 @@ def halls(*, event: Event) -> list[Hall]:
 
 
 def booths(*, event: Event) -> list[Booth]:
+    """An event's booths with their assignments, by code."""
     return list(
         db.session.scalars(
             sa.select(Booth)
@@ -76,6 +78,7 @@ def booths(*, event: Event) -> list[Booth]:
 
 
 def get_booth(*, event: Event, booth_id: int | None = None, code: str | None = None) -> Booth:
+    """A booth of the event by id or code, or BoothNotFound."""
     if booth_id is not None:
         booth = db.session.get(Booth, booth_id)
     else:

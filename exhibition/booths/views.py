@@ -4,7 +4,6 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from ..admin.views import require_login
 from ..errors import DomainError, json_error
@@ -12,6 +11,7 @@ from ..events.services import get_event
 from ..exhibitors.models import Exhibitor, ExhibitorStatus
 from ..exhibitors.services import get_exhibitor
 from ..extensions import db
+from ..forms import Form
 from . import services
 
 bp = Blueprint("booths", __name__, url_prefix="/admin/events/<slug>")
@@ -60,7 +60,7 @@ def booth(slug: str, code: str):
         event=event,
         booth=the_booth,
         exhibitors=_assignable(event),
-        form=FlaskForm(),
+        form=Form(),
     )
 
 
@@ -122,7 +122,7 @@ def free(slug: str, code: str):
 def allocation(slug: str):
     """Automatic allocation: preview who gets which booth (and which wish it meets), then confirm."""
     g.event = event = get_event(slug=slug)
-    form = FlaskForm()
+    form = Form()
     if form.validate_on_submit():
         try:
             plan = services.apply_allocation(

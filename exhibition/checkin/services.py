@@ -24,6 +24,12 @@ class InvalidToken(DomainError):
     message = _l("This device is not known. Set it up again with a new device token.")
 
 
+class NonceReused(DomainError):
+    code = "nonce_reused"
+    status = 409
+    message = _l("This nonce was already used for another scan. Send a new nonce for every scan.")
+
+
 class DeviceRevoked(DomainError):
     code = "device_revoked"
     status = 403
@@ -49,6 +55,7 @@ def create_device(*, event: Event, name: str) -> tuple[Device, str]:
 
 
 def revoke_device(*, device: Device, now: datetime | None = None) -> Device:
+    """Revoke a device: its next scan is refused."""
     if device.revoked_at is None:
         device.revoked_at = now or utcnow()
         db.session.flush()
@@ -56,6 +63,7 @@ def revoke_device(*, device: Device, now: datetime | None = None) -> Device:
 
 
 def list_devices(*, event: Event) -> list[Device]:
+    """An event's devices, oldest first."""
     return list(
         db.session.scalars(sa.select(Device).where(Device.event_id == event.id).order_by(Device.id))
     )
@@ -112,6 +120,8 @@ def record_scan(
     now = now or utcnow()
     previous = _existing(device, nonce)
     if previous is not None:
+        if previous.code != (code or "")[:64] or previous.type is not scan_type:
+            raise NonceReused()
         return _outcome(previous, replayed=True)
 
     registration = None
@@ -165,6 +175,7 @@ def record_scan(
 
 
 def recent_scans(*, event: Event, limit: int = 50) -> list[Scan]:
+    """An event's latest scans, newest first."""
     return list(
         db.session.scalars(
             sa.select(Scan).where(Scan.event_id == event.id).order_by(Scan.id.desc()).limit(limit)

@@ -64,6 +64,7 @@ def get_event(*, slug: str) -> Event:
 
 
 def list_events() -> list[Event]:
+    """Every event, the latest first."""
     return list(db.session.scalars(sa.select(Event).order_by(Event.starts_at.desc(), Event.id)))
 
 

@@ -1,7 +1,6 @@
 """The public exhibitor application form and the organisers' status form."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     EmailField,
@@ -14,7 +13,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -24,7 +22,15 @@ from wtforms.validators import (
 )
 
 from ..booths.models import BoothType
-from ..forms import MultiCheckboxField, choices, phone_number, plain_text, strip_filter
+from ..forms import (
+    Form,
+    MultiCheckboxField,
+    choices,
+    email_address,
+    phone_number,
+    plain_text,
+    strip_filter,
+)
 from ..i18n import current_language
 from .services import (
     BOOTH_TYPE_LABELS,
@@ -46,7 +52,7 @@ def tax_code_valid(form, field) -> None:
         raise ValidationError(str(error.message)) from error
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(Form):
     company_name_vi = StringField(
         _l("Company name (Vietnamese)"),
         filters=[strip_filter],
@@ -135,10 +141,7 @@ class ApplicationForm(FlaskForm):
         validators=[
             DataRequired(_l("Enter your e-mail address.")),
             Length(max=254, message=_l("At most 254 characters.")),
-            Email(
-                _l("Enter a valid e-mail address, such as ten@congty.vn."),
-                check_deliverability=False,
-            ),
+            email_address,
         ],
     )
     contact_phone = TelField(
@@ -241,7 +244,7 @@ class ApplicationForm(FlaskForm):
         )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     """An organiser's decision on an application."""
 
     status = SelectField(_l("New status"), validators=[DataRequired(_l("Choose a status."))])

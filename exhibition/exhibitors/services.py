@@ -92,6 +92,7 @@ def normalize_tax_code(raw: str) -> str:
 
 
 def format_tax_code(compact: str) -> str:
+    """A compact tax code as people write it (0100233488-001 for a branch)."""
     return mst.format(compact)
 
 
@@ -127,6 +128,7 @@ class ApplicationData:
 
 
 def search_text_for(exhibitor: Exhibitor) -> str:
+    """The folded text an exhibitor is found by (diacritics and case ignored)."""
     parts = [
         exhibitor.company_name_vi,
         exhibitor.company_name_en,
@@ -140,6 +142,7 @@ def search_text_for(exhibitor: Exhibitor) -> str:
 
 
 def find_by_tax_code(*, event: Event, tax_code: str) -> Exhibitor | None:
+    """The event's application from this company (compact tax code), if any."""
     return db.session.scalar(
         sa.select(Exhibitor).where(Exhibitor.event_id == event.id, Exhibitor.tax_code == tax_code)
     )
@@ -251,6 +254,7 @@ def apply(
 
 
 def get_exhibitor(*, event: Event, exhibitor_id: int) -> Exhibitor:
+    """An exhibitor of the event, or ExhibitorNotFound."""
     exhibitor = db.session.get(Exhibitor, exhibitor_id)
     if exhibitor is None or exhibitor.event_id != event.id:
         raise ExhibitorNotFound()

@@ -18,7 +18,7 @@ from ..admin.views import require_login
 from ..booths import services as booths
 from ..errors import DomainError
 from ..events.services import get_event
-from ..extensions import db
+from ..extensions import db, limiter
 from ..pagination import paginate
 from ..visitors.services import provinces, sectors
 from . import services
@@ -32,6 +32,7 @@ admin_bp.before_request(require_login)
 
 
 @bp.route("/events/<slug>/exhibit", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
 def apply(slug: str):
     """The public application form for companies."""
     g.event = event = get_event(slug=slug)

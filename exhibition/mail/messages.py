@@ -11,8 +11,12 @@ from ..visitors.models import Registration
 from .services import Attachment, enqueue
 
 
-def queue_confirmation(*, registration: Registration, again: bool = False) -> None:
-    """The confirmation e-mail with the QR badge inline, the "my registration" link and the .ics."""
+def queue_confirmation(*, registration: Registration, kind: str = "new") -> None:
+    """The confirmation e-mail with the QR badge inline, the "my registration" link and the .ics.
+
+    `kind`: "new" after signing up, "again" when the person signed up again with the same
+    address, "resent" when the organisers send it again.
+    """
     event = registration.event
     language = registration.language
     manage_url = public_url("visitors.manage", token=registration.manage_token, lang=language)
@@ -21,10 +25,10 @@ def queue_confirmation(*, registration: Registration, again: bool = False) -> No
             "registration": registration,
             "event": event,
             "manage_url": manage_url,
-            "again": again,
+            "kind": kind,
             "language": language,
         }
-        if again:
+        if kind != "new":
             subject = _("Your registration link: %(event)s", event=event.tr("name", language))
         else:
             subject = _("Registration confirmed: %(event)s", event=event.tr("name", language))
@@ -35,7 +39,11 @@ def queue_confirmation(*, registration: Registration, again: bool = False) -> No
         subject=subject,
         body_text=body_text,
         body_html=body_html,
-        kind="confirmation_again" if again else "confirmation",
+        kind={
+            "new": "confirmation",
+            "again": "confirmation_again",
+            "resent": "confirmation_resent",
+        }[kind],
         language=language,
         event_id=event.id,
         registration_id=registration.id,

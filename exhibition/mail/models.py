@@ -40,6 +40,9 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(
+        sa.String(32)
+    )  # the claiming worker's, while SENDING
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     transport: Mapped[str] = mapped_column(sa.String(10), default="")  # "smtp" or "file"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

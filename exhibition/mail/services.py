@@ -2,6 +2,7 @@
 
 import contextlib
 import contextvars
+import secrets
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,10 +10,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_mail import Message
+from flask_mail import Connection, Message
 
 from ..dbtypes import utcnow
-from ..extensions import db, mail
+from ..extensions import db
 from .models import MessageStatus, OutboxAttachment, OutboxMessage
 
 # Demo data and bulk loads run with the outbox muted, so that nobody is e-mailed.
@@ -77,12 +78,16 @@ def enqueue(
     return message
 
 
-def claim_due(*, limit: int, now: datetime, lease_seconds: int) -> list[int]:
-    """Claim up to `limit` due messages for this worker; returns their ids.
+def claim_due(
+    *, limit: int, now: datetime, lease_seconds: int, max_attempts: int
+) -> tuple[str, list[int]]:
+    """Claim up to `limit` due messages for this worker; returns (claim token, message ids).
 
     A claimed message is SENDING until its lease ends, so no other worker takes it; one whose
-    worker died is taken again after the lease. On PostgreSQL, SKIP LOCKED lets workers claim
-    side by side without waiting for each other.
+    worker died is taken again after the lease, unless it has used all its attempts (then it is
+    FAILED). Results are recorded only under the claim token, so a worker that lost its claim to
+    another (lease ended) records nothing. On PostgreSQL, SKIP LOCKED lets workers claim side by
+    side without waiting for each other.
     """
     due = sa.or_(
         sa.and_(
@@ -98,13 +103,34 @@ def claim_due(*, limit: int, now: datetime, lease_seconds: int) -> list[int]:
     )
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    messages = list(db.session.scalars(stmt))
-    for message in messages:
+    token = secrets.token_hex(16)
+    claimed = []
+    for message in db.session.scalars(stmt):
+        if message.status is MessageStatus.SENDING and message.attempts >= max_attempts:
+            message.status = MessageStatus.FAILED
+            message.locked_until = None
+            message.last_error = (
+                "A worker stopped while sending this message, and no attempts are left."
+            )
+            continue
         message.status = MessageStatus.SENDING
         message.locked_until = now + timedelta(seconds=lease_seconds)
+        message.claim_token = token
         message.attempts += 1
+        claimed.append(message.id)
     db.session.flush()
-    return [m.id for m in messages]
+    return token, claimed
+
+
+def record_outcome(*, message_id: int, token: str, values: dict) -> bool:
+    """Store a delivery's outcome if this worker still holds the claim; False if it lost it."""
+    done = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token)
+        .values(claim_token=None, locked_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
 
 
 class PermanentFailure(Exception):
@@ -138,6 +164,22 @@ def _write_file(message: OutboxMessage, mail_message: Message) -> str:
     return str(path)
 
 
+class _TimedConnection(Connection):
+    """Flask-Mail's connection with a socket timeout, so that a stalled server cannot hang a worker."""
+
+    def configure_host(self):
+        timeout = current_app.config["MAIL_TIMEOUT"]
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=timeout)
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
 class Sender:
     """Sends messages over one SMTP connection per batch (opened lazily), or writes .eml files."""
 
@@ -146,14 +188,14 @@ class Sender:
         self.use_smtp = bool(current_app.config.get("MAIL_SERVER"))
 
     def send(self, message: OutboxMessage) -> str:
+        """Deliver one message; PermanentFailure for a 5xx refusal, other exceptions are transient."""
         mail_message = _as_flask_mail(message)
         if not self.use_smtp:
             _write_file(message, mail_message)
             return "file"
         try:
             if self.connection is None:
-                self.connection = mail.connect()
-                self.connection.__enter__()
+                self.connection = _TimedConnection(current_app.extensions["mail"]).__enter__()
             self.connection.send(mail_message)
         except smtplib.SMTPRecipientsRefused as error:
             self.close()
@@ -180,51 +222,6 @@ class Sender:
             self.connection = None
 
 
-def deliver_batch(*, limit: int = 50, now: datetime | None = None) -> dict[str, int]:
-    """Claim due messages, send each, and record the outcome; commits after every message."""
-    config = current_app.config
-    now = now or utcnow()
-    ids = claim_due(limit=limit, now=now, lease_seconds=config["MAIL_LEASE_SECONDS"])
-    db.session.commit()
-    counts = {"sent": 0, "retry": 0, "failed": 0}
-    if not ids:
-        return counts
-    sender = Sender()
-    try:
-        for message_id in ids:
-            message = db.session.get(OutboxMessage, message_id)
-            try:
-                message.transport = sender.send(message)
-            except PermanentFailure as error:
-                message.status = MessageStatus.FAILED
-                message.last_error = str(error)[:2000]
-                message.locked_until = None
-                counts["failed"] += 1
-            except (TimeoutError, smtplib.SMTPException, OSError) as error:
-                message.last_error = f"{type(error).__name__}: {error}"[:2000]
-                message.locked_until = None
-                if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
-                    message.status = MessageStatus.FAILED
-                    counts["failed"] += 1
-                else:
-                    delay = min(
-                        config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (message.attempts - 1), 3600
-                    )
-                    message.status = MessageStatus.PENDING
-                    message.next_attempt_at = utcnow() + timedelta(seconds=delay)
-                    counts["retry"] += 1
-            else:
-                message.status = MessageStatus.SENT
-                message.sent_at = utcnow()
-                message.locked_until = None
-                message.last_error = ""
-                counts["sent"] += 1
-            db.session.commit()
-    finally:
-        sender.close()
-    return counts
-
-
 def retry_now(*, message: OutboxMessage) -> OutboxMessage:
     """Put a failed or waiting message back at the head of the queue."""
     if message.status in (MessageStatus.FAILED, MessageStatus.PENDING):
@@ -237,6 +234,7 @@ def retry_now(*, message: OutboxMessage) -> OutboxMessage:
 
 
 def status_counts() -> dict[str, int]:
+    """How many messages are in each status."""
     rows = db.session.execute(
         sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
     ).all()

@@ -1,11 +1,74 @@
-"""The delivery loop: `flask mail-worker`, or a thread inside `flask serve`."""
+"""The delivery loop: `flask mail-worker`, or a thread inside `flask serve`. It commits."""
 
 import threading
+from datetime import datetime, timedelta
 
-from flask import Flask
+from flask import Flask, current_app
 
+from ..dbtypes import utcnow
 from ..extensions import db
-from .services import deliver_batch
+from .models import MessageStatus, OutboxMessage
+from .services import PermanentFailure, Sender, claim_due, record_outcome
+
+
+def deliver_batch(*, limit: int = 10, now: datetime | None = None) -> dict[str, int]:
+    """Claim due messages, send each, and record the outcome; commits after every message."""
+    config = current_app.config
+    now = now or utcnow()
+    token, ids = claim_due(
+        limit=limit,
+        now=now,
+        lease_seconds=config["MAIL_LEASE_SECONDS"],
+        max_attempts=config["MAIL_MAX_ATTEMPTS"],
+    )
+    db.session.commit()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    sender = Sender()
+    try:
+        for message_id in ids:
+            message = db.session.get(OutboxMessage, message_id)
+            attempts = message.attempts
+            try:
+                transport = sender.send(message)
+            except PermanentFailure as error:
+                outcome, values = (
+                    "failed",
+                    {"status": MessageStatus.FAILED, "last_error": str(error)[:2000]},
+                )
+            except (
+                Exception
+            ) as error:  # connection refused, timeout, 4xx, a bad address...: try again later
+                error_text = f"{type(error).__name__}: {error}"[:2000]
+                if attempts >= config["MAIL_MAX_ATTEMPTS"]:
+                    outcome, values = (
+                        "failed",
+                        {"status": MessageStatus.FAILED, "last_error": error_text},
+                    )
+                else:
+                    delay = min(config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (attempts - 1), 3600)
+                    outcome = "retry"
+                    values = {
+                        "status": MessageStatus.PENDING,
+                        "last_error": error_text,
+                        "next_attempt_at": utcnow() + timedelta(seconds=delay),
+                    }
+            else:
+                outcome = "sent"
+                values = {
+                    "status": MessageStatus.SENT,
+                    "sent_at": utcnow(),
+                    "last_error": "",
+                    "transport": transport,
+                }
+            db.session.rollback()  # nothing of this transaction but the outcome below is kept
+            if record_outcome(message_id=message_id, token=token, values=values):
+                counts[outcome] += 1
+            else:
+                current_app.logger.warning("mail worker: lost the claim on message %s", message_id)
+            db.session.commit()
+    finally:
+        sender.close()
+    return counts
 
 
 def run(
@@ -14,7 +77,7 @@ def run(
     interval: float = 2.0,
     stop: threading.Event | None = None,
     once: bool = False,
-    batch: int = 50,
+    batch: int = 10,
 ) -> int:
     """Deliver due messages until `stop` is set (with `once`, until none is due); returns how many were sent."""
     stop = stop or threading.Event()

@@ -2,15 +2,28 @@
 
 from babel import Locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TelField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..forms import MultiCheckboxField, choices, phone_number, plain_text, strip_filter
+from ..forms import (
+    Form,
+    MultiCheckboxField,
+    choices,
+    email_address,
+    phone_number,
+    plain_text,
+    strip_filter,
+)
 from ..i18n import current_language
 from .services import Consents, VisitorData
 
 ABROAD = "ABROAD"
+
+
+def optional_int(value) -> int | None:
+    """A select's value as an id; the empty "Choose…" option is None."""
+    text = str(value) if value is not None else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def country_choices(language: str) -> list[tuple[str, str]]:
@@ -28,7 +41,7 @@ def country_choices(language: str) -> list[tuple[str, str]]:
     )
 
 
-class VisitorDetailsForm(FlaskForm):
+class VisitorDetailsForm(Form):
     full_name = StringField(
         _l("Full name"),
         filters=[strip_filter],
@@ -55,8 +68,8 @@ class VisitorDetailsForm(FlaskForm):
     )
     category = SelectField(
         _l("I am a"),
-        coerce=int,
-        validators=[InputRequired(_l("Choose a category."))],
+        coerce=optional_int,
+        validators=[DataRequired(_l("Choose a category."))],
         validate_choice=True,
     )
     province = SelectField(
@@ -73,7 +86,9 @@ class VisitorDetailsForm(FlaskForm):
 
     def setup_choices(self, *, categories, provinces, sectors) -> None:
         language = current_language()
-        self.category.choices = choices((c.id, c.tr("name")) for c in categories)
+        self.category.choices = choices(
+            [("", _l("Choose…"))] + [(c.id, c.tr("name")) for c in categories]
+        )
         self.province.choices = choices(
             [("", _l("Choose…"))]
             + [(p.code, p.tr("name")) for p in provinces]
@@ -122,10 +137,7 @@ class RegistrationForm(VisitorDetailsForm):
         validators=[
             DataRequired(_l("Enter your e-mail address.")),
             Length(max=254, message=_l("At most 254 characters.")),
-            Email(
-                _l("Enter a valid e-mail address, such as ten@congty.vn."),
-                check_deliverability=False,
-            ),
+            email_address,
         ],
     )
     consent_processing = BooleanField(
@@ -151,7 +163,7 @@ class RegistrationForm(VisitorDetailsForm):
         )
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     """The optional consents, changeable at any time from the "my registration" page."""
 
     share_exhibitors = BooleanField(

@@ -1,7 +1,7 @@
 """Visitor registration: sign up, correct, cancel, search."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -84,6 +84,7 @@ class Consents:
 
 
 def search_text_for(registration: Registration) -> str:
+    """The folded text a registration is found by (diacritics and case ignored)."""
     parts = [
         registration.full_name,
         registration.email,
@@ -95,6 +96,7 @@ def search_text_for(registration: Registration) -> str:
 
 
 def public_categories(*, event: Event) -> list[VisitorCategory]:
+    """The categories offered on the public sign-up form."""
     return list(
         db.session.scalars(
             sa.select(VisitorCategory)
@@ -105,6 +107,7 @@ def public_categories(*, event: Event) -> list[VisitorCategory]:
 
 
 def all_categories(*, event: Event) -> list[VisitorCategory]:
+    """All of an event's visitor categories."""
     return list(
         db.session.scalars(
             sa.select(VisitorCategory)
@@ -147,10 +150,12 @@ def add_category(
 
 
 def provinces() -> list[Province]:
+    """The 34 provinces and cities, in reference order."""
     return list(db.session.scalars(sa.select(Province).order_by(Province.position)))
 
 
 def sectors() -> list[Sector]:
+    """The supporting-industry sectors, in reference order."""
     return list(db.session.scalars(sa.select(Sector).order_by(Sector.position)))
 
 
@@ -205,11 +210,31 @@ def _record_consents(
 
 
 def find_by_email(*, event: Event, email: str) -> Registration | None:
+    """The event's registration for this e-mail address (any case), if any."""
     return db.session.scalar(
         sa.select(Registration).where(
             Registration.event_id == event.id, Registration.email_key == email.strip().casefold()
         )
     )
+
+
+RESEND_PAUSE = timedelta(minutes=10)
+
+
+def _send_again(registration: Registration, now: datetime) -> None:
+    """E-mail the link again, at most once per RESEND_PAUSE (the form must not become a mail cannon)."""
+    from ..mail.messages import queue_confirmation
+    from ..mail.models import OutboxMessage
+
+    recent = db.session.scalar(
+        sa.select(OutboxMessage.id).where(
+            OutboxMessage.registration_id == registration.id,
+            OutboxMessage.kind == "confirmation_again",
+            OutboxMessage.created_at > now - RESEND_PAUSE,
+        )
+    )
+    if recent is None:
+        queue_confirmation(registration=registration, kind="again")
 
 
 def register_visitor(
@@ -242,7 +267,7 @@ def register_visitor(
     email = data.email.strip()
     existing = find_by_email(event=event, email=email)
     if existing is not None and not existing.is_cancelled:
-        queue_confirmation(registration=existing, again=True)
+        _send_again(existing, now)
         return existing, False
 
     if existing is not None:  # renew a cancelled registration
@@ -281,7 +306,7 @@ def register_visitor(
         existing = find_by_email(event=event, email=email)
         if existing is None:
             raise
-        queue_confirmation(registration=existing, again=True)
+        _send_again(existing, now)
         return existing, False
     queue_confirmation(registration=registration)
     return registration, True
@@ -316,7 +341,7 @@ def resend_confirmation(*, registration: Registration) -> None:
 
     if registration.is_cancelled:
         raise RegistrationCancelled()
-    queue_confirmation(registration=registration, again=True)
+    queue_confirmation(registration=registration, kind="resent")
 
 
 def change_consents(

@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 
 from ..errors import DomainError
 from ..events.services import event_calendar, get_event
-from ..extensions import db
-from ..forms import choices
+from ..extensions import db, limiter
+from ..forms import Form, choices
 from ..urls import public_url
 from . import services
 from .forms import ConsentForm, RegistrationForm, VisitorDetailsForm
@@ -27,6 +27,7 @@ def _choices(form, event, *, public_only: bool = True) -> None:
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
 def register(slug: str):
     """The public sign-up form."""
     g.event = event = get_event(slug=slug)
@@ -83,6 +84,7 @@ def _consent_form(registration) -> ConsentForm:
 
 
 @bp.get("/r/<token>")
+@limiter.limit("120 per minute")
 def manage(token: str):
     """A person's registration: badge, details, consents, calendar, corrections, cancellation."""
     registration = _registration(token)
@@ -96,6 +98,7 @@ def manage(token: str):
 
 
 @bp.post("/r/<token>/consents")
+@limiter.limit("120 per minute")
 def consents(token: str):
     """Give or withdraw the optional consents."""
     registration = _registration(token)
@@ -118,6 +121,7 @@ def consents(token: str):
 
 
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
+@limiter.limit("120 per minute")
 def edit(token: str):
     """Correct one's details."""
     registration = _registration(token)
@@ -154,12 +158,12 @@ def edit(token: str):
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+@limiter.limit("120 per minute")
 def cancel(token: str):
     """Cancel one's registration (asks first)."""
-    from flask_wtf import FlaskForm
 
     registration = _registration(token)
-    form = FlaskForm()
+    form = Form()
     if form.validate_on_submit():
         try:
             services.cancel_registration(registration=registration)
@@ -176,6 +180,7 @@ def cancel(token: str):
 
 
 @bp.get("/r/<token>/event.ics")
+@limiter.limit("120 per minute")
 def calendar(token: str):
     """The exhibition as a calendar file, linking back to this registration."""
     registration = _registration(token)

@@ -547,7 +547,7 @@ def test_registration_resend_enqueues_second_message(app, client, make_event, ma
         ).all()
     assert [tuple(m) for m in messages] == [
         ("confirmation", visitor["email"], MessageStatus.PENDING),
-        ("confirmation_again", visitor["email"], MessageStatus.PENDING),
+        ("confirmation_resent", visitor["email"], MessageStatus.PENDING),
     ]
 
 

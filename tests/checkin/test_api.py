@@ -171,16 +171,19 @@ def test_checkin_device_info(app, client, make_event, make_device):
     }
 
 
-def _parallel(app, token, payloads):
+def _parallel(app, tokens, payloads):
+    """Each thread scans with its own device token (like separate doors), all at the same moment."""
     start = threading.Barrier(len(payloads))
     answers = []
 
-    def worker(payload):
+    def worker(token, payload):
         client = app.test_client()
         start.wait()
         answers.append(scan(client, token, *payload).json)
 
-    threads = [threading.Thread(target=worker, args=(p,)) for p in payloads]
+    threads = [
+        threading.Thread(target=worker, args=(t, p)) for t, p in zip(tokens, payloads, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -192,19 +195,30 @@ def test_twenty_threads_scanning_one_badge_get_exactly_one_ok(
     app, make_event, make_visitor, make_device
 ):
     make_event()
-    visitor = make_visitor()
-    token = make_device()
-    answers = _parallel(app, token, [(visitor["badge_code"], f"nonce-{i}") for i in range(20)])
+    visitor, warm_up = make_visitor(), make_visitor()
+    tokens = [make_device(name=f"Cổng {i}") for i in range(20)]
+    client = app.test_client()
+    for i, token in enumerate(
+        tokens
+    ):  # each device has been seen: no device-row write during the race
+        scan(client, token, warm_up["badge_code"], f"warm-{i}", "exit")
+    answers = _parallel(app, tokens, [(visitor["badge_code"], f"nonce-{i}") for i in range(20)])
     results = sorted(a["result"] for a in answers)
     assert results == ["already_checked_in"] * 19 + ["ok"]
-    assert len(stored_scans(app)) == 20
+    with app.app_context():
+        registration = db.session.get(Registration, visitor["id"])
+        ok_scan = db.session.scalar(
+            sa.select(Scan).where(Scan.registration_id == visitor["id"], Scan.result == "ok")
+        )
+        assert registration.checked_in_at == ok_scan.scanned_at
+    assert len(stored_scans(app)) == 40
 
 
 def test_same_nonce_from_ten_threads_stores_one_scan(app, make_event, make_visitor, make_device):
     make_event()
     visitor = make_visitor()
     token = make_device()
-    answers = _parallel(app, token, [(visitor["badge_code"], "same-nonce")] * 10)
+    answers = _parallel(app, [token] * 10, [(visitor["badge_code"], "same-nonce")] * 10)
     assert {a["result"] for a in answers} == {"ok"}
     assert len({a["scan"]["id"] for a in answers}) == 1
     assert stored_scans(app) == [("same-nonce", "ok")]

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from exhibition.dbtypes import utcnow
 from exhibition.extensions import db
 from exhibition.mail.models import MessageStatus, OutboxMessage
-from exhibition.mail.services import claim_due, deliver_batch, enqueue
+from exhibition.mail.services import claim_due, enqueue
+from exhibition.mail.worker import deliver_batch
 from exhibition.mail.worker import run as run_worker
 from tests.conftest import use_smtp
 
@@ -87,9 +88,8 @@ def test_message_of_a_dead_worker_is_taken_again_after_its_lease(
     make_event()
     make_visitor()
     with app.app_context():
-        assert (
-            len(claim_due(limit=10, now=utcnow(), lease_seconds=300)) == 1
-        )  # then the worker dies
+        _, claimed = claim_due(limit=10, now=utcnow(), lease_seconds=300, max_attempts=8)
+        assert len(claimed) == 1  # then the worker dies
         db.session.commit()
         assert deliver_batch() == {"sent": 0, "retry": 0, "failed": 0}  # still leased
         assert deliver_batch(now=utcnow() + timedelta(seconds=301)) == {
@@ -143,3 +143,69 @@ def test_two_workers_deliver_every_message_exactly_once(app, smtp_server):
     assert len(set(ids)) == 60
     assert sum(sent) == 60
     assert all(status is MessageStatus.SENT for status, *_ in outbox(app))
+
+
+def test_an_unsendable_address_does_not_block_the_queue(app, make_event, make_visitor, smtp_server):
+    use_smtp(app, smtp_server)
+    app.config["MAIL_MAX_ATTEMPTS"] = 2
+    with app.app_context():
+        enqueue(to="nguyễn@ví-dụ.vn", subject="x", body_text="t", body_html="<p>h</p>", kind="test")
+        enqueue(to="ok@example.com", subject="y", body_text="t", body_html="<p>h</p>", kind="test")
+        db.session.commit()
+        assert deliver_batch() == {"sent": 1, "retry": 1, "failed": 0}
+        assert deliver_batch(now=utcnow() + timedelta(hours=2)) == {
+            "sent": 0,
+            "retry": 0,
+            "failed": 1,
+        }
+    assert [m["To"] for m in smtp_server.wait_for(1)] == ["ok@example.com"]
+    statuses = [status for status, *_ in outbox(app)]
+    assert statuses == [MessageStatus.FAILED, MessageStatus.SENT]
+
+
+def test_a_worker_that_lost_its_claim_records_nothing(app, make_event, make_visitor):
+    from exhibition.mail.services import record_outcome
+
+    make_event()
+    make_visitor()
+    with app.app_context():
+        old_token, (message_id,) = claim_due(
+            limit=10, now=utcnow(), lease_seconds=1, max_attempts=8
+        )
+        db.session.commit()
+        new_token, claimed = claim_due(
+            limit=10, now=utcnow() + timedelta(seconds=5), lease_seconds=300, max_attempts=8
+        )
+        db.session.commit()
+        assert claimed == [message_id]
+        assert (
+            record_outcome(
+                message_id=message_id, token=old_token, values={"status": MessageStatus.FAILED}
+            )
+            is False
+        )
+        assert (
+            record_outcome(
+                message_id=message_id, token=new_token, values={"status": MessageStatus.SENT}
+            )
+            is True
+        )
+        db.session.commit()
+    assert outbox(app)[0][0] is MessageStatus.SENT
+
+
+def test_a_message_whose_worker_keeps_dying_ends_failed(app, make_event, make_visitor):
+    make_event()
+    make_visitor()
+    later = utcnow()
+    with app.app_context():
+        for _ in range(3):
+            later += timedelta(hours=1)
+            claim_due(limit=10, now=later, lease_seconds=60, max_attempts=3)
+            db.session.commit()
+        later += timedelta(hours=1)
+        assert claim_due(limit=10, now=later, lease_seconds=60, max_attempts=3)[1] == []
+        db.session.commit()
+    status, attempts, error, _ = outbox(app)[0]
+    assert (status, attempts) == (MessageStatus.FAILED, 3)
+    assert "no attempts are left" in error
