@@ -1,11 +1,10 @@
 """Organiser accounts and exports."""
 
-import csv
-import io
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from ..dbtypes import utcnow
 from ..errors import DomainError
@@ -84,18 +83,11 @@ def _export_row(registration: Registration, event: Event) -> list:
     ]
 
 
-def registrations_csv(*, event: Event, stmt) -> str:
-    """CSV of the registrations selected by `stmt`, with spreadsheet formulas neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    from sqlalchemy.orm import selectinload
-
+def registration_rows(*, event: Event, stmt) -> list[list]:
+    """Rows for the registrations selected by `stmt`, cells neutralised against spreadsheet formulas."""
     stmt = stmt.options(
         selectinload(Registration.sectors),
         selectinload(Registration.consents),
         selectinload(Registration.province),
     )
-    for registration in db.session.scalars(stmt):
-        writer.writerow([csv_safe(cell) for cell in _export_row(registration, event)])
-    return "\ufeff" + buffer.getvalue()  # BOM: Excel then reads the file as UTF-8
+    return [[csv_safe(cell) for cell in _export_row(r, event)] for r in db.session.scalars(stmt)]

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -12,6 +12,7 @@ from ..checkin.models import Device, Scan
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events import services as events
+from ..exports import export_response
 from ..extensions import db, limiter, login_manager
 from ..forms import Form
 from ..mail import services as mail
@@ -21,7 +22,7 @@ from ..visitors import services as visitors
 from ..visitors.models import Registration, RegistrationStatus
 from .forms import CategoryForm, DeviceForm, EventForm, LoginForm
 from .models import User
-from .services import LoginFailed, authenticate, registrations_csv
+from .services import EXPORT_COLUMNS, LoginFailed, authenticate, registration_rows
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -185,21 +186,18 @@ def registrations(slug: str):
     )
 
 
-@bp.get("/events/<slug>/registrations.csv")
-def registrations_export(slug: str):
-    """The filtered registrations as CSV (spreadsheet formulas neutralised)."""
+@bp.get("/events/<slug>/registrations.<any(csv, xlsx):kind>")
+def registrations_export(slug: str, kind: str):
+    """The filtered registrations as CSV or Excel (spreadsheet formulas neutralised)."""
     event = _event(slug)
     query, category_id, status = _filters()
     stmt = visitors.registrations_query(
         event=event, query=query, category_id=category_id, status=status
     )
+    rows = registration_rows(event=event, stmt=stmt)
     stamp = utcnow().astimezone(event.tz).strftime("%Y%m%d-%H%M")
-    return Response(
-        registrations_csv(event=event, stmt=stmt),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{event.slug}-registrations-{stamp}.csv"'
-        },
+    return export_response(
+        EXPORT_COLUMNS, rows, kind=kind, name=f"{event.slug}-registrations-{stamp}"
     )
 
 

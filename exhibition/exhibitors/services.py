@@ -328,3 +328,51 @@ def exhibitors_query(*, event: Event, query: str = "", status: str = "", sector:
             )
         )
     return stmt.order_by(Exhibitor.created_at.desc(), Exhibitor.id.desc())
+
+
+PUBLIC_STATUSES = (ExhibitorStatus.BOOTH_ASSIGNED, ExhibitorStatus.CONFIRMED)
+
+
+def directory_query(*, event: Event, query: str = "", sector: str = ""):
+    """Exhibitors shown in the public directory (those with a booth), searchable like the organisers' list."""
+    stmt = exhibitors_query(event=event, query=query, sector=sector).where(
+        Exhibitor.status.in_(PUBLIC_STATUSES)
+    )
+    return stmt.order_by(None).order_by(Exhibitor.company_name_vi, Exhibitor.id)
+
+
+EXPORT_COLUMNS = [
+    "id", "status", "company_name_vi", "company_name_en", "tax_code", "province", "commune", "street",
+    "website", "sectors", "main_products", "certifications", "contact_name", "contact_email",
+    "contact_phone", "booth_type", "booth_count", "raw_area_m2", "wishes", "booths", "applied_at",
+    "approved_at",
+]  # fmt: skip
+
+
+def export_rows(*, event: Event, stmt) -> list[list]:
+    """Rows for the exhibitors selected by `stmt`, cells neutralised against spreadsheet formulas."""
+    from ..phone import display_phone
+    from ..text import csv_safe
+
+    tz = event.tz
+
+    def local(value):
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    rows = []
+    stmt = stmt.options(
+        sa.orm.selectinload(Exhibitor.sectors),
+        sa.orm.selectinload(Exhibitor.preferences).joinedload(BoothPreference.booth),
+        sa.orm.selectinload(Exhibitor.assignments),
+    )
+    for x in db.session.scalars(stmt):
+        row = [
+            x.id, x.status.value, x.company_name_vi, x.company_name_en, format_tax_code(x.tax_code),
+            x.province_code, x.commune, x.street, x.website, ";".join(s.code for s in x.sectors),
+            x.main_products, ";".join(x.certifications or []), x.contact_name, x.contact_email,
+            display_phone(x.contact_phone), x.booth_type.value, x.booth_count, x.raw_area_m2 or "",
+            ";".join(f"{p.rank}:{p.booth.code if p.booth else p.zone}" for p in x.preferences),
+            ";".join(b.code for b in x.booths), local(x.created_at), local(x.approved_at),
+        ]  # fmt: skip
+        rows.append([csv_safe(cell) for cell in row])
+    return rows

@@ -16,8 +16,10 @@ from flask_login import current_user
 
 from ..admin.views import require_login
 from ..booths import services as booths
+from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.services import get_event
+from ..exports import export_response
 from ..extensions import db, limiter
 from ..pagination import paginate
 from ..visitors.services import provinces, sectors
@@ -86,6 +88,39 @@ def logo(name: str):
     return send_from_directory(logo_folder(), name, mimetype="image/png", max_age=86400)
 
 
+@bp.get("/events/<slug>/exhibitors")
+def directory(slug: str):
+    """The public exhibitor directory: search by name, product or certification (diacritics ignored), by sector."""
+    g.event = event = get_event(slug=slug)
+    query, sector = request.args.get("q", "")[:200], request.args.get("sector", "")
+    stmt = services.directory_query(event=event, query=query, sector=sector)
+    return render_template(
+        "exhibitors/directory.html",
+        event=event,
+        page=paginate(stmt, page=request.args.get("page", type=int), size=60),
+        query=query,
+        sector=sector,
+        sectors=sectors(),
+    )
+
+
+@bp.get("/events/<slug>/exhibitors/<int:exhibitor_id>")
+def profile(slug: str, exhibitor_id: int):
+    """An exhibitor's public page, with its booth on the floor plan ("find on map")."""
+    g.event = event = get_event(slug=slug)
+    exhibitor = services.get_exhibitor(event=event, exhibitor_id=exhibitor_id)
+    if exhibitor.status not in services.PUBLIC_STATUSES:
+        raise services.ExhibitorNotFound()
+    hall_ids = {b.hall_id for b in exhibitor.booths}
+    all_booths = booths.booths(event=event)
+    plan = [
+        (hall, [b for b in all_booths if b.hall_id == hall.id])
+        for hall in booths.halls(event=event)
+        if hall.id in hall_ids
+    ]
+    return render_template("exhibitors/profile.html", event=event, exhibitor=exhibitor, plan=plan)
+
+
 # ------------------------------------------------------------------ organisers
 
 
@@ -113,6 +148,19 @@ def index(slug: str):
         statuses=list(ExhibitorStatus),
         labels=services.STATUS_LABELS,
         sectors=sectors(),
+    )
+
+
+@admin_bp.get("/export.<any(csv, xlsx):kind>")
+def export(slug: str, kind: str):
+    """The filtered exhibitors as CSV or Excel (spreadsheet formulas neutralised)."""
+    g.event = event = get_event(slug=slug)
+    query, status, sector = _filters()
+    stmt = services.exhibitors_query(event=event, query=query, status=status, sector=sector)
+    rows = services.export_rows(event=event, stmt=stmt)
+    stamp = utcnow().astimezone(event.tz).strftime("%Y%m%d-%H%M")
+    return export_response(
+        services.EXPORT_COLUMNS, rows, kind=kind, name=f"{event.slug}-exhibitors-{stamp}"
     )
 
 

@@ -1,0 +1,79 @@
+"""The public exhibitor directory with "find on map", and the organisers' CSV and Excel exports."""
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from exhibition.exhibitors.services import EXPORT_COLUMNS
+from tests.booths.test_allocation_service import confirm_booth
+from tests.conftest import login_client
+
+
+def test_directory_lists_exhibitors_with_booths_searchable_without_diacritics(
+    app, client, make_event, make_floor, make_exhibitor
+):
+    make_event()
+    make_floor(count=3)
+    shown = make_exhibitor(
+        company_name_vi="Công ty CP Khuôn mẫu Đông Á", main_products="Khuôn ép nhựa"
+    )
+    confirm_booth(app, shown, "A02")
+    make_exhibitor(company_name_vi="Công ty Chưa Có Gian")  # approved, no booth: not listed
+    page = client.get("/events/expo-2026/exhibitors?q=khuon+ep")
+    assert page.status_code == 200
+    assert "Công ty CP Khuôn mẫu Đông Á" in page.text
+    assert "Chưa Có Gian" not in client.get("/events/expo-2026/exhibitors").text
+    assert "Đông Á" not in client.get("/events/expo-2026/exhibitors?q=robot").text
+    assert "Đông Á" in client.get("/events/expo-2026/exhibitors?sector=mechanical").text
+    profile = client.get(f"/events/expo-2026/exhibitors/{shown}")
+    assert (
+        'class="booth booth-assigned booth-standard booth-highlight" id="booth-A02"' in profile.text
+    )
+    assert "/admin/" not in profile.text  # the public plan does not link to organiser pages
+
+
+def test_directory_hides_exhibitors_without_a_booth(app, client, make_event, make_exhibitor):
+    make_event()
+    hidden = make_exhibitor()
+    assert client.get(f"/events/expo-2026/exhibitors/{hidden}").status_code == 404
+
+
+def test_exhibitor_exports_neutralise_formulas_in_csv_and_xlsx(
+    app, client, make_event, make_exhibitor
+):
+    make_event()
+    make_exhibitor(
+        company_name_vi='=HYPERLINK("http://evil.example")', main_products="+cmd|' /C calc'!A0"
+    )
+    login_client(app, client)
+    response = client.get("/admin/events/expo-2026/exhibitors/export.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0] == EXPORT_COLUMNS
+    assert rows[1][EXPORT_COLUMNS.index("company_name_vi")] == '\'=HYPERLINK("http://evil.example")'
+    assert rows[1][EXPORT_COLUMNS.index("main_products")].startswith("'+cmd")
+    workbook = load_workbook(
+        io.BytesIO(client.get("/admin/events/expo-2026/exhibitors/export.xlsx").data)
+    )
+    sheet = workbook.active
+    values = [cell.value for cell in sheet[2]]
+    types = [cell.data_type for cell in sheet[2]]
+    assert "f" not in types  # no cell is a formula
+    assert values[EXPORT_COLUMNS.index("company_name_vi")] == '\'=HYPERLINK("http://evil.example")'
+
+
+def test_registration_export_as_xlsx(app, client, make_event, make_visitor):
+    from exhibition.admin.services import EXPORT_COLUMNS as REGISTRATION_COLUMNS
+
+    make_event()
+    make_visitor(full_name="@SUM(A1:A9)")
+    login_client(app, client)
+    response = client.get("/admin/events/expo-2026/registrations.xlsx")
+    assert response.headers["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert [c.value for c in sheet[1]] == REGISTRATION_COLUMNS
+    assert (
+        sheet.cell(row=2, column=REGISTRATION_COLUMNS.index("full_name") + 1).value
+        == "'@SUM(A1:A9)"
+    )
