@@ -90,6 +90,24 @@ def get_booth(*, event: Event, booth_id: int | None = None, code: str | None = N
     return booth
 
 
+def update_booth(
+    *, booth: Booth, status: BoothStatus, zone: str, sector_code: str | None, price_vnd: int
+) -> Booth:
+    """Change a booth's status, zone, sector theme and price; an assigned booth cannot be blocked."""
+    if status is BoothStatus.BLOCKED and booth.assignment is not None:
+        raise DomainError(
+            _l("Free the booth before blocking it."), code="booth_assigned", status=409
+        )
+    booth.status, booth.zone, booth.sector_code, booth.price_vnd = (
+        status,
+        zone,
+        sector_code,
+        price_vnd,
+    )
+    db.session.flush()
+    return booth
+
+
 def codes_and_zones(*, event: Event) -> tuple[set[str], set[str]]:
     """Booth codes and zone names of an event, for preferences."""
     rows = db.session.execute(

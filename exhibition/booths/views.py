@@ -10,9 +10,13 @@ from ..errors import DomainError, json_error
 from ..events.services import get_event
 from ..exhibitors.models import Exhibitor, ExhibitorStatus
 from ..exhibitors.services import get_exhibitor
+from ..exports import export_response
 from ..extensions import db
 from ..forms import Form
-from . import services
+from ..visitors.services import sectors
+from . import importing, services
+from .forms import BoothForm, BoothImportForm
+from .models import BoothStatus
 
 bp = Blueprint("booths", __name__, url_prefix="/admin/events/<slug>")
 bp.before_request(require_login)
@@ -40,6 +44,44 @@ def floorplan(slug: str):
     )
 
 
+@bp.route("/booths/import", methods=["GET", "POST"])
+def import_plan(slug: str):
+    """Upload booths from CSV (created or updated by code; nothing stored if a row is wrong)."""
+    g.event = event = get_event(slug=slug)
+    form = BoothImportForm()
+    report = None
+    if form.validate_on_submit():
+        report = importing.import_booths(event=event, data=form.file.data.read(2_000_000))
+        if report.errors:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Booths imported: %(created)s new, %(updated)s updated.",
+                    created=report.created,
+                    updated=report.updated,
+                ),
+                "success",
+            )
+            return redirect(url_for("booths.floorplan", slug=slug))
+    return render_template(
+        "booths/import.html", event=event, form=form, report=report, columns=importing.COLUMNS
+    ), (422 if report and report.errors else 200)
+
+
+@bp.get("/booths.csv")
+def export_plan(slug: str):
+    """The booths in the import format, to edit in a spreadsheet and upload again."""
+    g.event = event = get_event(slug=slug)
+    return export_response(
+        importing.COLUMNS,
+        importing.export_booths(event=event),
+        kind="csv",
+        name=f"{event.slug}-booths",
+    )
+
+
 def _assignable(event) -> list[Exhibitor]:
     return list(
         db.session.scalars(
@@ -50,18 +92,39 @@ def _assignable(event) -> list[Exhibitor]:
     )
 
 
-@bp.get("/booths/<code>")
+@bp.route("/booths/<code>", methods=["GET", "POST"])
 def booth(slug: str, code: str):
-    """One booth: who holds it, and forms to assign, move or free it."""
+    """One booth: who holds it, its settings, and forms to assign or free it."""
     g.event = event = get_event(slug=slug)
     the_booth = services.get_booth(event=event, code=code)
+    form = BoothForm(obj=None if request.method == "POST" else the_booth)
+    form.setup_choices(sectors())
+    if request.method == "GET":
+        form.status.data, form.sector.data = the_booth.status.value, the_booth.sector_code or ""
+    if form.validate_on_submit():
+        try:
+            services.update_booth(
+                booth=the_booth,
+                status=BoothStatus(form.status.data),
+                zone=form.zone.data or "",
+                sector_code=form.sector.data or None,
+                price_vnd=form.price_vnd.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.status.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("Booth %(code)s has been saved.", code=the_booth.code), "success")
+            return redirect(url_for("booths.booth", slug=slug, code=the_booth.code))
     return render_template(
         "booths/booth.html",
         event=event,
         booth=the_booth,
         exhibitors=_assignable(event),
-        form=Form(),
-    )
+        form=form,
+        action_form=Form(),
+    ), (422 if form.errors else 200)
 
 
 def _answer(

@@ -1,0 +1,43 @@
+"""Organisers' booth forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..forms import Form, choices, plain_text, strip_filter
+
+
+class BoothImportForm(Form):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+
+
+class BoothForm(Form):
+    """What organisers change on one booth (positions and sizes come from the CSV import)."""
+
+    status = SelectField(_l("Status"), validators=[DataRequired(_l("Choose a status."))])
+    zone = StringField(
+        _l("Zone"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=32, message=_l("At most 32 characters.")), plain_text],
+    )
+    sector = SelectField(_l("Sector theme"), validators=[Optional()])
+    price_vnd = IntegerField(
+        _l("Price (VND)"),
+        validators=[
+            InputRequired(_l("Enter a price.")),
+            NumberRange(min=0, max=10**12, message=_l("Enter a price of 0 or more.")),
+        ],
+    )
+
+    def setup_choices(self, sectors) -> None:
+        self.status.choices = choices(
+            [
+                ("available", _l("Available")),
+                ("reserved", _l("Reserved")),
+                ("blocked", _l("Blocked")),
+            ]
+        )
+        self.sector.choices = choices(
+            [("", _l("Any sector"))] + [(s.code, s.tr("name")) for s in sectors]
+        )

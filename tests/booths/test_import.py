@@ -1,0 +1,133 @@
+"""Booths from CSV: created or updated by code, all or nothing, and the export imports back."""
+
+import io
+
+import sqlalchemy as sa
+
+from exhibition.booths.models import Booth, BoothStatus, BoothType, Hall
+from exhibition.extensions import db
+from tests.conftest import csrf_token, login_client
+
+HEADER = "hall,code,x_m,y_m,width_m,depth_m,type,zone,sector,price_vnd,status\n"
+GOOD = HEADER + (
+    "A,A01,4,4,3,3,corner,Cơ khí,mechanical,18000000,available\n"
+    "A,A02,7,4,3,3,standard,Cơ khí,mechanical,15000000,available\n"
+    'B,B01,4,4,"9,5",6,raw,Mặt bằng thô,,85500000,reserved\n'
+)
+
+
+def upload(client, text, encoding="utf-8-sig"):
+    page = client.get("/admin/events/expo-2026/booths/import")
+    data = {
+        "csrf_token": csrf_token(page.text),
+        "file": (io.BytesIO(text.encode(encoding) if isinstance(text, str) else text), "plan.csv"),
+    }
+    return client.post(
+        "/admin/events/expo-2026/booths/import", data=data, content_type="multipart/form-data"
+    )
+
+
+def booths(app):
+    with app.app_context():
+        return {
+            b.code: (b.hall.code, b.x_m, b.width_m, b.type, b.status, b.price_vnd)
+            for b in db.session.scalars(sa.select(Booth))
+        }
+
+
+def test_import_creates_halls_and_booths_then_updates_by_code(app, client, make_event):
+    make_event()
+    login_client(app, client)
+    response = upload(client, GOOD)
+    assert response.status_code == 302
+    assert booths(app) == {
+        "A01": ("A", 4.0, 3.0, BoothType.CORNER, BoothStatus.AVAILABLE, 18_000_000),
+        "A02": ("A", 7.0, 3.0, BoothType.STANDARD, BoothStatus.AVAILABLE, 15_000_000),
+        "B01": ("B", 4.0, 9.5, BoothType.RAW, BoothStatus.RESERVED, 85_500_000),
+    }
+    with app.app_context():
+        hall = db.session.scalar(sa.select(Hall).where(Hall.code == "A"))
+        assert (hall.width_m, hall.depth_m) == (14.0, 11.0)
+    again = upload(client, HEADER + "A,a02,7,4,3,3,standard,Cơ khí,mechanical,16000000,blocked\n")
+    assert again.status_code == 302
+    assert booths(app)["A02"] == (
+        "A",
+        7.0,
+        3.0,
+        BoothType.STANDARD,
+        BoothStatus.BLOCKED,
+        16_000_000,
+    )
+    assert len(booths(app)) == 3
+
+
+def test_import_with_a_bad_row_stores_nothing_and_names_the_rows(app, client, make_event):
+    make_event()
+    login_client(app, client)
+    bad = (
+        GOOD
+        + "A,A03,abc,4,3,3,standard,,,0,available\nA,A01,1,1,3,3,standard,,,0,available\nA,A04,1,1,3,3,palace,,,0,available\nA,A05,1,1,3,3,standard,,plutonium,0,available\n"
+    )
+    response = upload(client, bad)
+    assert response.status_code == 422
+    assert (
+        "Row 5" in response.text
+        and "Row 6" in response.text
+        and "Row 7" in response.text
+        and "Row 8" in response.text
+    )
+    assert booths(app) == {}
+
+
+def test_import_refuses_wrong_files_clearly(app, client, make_event):
+    make_event()
+    login_client(app, client)
+    assert "lacks the columns" in upload(client, "code,x\nA01,1\n").text
+    assert "not UTF-8" in upload(client, "hall,code\nA,Nhà\n", encoding="utf-16").text
+    assert upload(client, b"\x89PNG\r\n\x1a\n\x00\x00").status_code == 422
+    assert booths(app) == {}
+
+
+def test_exported_booths_import_back_unchanged(app, client, make_event, make_floor):
+    make_event()
+    make_floor(count=3)
+    login_client(app, client)
+    before = booths(app)
+    exported = client.get("/admin/events/expo-2026/booths.csv").data
+    response = upload(client, exported)
+    assert response.status_code == 302
+    assert booths(app) == before
+
+
+def test_booth_settings_are_edited_and_an_assigned_booth_cannot_be_blocked(
+    app, client, make_event, make_floor, make_exhibitor
+):
+    make_event()
+    make_floor(count=2)
+    exhibitor = make_exhibitor()
+    login_client(app, client)
+    page = client.get("/admin/events/expo-2026/booths/A01")
+    token = csrf_token(page.text)
+    saved = client.post(
+        "/admin/events/expo-2026/booths/A01",
+        data={
+            "csrf_token": token,
+            "status": "reserved",
+            "zone": "VIP",
+            "sector": "",
+            "price_vnd": "20000000",
+        },
+    )
+    assert saved.status_code == 302
+    assert booths(app)["A01"][4:] == (BoothStatus.RESERVED, 20_000_000)
+    client.post(
+        "/admin/events/expo-2026/booths/A02/assign",
+        data={"csrf_token": token, "exhibitor_id": str(exhibitor)},
+    )
+    refused = client.post(
+        "/admin/events/expo-2026/booths/A02",
+        data={"csrf_token": token, "status": "blocked", "zone": "", "sector": "", "price_vnd": "1"},
+    )
+    assert refused.status_code == 422
+    assert "Free the booth before blocking it" in refused.text
+    assert booths(app)["A02"][4:] == (BoothStatus.AVAILABLE, 15_000_000)
