@@ -132,6 +132,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .booths.views import bp as booths_bp
     from .checkin.views import bp as checkin_bp
     from .events.views import bp as events_bp
+    from .exhibitors.portal_views import bp as portal_bp
     from .exhibitors.views import admin_bp as exhibitors_admin_bp
     from .exhibitors.views import bp as exhibitors_bp
     from .visitors.views import bp as visitors_bp
@@ -144,6 +145,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(exhibitors_bp)
     app.register_blueprint(exhibitors_admin_bp)
     app.register_blueprint(booths_bp)
+    app.register_blueprint(portal_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

@@ -8,11 +8,19 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    IntegerField,
     PasswordField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..events.services import EventData
 from ..forms import Form, email_address, plain_text, strip_filter
@@ -115,6 +123,15 @@ class EventForm(Form):
         validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
     )
 
+    staff_per_9m2 = IntegerField(
+        _l("Exhibitor staff badges per 9 m² of booth"),
+        default=3,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=50, message=_l("From 0 to 50.")),
+        ],
+    )
+
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("The end must be after the start."))
@@ -144,11 +161,12 @@ class EventForm(Form):
             ends_at=_local(self.ends_at),
             registration_opens_at=_local(self.registration_opens_at),
             registration_closes_at=_local(self.registration_closes_at),
+            staff_per_9m2=3 if self.staff_per_9m2.data is None else self.staff_per_9m2.data,
         )
 
     def fill_from(self, event) -> None:
         for name in ("slug", "name_vi", "name_en", "description_vi", "description_en", "organiser_vi",
-                     "organiser_en", "venue_vi", "venue_en", "address", "contact_email"):  # fmt: skip
+                     "organiser_en", "venue_vi", "venue_en", "address", "contact_email", "staff_per_9m2"):  # fmt: skip
             getattr(self, name).data = getattr(event, name)
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
             getattr(self, name).data = getattr(event, name).astimezone(TZ).replace(tzinfo=None)

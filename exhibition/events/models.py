@@ -39,6 +39,8 @@ class Event(Localized, db.Model):
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     # Version of the consent wording shown on the sign-up form; stored with every consent.
     consent_version: Mapped[str] = mapped_column(sa.String(20), default="2026-01")
+    # Exhibitor staff badges allowed for every 9 m² of booth area.
+    staff_per_9m2: Mapped[int] = mapped_column(default=3, server_default="3")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

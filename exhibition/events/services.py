@@ -53,6 +53,7 @@ class EventData:
     address: str = ""
     contact_email: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
+    staff_per_9m2: int = 3
 
 
 def get_event(*, slug: str) -> Event:

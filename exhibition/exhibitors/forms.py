@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     EmailField,
     IntegerField,
     RadioField,
@@ -257,3 +258,91 @@ class StatusForm(Form):
         self.status.choices = choices(
             [("", _l("Choose…"))] + [(s.value, STATUS_LABELS[s]) for s in allowed]
         )
+
+
+class PortalLoginForm(Form):
+    email = ApplicationForm.contact_email
+
+
+class ProfileForm(Form):
+    """What a company edits in the portal (the application's fields, less tax code and booth request)."""
+
+    company_name_vi = ApplicationForm.company_name_vi
+    company_name_en = ApplicationForm.company_name_en
+    commune = ApplicationForm.commune
+    street = ApplicationForm.street
+    website = ApplicationForm.website
+    sectors = ApplicationForm.sectors
+    main_products = ApplicationForm.main_products
+    certifications = ApplicationForm.certifications
+    other_certifications = ApplicationForm.other_certifications
+    description_vi = ApplicationForm.description_vi
+    description_en = ApplicationForm.description_en
+    logo = ApplicationForm.logo
+    contact_name = ApplicationForm.contact_name
+    contact_phone = ApplicationForm.contact_phone
+    contact_language = ApplicationForm.contact_language
+
+    def setup_choices(self, *, sectors) -> None:
+        self.sectors.choices = choices((s.code, s.tr("name")) for s in sectors)
+        self.certifications.choices = choices((c, c) for c in CERTIFICATIONS)
+
+    def fill_from(self, exhibitor) -> None:
+        for name in ("company_name_vi", "company_name_en", "commune", "street", "website", "main_products",
+                     "description_vi", "description_en", "contact_name", "contact_phone", "contact_language"):  # fmt: skip
+            getattr(self, name).data = getattr(exhibitor, name)
+        self.sectors.data = [s.code for s in exhibitor.sectors]
+        self.certifications.data = [c for c in exhibitor.certifications if c in CERTIFICATIONS]
+        self.other_certifications.data = ", ".join(
+            c for c in exhibitor.certifications if c not in CERTIFICATIONS
+        )
+
+    def application_data(self, exhibitor) -> ApplicationData:
+        other = [c.strip() for c in (self.other_certifications.data or "").split(",") if c.strip()]
+        return ApplicationData(
+            company_name_vi=self.company_name_vi.data,
+            company_name_en=self.company_name_en.data or "",
+            tax_code=exhibitor.tax_code,
+            province_code=exhibitor.province_code,
+            commune=self.commune.data or "",
+            street=self.street.data or "",
+            website=self.website.data or "",
+            sector_codes=list(self.sectors.data or []),
+            main_products=self.main_products.data or "",
+            certifications=list(self.certifications.data or []) + other,
+            description_vi=self.description_vi.data or "",
+            description_en=self.description_en.data or "",
+            contact_name=self.contact_name.data,
+            contact_email=exhibitor.contact_email,
+            contact_phone=self.contact_phone.data,
+            contact_language=self.contact_language.data,
+            booth_type=exhibitor.booth_type,
+        )
+
+
+class StaffForm(Form):
+    """A staff member who works at the booth and gets an "Exhibitor" badge."""
+
+    full_name = StringField(
+        _l("Full name"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter the full name.")),
+            Length(max=120, message=_l("At most 120 characters.")),
+            plain_text,
+        ],
+    )
+    email = ApplicationForm.contact_email
+    phone = ApplicationForm.contact_phone
+    job_title = StringField(
+        _l("Job title"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=120, message=_l("At most 120 characters.")), plain_text],
+    )
+    language = ApplicationForm.contact_language
+    informed = BooleanField(
+        _l(
+            "This person knows that the company gives their name, e-mail and phone to the organisers for a badge."
+        ),
+        validators=[DataRequired(_l("Tell the person first; we record their data only then."))],
+    )

@@ -71,6 +71,8 @@ class Exhibitor(Localized, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Counts portal sign-ins; a sign-in link carries the count it was made for, so it works once.
+    portal_logins: Mapped[int] = mapped_column(default=0, server_default="0")
 
     event: Mapped[Event] = relationship()
     province: Mapped[Province] = relationship()

@@ -376,3 +376,12 @@ def export_rows(*, event: Event, stmt) -> list[list]:
         ]  # fmt: skip
         rows.append([csv_safe(cell) for cell in row])
     return rows
+
+
+def update_profile(*, exhibitor: Exhibitor, data: ApplicationData) -> Exhibitor:
+    """The company corrects its profile; tax code, status and booth request stay as they are."""
+    if exhibitor.status in (ExhibitorStatus.REJECTED, ExhibitorStatus.CANCELLED):
+        raise InvalidTransition()
+    _apply_data(exhibitor, data, exhibitor.event)
+    db.session.flush()
+    return exhibitor

@@ -60,8 +60,9 @@ def queue_confirmation(*, registration: Registration, kind: str = "new") -> None
     )
 
 
-def queue_exhibitor_message(*, exhibitor, kind: str, change=None) -> None:
-    """An e-mail to an exhibitor's contact: application received, applied already, or a status change."""
+def queue_exhibitor_message(*, exhibitor, kind: str, change=None, token: str | None = None) -> None:
+    """An e-mail to an exhibitor's contact: application received, applied already, a status
+    change, or a sign-in link to the exhibitor portal (`token`)."""
     from ..exhibitors.services import STATUS_LABELS, format_tax_code
 
     event = exhibitor.event
@@ -75,12 +76,17 @@ def queue_exhibitor_message(*, exhibitor, kind: str, change=None) -> None:
             "language": language,
             "status_label": str(STATUS_LABELS[exhibitor.status]),
             "tax_code": format_tax_code(exhibitor.tax_code),
+            "portal_url": public_url("portal.login", slug=event.slug, lang=language),
+            "sign_in_url": public_url("portal.sign_in", slug=event.slug, token=token)
+            if token
+            else None,
         }
         event_name = event.tr("name", language)
         subject = {
             "received": _("Application received: %(event)s", event=event_name),
             "already_applied": _("Your company has applied already: %(event)s", event=event_name),
             "status": _("Your exhibitor application: %(status)s", status=context["status_label"]),
+            "portal_link": _("Your sign-in link: %(event)s", event=event_name),
         }[kind]
         body_text = render_template("emails/exhibitor.txt", **context)
         body_html = render_template("emails/exhibitor.html", **context)

@@ -41,6 +41,7 @@ class RegistrationSource(enum.Enum):
     INVITATION = "invitation"
     IMPORT = "import"
     DEMO = "demo"
+    EXHIBITOR = "exhibitor"  # staff registered by their company in the exhibitor portal
 
 
 class ConsentPurpose(enum.Enum):
@@ -78,6 +79,10 @@ class Registration(db.Model):
         sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
     )
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("visitor_categories.id"))
+    # Exhibitor staff: the company they work at the booth for.
+    exhibitor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("exhibitors.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[RegistrationStatus] = mapped_column(
         enum_column(RegistrationStatus, "status"), default=RegistrationStatus.CONFIRMED
     )
@@ -103,6 +108,7 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
+    exhibitor: Mapped["Exhibitor | None"] = relationship()  # noqa: F821 (exhibitors.models)
     category: Mapped[VisitorCategory] = relationship(lazy="joined")
     province: Mapped[Province | None] = relationship()
     sectors: Mapped[list[Sector]] = relationship(

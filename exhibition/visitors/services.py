@@ -245,6 +245,7 @@ def register_visitor(
     source: RegistrationSource = RegistrationSource.ONLINE,
     public_only: bool = True,
     check_window: bool = True,
+    exhibitor_id: int | None = None,
     now: datetime | None = None,
 ) -> tuple[Registration, bool]:
     """Register a person, or find their registration: returns (registration, created).
@@ -278,6 +279,7 @@ def register_visitor(
         registration.badge_code = new_badge_code()
         registration.manage_token = new_manage_token()
         registration.source = source
+        registration.exhibitor_id = exhibitor_id
         registration.email = email
         _apply(registration, data, event=event, public_only=public_only)
         _record_consents(registration, consents, version=event.consent_version, now=now)
@@ -287,6 +289,7 @@ def register_visitor(
 
     registration = Registration(
         event=event,
+        exhibitor_id=exhibitor_id,
         email=email,
         email_key=email.casefold(),
         badge_code=new_badge_code(),

@@ -1,0 +1,198 @@
+"""The exhibitor portal: sign-in links by e-mail, the company's profile, and its staff badges."""
+
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from ..errors import DomainError
+from ..events.models import Event
+from ..extensions import db
+from ..visitors.models import Registration, RegistrationSource, RegistrationStatus, VisitorCategory
+from .models import Exhibitor, ExhibitorStatus
+
+LINK_MAX_AGE = 3600  # seconds a sign-in link works
+CLOSED = (ExhibitorStatus.REJECTED, ExhibitorStatus.CANCELLED)
+WITH_STAFF = (ExhibitorStatus.BOOTH_ASSIGNED, ExhibitorStatus.CONFIRMED)
+
+
+class InvalidPortalLink(DomainError):
+    code = "invalid_link"
+    status = 400
+    message = _l("This sign-in link has expired or was used already. Ask for a new one.")
+
+
+class StaffQuotaReached(DomainError):
+    code = "staff_quota_reached"
+    status = 409
+    message = _l(
+        "Your booth area allows no more staff badges. Remove one first, or ask the organisers."
+    )
+
+
+class StaffNotAllowed(DomainError):
+    code = "staff_not_allowed"
+    status = 409
+    message = _l("Staff badges can be registered once your company has a booth.")
+
+
+class AlreadyRegistered(DomainError):
+    code = "already_registered"
+    status = 409
+    message = _l("This e-mail address is registered for the exhibition already.")
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="exhibitor-portal")
+
+
+def sign_in_token(*, exhibitor: Exhibitor) -> str:
+    """A token for one sign-in: it names the sign-in count it is valid for."""
+    return _serializer().dumps({"e": exhibitor.id, "n": exhibitor.portal_logins})
+
+
+def request_sign_in(*, event: Event, email: str) -> int:
+    """E-mail a sign-in link to every open application of the event with this contact address.
+
+    Returns how many were sent; callers show the same answer either way (no address probing).
+    """
+    from ..mail.messages import queue_exhibitor_message
+
+    wanted = email.strip().casefold()
+    found = db.session.scalars(
+        sa.select(Exhibitor).where(
+            Exhibitor.event_id == event.id,
+            sa.func.lower(Exhibitor.contact_email) == wanted,
+            Exhibitor.status.not_in(CLOSED),
+        )
+    ).all()
+    for exhibitor in found:
+        queue_exhibitor_message(
+            exhibitor=exhibitor, kind="portal_link", token=sign_in_token(exhibitor=exhibitor)
+        )
+    return len(found)
+
+
+def sign_in(*, event: Event, token: str) -> Exhibitor:
+    """The exhibitor a sign-in link is for; the link then stops working (InvalidPortalLink)."""
+    try:
+        data = _serializer().loads(token, max_age=LINK_MAX_AGE)
+        exhibitor_id, count = int(data["e"]), int(data["n"])
+    except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError) as error:
+        raise InvalidPortalLink() from error
+    claimed = db.session.execute(
+        sa.update(Exhibitor)
+        .where(
+            Exhibitor.id == exhibitor_id,
+            Exhibitor.event_id == event.id,
+            Exhibitor.portal_logins == count,
+        )
+        .where(Exhibitor.status.not_in(CLOSED))
+        .values(portal_logins=count + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise InvalidPortalLink()
+    return db.session.get(Exhibitor, exhibitor_id)
+
+
+def staff_quota(*, exhibitor: Exhibitor) -> int:
+    """Staff badges allowed: the event's number per 9 m², over the area of the company's booths."""
+    if exhibitor.status not in WITH_STAFF:
+        return 0
+    area = sum(b.area_m2 for b in exhibitor.booths)
+    return math.floor(area / 9 * exhibitor.event.staff_per_9m2 + 1e-9)
+
+
+def staff(*, exhibitor: Exhibitor) -> list[Registration]:
+    """The company's staff registrations that still hold a badge."""
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.exhibitor_id == exhibitor.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+            .order_by(Registration.created_at, Registration.id)
+        )
+    )
+
+
+def exhibitor_category(*, event: Event) -> VisitorCategory:
+    """The event's "Exhibitor" category (made when first needed; not offered on the public form)."""
+    category = db.session.scalar(
+        sa.select(VisitorCategory).where(
+            VisitorCategory.event_id == event.id, VisitorCategory.code == "exhibitor"
+        )
+    )
+    if category is None:
+        category = VisitorCategory(
+            event_id=event.id, code="exhibitor", name_vi="Đơn vị trưng bày", name_en="Exhibitor",
+            color="#cf222e", is_public=False, position=100,
+        )  # fmt: skip
+        db.session.add(category)
+        db.session.flush()
+    return category
+
+
+@dataclass
+class StaffData:
+    full_name: str
+    email: str
+    phone: str  # E.164
+    job_title: str = ""
+    language: str = "vi"
+
+
+def add_staff(*, exhibitor: Exhibitor, data: StaffData) -> Registration:
+    """Register a staff member: an "Exhibitor" badge with the company, e-mailed like a visitor's.
+
+    The company's row is locked while staff are counted, so two staff added at once cannot
+    pass the quota together (SQLite serialises writers anyway).
+    """
+    from ..visitors.services import Consents, VisitorData, find_by_email, register_visitor
+
+    locked = db.session.scalar(
+        sa.select(Exhibitor).where(Exhibitor.id == exhibitor.id).with_for_update()
+    )
+    if locked.status not in WITH_STAFF:
+        raise StaffNotAllowed()
+    if len(staff(exhibitor=locked)) >= staff_quota(exhibitor=locked):
+        raise StaffQuotaReached()
+    existing = find_by_email(event=locked.event, email=data.email)
+    if existing is not None and not existing.is_cancelled:
+        raise AlreadyRegistered()
+    registration, _ = register_visitor(
+        event=locked.event,
+        data=VisitorData(
+            full_name=data.full_name,
+            email=data.email,
+            phone=data.phone,
+            category_id=exhibitor_category(event=locked.event).id,
+            organisation=locked.company_name_vi,
+            job_title=data.job_title,
+            province_code=locked.province_code,
+            language=data.language,
+        ),
+        consents=Consents(processing=True),
+        source=RegistrationSource.EXHIBITOR,
+        public_only=False,
+        check_window=False,
+        exhibitor_id=locked.id,
+    )
+    return registration
+
+
+def remove_staff(*, exhibitor: Exhibitor, registration_id: int) -> None:
+    """Cancel a staff member's badge (it stops working at once)."""
+    from ..visitors.services import cancel_registration
+
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.exhibitor_id != exhibitor.id:
+        raise DomainError(
+            _l("This person is not on your staff list."), code="not_found", status=404
+        )
+    cancel_registration(registration=registration)

@@ -1,0 +1,187 @@
+"""The exhibitor portal: a company's contact signs in by e-mail link, edits the profile, sees the
+booth on the plan and registers staff."""
+
+from functools import wraps
+
+from flask import Blueprint, flash, g, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+
+from ..booths import services as booths
+from ..errors import DomainError
+from ..events.services import get_event
+from ..extensions import db, limiter
+from ..forms import Form
+from ..visitors.services import sectors
+from . import portal, services
+from .forms import PortalLoginForm, ProfileForm, StaffForm
+from .logos import InvalidLogo, prepare_logo, save_logo
+from .models import Exhibitor
+
+bp = Blueprint("portal", __name__, url_prefix="/events/<slug>/portal")
+SESSION_KEY = "portal_exhibitor_id"
+
+
+def signed_in(view):
+    """The view gets the signed-in exhibitor of this event, or the sign-in page is shown."""
+
+    @wraps(view)
+    def wrapper(slug: str, **kwargs):
+        g.event = event = get_event(slug=slug)
+        exhibitor = db.session.get(Exhibitor, session.get(SESSION_KEY) or 0)
+        if exhibitor is None or exhibitor.event_id != event.id or exhibitor.status in portal.CLOSED:
+            session.pop(SESSION_KEY, None)
+            return redirect(url_for("portal.login", slug=slug))
+        return view(event, exhibitor, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def login(slug: str):
+    """Ask for a sign-in link by e-mail (the same answer whether or not the address is known)."""
+    g.event = event = get_event(slug=slug)
+    form = PortalLoginForm()
+    if form.validate_on_submit():
+        portal.request_sign_in(event=event, email=form.email.data)
+        db.session.commit()
+        return render_template(
+            "exhibitors/portal_link_sent.html", event=event, email=form.email.data
+        )
+    return render_template("exhibitors/portal_login.html", event=event, form=form), (
+        422 if form.errors else 200
+    )
+
+
+@bp.get("/login/<token>")
+@limiter.limit("20 per minute")
+def sign_in(slug: str, token: str):
+    """Open a sign-in link: it works once, within an hour."""
+    g.event = event = get_event(slug=slug)
+    try:
+        exhibitor = portal.sign_in(event=event, token=token)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("portal.login", slug=slug))
+    db.session.commit()
+    session.clear()
+    session[SESSION_KEY] = exhibitor.id
+    return redirect(url_for("portal.home", slug=slug))
+
+
+@bp.post("/logout")
+def logout(slug: str):
+    """Sign out of the portal."""
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("events.detail", slug=slug))
+
+
+def _home(event, exhibitor, staff_form: StaffForm, status: int = 200):
+    hall_ids = {b.hall_id for b in exhibitor.booths}
+    all_booths = booths.booths(event=event)
+    plan = [
+        (h, [b for b in all_booths if b.hall_id == h.id])
+        for h in booths.halls(event=event)
+        if h.id in hall_ids
+    ]
+    return render_template(
+        "exhibitors/portal_home.html",
+        event=event,
+        exhibitor=exhibitor,
+        plan=plan,
+        staff=portal.staff(exhibitor=exhibitor),
+        quota=portal.staff_quota(exhibitor=exhibitor),
+        staff_form=staff_form,
+        action_form=Form(),
+        labels=services.STATUS_LABELS,
+    ), status
+
+
+@bp.get("/")
+@signed_in
+def home(event, exhibitor):
+    """The company's status, its booth on the plan and its staff."""
+    return _home(event, exhibitor, StaffForm(formdata=None))
+
+
+@bp.post("/staff")
+@signed_in
+def add_staff(event, exhibitor):
+    """Register a staff member; the badge is e-mailed to them."""
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            registration = portal.add_staff(
+                exhibitor=exhibitor,
+                data=portal.StaffData(
+                    full_name=form.full_name.data,
+                    email=form.email.data,
+                    phone=form.phone.data,
+                    job_title=form.job_title.data or "",
+                    language=form.language.data,
+                ),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(name)s is registered; the badge is on its way to %(email)s.",
+                    name=registration.full_name,
+                    email=registration.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("portal.home", slug=event.slug) + "#staff")
+    return _home(event, exhibitor, form, 422)
+
+
+@bp.post("/staff/<int:registration_id>/remove")
+@signed_in
+def remove_staff(event, exhibitor, registration_id: int):
+    """Cancel a staff badge."""
+    if Form().validate_on_submit():
+        try:
+            portal.remove_staff(exhibitor=exhibitor, registration_id=registration_id)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The badge has been cancelled."), "success")
+    return redirect(url_for("portal.home", slug=event.slug) + "#staff")
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@signed_in
+def profile(event, exhibitor):
+    """The company edits its profile, as shown in the exhibitor directory."""
+    form = ProfileForm()
+    form.setup_choices(sectors=sectors())
+    if not form.is_submitted():
+        form.fill_from(exhibitor)
+    if form.validate_on_submit():
+        logo = None
+        try:
+            if form.logo.data:
+                logo = prepare_logo(form.logo.data.read(2_000_000))
+        except InvalidLogo as error:
+            form.logo.errors.append(str(error.message))
+        else:
+            try:
+                services.update_profile(exhibitor=exhibitor, data=form.application_data(exhibitor))
+                if logo is not None:
+                    exhibitor.logo_filename = save_logo(logo)
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error.message), "error")
+            else:
+                db.session.commit()
+                flash(_("Your profile has been saved."), "success")
+                return redirect(url_for("portal.home", slug=event.slug))
+    return render_template(
+        "exhibitors/portal_profile.html", event=event, exhibitor=exhibitor, form=form
+    ), (422 if form.errors else 200)
