@@ -150,7 +150,9 @@ def seed_exhibitors(*, event: Event) -> int:
     for booth in booths:
         if booth.type is not BoothType.RAW:
             by_sector.setdefault(booth.sector_code, []).append(booth)
-    for (name_vi, name_en, sector, products), status in zip(COMPANIES, STATUSES, strict=True):
+    for index, ((name_vi, name_en, sector, products), status) in enumerate(
+        zip(COMPANIES, STATUSES, strict=True)
+    ):
         zone_booths = by_sector.get(sector) or by_sector["mechanical"]
         wishes = rng.sample(zone_booths, k=3)
         slug = name_en.split()[0].lower()
@@ -159,7 +161,7 @@ def seed_exhibitors(*, event: Event) -> int:
             data=ApplicationData(
                 company_name_vi=name_vi, company_name_en=name_en, tax_code=_tax_code(rng), province_code="HP",
                 contact_name=rng.choice(["Nguyễn Văn Hùng", "Trần Thị Mai", "Lê Minh Tuấn", "Phạm Thu Hà"]),
-                contact_email=f"kinhdoanh@{slug}.example.com", contact_phone=f"+84912{rng.randint(100000, 999999)}",
+                contact_email=f"kinhdoanh{index + 1}@{slug}.example.com", contact_phone=f"+84912{rng.randint(100000, 999999)}",
                 booth_type=BoothType.STANDARD, booth_count=1, sector_codes=[sector], main_products=products,
                 certifications=["ISO 9001"] + (["IATF 16949"] if sector == "automotive" else []),
                 description_vi=f"{name_vi}: {products}.", street="Khu công nghiệp Đình Vũ", commune="Phường Đông Hải",
