@@ -302,10 +302,20 @@ def change_status(
         raise InvalidTransition()
     if to in NEEDS_REASON and not reason.strip():
         raise ReasonRequired()
-    if to is ExhibitorStatus.CANCELLED:  # a cancelled exhibitor frees its booths
+    if to is ExhibitorStatus.CANCELLED:  # a cancelled exhibitor frees its booths; its staff badges stop
+        from ..visitors.models import Registration, RegistrationStatus
+        from ..visitors.services import cancel_registration
+
         for assignment in list(exhibitor.assignments):
             db.session.delete(assignment)
         exhibitor.assignments.clear()
+        staff = db.session.scalars(
+            sa.select(Registration).where(
+                Registration.exhibitor_id == exhibitor.id, Registration.status == RegistrationStatus.CONFIRMED
+            )
+        )
+        for registration in staff:
+            cancel_registration(registration=registration, now=now)
     return record_status(exhibitor=exhibitor, to=to, reason=reason, user=user, now=now)
 
 

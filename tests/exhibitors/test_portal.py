@@ -205,3 +205,22 @@ def test_profile_edit_keeps_the_tax_code(app, client, make_event, make_exhibitor
             "Công ty TNHH Thử nghiệm Mới", "Trần Văn Nam", "en", ["mechanical", "moulds"],
         )  # fmt: skip
         assert len(x.tax_code) == 10
+
+
+def test_cancelling_an_exhibitor_stops_its_staff_badges(app, client, make_event, make_floor, make_exhibitor, make_device):
+    from exhibition.exhibitors.models import ExhibitorStatus
+    from exhibition.exhibitors.services import change_status
+
+    make_event()
+    make_floor(count=1)
+    exhibitor = make_exhibitor()
+    confirm_booth(app, exhibitor, "A01")
+    device = make_device()
+    sign_in(app, client)
+    add_staff(client, "Nhân viên", "staff@example.com")
+    with app.app_context():
+        code = db.session.scalar(sa.select(Registration.badge_code).where(Registration.exhibitor_id == exhibitor))
+        change_status(exhibitor=db.session.get(Exhibitor, exhibitor), to=ExhibitorStatus.CANCELLED, reason="Rút lui")
+        db.session.commit()
+    assert scan(client, device, code, "n").json["result"] == "cancelled"
+    assert client.get("/events/expo-2026/portal/").headers["Location"] == "/events/expo-2026/portal/login"
