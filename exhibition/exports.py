@@ -5,6 +5,7 @@ import io
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 
 def as_csv(header: list[str], rows: list[list]) -> str:
@@ -21,7 +22,12 @@ def as_xlsx(header: list[str], rows: list[list], *, title: str) -> bytes:
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(header)
     for row in rows:
-        sheet.append([cell if isinstance(cell, int | float) else str(cell) for cell in row])
+        sheet.append(
+            [
+                cell if isinstance(cell, int | float) else ILLEGAL_CHARACTERS_RE.sub("", str(cell))
+                for cell in row
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -48,6 +48,17 @@ def plain_text(form, field) -> None:
             )
 
 
+def plain_multiline(form, field) -> None:
+    """Like plain_text, for text areas: line breaks and tabs are fine, other control characters not."""
+    for char in field.data or "":
+        if char in "\r\n\t":
+            continue
+        if unicodedata.category(char) in _REFUSED_CATEGORIES and char not in "\u200c\u200d":
+            raise ValidationError(
+                _l("Use letters, digits and ordinary punctuation only (no emoji or symbols).")
+            )
+
+
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
 

@@ -23,7 +23,7 @@ from wtforms.validators import (
 )
 
 from ..events.services import EventData
-from ..forms import Form, email_address, plain_text, strip_filter
+from ..forms import Form, email_address, plain_multiline, plain_text, strip_filter
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -72,10 +72,10 @@ class EventForm(Form):
         validators=[Optional(), Length(max=300), plain_text],
     )
     description_vi = TextAreaField(
-        _l("Description (Vietnamese)"), validators=[Optional(), Length(max=10000)]
+        _l("Description (Vietnamese)"), validators=[plain_multiline, Optional(), Length(max=10000)]
     )
     description_en = TextAreaField(
-        _l("Description (English)"), validators=[Optional(), Length(max=10000)]
+        _l("Description (English)"), validators=[plain_multiline, Optional(), Length(max=10000)]
     )
     organiser_vi = StringField(
         _l("Organiser (Vietnamese)"),

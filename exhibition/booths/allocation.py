@@ -255,9 +255,9 @@ def _solve_milp(booths, requests, options, weights) -> Result:
     )
     lower = np.concatenate([np.ones(len(requests)), np.zeros(len(booths))])
     upper = np.ones(len(requests) + len(booths))
-    scale = float(max(costs))
+    # Unscaled integer costs: one unit of the tie-break must stay far above the solver's gap.
     solution = milp(
-        c=np.array(costs, dtype=float) / scale,
+        c=np.array(costs, dtype=float),
         constraints=LinearConstraint(matrix.tocsr(), lower, upper),
         integrality=np.ones(len(variables)),
         bounds=Bounds(0, 1),

@@ -8,6 +8,7 @@ whole file is checked first: one bad row and nothing is stored.
 
 import csv
 import io
+import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -45,7 +46,7 @@ class ImportReport:
 
 def _number(value: str, *, minimum: float, maximum: float) -> float:
     number = float(value.replace(",", "."))
-    if not minimum <= number <= maximum:
+    if not math.isfinite(number) or not minimum <= number <= maximum:
         raise ValueError(value)
     return number
 
@@ -83,14 +84,14 @@ def _parse(text: str) -> tuple[list[dict], list[str]]:
                 "type": BoothType(row["type"].lower() or "standard"),
                 "zone": row["zone"][:32],
                 "sector_code": row["sector"] or None,
-                "price_vnd": int(float(row["price_vnd"] or 0)),
+                "price_vnd": int(_number(row["price_vnd"] or "0", minimum=0, maximum=10**12)),
                 "status": BoothStatus(row["status"].lower() or "available"),
             }
             if parsed["sector_code"] is not None and parsed["sector_code"] not in sectors:
                 raise ValueError("sector")
             if not 0 <= parsed["price_vnd"] <= 10**12:
                 raise ValueError("price")
-        except (ValueError, KeyError) as error:
+        except (ValueError, KeyError, OverflowError) as error:
             reason = (
                 str(error)
                 if str(error) in ("code", "duplicate", "hall", "sector", "price")
@@ -121,7 +122,11 @@ def import_booths(*, event: Event, data: bytes) -> ImportReport:
     if "\x00" in text:
         report.errors.append(_("The file is not a CSV text file."))
         return report
-    rows, report.errors = _parse(text)
+    try:
+        rows, report.errors = _parse(text)
+    except csv.Error:
+        report.errors.append(_("The file is not a CSV text file."))
+        return report
     if report.errors:
         return report
     halls = {
@@ -140,6 +145,23 @@ def import_booths(*, event: Event, data: bytes) -> ImportReport:
         hall.width_m = max(hall.width_m, row["x_m"] + row["width_m"] + MARGIN)
         hall.depth_m = max(hall.depth_m, row["y_m"] + row["depth_m"] + MARGIN)
         booth = booths.get(row["code"])
+        if (
+            booth is not None
+            and booth.assignment is not None
+            and (
+                row["status"] is BoothStatus.BLOCKED
+                or row["type"] is not booth.type
+                or (row["width_m"], row["depth_m"]) != (booth.width_m, booth.depth_m)
+                or (booth.hall_id is not None and booth.hall.code != row["hall"])
+            )
+        ):
+            report.errors.append(
+                _(
+                    "Booth %(code)s is assigned: free it before blocking it or changing its hall, type or size.",
+                    code=booth.code,
+                )
+            )
+            continue
         if booth is None:
             booth = Booth(event_id=event.id, code=row["code"])
             db.session.add(booth)
@@ -160,6 +182,8 @@ def import_booths(*, event: Event, data: bytes) -> ImportReport:
             "status",
         ):
             setattr(booth, key, row[key])
+    if report.errors:
+        return report
     db.session.flush()
     return report
 

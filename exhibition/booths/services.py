@@ -126,6 +126,7 @@ def assign_booth(*, booth: Booth, exhibitor, user: User | None = None) -> BoothA
 
     if exhibitor.event_id != booth.event_id:
         raise BoothNotFound()
+    db.session.refresh(exhibitor, with_for_update=True)  # not while its status is being changed
     if exhibitor.status not in (
         ExhibitorStatus.APPROVED,
         ExhibitorStatus.BOOTH_ASSIGNED,
@@ -163,8 +164,39 @@ def free_booth(*, booth: Booth, user: User | None = None) -> None:
     db.session.delete(assignment)
     db.session.flush()
     db.session.refresh(exhibitor, ["assignments"])
-    if not exhibitor.assignments and exhibitor.status is ExhibitorStatus.BOOTH_ASSIGNED:
+    if not exhibitor.assignments and exhibitor.status in (
+        ExhibitorStatus.BOOTH_ASSIGNED,
+        ExhibitorStatus.CONFIRMED,
+    ):
         record_status(exhibitor=exhibitor, to=ExhibitorStatus.APPROVED, reason="", user=user)
+
+
+def move_booth(*, booth: Booth, target: Booth, user: User | None = None) -> BoothAssignment:
+    """Move an exhibitor from one booth to another in one step: its status and staff stay as they are."""
+    assignment = db.session.scalar(
+        sa.select(BoothAssignment).where(BoothAssignment.booth_id == booth.id)
+    )
+    if assignment is None:
+        raise DomainError(_l("This booth has no exhibitor to move."), code="booth_free", status=409)
+    if target.event_id != booth.event_id:
+        raise BoothNotFound()
+    if target.id == booth.id:
+        raise DomainError(_l("Choose another booth to move to."), code="same_booth", status=422)
+    if target.status is BoothStatus.BLOCKED:
+        raise BoothBlocked()
+    exhibitor_id = assignment.exhibitor_id
+    db.session.delete(assignment)
+    db.session.flush()
+    moved = BoothAssignment(
+        booth_id=target.id, exhibitor_id=exhibitor_id, created_by_id=user.id if user else None
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(moved)
+            db.session.flush()
+    except IntegrityError as error:
+        raise BoothTaken() from error
+    return moved
 
 
 @dataclass

@@ -141,16 +141,31 @@ def _answer(
     return redirect(url_for("booths.booth", slug=slug, code=booth_code))
 
 
+def _exhibitor_id() -> int | None:
+    """The exhibitor id from a form field or a JSON object: a positive integer that fits a key."""
+    if request.is_json:
+        try:
+            payload = request.get_json(silent=True)
+        except RecursionError:
+            payload = None
+        value = payload.get("exhibitor_id") if isinstance(payload, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None
+    else:
+        text = request.form.get("exhibitor_id", "")
+        if not (text.isascii() and text.isdigit() and len(text) < 10):
+            return None
+        value = int(text)
+    return value if 0 < value < 2**31 else None
+
+
 @bp.post("/booths/<code>/assign")
 def assign(slug: str, code: str):
     """Give the booth to an exhibitor (form field or JSON `exhibitor_id`); 409 booth_taken if held."""
     g.event = event = get_event(slug=slug)
     the_booth = services.get_booth(event=event, code=code)
-    payload = request.get_json(silent=True) if request.is_json else request.form
-    raw_id = (payload or {}).get("exhibitor_id")
-    try:
-        exhibitor_id = int(raw_id)
-    except (TypeError, ValueError):
+    exhibitor_id = _exhibitor_id()
+    if exhibitor_id is None:
         error = DomainError(_("Choose an exhibitor."), code="validation_failed", status=422)
         return _answer("", the_booth.code, slug, error)
     try:
@@ -168,6 +183,31 @@ def assign(slug: str, code: str):
         ),
         the_booth.code,
         slug,
+    )
+
+
+@bp.post("/booths/<code>/move")
+def move(slug: str, code: str):
+    """Move the booth's exhibitor to another free booth in one step."""
+    g.event = event = get_event(slug=slug)
+    the_booth = services.get_booth(event=event, code=code)
+    payload = request.get_json(silent=True) if request.is_json else request.form
+    target_code = (
+        payload.get("to") if isinstance(payload, dict) or hasattr(payload, "get") else None
+    )
+    try:
+        if not isinstance(target_code, str) or not target_code.strip():
+            raise DomainError(
+                _("Choose the booth to move to."), code="validation_failed", status=422
+            )
+        target = services.get_booth(event=event, code=target_code.strip()[:16])
+        services.move_booth(booth=the_booth, target=target, user=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return _answer("", the_booth.code, slug, error)
+    db.session.commit()
+    return _answer(
+        _("Moved from %(old)s to %(new)s.", old=the_booth.code, new=target.code), target.code, slug
     )
 
 

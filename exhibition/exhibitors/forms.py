@@ -29,6 +29,7 @@ from ..forms import (
     choices,
     email_address,
     phone_number,
+    plain_multiline,
     plain_text,
     strip_filter,
 )
@@ -108,6 +109,7 @@ class ApplicationForm(Form):
     main_products = TextAreaField(
         _l("Main products"),
         validators=[
+            plain_multiline,
             DataRequired(_l("List your main products.")),
             Length(max=1000, message=_l("At most 1000 characters.")),
         ],
@@ -120,11 +122,19 @@ class ApplicationForm(Form):
     )
     description_vi = TextAreaField(
         _l("Short description (Vietnamese)"),
-        validators=[Optional(), Length(max=2000, message=_l("At most 2000 characters."))],
+        validators=[
+            plain_multiline,
+            Optional(),
+            Length(max=2000, message=_l("At most 2000 characters.")),
+        ],
     )
     description_en = TextAreaField(
         _l("Short description (English)"),
-        validators=[Optional(), Length(max=2000, message=_l("At most 2000 characters."))],
+        validators=[
+            plain_multiline,
+            Optional(),
+            Length(max=2000, message=_l("At most 2000 characters.")),
+        ],
     )
     logo = FileField(_l("Logo (PNG, JPEG or WebP, at most 1.5 MB)"))
     contact_name = StringField(
@@ -251,7 +261,11 @@ class StatusForm(Form):
     status = SelectField(_l("New status"), validators=[DataRequired(_l("Choose a status."))])
     reason = TextAreaField(
         _l("Reason (sent to the company)"),
-        validators=[Optional(), Length(max=2000, message=_l("At most 2000 characters."))],
+        validators=[
+            plain_multiline,
+            Optional(),
+            Length(max=2000, message=_l("At most 2000 characters.")),
+        ],
     )
 
     def setup_choices(self, allowed) -> None:

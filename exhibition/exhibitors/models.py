@@ -68,6 +68,8 @@ class Exhibitor(Localized, db.Model):
     raw_area_m2: Mapped[int | None] = mapped_column()  # for raw space
     # Company names, tax code, products and contact folded for searching (diacritics ignored).
     search_text: Mapped[str] = mapped_column(sa.String(2000), default="")
+    # What the public directory searches: names, products, certifications (no contact, no tax code).
+    public_search_text: Mapped[str] = mapped_column(sa.String(2000), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

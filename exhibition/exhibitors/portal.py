@@ -16,7 +16,10 @@ from .models import Exhibitor, ExhibitorStatus
 
 LINK_MAX_AGE = 3600  # seconds a sign-in link works
 CLOSED = (ExhibitorStatus.REJECTED, ExhibitorStatus.CANCELLED)
-WITH_STAFF = (ExhibitorStatus.BOOTH_ASSIGNED, ExhibitorStatus.CONFIRMED)
+WITH_STAFF = (
+    ExhibitorStatus.BOOTH_ASSIGNED,
+    ExhibitorStatus.CONFIRMED,
+)  # = services.STAFF_STATUSES
 
 
 class InvalidPortalLink(DomainError):
@@ -76,13 +79,31 @@ def request_sign_in(*, event: Event, email: str) -> int:
     return len(found)
 
 
-def sign_in(*, event: Event, token: str) -> Exhibitor:
-    """The exhibitor a sign-in link is for; the link then stops working (InvalidPortalLink)."""
+def _read(token: str) -> tuple[int, int]:
     try:
         data = _serializer().loads(token, max_age=LINK_MAX_AGE)
-        exhibitor_id, count = int(data["e"]), int(data["n"])
+        return int(data["e"]), int(data["n"])
     except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError) as error:
         raise InvalidPortalLink() from error
+
+
+def peek_sign_in(*, event: Event, token: str) -> Exhibitor:
+    """The exhibitor a still-valid sign-in link is for, without using the link up."""
+    exhibitor_id, count = _read(token)
+    exhibitor = db.session.get(Exhibitor, exhibitor_id)
+    if (
+        exhibitor is None
+        or exhibitor.event_id != event.id
+        or exhibitor.portal_logins != count
+        or exhibitor.status in CLOSED
+    ):
+        raise InvalidPortalLink()
+    return exhibitor
+
+
+def sign_in(*, event: Event, token: str) -> Exhibitor:
+    """The exhibitor a sign-in link is for; the link then stops working (InvalidPortalLink)."""
+    exhibitor_id, count = _read(token)
     claimed = db.session.execute(
         sa.update(Exhibitor)
         .where(

@@ -53,19 +53,26 @@ def login(slug: str):
     )
 
 
-@bp.get("/login/<token>")
+@bp.route("/login/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per minute")
 def sign_in(slug: str, token: str):
-    """Open a sign-in link: it works once, within an hour."""
+    """A sign-in link: the page asks to confirm (mail scanners that open links use up nothing),
+    then the link signs in once, within an hour."""
     g.event = event = get_event(slug=slug)
+    form = Form()
     try:
+        if not form.validate_on_submit():
+            exhibitor = portal.peek_sign_in(event=event, token=token)
+            return render_template(
+                "exhibitors/portal_sign_in.html", event=event, exhibitor=exhibitor, form=form
+            )
         exhibitor = portal.sign_in(event=event, token=token)
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
         return redirect(url_for("portal.login", slug=slug))
     db.session.commit()
-    session.clear()
+    session.pop(SESSION_KEY, None)
     session[SESSION_KEY] = exhibitor.id
     return redirect(url_for("portal.home", slug=slug))
 

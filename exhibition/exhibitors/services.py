@@ -31,6 +31,23 @@ TRANSITIONS: dict[ExhibitorStatus, set[ExhibitorStatus]] = {
     S.CANCELLED: set(),
 }
 NEEDS_REASON = {S.REJECTED, S.WAITLISTED, S.CANCELLED}
+STAFF_STATUSES = {S.BOOTH_ASSIGNED, S.CONFIRMED}  # statuses in which a company has staff badges
+
+
+def _cancel_staff(exhibitor: "Exhibitor", now: datetime) -> None:
+    """A company that no longer exhibits: its staff badges stop working."""
+    from ..visitors.models import Registration, RegistrationStatus
+    from ..visitors.services import cancel_registration
+
+    staff = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.exhibitor_id == exhibitor.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+    for registration in staff:
+        cancel_registration(registration=registration, now=now)
+
 
 STATUS_LABELS = {
     S.SUBMITTED: _l("Submitted"),
@@ -201,6 +218,16 @@ def _apply_data(exhibitor: Exhibitor, data: ApplicationData, event: Event) -> No
     )
     exhibitor.sectors = sectors
     exhibitor.search_text = search_text_for(exhibitor)
+    exhibitor.public_search_text = fold(
+        " ".join(
+            [
+                exhibitor.company_name_vi,
+                exhibitor.company_name_en,
+                exhibitor.main_products,
+                *exhibitor.certifications,
+            ]
+        )
+    )[:2000]
 
 
 def apply(
@@ -281,9 +308,16 @@ def record_status(
         created_at=now,
     )
     exhibitor.history.append(change)
+    if to is ExhibitorStatus.APPROVED and change.from_status in (
+        None,
+        S.SUBMITTED,
+        S.WAITLISTED,
+        S.REJECTED,
+    ):
+        exhibitor.approved_at = now  # the allocation's "earlier approved first" counts from here
     exhibitor.status = to
-    if to is ExhibitorStatus.APPROVED and exhibitor.approved_at is None:
-        exhibitor.approved_at = now
+    if change.from_status in STAFF_STATUSES and to not in STAFF_STATUSES:
+        _cancel_staff(exhibitor, now)
     db.session.flush()
     queue_exhibitor_message(exhibitor=exhibitor, kind="status", change=change)
     return change
@@ -298,11 +332,16 @@ def change_status(
     now: datetime | None = None,
 ) -> ExhibitorStatusChange:
     """An organiser moves an application along the workflow (reasons where they matter)."""
+    db.session.refresh(
+        exhibitor, with_for_update=True
+    )  # one change at a time (booth assignment locks too)
     if to not in TRANSITIONS[exhibitor.status]:
         raise InvalidTransition()
     if to in NEEDS_REASON and not reason.strip():
         raise ReasonRequired()
-    if to is ExhibitorStatus.CANCELLED:  # a cancelled exhibitor frees its booths; its staff badges stop
+    if (
+        to is ExhibitorStatus.CANCELLED
+    ):  # a cancelled exhibitor frees its booths; its staff badges stop
         from ..visitors.models import Registration, RegistrationStatus
         from ..visitors.services import cancel_registration
 
@@ -311,7 +350,8 @@ def change_status(
         exhibitor.assignments.clear()
         staff = db.session.scalars(
             sa.select(Registration).where(
-                Registration.exhibitor_id == exhibitor.id, Registration.status == RegistrationStatus.CONFIRMED
+                Registration.exhibitor_id == exhibitor.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
             )
         )
         for registration in staff:
@@ -319,14 +359,20 @@ def change_status(
     return record_status(exhibitor=exhibitor, to=to, reason=reason, user=user, now=now)
 
 
-def exhibitors_query(*, event: Event, query: str = "", status: str = "", sector: str = ""):
-    """An event's exhibitors matching a search (diacritics ignored), status and sector."""
+def exhibitors_query(
+    *, event: Event, query: str = "", status: str = "", sector: str = "", column=None
+):
+    """An event's exhibitors matching a search (diacritics ignored) in `column`, status and sector."""
     from .models import exhibitor_sectors
 
     stmt = sa.select(Exhibitor).where(Exhibitor.event_id == event.id)
     for word in fold(query).split()[:8]:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Exhibitor.search_text.like(f"%{escaped}%", escape="\\"))
+        stmt = stmt.where(
+            (column if column is not None else Exhibitor.search_text).like(
+                f"%{escaped}%", escape="\\"
+            )
+        )
     if status in {s.value for s in ExhibitorStatus}:
         stmt = stmt.where(Exhibitor.status == ExhibitorStatus(status))
     if sector:
@@ -344,10 +390,12 @@ PUBLIC_STATUSES = (ExhibitorStatus.BOOTH_ASSIGNED, ExhibitorStatus.CONFIRMED)
 
 
 def directory_query(*, event: Event, query: str = "", sector: str = ""):
-    """Exhibitors shown in the public directory (those with a booth), searchable like the organisers' list."""
-    stmt = exhibitors_query(event=event, query=query, sector=sector).where(
-        Exhibitor.status.in_(PUBLIC_STATUSES)
+    """Exhibitors shown in the public directory (those with a booth), found by name, product or
+    certification (never by contact or tax code)."""
+    stmt = exhibitors_query(
+        event=event, query=query, sector=sector, column=Exhibitor.public_search_text
     )
+    stmt = stmt.where(Exhibitor.status.in_(PUBLIC_STATUSES))
     return stmt.order_by(None).order_by(Exhibitor.company_name_vi, Exhibitor.id)
 
 

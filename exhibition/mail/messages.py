@@ -63,8 +63,16 @@ def queue_confirmation(*, registration: Registration, kind: str = "new") -> None
 def queue_exhibitor_message(*, exhibitor, kind: str, change=None, token: str | None = None) -> None:
     """An e-mail to an exhibitor's contact: application received, applied already, a status
     change, or a sign-in link to the exhibitor portal (`token`)."""
-    from ..exhibitors.services import STATUS_LABELS, format_tax_code
+    from datetime import timedelta
 
+    from ..exhibitors.services import STATUS_LABELS, format_tax_code
+    from .services import sent_recently
+
+    pause = {"already_applied": timedelta(minutes=10), "portal_link": timedelta(minutes=1)}.get(
+        kind
+    )
+    if pause and sent_recently(to=exhibitor.contact_email, kind=f"exhibitor_{kind}", within=pause):
+        return  # asked again too soon: the message on its way will do
     event = exhibitor.event
     language = exhibitor.contact_language
     with force_locale(language):

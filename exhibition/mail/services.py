@@ -78,6 +78,22 @@ def enqueue(
     return message
 
 
+def sent_recently(*, to: str, kind: str, within: timedelta) -> bool:
+    """Whether a message of this kind went (or waits to go) to this address lately: repeated
+    requests from public forms must not turn them into a way to flood someone's mailbox."""
+    since = utcnow() - within
+    found = db.session.scalar(
+        sa.select(OutboxMessage.id)
+        .where(
+            OutboxMessage.to_address == to,
+            OutboxMessage.kind == kind,
+            OutboxMessage.created_at > since,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def claim_due(
     *, limit: int, now: datetime, lease_seconds: int, max_attempts: int
 ) -> tuple[str, list[int]]:

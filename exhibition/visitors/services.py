@@ -224,16 +224,9 @@ RESEND_PAUSE = timedelta(minutes=10)
 def _send_again(registration: Registration, now: datetime) -> None:
     """E-mail the link again, at most once per RESEND_PAUSE (the form must not become a mail cannon)."""
     from ..mail.messages import queue_confirmation
-    from ..mail.models import OutboxMessage
+    from ..mail.services import sent_recently
 
-    recent = db.session.scalar(
-        sa.select(OutboxMessage.id).where(
-            OutboxMessage.registration_id == registration.id,
-            OutboxMessage.kind == "confirmation_again",
-            OutboxMessage.created_at > now - RESEND_PAUSE,
-        )
-    )
-    if recent is None:
+    if not sent_recently(to=registration.email, kind="confirmation_again", within=RESEND_PAUSE):
         queue_confirmation(registration=registration, kind="again")
 
 

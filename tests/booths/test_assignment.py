@@ -161,3 +161,92 @@ def test_many_organisers_assigning_one_booth_at_once_leave_one_assignment(
         statuses = [db.session.get(Exhibitor, e).status for e in exhibitors]
     assert statuses.count(ExhibitorStatus.BOOTH_ASSIGNED) == 1
     assert statuses.count(ExhibitorStatus.APPROVED) == threads_count - 1
+
+
+def test_assign_json_refuses_odd_ids_with_422(app, client, make_event, make_floor, make_exhibitor):
+    make_event()
+    make_floor()
+    make_exhibitor()
+    login_client(app, client)
+    headers = {**json_headers(client), "Content-Type": "application/json"}
+    for body in [
+        '{"exhibitor_id": 1000000000000000000000000000000}',
+        '{"exhibitor_id": 9223372036854775808}',
+        '{"exhibitor_id": 1e400}',
+        '"x"',
+        "[1]",
+        '{"exhibitor_id": true}',
+        '{"exhibitor_id": 1.9}',
+        '{"exhibitor_id": -1}',
+    ]:
+        response = client.post(
+            "/admin/events/expo-2026/booths/A01/assign", data=body, headers=headers
+        )
+        assert (response.status_code, response.json["error"]["code"]) == (
+            422,
+            "validation_failed",
+        ), body
+    assert assignments(app) == []
+
+
+def test_move_keeps_status_and_staff(app, client, make_event, make_floor, make_exhibitor):
+    make_event()
+    make_floor(count=3)
+    exhibitor = make_exhibitor()
+    login_client(app, client)
+    headers = json_headers(client)
+    client.post(
+        "/admin/events/expo-2026/booths/A01/assign",
+        json={"exhibitor_id": exhibitor},
+        headers=headers,
+    )
+    with app.app_context():
+        from exhibition.exhibitors.services import change_status
+
+        change_status(exhibitor=db.session.get(Exhibitor, exhibitor), to=ExhibitorStatus.CONFIRMED)
+        db.session.commit()
+    moved = client.post(
+        "/admin/events/expo-2026/booths/A01/move", json={"to": "A03"}, headers=headers
+    )
+    assert moved.status_code == 200
+    assert assignments(app) == [("A03", exhibitor)]
+    assert status_of(app, exhibitor) is ExhibitorStatus.CONFIRMED
+    other = make_exhibitor()
+    client.post(
+        "/admin/events/expo-2026/booths/A02/assign", json={"exhibitor_id": other}, headers=headers
+    )
+    taken = client.post(
+        "/admin/events/expo-2026/booths/A03/move", json={"to": "A02"}, headers=headers
+    )
+    assert (taken.status_code, taken.json["error"]["code"]) == (409, "booth_taken")
+    assert sorted(assignments(app)) == [("A02", other), ("A03", exhibitor)]
+    same = client.post(
+        "/admin/events/expo-2026/booths/A03/move", json={"to": "A03"}, headers=headers
+    )
+    assert (same.status_code, same.json["error"]["code"]) == (422, "same_booth")
+    empty = client.post(
+        "/admin/events/expo-2026/booths/A01/move", json={"to": "A02"}, headers=headers
+    )
+    assert (empty.status_code, empty.json["error"]["code"]) == (409, "booth_free")
+
+
+def test_freeing_the_last_booth_of_a_confirmed_exhibitor_makes_it_approved(
+    app, client, make_event, make_floor, make_exhibitor
+):
+    make_event()
+    make_floor()
+    exhibitor = make_exhibitor()
+    login_client(app, client)
+    headers = json_headers(client)
+    client.post(
+        "/admin/events/expo-2026/booths/A01/assign",
+        json={"exhibitor_id": exhibitor},
+        headers=headers,
+    )
+    with app.app_context():
+        from exhibition.exhibitors.services import change_status
+
+        change_status(exhibitor=db.session.get(Exhibitor, exhibitor), to=ExhibitorStatus.CONFIRMED)
+        db.session.commit()
+    client.post("/admin/events/expo-2026/booths/A01/free", json={}, headers=headers)
+    assert status_of(app, exhibitor) is ExhibitorStatus.APPROVED

@@ -131,3 +131,47 @@ def test_booth_settings_are_edited_and_an_assigned_booth_cannot_be_blocked(
     assert refused.status_code == 422
     assert "Free the booth before blocking it" in refused.text
     assert booths(app)["A02"][4:] == (BoothStatus.AVAILABLE, 15_000_000)
+
+
+def test_import_refuses_absurd_numbers_and_huge_fields(app, client, make_event):
+    make_event()
+    login_client(app, client)
+    for row in [
+        "A,A01,4,4,3,3,standard,,,inf,available\n",
+        "A,A01,4,4,3,3,standard,,,1e400,available\n",
+        "A,A01,nan,4,3,3,standard,,,0,available\n",
+    ]:
+        response = upload(client, HEADER + row)
+        assert response.status_code == 422, row
+        assert "Row 2" in response.text
+    huge = upload(client, HEADER + "A,A01,4,4,3,3,standard," + "x" * 200000 + ",,0,available\n")
+    assert huge.status_code == 422
+    assert booths(app) == {}
+
+
+def test_import_does_not_block_or_reshape_an_assigned_booth(
+    app, client, make_event, make_floor, make_exhibitor
+):
+    make_event()
+    make_floor(count=1)
+    exhibitor = make_exhibitor()
+    login_client(app, client)
+    client.post(
+        "/admin/events/expo-2026/booths/A01/assign",
+        data={
+            "csrf_token": csrf_token(client.get("/admin/events/expo-2026/booths/A01").text),
+            "exhibitor_id": str(exhibitor),
+        },
+    )
+    for row in [
+        "A,A01,4,4,3,3,standard,,,0,blocked\n",
+        "A,A01,4,4,6,3,standard,,,0,available\n",
+        "A,A01,4,4,3,3,raw,,,0,available\n",
+        "B,A01,4,4,3,3,standard,,,0,available\n",
+    ]:
+        response = upload(client, HEADER + row)
+        assert response.status_code == 422, row
+        assert "is assigned" in response.text
+    assert (
+        upload(client, HEADER + "A,A01,10,4,3,3,standard,Mới,,1,available\n").status_code == 302
+    )  # moving it in its hall is fine

@@ -77,3 +77,43 @@ def test_registration_export_as_xlsx(app, client, make_event, make_visitor):
         sheet.cell(row=2, column=REGISTRATION_COLUMNS.index("full_name") + 1).value
         == "'@SUM(A1:A9)"
     )
+
+
+def test_control_characters_are_refused_in_text_areas_and_never_break_the_xlsx(
+    app, client, make_event, make_exhibitor
+):
+    from exhibition.exports import as_xlsx
+
+    make_event()
+    page = client.get("/events/expo-2026/exhibit")
+    response = client.post(
+        "/events/expo-2026/exhibit",
+        data={
+            "csrf_token": __import__("tests.conftest").conftest.csrf_token(page.text),
+            "main_products": "bulông\x0bốc vít",
+        },
+    )
+    assert 'id="main_products-error"' in response.text
+    workbook = load_workbook(io.BytesIO(as_xlsx(["a"], [["x\x0by"]], title="t")))
+    assert workbook.active["A2"].value == "xy"
+
+
+def test_directory_search_never_matches_contacts_or_tax_codes(
+    app, client, make_event, make_floor, make_exhibitor
+):
+    from exhibition.exhibitors.models import Exhibitor
+    from exhibition.extensions import db
+
+    make_event()
+    make_floor(count=1)
+    shown = make_exhibitor(company_name_vi="Công ty CP Khuôn mẫu Đông Á")
+    confirm_booth(app, shown, "A01")
+    with app.app_context():
+        x = db.session.get(Exhibitor, shown)
+        email, tax_code = x.contact_email, x.tax_code
+    assert "Đông Á" in client.get("/events/expo-2026/exhibitors?q=dong+a").text
+    for query in [email, tax_code, "Lê Văn Hải"]:
+        assert (
+            "Đông Á"
+            not in client.get("/events/expo-2026/exhibitors", query_string={"q": query}).text
+        ), query

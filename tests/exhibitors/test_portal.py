@@ -10,7 +10,7 @@ from exhibition.extensions import db
 from exhibition.mail.models import OutboxMessage
 from exhibition.visitors.models import Registration, RegistrationStatus
 from tests.booths.test_allocation_service import confirm_booth
-from tests.conftest import csrf_token, scan
+from tests.conftest import csrf_token, login_client, scan
 
 
 def sign_in_links(app):
@@ -32,7 +32,12 @@ def sign_in(app, client, contact="contact1@example.com"):
     )
     assert response.status_code == 200
     link = sign_in_links(app)[-1]
-    assert client.get(link).status_code == 302
+    confirm = client.get(link)  # a page to confirm: a mail scanner opening the link uses nothing up
+    assert confirm.status_code == 200
+    assert (
+        client.post(link, data={"csrf_token": csrf_token(confirm.text)}).headers["Location"]
+        == "/events/expo-2026/portal/"
+    )
     return link
 
 
@@ -207,7 +212,9 @@ def test_profile_edit_keeps_the_tax_code(app, client, make_event, make_exhibitor
         assert len(x.tax_code) == 10
 
 
-def test_cancelling_an_exhibitor_stops_its_staff_badges(app, client, make_event, make_floor, make_exhibitor, make_device):
+def test_cancelling_an_exhibitor_stops_its_staff_badges(
+    app, client, make_event, make_floor, make_exhibitor, make_device
+):
     from exhibition.exhibitors.models import ExhibitorStatus
     from exhibition.exhibitors.services import change_status
 
@@ -219,8 +226,67 @@ def test_cancelling_an_exhibitor_stops_its_staff_badges(app, client, make_event,
     sign_in(app, client)
     add_staff(client, "Nhân viên", "staff@example.com")
     with app.app_context():
-        code = db.session.scalar(sa.select(Registration.badge_code).where(Registration.exhibitor_id == exhibitor))
-        change_status(exhibitor=db.session.get(Exhibitor, exhibitor), to=ExhibitorStatus.CANCELLED, reason="Rút lui")
+        code = db.session.scalar(
+            sa.select(Registration.badge_code).where(Registration.exhibitor_id == exhibitor)
+        )
+        change_status(
+            exhibitor=db.session.get(Exhibitor, exhibitor),
+            to=ExhibitorStatus.CANCELLED,
+            reason="Rút lui",
+        )
         db.session.commit()
     assert scan(client, device, code, "n").json["result"] == "cancelled"
-    assert client.get("/events/expo-2026/portal/").headers["Location"] == "/events/expo-2026/portal/login"
+    assert (
+        client.get("/events/expo-2026/portal/").headers["Location"]
+        == "/events/expo-2026/portal/login"
+    )
+
+
+def test_staff_badges_stop_when_the_company_loses_its_booth_status(
+    app, client, make_event, make_floor, make_exhibitor, make_device
+):
+    make_event()
+    make_floor(count=1)
+    exhibitor = make_exhibitor()
+    confirm_booth(app, exhibitor, "A01")
+    device = make_device()
+    sign_in(app, client)
+    add_staff(client, "Nhân viên", "staff@example.com")
+    login_client(app, client)
+    token = csrf_token(client.get("/admin/events/expo-2026/booths/A01").text)
+    client.post("/admin/events/expo-2026/booths/A01/free", data={"csrf_token": token})
+    with app.app_context():
+        code = db.session.scalar(
+            sa.select(Registration.badge_code).where(Registration.exhibitor_id == exhibitor)
+        )
+        assert db.session.get(Exhibitor, exhibitor).status.value == "approved"
+    assert scan(client, device, code, "n").json["result"] == "cancelled"
+
+
+def test_portal_links_and_repeat_applications_do_not_flood_the_contact(
+    app, client, make_event, make_exhibitor
+):
+    make_event()
+    make_exhibitor()
+    for _ in range(3):
+        page = client.get("/events/expo-2026/portal/login")
+        client.post(
+            "/events/expo-2026/portal/login",
+            data={"csrf_token": csrf_token(page.text), "email": "contact1@example.com"},
+        )
+    assert len(sign_in_links(app)) == 1
+    with app.app_context():
+        from exhibition.booths.models import BoothType
+        from exhibition.events.services import get_event
+        from exhibition.exhibitors.services import ApplicationData, apply
+
+        x = db.session.get(Exhibitor, 1) or db.session.scalar(sa.select(Exhibitor))
+        for _ in range(3):
+            apply(event=get_event(slug="expo-2026"), data=ApplicationData(
+                company_name_vi="Lặp lại", tax_code=x.tax_code, province_code="HP", contact_name="A",
+                contact_email="a@example.com", contact_phone="+84912345678", booth_type=BoothType.STANDARD))  # fmt: skip
+        db.session.commit()
+        kinds = db.session.scalars(
+            sa.select(OutboxMessage.kind).where(OutboxMessage.kind == "exhibitor_already_applied")
+        ).all()
+    assert kinds == ["exhibitor_already_applied"]
