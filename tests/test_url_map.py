@@ -1,0 +1,62 @@
+"""Every GET page of the app, with the demo exhibition loaded, answers without a server error,
+for an anonymous visitor and for a signed-in organiser."""
+
+import sqlalchemy as sa
+
+from exhibition.extensions import db
+from tests.conftest import login_client
+
+
+def demo_values(app):
+    from exhibition.booths.models import Booth
+    from exhibition.events.demo import seed_demo
+    from exhibition.exhibitors.models import Exhibitor, ExhibitorStatus
+    from exhibition.mail.models import OutboxMessage
+    from exhibition.visitors.models import Registration
+
+    with app.app_context():
+        event, _ = seed_demo(visitors=12)
+        db.session.commit()
+        registration = db.session.scalar(sa.select(Registration).order_by(Registration.id))
+        exhibitor = db.session.scalar(
+            sa.select(Exhibitor)
+            .where(Exhibitor.status == ExhibitorStatus.CONFIRMED)
+            .order_by(Exhibitor.id)
+        )
+        return {
+            "slug": event.slug,
+            "token": registration.manage_token,
+            "registration_id": registration.id,
+            "exhibitor_id": exhibitor.id,
+            "code": db.session.scalar(sa.select(Booth.code).order_by(Booth.id)),
+            "message_id": db.session.scalar(sa.select(OutboxMessage.id)) or 1,
+            "device_id": 1,
+            "kind": "csv",
+            "name": "0" * 32 + ".png",
+        }
+
+
+def get_urls(app, values):
+    urls = []
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.endpoint == "static":
+                continue
+            args = {name: values[name] for name in rule.arguments}
+            urls.append(url_for(rule.endpoint, **args))
+    return urls
+
+
+def test_every_get_page_answers_without_a_server_error(app):
+    values = demo_values(app)
+    urls = get_urls(app, values)
+    assert len(urls) >= 40
+    anonymous = app.test_client()
+    organiser = login_client(app, app.test_client())
+    for client in (anonymous, organiser):
+        for url in urls:
+            for lang in ("vi", "en"):
+                response = client.get(url, query_string={"lang": lang})
+                assert response.status_code < 500, (url, lang, response.status_code)
