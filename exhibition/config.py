@@ -62,4 +62,6 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_RETRY_BASE_SECONDS": int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "30")),
         "MAIL_LEASE_SECONDS": int(os.environ.get("MAIL_LEASE_SECONDS", "600")),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "20")),
+        # Seconds the allocation page may search for the optimum (multi-booth requests); the CLI has no limit.
+        "ALLOCATION_TIME_LIMIT": float(os.environ.get("ALLOCATION_TIME_LIMIT", "10")),
     }

@@ -63,6 +63,7 @@ class Result:
     places: dict[int, tuple[int, ...]] = field(default_factory=dict)  # exhibitor id -> booth ids
     ranks: dict[int, int] = field(default_factory=dict)  # exhibitor id -> rank of what it got
     unserved: list[int] = field(default_factory=list)
+    proven_optimal: bool = True  # False when a time limit stopped the integer program first
 
     @property
     def objective(self) -> tuple[int, int]:
@@ -189,8 +190,14 @@ class _Weights:
         return self.unserved + UNSERVED_RANK * self.tie[request.exhibitor_id]
 
 
-def solve(booths: list[BoothInfo], requests: list[Request]) -> Result:
-    """The optimal allocation of the available `booths` to `requests`."""
+def solve(
+    booths: list[BoothInfo], requests: list[Request], *, time_limit: float | None = None
+) -> Result:
+    """The optimal allocation of the available `booths` to `requests`.
+
+    `time_limit` (seconds) bounds the integer program used for multi-booth requests; when it
+    stops the search, the best allocation found is returned with `proven_optimal` False (and
+    never one worse than first-come greedy)."""
     requests = sorted(requests, key=lambda r: r.order)
     if not requests:
         return Result()
@@ -198,7 +205,22 @@ def solve(booths: list[BoothInfo], requests: list[Request]) -> Result:
     options = _options(booths, requests)
     if all(r.count == 1 for r in requests):
         return _solve_assignment(booths, requests, options, weights)
-    return _solve_milp(booths, requests, options, weights)
+    result = _solve_milp(booths, requests, options, weights, time_limit)
+    if not result.proven_optimal:
+        baseline = greedy(booths, requests)
+        if _weighted(baseline, requests, weights) < _weighted(result, requests, weights):
+            baseline.proven_optimal = False
+            return baseline
+    return result
+
+
+def _weighted(result: Result, requests: list[Request], weights: "_Weights") -> int:
+    return sum(
+        weights.served(r, result.ranks[r.exhibitor_id])
+        if r.exhibitor_id in result.places
+        else weights.not_served(r)
+        for r in requests
+    )
 
 
 def _result(requests, chosen: dict[int, tuple[tuple[BoothInfo, ...], int]]) -> Result:
@@ -232,45 +254,93 @@ def _solve_assignment(booths, requests, options, weights) -> Result:
     return _result(requests, chosen)
 
 
-def _solve_milp(booths, requests, options, weights) -> Result:
-    """Blocks overlap: one binary per (exhibitor, block) and per exhibitor left out; each booth used once."""
+def _kind(booth: BoothInfo) -> tuple:
+    """Booths of one kind are interchangeable for anyone who did not name one of them."""
+    return (booth.type, booth.sector, booth.zone)
+
+
+def _solve_milp(booths, requests, options, weights, time_limit: float | None = None) -> Result:
+    """Blocks overlap, so an integer program (HiGHS): one binary per (exhibitor, place) and per
+    exhibitor left out; each booth used at most once.
+
+    To stay small, a single-booth request of a shell-scheme type gets binaries only for the booths
+    it names, plus one per kind of booth (type, sector theme, zone) meaning "some booth of this
+    kind"; kinds get a capacity row. This has the same optimum as one binary per booth (any
+    allocation maps to one of equal cost, and a solution is turned back into booths kind by kind,
+    never at a higher cost); real ranks are recomputed from the booths actually given.
+    """
     index = {b.id: j for j, b in enumerate(booths)}
-    variables = []  # (request index, block, rank) or (request index, None, None) for "nothing"
-    costs = []
+    kinds: dict[tuple, list[BoothInfo]] = {}
+    for booth in booths:
+        kinds.setdefault(_kind(booth), []).append(booth)
+    kind_index = {key: k for k, key in enumerate(kinds)}
+    n_req, n_booth = len(requests), len(booths)
+    # variables: (request index, block or None, rank, kind key or None); block None + kind None = nothing
+    variables: list[tuple] = []
+    costs: list[int] = []
     for i, (request, choices) in enumerate(zip(requests, options, strict=True)):
+        aggregated = request.count == 1 and request.booth_type is not BoothType.RAW
+        named = {w.booth_id for w in request.wishes if w.booth_id is not None}
+        kind_rank: dict[tuple, int] = {}
         for block, rank in choices:
-            variables.append((i, block, rank))
+            if aggregated and block[0].id not in named:
+                key = _kind(block[0])
+                kind_rank[key] = min(rank, kind_rank.get(key, OTHER_RANK))
+                continue
+            variables.append((i, block, rank, None))
             costs.append(weights.served(request, rank))
-        variables.append((i, None, None))
+        for key, rank in kind_rank.items():
+            variables.append((i, None, rank, key))
+            costs.append(weights.served(request, rank))
+        variables.append((i, None, None, None))
         costs.append(weights.not_served(request))
     rows, cols = [], []
-    for v, (i, block, _) in enumerate(variables):
+    for v, (i, block, _, key) in enumerate(variables):
         rows.append(i)  # exhibitor i: exactly one of its variables
         cols.append(v)
         for booth in block or ():
-            rows.append(len(requests) + index[booth.id])  # booth: at most once
+            rows.append(n_req + index[booth.id])  # booth: at most once
             cols.append(v)
-    matrix = coo_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(len(requests) + len(booths), len(variables))
+            rows.append(n_req + n_booth + kind_index[_kind(booth)])  # and it uses up its kind
+            cols.append(v)
+        if key is not None:
+            rows.append(n_req + n_booth + kind_index[key])
+            cols.append(v)
+    shape = (n_req + n_booth + len(kinds), len(variables))
+    matrix = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+    lower = np.concatenate([np.ones(n_req), np.zeros(n_booth + len(kinds))])
+    upper = np.concatenate(
+        [np.ones(n_req + n_booth), np.array([len(kinds[k]) for k in kinds], dtype=float)]
     )
-    lower = np.concatenate([np.ones(len(requests)), np.zeros(len(booths))])
-    upper = np.ones(len(requests) + len(booths))
     # Unscaled integer costs: one unit of the tie-break must stay far above the solver's gap.
     solution = milp(
         c=np.array(costs, dtype=float),
         constraints=LinearConstraint(matrix.tocsr(), lower, upper),
         integrality=np.ones(len(variables)),
         bounds=Bounds(0, 1),
-        options={"mip_rel_gap": 0.0},
+        options={"mip_rel_gap": 0.0, **({"time_limit": time_limit} if time_limit else {})},
     )
-    if solution.x is None:  # cannot happen: "nothing" for everyone is always feasible
-        raise RuntimeError(f"allocation solver failed: {solution.message}")
-    chosen = {}
+    if solution.x is None:  # stopped before any allocation was found: everyone waits
+        return Result(unserved=[r.exhibitor_id for r in requests], proven_optimal=False)
+    chosen: dict[int, tuple[tuple[BoothInfo, ...], int]] = {}
+    by_kind: list[tuple[Request, tuple]] = []
+    used: set[int] = set()
     for v, value in enumerate(solution.x):
-        i, block, rank = variables[v]
-        if value > 0.5 and block is not None:
+        if value <= 0.5:
+            continue
+        i, block, rank, key = variables[v]
+        if block is not None:
             chosen[requests[i].exhibitor_id] = (block, rank)
-    return _result(requests, chosen)
+            used.update(b.id for b in block)
+        elif key is not None:
+            by_kind.append((requests[i], key))
+    for request, key in by_kind:  # "some booth of this kind": any one still free will do
+        booth = next(b for b in kinds[key] if b.id not in used)
+        used.add(booth.id)
+        chosen[request.exhibitor_id] = ((booth,), rank_of(request, (booth,)))
+    result = _result(requests, chosen)
+    result.proven_optimal = solution.status == 0
+    return result
 
 
 def greedy(booths: list[BoothInfo], requests: list[Request]) -> Result:

@@ -211,6 +211,7 @@ class AllocationPlan:
     proposals: list[Proposal]
     unserved: list  # exhibitors left without a booth
     greedy_objective: tuple[int, int]
+    proven_optimal: bool = True
 
     @property
     def objective(self) -> tuple[int, int]:
@@ -225,7 +226,7 @@ class AllocationPlan:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def plan_allocation(*, event: Event) -> AllocationPlan:
+def plan_allocation(*, event: Event, time_limit: float | None = None) -> AllocationPlan:
     """The optimal allocation of free booths to approved exhibitors that have none (nothing is changed)."""
     from ..exhibitors.models import Exhibitor, ExhibitorStatus
 
@@ -272,7 +273,7 @@ def plan_allocation(*, event: Event) -> AllocationPlan:
         )
         for order, x in enumerate(waiting)
     ]
-    result = allocation.solve(infos, requests)
+    result = allocation.solve(infos, requests, time_limit=time_limit)
     by_booth = {b.id: b for b in free}
     by_exhibitor = {x.id: x for x in waiting}
     proposals = [
@@ -284,6 +285,7 @@ def plan_allocation(*, event: Event) -> AllocationPlan:
         proposals=proposals,
         unserved=[by_exhibitor[e] for e in result.unserved],
         greedy_objective=allocation.greedy(infos, requests).objective,
+        proven_optimal=result.proven_optimal,
     )
 
 

@@ -1,7 +1,17 @@
 """Organisers' floor plan: the halls drawn as SVG, and assigning, moving or freeing a booth."""
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -238,5 +248,7 @@ def allocation(slug: str):
             db.session.commit()
             flash(_("%(count)s exhibitors got their booths.", count=len(plan.proposals)), "success")
             return redirect(url_for("booths.floorplan", slug=slug))
-    plan = services.plan_allocation(event=event)
+    plan = services.plan_allocation(
+        event=event, time_limit=current_app.config["ALLOCATION_TIME_LIMIT"]
+    )
     return render_template("booths/allocation.html", event=event, plan=plan, form=form)

@@ -186,3 +186,34 @@ def test_solver_matches_brute_force_on_tiny_random_instances(seed):
     assert (*result.objective, tie) == _brute_force(booths, requests)
     used = [b for place in result.places.values() for b in place]
     assert len(used) == len(set(used))
+
+
+def test_a_time_limited_search_is_never_worse_than_greedy():
+    from exhibition.booths import allocation as al
+
+    rng = random.Random(7)
+    booths = []
+    for line in range(6):
+        booths += row(
+            10, types=[C] + [S] * 8 + [C], y=line * 6.0, zone=f"z{line % 2}", start_id=line * 100
+        )
+    requests = [
+        Request(
+            e,
+            order=e,
+            booth_type=S,
+            count=rng.choice([1, 1, 2, 3]),
+            wishes=tuple(Wish(k + 1, booth_id=rng.choice(booths).id) for k in range(3)),
+        )
+        for e in range(45)
+    ]
+    limited = solve(booths, requests, time_limit=1e-6)
+    weights = al._Weights(sorted(requests, key=lambda r: r.order))
+    assert al._weighted(limited, requests, weights) <= al._weighted(
+        greedy(booths, requests), requests, weights
+    )
+    used = [b for place in limited.places.values() for b in place]
+    assert len(used) == len(set(used))
+    full = solve(booths, requests)
+    assert full.proven_optimal is True
+    assert full.objective <= limited.objective
