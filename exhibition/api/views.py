@@ -107,6 +107,8 @@ def checkin():
             "category_code": registration.category.code,
             "category_color": registration.category.color,
         }
+        if registration.exhibitor is not None:  # exhibitor staff: the company's booth, for the door
+            body["attendee"]["booth"] = ", ".join(b.code for b in registration.exhibitor.booths)
     if outcome.first_checked_in_at is not None:
         body["first_checked_in_at"] = _iso(outcome.first_checked_in_at)
     return jsonify(body)

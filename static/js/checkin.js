@@ -103,7 +103,7 @@
           return;
         }
         var person = data.attendee || {};
-        var detail = [person.organisation, person.category].filter(Boolean).join(" · ");
+        var detail = [person.organisation, person.booth, person.category].filter(Boolean).join(" · ");
         if (data.first_checked_in_at) {
           detail = texts.first_at.replace("{time}", formatTime(data.first_checked_in_at)) + (detail ? " · " + detail : "");
         }

@@ -123,7 +123,12 @@ def test_staff_badges_follow_the_booth_area_and_check_in(
             sa.select(OutboxMessage.body_text).where(OutboxMessage.registration_id == first_id)
         )
     assert "A01" in mail
-    assert scan(client, device, code, "staff-1").json["result"] == "ok"
+    answer = scan(client, device, code, "staff-1").json
+    assert (answer["result"], answer["attendee"]["booth"], answer["attendee"]["category_code"]) == (
+        "ok",
+        "A01",
+        "exhibitor",
+    )
     page = client.get(f"/r/{_token(app, first_id)}")
     assert "A01" in page.text
     removed = client.post(
