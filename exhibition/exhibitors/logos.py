@@ -6,14 +6,14 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import DomainError
 
 MAX_BYTES = 1_500_000
 MAX_PIXELS = 25_000_000  # a larger image is refused before it is decoded (decompression bombs)
 MAX_SIDE = 800  # stored logos are scaled down to fit 800 x 800
-ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP"}
+ALLOWED_FORMATS = {"PNG", "JPEG", "MPO", "WEBP"}  # MPO: the JPEG that many phone cameras write
 
 
 class InvalidLogo(DomainError):
@@ -42,7 +42,7 @@ def prepare_logo(data: bytes) -> bytes:
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
-            image = image.convert("RGBA")
+            image = ImageOps.exif_transpose(image).convert("RGBA")  # phone photos: upright
     except (
         UnidentifiedImageError,
         OSError,
@@ -55,6 +55,12 @@ def prepare_logo(data: bytes) -> bytes:
     output = io.BytesIO()
     image.save(output, format="PNG", optimize=True)
     return output.getvalue()
+
+
+def delete_logo(name: str | None) -> None:
+    """Remove a stored logo that is no longer used."""
+    if name and len(name) == 36 and name.endswith(".png") and name[:32].isalnum():
+        (logo_folder() / name).unlink(missing_ok=True)
 
 
 def save_logo(png: bytes) -> str:

@@ -14,7 +14,7 @@ from ..forms import Form
 from ..visitors.services import sectors
 from . import portal, services
 from .forms import PortalLoginForm, ProfileForm, StaffForm
-from .logos import InvalidLogo, prepare_logo, save_logo
+from .logos import InvalidLogo, delete_logo, prepare_logo, save_logo
 from .models import Exhibitor
 
 bp = Blueprint("portal", __name__, url_prefix="/events/<slug>/portal")
@@ -180,13 +180,15 @@ def profile(event, exhibitor):
         else:
             try:
                 services.update_profile(exhibitor=exhibitor, data=form.application_data(exhibitor))
+                replaced = None
                 if logo is not None:
-                    exhibitor.logo_filename = save_logo(logo)
+                    replaced, exhibitor.logo_filename = exhibitor.logo_filename, save_logo(logo)
             except DomainError as error:
                 db.session.rollback()
                 flash(str(error.message), "error")
             else:
                 db.session.commit()
+                delete_logo(replaced)  # only once the new one is committed
                 flash(_("Your profile has been saved."), "success")
                 return redirect(url_for("portal.home", slug=event.slug))
     return render_template(

@@ -441,5 +441,18 @@ def update_profile(*, exhibitor: Exhibitor, data: ApplicationData) -> Exhibitor:
     if exhibitor.status in (ExhibitorStatus.REJECTED, ExhibitorStatus.CANCELLED):
         raise InvalidTransition()
     _apply_data(exhibitor, data, exhibitor.event)
+    _sync_staff_organisation(exhibitor)
     db.session.flush()
     return exhibitor
+
+
+def _sync_staff_organisation(exhibitor: Exhibitor) -> None:
+    """Staff badges show the company's current name."""
+    from ..visitors.models import Registration
+    from ..visitors.services import search_text_for as registration_search_text
+
+    for registration in db.session.scalars(
+        sa.select(Registration).where(Registration.exhibitor_id == exhibitor.id)
+    ):
+        registration.organisation = exhibitor.company_name_vi
+        registration.search_text = registration_search_text(registration)

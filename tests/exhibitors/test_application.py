@@ -270,3 +270,17 @@ def test_organiser_list_searches_without_diacritics_and_filters_by_status(app, c
         "Hai An Precision" in client.get("/admin/events/expo-2026/exhibitors/?sector=moulds").text
     )
     assert "Nhựa" not in client.get("/admin/events/expo-2026/exhibitors/?status=approved").text
+
+
+def test_apply_logo_from_a_phone_is_stored_upright(app, client, make_event):
+    make_event()
+    image = Image.new("RGB", (120, 60), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to view
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif.tobytes())
+    response = application(client, logo=(io.BytesIO(buffer.getvalue()), "IMG_0001.jpg"))
+    assert response.status_code == 302
+    (exhibitor,) = exhibitors(app)
+    logo = client.get(f"/media/logos/{exhibitor.logo_filename}")
+    assert Image.open(io.BytesIO(logo.data)).size == (60, 120)

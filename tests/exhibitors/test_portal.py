@@ -295,3 +295,49 @@ def test_portal_links_and_repeat_applications_do_not_flood_the_contact(
             sa.select(OutboxMessage.kind).where(OutboxMessage.kind == "exhibitor_already_applied")
         ).all()
     assert kinds == ["exhibitor_already_applied"]
+
+
+def test_profile_rename_reaches_staff_badges_and_a_new_logo_replaces_the_old_file(
+    app, client, make_event, make_floor, make_exhibitor
+):
+    import io
+    from pathlib import Path
+
+    from PIL import Image
+
+    make_event()
+    make_floor(count=1)
+    exhibitor = make_exhibitor()
+    confirm_booth(app, exhibitor, "A01")
+    sign_in(app, client)
+    add_staff(client, "Nhân viên", "staff@example.com")
+
+    def save(name, color):
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 20), color).save(buffer, format="JPEG")
+        page = client.get("/events/expo-2026/portal/profile")
+        data = {
+            "csrf_token": csrf_token(page.text), "company_name_vi": name, "sectors": ["mechanical"],
+            "main_products": "Khuôn", "contact_name": "A", "contact_phone": "0912345678", "contact_language": "vi",
+            "logo": (io.BytesIO(buffer.getvalue()), "logo.jpg"),
+        }  # fmt: skip
+        assert (
+            client.post(
+                "/events/expo-2026/portal/profile", data=data, content_type="multipart/form-data"
+            ).status_code
+            == 302
+        )
+        with app.app_context():
+            return db.session.get(Exhibitor, exhibitor).logo_filename
+
+    first = save("Công ty Tên Cũ", "red")
+    second = save("Công ty Tên Mới", "blue")
+    folder = Path(app.instance_path) / "uploads" / "logos"
+    assert not (folder / first).exists()
+    assert (folder / second).exists()
+    with app.app_context():
+        staff = db.session.scalar(
+            sa.select(Registration).where(Registration.exhibitor_id == exhibitor)
+        )
+        assert staff.organisation == "Công ty Tên Mới"
+        assert "cong ty ten moi" in staff.search_text
