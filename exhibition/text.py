@@ -3,6 +3,8 @@
 import re
 import unicodedata
 
+import sqlalchemy as sa
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -29,3 +31,12 @@ def csv_safe(value) -> str:
     if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
+
+
+def matches_all_words(column, query: str) -> sa.ColumnElement[bool]:
+    """Every word of `query` (folded, at most 8) appears in the folded text `column` (LIKE, escaped)."""
+    clauses = []
+    for word in fold(query).split()[:8]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(column.like(f"%{escaped}%", escape="\\"))
+    return sa.and_(sa.true(), *clauses)

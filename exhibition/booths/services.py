@@ -77,6 +77,19 @@ def booths(*, event: Event) -> list[Booth]:
     )
 
 
+def plan(*, event: Event, exhibitor=None) -> list[tuple[Hall, list[Booth]]]:
+    """Halls with their booths, for drawing; with `exhibitor`, only the halls holding its booths."""
+    wanted = {b.hall_id for b in exhibitor.booths} if exhibitor is not None else None
+    by_hall: dict[int, list[Booth]] = {}
+    for booth in booths(event=event):
+        by_hall.setdefault(booth.hall_id, []).append(booth)
+    return [
+        (hall, by_hall.get(hall.id, []))
+        for hall in halls(event=event)
+        if wanted is None or hall.id in wanted
+    ]
+
+
 def get_booth(*, event: Event, booth_id: int | None = None, code: str | None = None) -> Booth:
     """A booth of the event by id or code, or BoothNotFound."""
     if booth_id is not None:

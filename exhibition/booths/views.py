@@ -38,20 +38,12 @@ ASSIGNABLE = (ExhibitorStatus.APPROVED, ExhibitorStatus.BOOTH_ASSIGNED, Exhibito
 def floorplan(slug: str):
     """Every hall as a plan coloured by booth status, with exhibitors' names on assigned booths."""
     g.event = event = get_event(slug=slug)
-    all_booths = services.booths(event=event)
-    by_hall: dict[int, list] = {}
-    for booth in all_booths:
-        by_hall.setdefault(booth.hall_id, []).append(booth)
+    halls = services.plan(event=event)
     counts: dict[str, int] = {}
-    for booth in all_booths:
-        counts[booth.display_status] = counts.get(booth.display_status, 0) + 1
-    return render_template(
-        "booths/floorplan.html",
-        event=event,
-        halls=services.halls(event=event),
-        by_hall=by_hall,
-        counts=counts,
-    )
+    for _hall, booths in halls:
+        for booth in booths:
+            counts[booth.display_status] = counts.get(booth.display_status, 0) + 1
+    return render_template("booths/floorplan.html", event=event, plan=halls, counts=counts)
 
 
 @bp.route("/booths/import", methods=["GET", "POST"])

@@ -85,18 +85,11 @@ def logout(slug: str):
 
 
 def _home(event, exhibitor, staff_form: StaffForm, status: int = 200):
-    hall_ids = {b.hall_id for b in exhibitor.booths}
-    all_booths = booths.booths(event=event)
-    plan = [
-        (h, [b for b in all_booths if b.hall_id == h.id])
-        for h in booths.halls(event=event)
-        if h.id in hall_ids
-    ]
     return render_template(
         "exhibitors/portal_home.html",
         event=event,
         exhibitor=exhibitor,
-        plan=plan,
+        plan=booths.plan(event=event, exhibitor=exhibitor),
         staff=portal.staff(exhibitor=exhibitor),
         quota=portal.staff_quota(exhibitor=exhibitor),
         staff_form=staff_form,

@@ -15,7 +15,7 @@ from ..errors import DomainError, NotFound
 from ..events.models import Event
 from ..extensions import db
 from ..reference.models import Province, Sector
-from ..text import fold, normalize_name
+from ..text import fold, matches_all_words, normalize_name
 from .models import BoothPreference, Exhibitor, ExhibitorStatus, ExhibitorStatusChange
 
 S = ExhibitorStatus
@@ -365,14 +365,10 @@ def exhibitors_query(
     """An event's exhibitors matching a search (diacritics ignored) in `column`, status and sector."""
     from .models import exhibitor_sectors
 
-    stmt = sa.select(Exhibitor).where(Exhibitor.event_id == event.id)
-    for word in fold(query).split()[:8]:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(
-            (column if column is not None else Exhibitor.search_text).like(
-                f"%{escaped}%", escape="\\"
-            )
-        )
+    searched = column if column is not None else Exhibitor.search_text
+    stmt = sa.select(Exhibitor).where(
+        Exhibitor.event_id == event.id, matches_all_words(searched, query)
+    )
     if status in {s.value for s in ExhibitorStatus}:
         stmt = stmt.where(Exhibitor.status == ExhibitorStatus(status))
     if sector:

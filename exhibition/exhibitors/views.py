@@ -111,14 +111,12 @@ def profile(slug: str, exhibitor_id: int):
     exhibitor = services.get_exhibitor(event=event, exhibitor_id=exhibitor_id)
     if exhibitor.status not in services.PUBLIC_STATUSES:
         raise services.ExhibitorNotFound()
-    hall_ids = {b.hall_id for b in exhibitor.booths}
-    all_booths = booths.booths(event=event)
-    plan = [
-        (hall, [b for b in all_booths if b.hall_id == hall.id])
-        for hall in booths.halls(event=event)
-        if hall.id in hall_ids
-    ]
-    return render_template("exhibitors/profile.html", event=event, exhibitor=exhibitor, plan=plan)
+    return render_template(
+        "exhibitors/profile.html",
+        event=event,
+        exhibitor=exhibitor,
+        plan=booths.plan(event=event, exhibitor=exhibitor),
+    )
 
 
 # ------------------------------------------------------------------ organisers

@@ -13,7 +13,7 @@ from ..errors import DomainError, NotFound
 from ..events.models import Event
 from ..extensions import db
 from ..reference.models import Province, Sector
-from ..text import fold, normalize_name
+from ..text import fold, matches_all_words, normalize_name
 from .models import (
     Consent,
     ConsentPurpose,
@@ -384,10 +384,9 @@ def registrations_query(
     *, event: Event, query: str = "", category_id: int | None = None, status: str = ""
 ):
     """A select of an event's registrations matching a search (diacritics and case ignored)."""
-    stmt = sa.select(Registration).where(Registration.event_id == event.id)
-    for word in fold(query).split()[:8]:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Registration.search_text.like(f"%{escaped}%", escape="\\"))
+    stmt = sa.select(Registration).where(
+        Registration.event_id == event.id, matches_all_words(Registration.search_text, query)
+    )
     if category_id:
         stmt = stmt.where(Registration.category_id == category_id)
     if status in {s.value for s in RegistrationStatus}:
