@@ -25,6 +25,9 @@ WTFORMS_MESSAGES = [
     _l("Not a valid choice."),
     _l("Not a valid integer value."),
     _l("Not a valid datetime value."),
+    _l("Not a valid float value."),
+    _l("Not a valid date value."),
+    _l("Not a valid time value."),
     _l("This field is required."),
     _l("Invalid input."),
     lazy_ngettext(

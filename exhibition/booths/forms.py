@@ -2,10 +2,18 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import FloatField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import Form, choices, plain_text, strip_filter
+
+
+def _metres(low: float, high: float) -> NumberRange:
+    return NumberRange(
+        min=low,
+        max=high,
+        message=_l("Enter a number of metres from %(low)s to %(high)s.", low=low, high=high),
+    )
 
 
 class BoothImportForm(Form):
@@ -13,7 +21,10 @@ class BoothImportForm(Form):
 
 
 class BoothForm(Form):
-    """What organisers change on one booth (positions and sizes come from the CSV import)."""
+    """What organisers change on one booth: status, zone, theme, price, type, place and size.
+
+    Place and size left blank keep their current values.
+    """
 
     status = SelectField(_l("Status"), validators=[DataRequired(_l("Choose a status."))])
     zone = StringField(
@@ -30,7 +41,16 @@ class BoothForm(Form):
         ],
     )
 
+    type = SelectField(_l("Type"), validators=[Optional()])
+    x_m = FloatField(_l("Left edge (m)"), validators=[Optional(), _metres(0, 1000)])
+    y_m = FloatField(_l("Top edge (m)"), validators=[Optional(), _metres(0, 1000)])
+    width_m = FloatField(_l("Width (m)"), validators=[Optional(), _metres(0.5, 200)])
+    depth_m = FloatField(_l("Depth (m)"), validators=[Optional(), _metres(0.5, 200)])
+
     def setup_choices(self, sectors) -> None:
+        self.type.choices = choices(
+            [("standard", _l("Standard")), ("corner", _l("Corner")), ("raw", _l("Raw space"))]
+        )
         self.status.choices = choices(
             [
                 ("available", _l("Available")),

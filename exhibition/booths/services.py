@@ -12,7 +12,7 @@ from ..errors import DomainError, NotFound
 from ..events.models import Event
 from ..extensions import db
 from . import allocation
-from .models import Booth, BoothAssignment, BoothStatus, Hall
+from .models import Booth, BoothAssignment, BoothStatus, BoothType, Hall
 
 
 class BoothNotFound(NotFound):
@@ -104,12 +104,49 @@ def get_booth(*, event: Event, booth_id: int | None = None, code: str | None = N
 
 
 def update_booth(
-    *, booth: Booth, status: BoothStatus, zone: str, sector_code: str | None, price_vnd: int
+    *,
+    booth: Booth,
+    status: BoothStatus,
+    zone: str,
+    sector_code: str | None,
+    price_vnd: int,
+    type: BoothType | None = None,
+    place: tuple[float, float, float, float] | None = None,
 ) -> Booth:
-    """Change a booth's status, zone, sector theme and price; an assigned booth cannot be blocked."""
-    if status is BoothStatus.BLOCKED and booth.assignment is not None:
+    """Change a booth's settings; `place` is (x, y, width, depth) in metres within its hall.
+
+    An assigned booth cannot be blocked or change type or size (it may move a little, e.g. to
+    correct the drawing); a booth may not overlap another booth of its hall.
+    """
+    type = type or booth.type
+    place = place or (booth.x_m, booth.y_m, booth.width_m, booth.depth_m)
+    x, y, width, depth = place
+    if booth.assignment is not None:
+        if status is BoothStatus.BLOCKED:
+            raise DomainError(
+                _l("Free the booth before blocking it."), code="booth_assigned", status=409
+            )
+        if type is not booth.type or (width, depth) != (booth.width_m, booth.depth_m):
+            raise DomainError(
+                _l("Free the booth before changing its type or size."),
+                code="booth_assigned",
+                status=409,
+            )
+    neighbour = db.session.scalar(
+        sa.select(Booth.code).where(
+            Booth.hall_id == booth.hall_id,
+            Booth.id != booth.id,
+            Booth.x_m < x + width,
+            x < Booth.x_m + Booth.width_m,
+            Booth.y_m < y + depth,
+            y < Booth.y_m + Booth.depth_m,
+        )
+    )
+    if neighbour is not None:
         raise DomainError(
-            _l("Free the booth before blocking it."), code="booth_assigned", status=409
+            _l("This place overlaps booth %(code)s.", code=neighbour),
+            code="booth_overlap",
+            status=409,
         )
     booth.status, booth.zone, booth.sector_code, booth.price_vnd = (
         status,
@@ -117,8 +154,21 @@ def update_booth(
         sector_code,
         price_vnd,
     )
+    booth.type, (booth.x_m, booth.y_m, booth.width_m, booth.depth_m) = type, place
+    booth.hall.width_m = max(booth.hall.width_m, x + width)
+    booth.hall.depth_m = max(booth.hall.depth_m, y + depth)
     db.session.flush()
     return booth
+
+
+def delete_booth(*, booth: Booth) -> None:
+    """Remove a booth from the plan; an assigned booth must be freed first."""
+    if booth.assignment is not None:
+        raise DomainError(
+            _l("Free the booth before deleting it."), code="booth_assigned", status=409
+        )
+    db.session.delete(booth)
+    db.session.flush()
 
 
 def codes_and_zones(*, event: Event) -> tuple[set[str], set[str]]:

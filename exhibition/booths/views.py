@@ -26,7 +26,7 @@ from ..forms import Form
 from ..visitors.services import sectors
 from . import importing, services
 from .forms import BoothForm, BoothImportForm
-from .models import BoothStatus
+from .models import BoothStatus, BoothType
 
 bp = Blueprint("booths", __name__, url_prefix="/admin/events/<slug>")
 bp.before_request(require_login)
@@ -103,7 +103,10 @@ def booth(slug: str, code: str):
     form.setup_choices(sectors())
     if request.method == "GET":
         form.status.data, form.sector.data = the_booth.status.value, the_booth.sector_code or ""
+        form.type.data = the_booth.type.value
     if form.validate_on_submit():
+        place = (form.x_m.data, form.y_m.data, form.width_m.data, form.depth_m.data)
+        current = (the_booth.x_m, the_booth.y_m, the_booth.width_m, the_booth.depth_m)
         try:
             services.update_booth(
                 booth=the_booth,
@@ -111,6 +114,8 @@ def booth(slug: str, code: str):
                 zone=form.zone.data or "",
                 sector_code=form.sector.data or None,
                 price_vnd=form.price_vnd.data,
+                type=BoothType(form.type.data) if form.type.data else None,
+                place=tuple(c if v is None else v for v, c in zip(place, current, strict=True)),
             )
         except DomainError as error:
             db.session.rollback()
@@ -221,6 +226,24 @@ def free(slug: str, code: str):
     services.free_booth(booth=the_booth, user=current_user)
     db.session.commit()
     return _answer(_("Booth %(code)s is free.", code=the_booth.code), the_booth.code, slug)
+
+
+@bp.post("/booths/<code>/delete")
+def delete(slug: str, code: str):
+    """Remove a free booth from the plan (409 booth_assigned while an exhibitor holds it)."""
+    g.event = event = get_event(slug=slug)
+    the_booth = services.get_booth(event=event, code=code)
+    try:
+        services.delete_booth(booth=the_booth)
+    except DomainError as error:
+        db.session.rollback()
+        return _answer("", the_booth.code, slug, error)
+    db.session.commit()
+    message = _("Booth %(code)s has been deleted.", code=the_booth.code)
+    if request.is_json:
+        return jsonify({"ok": True, "message": message})
+    flash(message, "success")
+    return redirect(url_for("booths.floorplan", slug=slug))
 
 
 @bp.route("/allocation", methods=["GET", "POST"])

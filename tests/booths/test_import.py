@@ -175,3 +175,72 @@ def test_import_does_not_block_or_reshape_an_assigned_booth(
     assert (
         upload(client, HEADER + "A,A01,10,4,3,3,standard,Mới,,1,available\n").status_code == 302
     )  # moving it in its hall is fine
+
+
+def place(app, code):
+    with app.app_context():
+        b = db.session.scalar(sa.select(Booth).where(Booth.code == code))
+        return None if b is None else (b.x_m, b.y_m, b.width_m, b.depth_m, b.type, b.hall.width_m)
+
+
+def test_booth_place_size_and_type_are_edited_on_its_page_without_overlaps(
+    app, client, make_event, make_floor, make_exhibitor
+):
+    make_event()
+    make_floor(count=3)  # A01 at x 4, A02 at 7, A03 at 10; hall 17 m wide
+    exhibitor = make_exhibitor()
+    login_client(app, client)
+    page = client.get("/admin/events/expo-2026/booths/A03")
+    assert 'name="width_m"' in page.text and 'value="3.0"' in page.text
+    token = csrf_token(page.text)
+    base = {"csrf_token": token, "status": "available", "zone": "", "sector": "", "price_vnd": "1"}
+    moved = client.post(
+        "/admin/events/expo-2026/booths/A03",
+        data=base | {"type": "raw", "x_m": "13", "y_m": "4", "width_m": "6", "depth_m": "3"},
+    )
+    assert moved.status_code == 302
+    assert place(app, "A03") == (13.0, 4.0, 6.0, 3.0, BoothType.RAW, 19.0)
+    overlap = client.post(
+        "/admin/events/expo-2026/booths/A02",
+        data=base | {"type": "standard", "x_m": "5", "y_m": "4", "width_m": "3", "depth_m": "3"},
+    )
+    assert overlap.status_code == 422 and "overlaps booth A01" in overlap.text
+    for bad in ("nan", "-1", "inf", "abc", "5000"):
+        refused = client.post(
+            "/admin/events/expo-2026/booths/A02", data=base | {"x_m": bad, "type": "standard"}
+        )
+        assert refused.status_code == 422, bad
+    assert place(app, "A02")[:4] == (7.0, 4.0, 3.0, 3.0)
+    client.post(
+        "/admin/events/expo-2026/booths/A02/assign",
+        data={"csrf_token": token, "exhibitor_id": str(exhibitor)},
+    )
+    resized = client.post(
+        "/admin/events/expo-2026/booths/A02",
+        data=base | {"type": "standard", "x_m": "7", "y_m": "4", "width_m": "4", "depth_m": "3"},
+    )
+    assert resized.status_code == 422 and "Free the booth before changing" in resized.text
+
+
+def test_a_free_booth_can_be_deleted_an_assigned_one_cannot(
+    app, client, make_event, make_floor, make_exhibitor
+):
+    make_event()
+    make_floor(count=2)
+    exhibitor = make_exhibitor()
+    login_client(app, client)
+    token = csrf_token(client.get("/admin/events/expo-2026/booths/A01").text)
+    client.post(
+        "/admin/events/expo-2026/booths/A01/assign",
+        data={"csrf_token": token, "exhibitor_id": str(exhibitor)},
+    )
+    refused = client.post(
+        "/admin/events/expo-2026/booths/A01/delete",
+        json={},
+        headers={"X-CSRFToken": token},
+    )
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "booth_assigned"
+    deleted = client.post("/admin/events/expo-2026/booths/A02/delete", data={"csrf_token": token})
+    assert deleted.status_code == 302
+    assert place(app, "A02") is None and place(app, "A01") is not None
+    assert client.get("/admin/events/expo-2026/booths/A02").status_code == 404
