@@ -135,6 +135,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .exhibitors.portal_views import bp as portal_bp
     from .exhibitors.views import admin_bp as exhibitors_admin_bp
     from .exhibitors.views import bp as exhibitors_bp
+    from .programme.invitation_views import admin_bp as invitations_admin_bp
+    from .programme.invitation_views import bp as invitation_bp
+    from .programme.public_views import bp as agenda_bp
+    from .programme.views import bp as programme_bp
     from .visitors.views import bp as visitors_bp
 
     app.register_blueprint(events_bp)
@@ -146,6 +150,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(exhibitors_admin_bp)
     app.register_blueprint(booths_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(programme_bp)
+    app.register_blueprint(agenda_bp)
+    app.register_blueprint(invitations_admin_bp)
+    app.register_blueprint(invitation_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

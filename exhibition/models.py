@@ -12,6 +12,20 @@ from .exhibitors.models import (
     exhibitor_sectors,
 )
 from .mail.models import MessageStatus, OutboxAttachment, OutboxMessage
+from .programme.models import (
+    BookingStatus,
+    ConferenceSession,
+    Invitation,
+    InvitationStatus,
+    PersonRole,
+    Room,
+    RoomWindow,
+    SessionAccess,
+    SessionBooking,
+    SessionPerson,
+    SessionType,
+    Speaker,
+)
 from .reference.models import Province, Sector
 from .visitors.models import (
     Consent,
@@ -24,6 +38,18 @@ from .visitors.models import (
 )
 
 __all__ = [
+    "BookingStatus",
+    "ConferenceSession",
+    "Invitation",
+    "InvitationStatus",
+    "PersonRole",
+    "Room",
+    "RoomWindow",
+    "SessionAccess",
+    "SessionBooking",
+    "SessionPerson",
+    "SessionType",
+    "Speaker",
     "Booth",
     "BoothAssignment",
     "BoothPreference",

@@ -417,3 +417,52 @@ def login_client(app, client, email="btc@example.com", password="mat-khau-dai"):
     )
     assert response.status_code == 302
     return client
+
+
+@pytest.fixture
+def make_session(app):
+    """A conference session in a room (created by name when new), placed `start_hours` after the
+    event starts for `hours`, published unless told otherwise; returns its id."""
+    from exhibition.events.services import get_event
+    from exhibition.programme import services as programme
+    from exhibition.programme.models import Room, SessionAccess, SessionType
+
+    def factory(
+        slug="expo-2026",
+        title="Hội thảo công nghiệp hỗ trợ",
+        room="Phòng hội thảo 1",
+        room_capacity=100,
+        start_hours=1.0,
+        hours=1.0,
+        capacity=None,
+        access="open",
+        published=True,
+        type="seminar",
+        **overrides,
+    ):
+        with app.app_context():
+            event = get_event(slug=slug)
+            the_room = db.session.scalar(
+                sa.select(Room).where(Room.event_id == event.id, Room.name_vi == room)
+            ) or programme.save_room(
+                event=event, name_vi=room, name_en=room, capacity=room_capacity
+            )
+            start = event.starts_at + timedelta(hours=start_hours)
+            session = programme.save_session(
+                event=event,
+                title_vi=title,
+                title_en=overrides.pop("title_en", title),
+                type=SessionType(type),
+                access=SessionAccess(access),
+                capacity=capacity,
+                room=the_room,
+                starts_at=start,
+                ends_at=start + timedelta(hours=hours),
+                **overrides,
+            )
+            if published:
+                programme.publish(event=event, session_ids=[session.id])
+            db.session.commit()
+            return session.id
+
+    return factory

@@ -26,8 +26,11 @@ class Device(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The checkpoint: None for the event's entrance, else a conference room's door.
+    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rooms.id", ondelete="SET NULL"))
 
     event: Mapped[Event] = relationship()
+    room: Mapped["Room | None"] = relationship()  # noqa: F821 (programme.models)
 
     @property
     def is_revoked(self) -> bool:
@@ -45,6 +48,8 @@ class ScanResult(enum.Enum):
     INVALID = "invalid"
     CANCELLED = "cancelled"
     WRONG_EVENT = "wrong_event"
+    NOT_REGISTERED = "not_registered"  # at a session's door: neither booked nor invited
+    NO_SESSION = "no_session"  # at a room's door when no session is on
 
 
 class Scan(db.Model):
@@ -66,6 +71,11 @@ class Scan(db.Model):
     type: Mapped[ScanType] = mapped_column(enum_column(ScanType, "type"))
     result: Mapped[ScanResult] = mapped_column(enum_column(ScanResult, "result"))
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Scans at a session's door: the session they were for (None at the entrance).
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("conference_sessions.id", ondelete="SET NULL"), index=True
+    )
 
     device: Mapped[Device] = relationship()
+    session: Mapped["ConferenceSession | None"] = relationship()  # noqa: F821
     registration: Mapped[Registration | None] = relationship()

@@ -107,3 +107,41 @@ def queue_exhibitor_message(*, exhibitor, kind: str, change=None, token: str | N
         language=language,
         event_id=event.id,
     )
+
+
+def queue_session_message(*, booking, kind: str) -> None:
+    """An e-mail about a seat in a session: `promoted` (from the waiting list), `approved`,
+    `waiting` (approved, but the session is full) or `declined`."""
+    registration = booking.registration
+    session = booking.session
+    event = registration.event
+    language = registration.language
+    manage_url = public_url("visitors.manage", token=registration.manage_token, lang=language)
+    with force_locale(language):
+        context = {
+            "registration": registration,
+            "session": session,
+            "event": event,
+            "kind": kind,
+            "language": language,
+            "manage_url": manage_url,
+        }
+        title = session.tr("title", language)
+        subject = {
+            "promoted": _("A seat is yours: %(title)s", title=title),
+            "approved": _("Your seat is confirmed: %(title)s", title=title),
+            "waiting": _("You are on the waiting list: %(title)s", title=title),
+            "declined": _("Your request was not accepted: %(title)s", title=title),
+        }[kind]
+        body_text = render_template("emails/session.txt", **context)
+        body_html = render_template("emails/session.html", **context)
+    enqueue(
+        to=registration.email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        kind=f"session_{kind}",
+        language=language,
+        event_id=event.id,
+        registration_id=registration.id,
+    )
