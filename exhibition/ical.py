@@ -51,9 +51,11 @@ def _vtimezone(tz_name: str, when: datetime) -> list[str]:
 
 
 def calendar(*, tz_name: str, events: list[dict], name: str = "") -> bytes:
-    """A VCALENDAR; each event dict has uid, start, end, summary and optional description, location, url."""
+    """A VCALENDAR; each event dict has uid, start, end, summary and optional description,
+    location, url, status (CONFIRMED, TENTATIVE, CANCELLED) and categories (a list of words)."""
     tz = ZoneInfo(tz_name)
-    now = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC)
+    now = stamp.strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -63,8 +65,9 @@ def calendar(*, tz_name: str, events: list[dict], name: str = "") -> bytes:
     ]
     if name:
         lines.append(f"X-WR-CALNAME:{_escape(name)}")
-    if events:
-        lines += _vtimezone(tz_name, events[0]["start"])
+    # The zone is described even in an empty calendar, so a subscribed feed is valid before
+    # it has any events.
+    lines += _vtimezone(tz_name, events[0]["start"] if events else stamp)
     for item in events:
         lines += [
             "BEGIN:VEVENT",
@@ -80,6 +83,11 @@ def calendar(*, tz_name: str, events: list[dict], name: str = "") -> bytes:
             lines.append(f"LOCATION:{_escape(item['location'])}")
         if item.get("url"):
             lines.append(f"URL:{item['url']}")
+        if item.get("status"):
+            lines.append(f"STATUS:{item['status']}")
+        categories = [c for c in item.get("categories") or () if c]
+        if categories:
+            lines.append("CATEGORIES:" + ",".join(_escape(c) for c in categories))
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")

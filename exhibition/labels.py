@@ -8,6 +8,13 @@ from flask_babel import lazy_gettext as _l
 from .checkin.models import ScanResult, ScanType
 from .i18n import current_language
 from .mail.models import MessageStatus
+from .programme.models import (
+    BookingStatus,
+    InvitationStatus,
+    PersonRole,
+    SessionAccess,
+    SessionType,
+)
 from .visitors.models import RegistrationSource, RegistrationStatus
 
 LABELS: dict[enum.Enum, object] = {
@@ -18,6 +25,26 @@ LABELS: dict[enum.Enum, object] = {
     ScanResult.INVALID: _l("Not a valid badge"),
     ScanResult.CANCELLED: _l("Cancelled"),
     ScanResult.WRONG_EVENT: _l("Another exhibition's badge"),
+    ScanResult.NOT_REGISTERED: _l("Not registered for the session"),
+    ScanResult.NO_SESSION: _l("No session on"),
+    SessionType.PLENARY: _l("Plenary"),
+    SessionType.CONFERENCE: _l("Conference"),
+    SessionType.SEMINAR: _l("Seminar"),
+    SessionType.WORKSHOP: _l("Workshop"),
+    SessionType.BUSINESS_MATCHING: _l("Business matching"),
+    SessionAccess.OPEN: _l("Open sign-up"),
+    SessionAccess.APPROVAL: _l("Sign-up with approval"),
+    SessionAccess.INVITATION: _l("By invitation only"),
+    PersonRole.CHAIR: _l("Chair"),
+    PersonRole.SPEAKER: _l("Speaker"),
+    BookingStatus.SEATED: _l("Seated"),
+    BookingStatus.WAITING: _l("Waiting list"),
+    BookingStatus.REQUESTED: _l("Awaiting approval"),
+    BookingStatus.DECLINED: _l("Declined"),
+    BookingStatus.CANCELLED: _l("Cancelled"),
+    InvitationStatus.PENDING: _l("No answer yet"),
+    InvitationStatus.ACCEPTED: _l("Accepted"),
+    InvitationStatus.DECLINED: _l("Declined"),
     MessageStatus.PENDING: _l("Waiting"),
     MessageStatus.SENDING: _l("Sending"),
     MessageStatus.SENT: _l("Sent"),

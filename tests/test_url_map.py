@@ -4,6 +4,7 @@ for an anonymous visitor and for a signed-in organiser."""
 import sqlalchemy as sa
 
 from exhibition.extensions import db
+from exhibition.programme.models import ConferenceSession, Invitation, Room, SessionBooking, Speaker
 from tests.conftest import login_client
 
 
@@ -32,6 +33,14 @@ def demo_values(app):
             "message_id": db.session.scalar(sa.select(OutboxMessage.id)) or 1,
             "device_id": 1,
             "kind": "csv",
+            "session_id": db.session.scalar(
+                sa.select(ConferenceSession.id).order_by(ConferenceSession.id)
+            ),
+            "room_id": db.session.scalar(sa.select(Room.id).order_by(Room.id)),
+            "speaker_id": db.session.scalar(sa.select(Speaker.id).order_by(Speaker.id)),
+            "booking_id": db.session.scalar(sa.select(SessionBooking.id)) or 1,
+            "invitation_id": db.session.scalar(sa.select(Invitation.id)) or 1,
+            "action": "approve",
             "name": "0" * 32 + ".png",
         }
 

@@ -10,6 +10,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    SelectField,
     StringField,
     TextAreaField,
 )
@@ -23,7 +24,7 @@ from wtforms.validators import (
 )
 
 from ..events.services import EventData
-from ..forms import Form, email_address, plain_multiline, plain_text, strip_filter
+from ..forms import Form, choices, email_address, plain_multiline, plain_text, strip_filter
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -206,3 +207,10 @@ class DeviceForm(Form):
         filters=[strip_filter],
         validators=[DataRequired(_l("Enter a name, such as Gate 1.")), Length(max=80), plain_text],
     )
+    checkpoint = SelectField(_l("Checkpoint"), validators=[Optional()])
+
+    def setup_choices(self, rooms) -> None:
+        self.checkpoint.choices = choices(
+            [("", _l("Entrance"))]
+            + [(str(r.id), _l("Door of %(room)s", room=r.tr("name"))) for r in rooms]
+        )

@@ -303,13 +303,19 @@ def categories(slug: str):
 def devices(slug: str):
     """Scanner devices: create one (its token is shown once) or revoke it."""
     event = _event(slug)
+    from ..programme.services import rooms
+
+    event_rooms = rooms(event=event)
     form = DeviceForm()
+    form.setup_choices(event_rooms)
     new_token = None
     new_device = None
     if form.validate_on_submit():
-        new_device, new_token = checkin.create_device(event=event, name=form.name.data)
+        room = next((r for r in event_rooms if str(r.id) == form.checkpoint.data), None)
+        new_device, new_token = checkin.create_device(event=event, name=form.name.data, room=room)
         db.session.commit()
         form = DeviceForm(formdata=None)
+        form.setup_choices(event_rooms)
     return render_template(
         "admin/devices.html",
         event=event,

@@ -6,7 +6,7 @@ from flask_limiter.util import get_remote_address
 
 from ..checkin.models import ScanResult, ScanType
 from ..checkin.services import authenticate_device, record_scan
-from ..errors import json_error
+from ..errors import DomainError, json_error
 from ..extensions import db, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -27,6 +27,8 @@ def _result_message(result: ScanResult) -> str:
         ScanResult.INVALID: _("This is not a valid badge."),
         ScanResult.CANCELLED: _("This registration has been cancelled."),
         ScanResult.WRONG_EVENT: _("This badge is for another exhibition."),
+        ScanResult.NOT_REGISTERED: _("Not registered for this session."),
+        ScanResult.NO_SESSION: _("No session in this room now."),
     }[result]
 
 
@@ -51,10 +53,28 @@ def device_info():
     device = authenticate_device(token=_bearer_token())
     db.session.commit()
     event = device.event
+    from ..programme.services import sessions
+
     return jsonify(
         {
-            "device": {"id": device.id, "name": device.name},
+            "device": {
+                "id": device.id,
+                "name": device.name,
+                "room": device.room.tr("name") if device.room is not None else None,
+            },
             "event": {"slug": event.slug, "name": event.tr("name")},
+            # Checkpoints the station may pick instead of its own: each session's door.
+            "sessions": [
+                {
+                    "id": s.id,
+                    "title": s.tr("title"),
+                    "room": s.room.tr("name"),
+                    "starts_at": _iso(s.starts_at),
+                    "ends_at": _iso(s.ends_at),
+                }
+                for s in sessions(event=event)
+                if s.is_placed
+            ],
         }
     )
 
@@ -79,13 +99,28 @@ def checkin():
         errors["nonce"] = _("A nonce of 1 to 64 characters, unique per scan, is required.")
     if kind not in ("entry", "exit"):
         errors["type"] = _("Type is “entry” or “exit”.")
+    session_id = payload.get("session_id")
+    if session_id is not None and (
+        isinstance(session_id, bool)
+        or not isinstance(session_id, int)
+        or not 0 < session_id < 2**31
+    ):
+        errors["session_id"] = _("A session id is a positive whole number.")
     if errors:
         db.session.rollback()
         return json_error("validation_failed", _("Some fields are not valid."), 422, fields=errors)
 
-    outcome = record_scan(
-        device=device, code=code.strip(), nonce=nonce.strip(), scan_type=ScanType(kind)
-    )
+    try:
+        outcome = record_scan(
+            device=device,
+            code=code.strip(),
+            nonce=nonce.strip(),
+            scan_type=ScanType(kind),
+            session_id=session_id,
+        )
+    except DomainError:
+        db.session.rollback()
+        raise
     db.session.commit()
     scan, registration = outcome.scan, outcome.registration
     body = {
@@ -99,6 +134,13 @@ def checkin():
         },
         "replayed": outcome.replayed,
     }
+    if scan.session is not None:
+        body["session"] = {
+            "id": scan.session.id,
+            "title": scan.session.tr("title"),
+            "room": scan.session.room.tr("name") if scan.session.room else None,
+        }
+        body["invited"] = outcome.invited
     if registration is not None:
         body["attendee"] = {
             "name": registration.full_name,

@@ -101,13 +101,18 @@ def seed_demo(*, visitors: int = 60) -> tuple[Event, bool]:
 def _seed(*, visitors: int) -> tuple[Event, bool]:
     from ..booths.demo import seed_floor_plan
     from ..exhibitors.demo import seed_exhibitors
+    from ..programme.demo import seed_programme
     from ..visitors.models import RegistrationSource, VisitorCategory
     from ..visitors.services import Consents, VisitorData, register_visitor
 
     event = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_SLUG))
     if event is not None:
         # Parts added to the demo later are loaded into an existing demo once.
-        added = seed_floor_plan(event=event) + seed_exhibitors(event=event)
+        added = (
+            seed_floor_plan(event=event)
+            + seed_exhibitors(event=event)
+            + seed_programme(event=event)
+        )
         return event, bool(added)
     event = create_event(data=DEMO_EVENT)
     seed_floor_plan(event=event)
@@ -161,6 +166,7 @@ def _seed(*, visitors: int) -> tuple[Event, bool]:
         if index % 3 == 0:
             registration.checked_in_at = event.starts_at + timedelta(minutes=rng.randint(0, 240))
     db.session.flush()
+    seed_programme(event=event)
     return event, True
 
 

@@ -145,3 +145,50 @@ def queue_session_message(*, booking, kind: str) -> None:
         event_id=event.id,
         registration_id=registration.id,
     )
+
+
+def queue_invitation(*, invitation, kind: str = "new") -> None:
+    """A numbered invitation to a session with Accept and Decline links, in the delegate's
+    language: `new` after the import, `resent` when the organisers send it again."""
+    from ..programme.invitations import number_label
+    from ..programme.models import PersonRole
+
+    session = invitation.session
+    event = invitation.event
+    language = invitation.language
+    page_url = public_url("invitation.show", token=invitation.token, lang=language)
+    with force_locale(language):
+        context = {
+            "invitation": invitation,
+            "session": session,
+            "event": event,
+            "kind": kind,
+            "language": language,
+            "number": number_label(invitation.number),
+            "chairs": session.speakers_with(PersonRole.CHAIR),
+            "page_url": page_url,
+            "accept_url": public_url(
+                "invitation.show", token=invitation.token, lang=language, answer="accept"
+            ),
+            "decline_url": public_url(
+                "invitation.show", token=invitation.token, lang=language, answer="decline"
+            ),
+        }
+        title = session.tr("title", language)
+        if kind == "resent":
+            subject = _(
+                "Reminder: invitation %(number)s: %(title)s", number=context["number"], title=title
+            )
+        else:
+            subject = _("Invitation %(number)s: %(title)s", number=context["number"], title=title)
+        body_text = render_template("emails/invitation.txt", **context)
+        body_html = render_template("emails/invitation.html", **context)
+    enqueue(
+        to=invitation.email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        kind={"new": "invitation", "resent": "invitation_resent"}[kind],
+        language=language,
+        event_id=event.id,
+    )

@@ -528,6 +528,11 @@ def _check_overlap(session: ConferenceSession, registration: Registration) -> No
             )
 
 
+def session_open(session: ConferenceSession, now: datetime | None = None) -> bool:
+    """Sign-up (and answering an invitation) is open until the session ends."""
+    return session.ends_at is None or session.ends_at > (now or utcnow())
+
+
 def book(
     *,
     session: ConferenceSession,
@@ -551,7 +556,7 @@ def book(
             raise SessionClosed()
         if session.access is SessionAccess.INVITATION:
             raise InvitationOnly()
-        if session.ends_at is not None and session.ends_at <= now:
+        if not session_open(session, now):
             raise SessionClosed(_l("This session is over."))
     booking = booking_of(session=session, registration=registration)
     if booking is not None and booking.status in (

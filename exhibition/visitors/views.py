@@ -1,12 +1,24 @@
 """Public sign-up and the "my registration" pages."""
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
-from ..errors import DomainError
+from ..dbtypes import utcnow
+from ..errors import DomainError, json_error, wants_json
 from ..events.services import event_calendar, get_event
 from ..extensions import db, limiter
 from ..forms import Form, choices
+from ..programme.models import SessionAccess
 from ..urls import public_url
 from . import services
 from .forms import ConsentForm, RegistrationForm, VisitorDetailsForm
@@ -86,14 +98,92 @@ def _consent_form(registration) -> ConsentForm:
 @bp.get("/r/<token>")
 @limiter.limit("120 per minute")
 def manage(token: str):
-    """A person's registration: badge, details, consents, calendar, corrections, cancellation."""
+    """A person's registration: badge, details, consents, calendar, corrections, cancellation,
+    and the conference sessions they joined or may join."""
+    from ..programme import services as programme
+
     registration = _registration(token)
+    bookings = programme.bookings_of(registration=registration)
+    booked = {b.session_id for b in bookings}
+    now = utcnow()
+    offered = [
+        s
+        for s in programme.sessions(event=registration.event, published_only=True)
+        if s.id not in booked
+        and s.access is not SessionAccess.INVITATION
+        and programme.session_open(s, now)
+    ]
     return render_template(
         "visitors/manage.html",
         registration=registration,
         event=registration.event,
         consent_form=_consent_form(registration),
         purposes=list(ConsentPurpose),
+        bookings=bookings,
+        offered=offered,
+        action_form=Form(),
+    )
+
+
+def _session_answer(registration, message: str, error: DomainError | None = None, booking=None):
+    if wants_json():
+        if error is not None:
+            return json_error(error.code, error.message, error.status)
+        status = booking.status.value if booking is not None else None
+        return jsonify({"ok": True, "status": status, "message": message})
+    flash(str(error.message) if error is not None else message, "error" if error else "success")
+    return redirect(url_for("visitors.manage", token=registration.manage_token) + "#sessions")
+
+
+@bp.post("/r/<token>/sessions/<int:session_id>")
+@limiter.limit("60 per minute")
+def join_session(token: str, session_id: int):
+    """Take a seat in a session: a seat if one is free, else the waiting list (or a request for
+    sessions with approval)."""
+    from ..programme import services as programme
+    from ..programme.models import BookingStatus
+
+    registration = _registration(token)  # CSRF is checked for every POST (CSRFProtect)
+    try:
+        session = programme.get_session(
+            event=registration.event, session_id=session_id, published_only=True
+        )
+        booking = programme.book(session=session, registration=registration)
+    except DomainError as error:
+        db.session.rollback()
+        return _session_answer(registration, "", error)
+    db.session.commit()
+    title = session.tr("title")
+    message = {
+        BookingStatus.SEATED: _("You have a seat in “%(title)s”.", title=title),
+        BookingStatus.WAITING: _(
+            "“%(title)s” is full: you are on the waiting list and will get an e-mail if a seat becomes free.",
+            title=title,
+        ),
+        BookingStatus.REQUESTED: _(
+            "Your request for “%(title)s” has been sent to the organisers.", title=title
+        ),
+    }.get(booking.status, "")
+    return _session_answer(registration, message, booking=booking)
+
+
+@bp.post("/r/<token>/sessions/<int:session_id>/leave")
+@limiter.limit("60 per minute")
+def leave_session(token: str, session_id: int):
+    """Give up a seat (it goes to the first on the waiting list) or leave the waiting list."""
+    from ..programme import services as programme
+
+    registration = _registration(token)  # CSRF is checked for every POST (CSRFProtect)
+    try:
+        session = programme.get_session(event=registration.event, session_id=session_id)
+    except DomainError as error:
+        return _session_answer(registration, "", error)
+    booking = programme.booking_of(session=session, registration=registration)
+    if booking is not None:
+        programme.cancel_booking(booking=booking)
+        db.session.commit()
+    return _session_answer(
+        registration, _("You have left “%(title)s”.", title=session.tr("title")), booking=booking
     )
 
 

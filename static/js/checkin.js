@@ -30,7 +30,18 @@
   function showScanner(info) {
     $("setup").hidden = true;
     $("scanner").hidden = false;
-    $("station-name").textContent = info.device.name + " · " + info.event.name;
+    $("station-name").textContent = [info.device.name, info.device.room, info.event.name].filter(Boolean).join(" · ");
+    var select = $("checkpoint");
+    var chosen = window.localStorage.getItem(KEY + ".session") || "";
+    while (select.options.length > 1) { select.remove(1); }
+    (info.sessions || []).forEach(function (s) {
+      var option = document.createElement("option");
+      option.value = String(s.id);
+      option.textContent = formatTime(s.starts_at) + " · " + s.room + " · " + s.title;
+      select.appendChild(option);
+    });
+    select.value = chosen;
+    if (select.value !== chosen) { select.value = ""; }
     setOnline(true);
     $("scan-input").focus();
   }
@@ -74,7 +85,8 @@
 
   function show(result, title, name, detail) {
     var box = $("result");
-    var tone = result === "ok" ? "ok" : (result === "already_checked_in" ? "warn" : "bad");
+    var warn = ["already_checked_in", "not_registered", "no_session"];
+    var tone = result === "ok" ? "ok" : (warn.indexOf(result) >= 0 ? "warn" : "bad");
     box.className = "result result-" + tone;
     box.dataset.checkinResult = result;
     box.querySelector(".result-title").textContent = title;
@@ -88,7 +100,10 @@
   }
 
   function scan(code, type) {
-    var body = JSON.stringify({ code: code, nonce: nonce(), type: type });
+    var message = { code: code, nonce: nonce(), type: type };
+    var session = $("checkpoint").value;
+    if (session) { message.session_id = parseInt(session, 10); }
+    var body = JSON.stringify(message);
     var send = function () {
       return api("/api/v1/checkin", { method: "POST", headers: { "Content-Type": "application/json" }, body: body });
     };
@@ -104,6 +119,7 @@
         }
         var person = data.attendee || {};
         var detail = [person.organisation, person.booth, person.category].filter(Boolean).join(" · ");
+        if (data.session) { detail = data.session.title + (detail ? " · " + detail : ""); }
         if (data.first_checked_in_at) {
           detail = texts.first_at.replace("{time}", formatTime(data.first_checked_in_at)) + (detail ? " · " + detail : "");
         }
@@ -124,6 +140,11 @@
     window.localStorage.setItem(KEY, value);
     $("device-token").value = "";
     connect();
+  });
+
+  $("checkpoint").addEventListener("change", function () {
+    window.localStorage.setItem(KEY + ".session", $("checkpoint").value);
+    $("scan-input").focus();
   });
 
   $("forget").addEventListener("click", function () {

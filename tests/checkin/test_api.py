@@ -166,8 +166,9 @@ def test_checkin_device_info(app, client, make_event, make_device):
     token = make_device(name="Cổng 1")
     response = client.get("/api/v1/device", headers={"Authorization": f"Bearer {token}"})
     assert response.json == {
-        "device": {"id": response.json["device"]["id"], "name": "Cổng 1"},
+        "device": {"id": response.json["device"]["id"], "name": "Cổng 1", "room": None},
         "event": {"slug": "expo-2026", "name": "Triển lãm Công nghiệp hỗ trợ 2026"},
+        "sessions": [],
     }
 
 

@@ -1,0 +1,185 @@
+"""Organisers' programme forms: rooms, speakers, sessions. Times are typed in the event's zone."""
+
+import re
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ..forms import Form, choices, plain_multiline, plain_text, strip_filter
+from ..labels import label
+from .models import SessionAccess, SessionType
+
+
+def _text(label, *, required: str | None = None, max_length: int = 200):
+    """A one-line text field: stripped, length-limited, plain text; required with a message."""
+    first = DataRequired(required) if required else Optional()
+    return StringField(
+        label,
+        filters=[strip_filter],
+        validators=[
+            first,
+            Length(max=max_length, message=_l("At most %(max)d characters.")),
+            plain_text,
+        ],
+    )
+
+
+def _long_text(label, max_length: int = 5000):
+    return TextAreaField(
+        label,
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=max_length, message=_l("At most %(max)d characters.")),
+            plain_multiline,
+        ],
+    )
+
+
+_WINDOW = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s*[-–—]\s*(?:(\d{4}-\d{2}-\d{2})\s+)?(\d{1,2}:\d{2})$"
+)
+
+
+def parse_windows(text: str, tz) -> list[tuple[datetime, datetime]]:
+    """Lines like "2021-11-23 08:00 - 17:30" (or "- 2021-11-24 12:00") as aware datetimes."""
+    windows = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        match = _WINDOW.match(line)
+        try:
+            if match is None:
+                raise ValueError(line)
+            day, start, end_day, end = match.groups()
+            begins = datetime.strptime(f"{day} {start}", "%Y-%m-%d %H:%M").replace(tzinfo=tz)
+            ends = datetime.strptime(f"{end_day or day} {end}", "%Y-%m-%d %H:%M").replace(tzinfo=tz)
+        except ValueError as error:
+            raise ValidationError(
+                _l(
+                    "Line %(line)s: write a time window like 2021-11-23 08:00 - 17:30.",
+                    line=number,
+                )
+            ) from error
+        if not begins < ends:
+            raise ValidationError(
+                _l("Line %(line)s: the window must end after it starts.", line=number)
+            )
+        windows.append((begins, ends))
+    if len(windows) > 50:
+        raise ValidationError(_l("At most 50 time windows."))
+    return windows
+
+
+class RoomForm(Form):
+    name_vi = _text(_l("Name (Vietnamese)"), required=_l("Enter the room's name."), max_length=120)
+    name_en = _text(_l("Name (English)"), max_length=120)
+    capacity = IntegerField(
+        _l("Seats"),
+        validators=[
+            InputRequired(_l("Enter the number of seats.")),
+            NumberRange(min=1, max=100_000, message=_l("Enter a number from 1 to 100,000.")),
+        ],
+    )
+    windows = TextAreaField(
+        _l("Available (one window per line; empty: the whole event)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=3000)],
+    )
+
+
+class SpeakerForm(Form):
+    full_name = _text(_l("Full name"), required=_l("Enter the full name."), max_length=120)
+    title_vi = _text(_l("Job title (Vietnamese)"))
+    title_en = _text(_l("Job title (English)"))
+    organisation_vi = _text(_l("Organisation (Vietnamese)"))
+    organisation_en = _text(_l("Organisation (English)"))
+    bio_vi = _long_text(_l("Short biography (Vietnamese)"), 2000)
+    bio_en = _long_text(_l("Short biography (English)"), 2000)
+
+
+class SessionForm(Form):
+    title_vi = _text(_l("Title (Vietnamese)"), required=_l("Enter a title."), max_length=300)
+    title_en = _text(_l("Title (English)"), max_length=300)
+    type = SelectField(_l("Type"), validators=[DataRequired(_l("Choose a type."))])
+    access = SelectField(_l("Access"), validators=[DataRequired(_l("Choose who may come."))])
+    track_vi = _text(_l("Track (Vietnamese)"), max_length=80)
+    track_en = _text(_l("Track (English)"), max_length=80)
+    capacity = IntegerField(
+        _l("Seats (empty: the room's)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100_000, message=_l("Enter a number from 1 to 100,000.")),
+        ],
+    )
+    room = SelectField(_l("Room"), validators=[Optional()])
+    starts_at = DateTimeLocalField(
+        _l("Starts (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    chairs = SelectMultipleField(_l("Chairs"), validators=[Optional()])
+    speakers = SelectMultipleField(_l("Speakers"), validators=[Optional()])
+    description_vi = _long_text(_l("Description (Vietnamese)"))
+    description_en = _long_text(_l("Description (English)"))
+
+    def setup_choices(self, *, rooms, speakers) -> None:
+        self.type.choices = choices([(t.value, label(t)) for t in SessionType])
+        self.access.choices = choices([(a.value, label(a)) for a in SessionAccess])
+        self.room.choices = choices(
+            [("", _l("Not placed yet"))] + [(str(r.id), r.tr("name")) for r in rooms]
+        )
+        people = [(str(s.id), s.full_name) for s in speakers]
+        self.chairs.choices = choices(people)
+        self.speakers.choices = choices(people)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        placed = [bool(self.room.data), bool(self.starts_at.data), bool(self.ends_at.data)]
+        if any(placed) and not all(placed):
+            self.room.errors = [
+                *self.room.errors,
+                _l("To place the session, give its room, start and end; or leave all three empty."),
+            ]
+            valid = False
+        if self.starts_at.data and self.ends_at.data and self.ends_at.data <= self.starts_at.data:
+            self.ends_at.errors = [
+                *self.ends_at.errors,
+                _l("The session must end after it starts."),
+            ]
+            valid = False
+        return valid
+
+
+class PlaceForm(Form):
+    """Move a session on the schedule grid (the drag-and-drop editor posts the same fields)."""
+
+    room = SelectField(_l("Room"), validators=[DataRequired(_l("Choose a room."))])
+    starts_at = DateTimeLocalField(
+        _l("Starts (Vietnam time)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("Enter a date and time."))],
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends (Vietnam time)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("Enter a date and time."))],
+    )

@@ -1,0 +1,610 @@
+"""Invitations to sessions: delegates imported from CSV or Excel, each e-mailed a numbered
+invitation with a secret link; accepting gives a Delegate badge and a seat, declining frees it.
+
+Unlike the booth import, a delegate import is not all or nothing: good rows are stored and each
+bad row is reported with its problem.
+"""
+
+import csv
+import io
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ..dbtypes import utcnow
+from ..errors import DomainError, NotFound
+from ..events.models import Event
+from ..extensions import db
+from ..phone import normalize_phone
+from ..reference.models import Province
+from ..text import csv_safe, fold, normalize_name
+from ..visitors.models import Registration, RegistrationSource, VisitorCategory
+from ..visitors.services import Consents, VisitorData, register_visitor
+from . import services as programme
+from .models import BookingStatus, ConferenceSession, Invitation, InvitationStatus
+
+MAX_BYTES = 2_000_000
+MAX_ROWS = 2000
+RESEND_PAUSE = timedelta(minutes=10)
+DELEGATE_CATEGORY = ("delegate", "Đại biểu", "Delegate", "#bf3989")
+# Delegates are mostly officials of Hai Phong's districts and communes.
+DEFAULT_PROVINCE_NAME = "Hải Phòng"
+
+STATUS_LABELS = {
+    InvitationStatus.PENDING: _l("No answer"),
+    InvitationStatus.ACCEPTED: _l("Accepted"),
+    InvitationStatus.DECLINED: _l("Declined"),
+}
+
+# Column headers, folded (no diacritics, lower case, letters and digits only), to fields.
+HEADERS = {
+    "full_name": {"hovaten", "hoten", "ten", "fullname", "name", "delegate"},
+    "position": {"chucvu", "chucdanh", "position", "title", "jobtitle"},
+    "organisation": {"donvi", "coquan", "tochuc", "organisation", "organization", "agency"},
+    "email": {"email", "thudientu", "diachiemail", "emailaddress"},
+    "phone": {"dienthoai", "sodienthoai", "sdt", "phone", "phonenumber", "mobile"},
+    "language": {"ngonngu", "language", "lang"},
+}
+LIMITS = {"full_name": 120, "position": 120, "organisation": 200}
+LANGUAGES = {
+    "": "vi",
+    "vi": "vi",
+    "tiengviet": "vi",
+    "vietnamese": "vi",
+    "en": "en",
+    "tienganh": "en",
+    "english": "en",
+}
+# Letters of any script, digits, spaces and punctuation; no control characters or emoji.
+_REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "So", "Sk"}
+
+
+class InvitationNotFound(NotFound):
+    code = "invitation_not_found"
+    message = _l("This invitation link is not valid.")
+
+
+class InvitationClosed(DomainError):
+    code = "invitation_closed"
+    status = 409
+    message = _l("This session is over: the invitation can no longer be answered.")
+
+
+class ResentTooSoon(DomainError):
+    code = "resent_too_soon"
+    status = 429
+    message = _l(
+        "This invitation was sent less than 10 minutes ago. Please wait before sending it again."
+    )
+
+
+@dataclass
+class DelegateRow:
+    line: int
+    full_name: str
+    position: str
+    organisation: str
+    email: str
+    phone: str
+    language: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    errors: list[str] = field(default_factory=list)
+    invitations: list[Invitation] = field(default_factory=list)
+
+
+# --- reading the file -------------------------------------------------------------------------
+
+
+def _header_key(value) -> str:
+    return "".join(ch for ch in fold(str(value or "")) if ch.isalnum())
+
+
+def _cell(value) -> str:
+    """A spreadsheet cell as text; whole numbers stay whole (a phone typed as a number)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return normalize_name(str(value))
+
+
+def _records(rows) -> list[tuple[int, list[str]]]:
+    """(spreadsheet row number, cells) of the non-blank rows, header first; at most MAX_ROWS + 2."""
+    found = []
+    for line, row in enumerate(rows, start=1):
+        cells = [_cell(value) for value in row]
+        if any(cells):
+            found.append((line, cells))
+            if len(found) > MAX_ROWS + 1:
+                break
+    return found
+
+
+def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(_('The file is not UTF-8 text. Save it as "CSV UTF-8".')) from error
+    if "\x00" in text:
+        raise ValueError(_("The file is not a CSV text file."))
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    try:
+        return _records(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as error:
+        raise ValueError(_("The file is not a CSV text file.")) from error
+
+
+def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # zip, XML and openpyxl's own errors for anything not a workbook
+        raise ValueError(_("The file is not an Excel workbook (.xlsx).")) from error
+    try:
+        sheet = workbook.worksheets[0]
+        return _records(sheet.iter_rows(max_col=len(HEADERS) + 10, values_only=True))
+    except Exception as error:
+        raise ValueError(_("The file is not an Excel workbook (.xlsx).")) from error
+    finally:
+        workbook.close()
+
+
+def _plain(text: str) -> bool:
+    return all(
+        unicodedata.category(ch) not in _REFUSED_CATEGORIES or ch in "\u200c\u200d" for ch in text
+    )
+
+
+def parse_delegates(data: bytes, filename: str) -> tuple[list[DelegateRow], list[str]]:
+    """Read delegates from CSV (UTF-8, comma or semicolon) or .xlsx: (good rows, problems).
+
+    Each problem reads "Row N: ..." with N the row number in the spreadsheet (the header is row 1).
+    """
+    rows, problems = _parse(data, filename)
+    return rows, [text for _line, text in problems]
+
+
+def _row_error(line: int, reason: str) -> tuple[int, str]:
+    return line, _("Row %(line)s: %(reason)s.", line=line, reason=reason)
+
+
+def _parse(data: bytes, filename: str) -> tuple[list[DelegateRow], list[tuple[int, str]]]:
+    """Good rows and (row number, problem) pairs; problems with the whole file have row 0."""
+    if len(data) > MAX_BYTES:
+        return [], [(0, _("The file is larger than %(size)s MB.", size=MAX_BYTES // 1_000_000))]
+    name = (filename or "").lower()
+    if name.endswith(".xls"):
+        return [], [(0, _("Old Excel files (.xls) cannot be read. Save the file as .xlsx or CSV."))]
+    try:
+        if name.endswith(".xlsx") or data[:4] == b"PK\x03\x04":
+            table = _xlsx_rows(data)
+        else:
+            table = _csv_rows(data)
+    except ValueError as error:
+        return [], [(0, str(error))]
+    if not table:
+        return [], [(0, _("The file is empty."))]
+    columns = {}
+    for index, header in enumerate(table[0][1]):
+        key = _header_key(header)
+        for name_, aliases in HEADERS.items():
+            if key in aliases and name_ not in columns:
+                columns[name_] = index
+    missing = [n for n in ("full_name", "email") if n not in columns]
+    if missing:
+        return [], [
+            (
+                0,
+                _(
+                    "The first row must name the columns; missing: %(columns)s.",
+                    columns=", ".join(
+                        {"full_name": _("Full name"), "email": _("E-mail")}[n] for n in missing
+                    ),
+                ),
+            )
+        ]
+    rows, errors, seen = [], [], {}
+    for count, (line, raw) in enumerate(table[1:], start=1):
+        if count > MAX_ROWS:
+            message = _(
+                "At most %(count)s delegates per file; the rest was not read.", count=MAX_ROWS
+            )
+            errors.append((line, message))
+            break
+        values = {key: raw[index] if index < len(raw) else "" for key, index in columns.items()}
+        if not any(values.values()):
+            continue  # only other columns are filled in
+        problems = []
+        full_name = values.get("full_name", "")
+        if not full_name:
+            problems.append(_("full name missing"))
+        for key, label in (
+            ("full_name", _("full name")),
+            ("position", _("position")),
+            ("organisation", _("organisation")),
+        ):
+            text = values.get(key, "")
+            if len(text) > LIMITS[key]:
+                problems.append(
+                    _("%(field)s longer than %(count)s characters", field=label, count=LIMITS[key])
+                )
+            elif not _plain(text):
+                problems.append(_("%(field)s holds symbols or emoji", field=label))
+        email = values.get("email", "")
+        if not email:
+            problems.append(_("e-mail missing"))
+        else:
+            try:
+                result = validate_email(email, check_deliverability=False, allow_smtputf8=False)
+            except EmailNotValidError:
+                problems.append(_("e-mail address not valid"))
+                email = ""
+            else:
+                email = result.ascii_email or result.normalized
+                if email.casefold() in seen:
+                    problems.append(
+                        _(
+                            "this e-mail appears already in row %(line)s",
+                            line=seen[email.casefold()],
+                        )
+                    )
+                else:
+                    seen[email.casefold()] = line
+        phone = values.get("phone", "")
+        if phone:
+            try:
+                phone = normalize_phone(phone)
+            except ValueError:
+                problems.append(_("phone number not valid"))
+        language = LANGUAGES.get(_header_key(values.get("language", "")))
+        if language is None:
+            problems.append(_("language must be vi or en"))
+        if problems:
+            errors.append(_row_error(line, "; ".join(problems)))
+            continue
+        rows.append(
+            DelegateRow(
+                line=line,
+                full_name=full_name,
+                position=values.get("position", ""),
+                organisation=values.get("organisation", ""),
+                email=email,
+                phone=phone,
+                language=language,
+            )
+        )
+    return rows, errors
+
+
+# --- importing and sending --------------------------------------------------------------------
+
+
+def delegate_category(*, event: Event) -> VisitorCategory:
+    """The event's Delegate category, created (not offered on the public form) when missing."""
+    code, name_vi, name_en, color = DELEGATE_CATEGORY
+
+    def find():
+        return db.session.scalar(
+            sa.select(VisitorCategory).where(
+                VisitorCategory.event_id == event.id, VisitorCategory.code == code
+            )
+        )
+
+    category = find()
+    if category is not None:
+        return category
+    position = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(VisitorCategory.position), -1)).where(
+            VisitorCategory.event_id == event.id
+        )
+    )
+    category = VisitorCategory(
+        event_id=event.id, code=code, name_vi=name_vi, name_en=name_en, color=color,
+        is_public=False, position=position + 1,
+    )  # fmt: skip
+    try:
+        with db.session.begin_nested():
+            db.session.add(category)
+            db.session.flush()
+    except IntegrityError:
+        category = find()  # made at the same moment by another request
+        if category is None:
+            raise
+    return category
+
+
+def _lock_numbers(event: Event) -> int:
+    """Lock the event's row (numbers are handed out one import at a time); the last number."""
+    db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(Invitation.number), 0)).where(
+            Invitation.event_id == event.id
+        )
+    )
+
+
+def _already_invited(session: ConferenceSession) -> set[str]:
+    return set(
+        db.session.scalars(
+            sa.select(Invitation.email_key).where(Invitation.session_id == session.id)
+        )
+    )
+
+
+def _send(invitation: Invitation, kind: str, now: datetime) -> None:
+    from ..mail.messages import queue_invitation
+
+    queue_invitation(invitation=invitation, kind=kind)
+    invitation.sent_count += 1
+    invitation.last_sent_at = now
+
+
+def import_delegates(
+    *, session: ConferenceSession, data: bytes, filename: str, now: datetime | None = None
+) -> ImportReport:
+    """Invite the delegates of a CSV or Excel file to a session and e-mail each invitation.
+
+    Good rows are stored (numbered per event) and bad rows reported; nothing is committed here.
+    """
+    now = now or utcnow()
+    report = ImportReport()
+    if session.ends_at is not None and session.ends_at <= now:
+        report.errors.append(str(InvitationClosed.message))
+        return report
+    rows, problems = _parse(data, filename)
+    if rows:
+        _store(session, rows, report, problems, now)
+    report.errors = [text for _line, text in sorted(problems, key=lambda p: p[0])]
+    return report
+
+
+def _store(
+    session: ConferenceSession,
+    rows: list[DelegateRow],
+    report: ImportReport,
+    problems: list[tuple[int, str]],
+    now: datetime,
+) -> None:
+    """Number, store and e-mail the good rows; rows invited already become problems."""
+    event = session.event
+    number = _lock_numbers(event)
+    invited = _already_invited(session)
+    delegate_category(event=event)
+    for row in rows:
+        key = row.email.casefold()
+        if key in invited:
+            problems.append(_row_error(row.line, _("already invited to this session")))
+            continue
+        invitation = Invitation(
+            event_id=event.id, session_id=session.id, number=number + 1, full_name=row.full_name,
+            position=row.position, organisation=row.organisation, email=row.email, email_key=key,
+            phone=row.phone, language=row.language, token=secrets.token_urlsafe(32),
+            status=InvitationStatus.PENDING, created_at=now, sent_count=0,
+        )  # fmt: skip
+        try:
+            with db.session.begin_nested():
+                db.session.add(invitation)
+                db.session.flush()
+        except IntegrityError:
+            # Invited at the same moment by another upload of the same person.
+            problems.append(_row_error(row.line, _("already invited to this session")))
+            continue
+        invitation.session, invitation.event = session, event
+        number += 1
+        invited.add(key)
+        _send(invitation, "new", now)
+        report.invitations.append(invitation)
+        report.created += 1
+    db.session.flush()
+
+
+def resend(*, invitation: Invitation, now: datetime | None = None) -> Invitation:
+    """Send an invitation again, at most once per RESEND_PAUSE (ResentTooSoon otherwise)."""
+    now = now or utcnow()
+    if invitation.last_sent_at is not None and invitation.last_sent_at > now - RESEND_PAUSE:
+        raise ResentTooSoon()
+    _send(invitation, "resent", now)
+    db.session.flush()
+    return invitation
+
+
+def resend_pending(*, session: ConferenceSession, now: datetime | None = None) -> int:
+    """Send again every invitation of a session that has no answer and was not sent lately."""
+    now = now or utcnow()
+    count = 0
+    for invitation in db.session.scalars(
+        sa.select(Invitation)
+        .where(
+            Invitation.session_id == session.id,
+            Invitation.status == InvitationStatus.PENDING,
+            sa.or_(
+                Invitation.last_sent_at.is_(None), Invitation.last_sent_at <= now - RESEND_PAUSE
+            ),
+        )
+        .order_by(Invitation.number)
+    ):
+        _send(invitation, "resent", now)
+        count += 1
+    db.session.flush()
+    return count
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+def get_by_token(*, token: str) -> Invitation:
+    """The invitation behind a link, or InvitationNotFound."""
+    if not token or len(token) > 64:
+        raise InvitationNotFound()
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token == token))
+    if invitation is None:
+        raise InvitationNotFound()
+    return invitation
+
+
+def is_over(invitation: Invitation, now: datetime | None = None) -> bool:
+    return not programme.session_open(invitation.session, now)
+
+
+def _claim(
+    invitation: Invitation, status: InvitationStatus, now: datetime
+) -> InvitationStatus | None:
+    """Move the invitation to `status` unless it is there already: a conditional update, so two
+    clicks at once do the work once. Returns the previous status, or None if nothing changed."""
+    previous = invitation.status
+    if previous is status:
+        return None
+    changed = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.status == previous)
+        .values(status=status, answered_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(invitation, ["status", "answered_at", "registration_id"])
+    db.session.expire(invitation, ["registration"])
+    return previous if changed == 1 else None
+
+
+def _province_code() -> str | None:
+    code = db.session.scalar(
+        sa.select(Province.code).where(Province.name_vi == DEFAULT_PROVINCE_NAME)
+    )
+    return code or db.session.scalar(sa.select(Province.code).order_by(Province.position).limit(1))
+
+
+def accept(*, invitation: Invitation, now: datetime | None = None) -> Registration:
+    """Accept: the person's registration (Delegate badge, made if needed) and a seat in the session.
+
+    Accepting again returns the same registration; accepting after a decline is allowed until
+    the session ends.
+    """
+    now = now or utcnow()
+    if invitation.status is InvitationStatus.ACCEPTED and invitation.registration is not None:
+        return invitation.registration
+    if is_over(invitation, now):
+        raise InvitationClosed()
+    if _claim(invitation, InvitationStatus.ACCEPTED, now) is None:
+        if invitation.registration is not None:  # the other click did it
+            return invitation.registration
+    event, session = invitation.event, invitation.session
+    registration, _created = register_visitor(
+        event=event,
+        data=VisitorData(
+            full_name=invitation.full_name,
+            email=invitation.email,
+            phone=invitation.phone,
+            category_id=delegate_category(event=event).id,
+            organisation=invitation.organisation,
+            job_title=invitation.position,
+            province_code=_province_code(),
+            country_code="VN",
+            language=invitation.language,
+        ),
+        # Accepting the invitation is the consent to process the person's data for the event.
+        consents=Consents(processing=True),
+        source=RegistrationSource.INVITATION,
+        public_only=False,
+        check_window=False,
+        now=now,
+    )
+    programme.book(session=session, registration=registration, invited=True, now=now)
+    invitation.registration = registration
+    db.session.flush()
+    return registration
+
+
+def decline(*, invitation: Invitation, now: datetime | None = None) -> Invitation:
+    """Decline; after an acceptance the seat is given back (and may go to the waiting list)."""
+    now = now or utcnow()
+    if invitation.status is InvitationStatus.DECLINED:
+        return invitation
+    if is_over(invitation, now):
+        raise InvitationClosed()
+    previous = _claim(invitation, InvitationStatus.DECLINED, now)
+    if previous is InvitationStatus.ACCEPTED and invitation.registration is not None:
+        booking = programme.booking_of(
+            session=invitation.session, registration=invitation.registration
+        )
+        if booking is not None and booking.status in (
+            BookingStatus.SEATED,
+            BookingStatus.WAITING,
+            BookingStatus.REQUESTED,
+        ):
+            programme.cancel_booking(booking=booking)
+    db.session.flush()
+    return invitation
+
+
+# --- organisers' list -------------------------------------------------------------------------
+
+
+def invitations_query(*, session: ConferenceSession, status: str = ""):
+    """A select of a session's invitations by number, optionally of one status."""
+    stmt = sa.select(Invitation).where(Invitation.session_id == session.id)
+    if status in {s.value for s in InvitationStatus}:
+        stmt = stmt.where(Invitation.status == InvitationStatus(status))
+    return stmt.order_by(Invitation.number)
+
+
+def counts(*, session: ConferenceSession) -> dict[InvitationStatus, int]:
+    """How many invitations of a session are in each status."""
+    found = dict(
+        db.session.execute(
+            sa.select(Invitation.status, sa.func.count(Invitation.id))
+            .where(Invitation.session_id == session.id)
+            .group_by(Invitation.status)
+        ).all()
+    )
+    return {status: found.get(status, 0) for status in InvitationStatus}
+
+
+def get_invitation(*, session: ConferenceSession, invitation_id: int) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.session_id != session.id:
+        raise InvitationNotFound()
+    return invitation
+
+
+EXPORT_COLUMNS = [
+    "number", "full_name", "position", "organisation", "email", "phone", "language", "status",
+    "sent_count", "last_sent_at", "answered_at", "badge_code",
+]  # fmt: skip
+
+
+def export_rows(*, session: ConferenceSession, stmt) -> list[list]:
+    """Rows for the invitations selected by `stmt`, cells neutralised against spreadsheet formulas."""
+    from ..phone import display_phone
+
+    tz = session.event.tz
+
+    def local(value):
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    rows = []
+    for x in db.session.scalars(stmt.options(sa.orm.joinedload(Invitation.registration))):
+        row = [
+            number_label(x.number), x.full_name, x.position, x.organisation, x.email,
+            display_phone(x.phone) if x.phone else "", x.language, x.status.value, x.sent_count,
+            local(x.last_sent_at), local(x.answered_at),
+            x.registration.badge_code if x.registration is not None else "",
+        ]  # fmt: skip
+        rows.append([cell if isinstance(cell, int) else csv_safe(cell) for cell in row])
+    return rows
+
+
+def number_label(number: int) -> str:
+    """The printed number of an invitation: "No. 012" (in Vietnamese "Số 012/GM")."""
+    return _("No. %(number)s", number=f"{number:03d}")
