@@ -19,7 +19,7 @@ DEFAULT_CATEGORIES = [
     ("trade", "Khách thương mại", "Trade visitor", "#1f6feb", True),
     ("public", "Khách tham quan", "General public", "#2da44e", True),
     ("press", "Báo chí", "Press", "#8250df", True),
-    ("delegate", "Đại biểu", "Delegate", "#bf3989", True),
+    ("delegate", "Đại biểu", "Delegate", "#bf3989", False),  # invited, or given by organisers
     ("vip", "Khách mời VIP", "VIP", "#d4a72c", False),
 ]
 

@@ -166,7 +166,7 @@ def test_delegate_file_without_the_columns_or_too_many_rows_is_refused(
     app, make_event, make_session
 ):
     session_id = invitation_session(make_event, make_session)
-    with app.app_context():
+    with app.test_request_context("/?lang=en"):
         rows, errors = invitations.parse_delegates(b"name;phone\nAn;0912345678\n", "x.csv")
         assert rows == [] and errors == ["The first row must name the columns; missing: E-mail."]
         many = [
@@ -199,7 +199,7 @@ def test_invitation_numbers_run_on_per_event_across_sessions(app, make_event, ma
         ).all()
         assert [tuple(r) for r in found] == [(a, 1), (a, 2), (b, 3), (c, 1)]
         labels = [invitations.number_label(n) for n in (1, 12, 123)]
-        assert labels == ["No. 001", "No. 012", "No. 123"]
+        assert labels == ["Số 001", "Số 012", "Số 123"]  # Vietnamese by default
 
 
 def test_invitation_email_is_in_the_delegates_language_with_working_links(
@@ -219,7 +219,7 @@ def test_invitation_email_is_in_the_delegates_language_with_working_links(
             "invitation",
             "en",
         )
-        assert "Hội nghị ngành Công Thương cấp quận" in vi.subject and "No. 001" in vi.subject
+        assert "Hội nghị ngành Công Thương cấp quận" in vi.subject and "Số 001" in vi.subject
         assert "District industry and trade conference" in en.subject and "No. 002" in en.subject
         assert '<html lang="vi">' in vi.body_html and '<html lang="en">' in en.body_html
         assert "Phòng hội thảo 1" in vi.body_text
@@ -279,7 +279,7 @@ def test_accepting_twice_gives_one_delegate_badge_and_one_seat_even_over_capacit
             sa.select(Registration).where(Registration.email_key == "an.nguyen@example.com")
         )
         assert registration.category.code == "delegate"
-        assert registration.category.is_public is True  # the event's default Delegate category
+        assert registration.category.is_public is False  # the event's Delegate category
         assert registration.source is RegistrationSource.INVITATION
         assert (registration.full_name, registration.job_title, registration.organisation) == (
             "Nguyễn Văn An",
