@@ -160,6 +160,7 @@ def _seed(*, visitors: int) -> tuple[Event, bool]:
                 processing=True, share_exhibitors=rng.random() < 0.6, news=rng.random() < 0.4
             ),
             source=RegistrationSource.DEMO,
+            public_only=False,  # delegates and press are among them
             check_window=False,
             now=created_at,
         )

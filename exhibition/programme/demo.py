@@ -257,7 +257,8 @@ def _invite_delegates(event: Event) -> None:
 def _seat_visitors(event: Event) -> None:
     """Some demo visitors take seats in the open sessions (first come, first served)."""
     from ..visitors.models import Registration, RegistrationSource
-    from .services import SessionOverlap, book, sessions
+    from .seats import SessionOverlap, book
+    from .services import sessions
 
     open_sessions = [s for s in sessions(event=event) if s.access is not SessionAccess.INVITATION]
     visitors = db.session.scalars(

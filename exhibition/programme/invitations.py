@@ -27,7 +27,7 @@ from ..reference.models import Province
 from ..text import csv_safe, fold, normalize_name
 from ..visitors.models import Registration, RegistrationSource, VisitorCategory
 from ..visitors.services import Consents, VisitorData, register_visitor
-from . import services as programme
+from . import seats
 from .models import BookingStatus, ConferenceSession, Invitation, InvitationStatus
 
 MAX_BYTES = 2_000_000
@@ -456,7 +456,7 @@ def get_by_token(*, token: str) -> Invitation:
 
 
 def is_over(invitation: Invitation, now: datetime | None = None) -> bool:
-    return not programme.session_open(invitation.session, now)
+    return not seats.session_open(invitation.session, now)
 
 
 def _claim(
@@ -520,7 +520,7 @@ def accept(*, invitation: Invitation, now: datetime | None = None) -> Registrati
         check_window=False,
         now=now,
     )
-    programme.book(session=session, registration=registration, invited=True, now=now)
+    seats.book(session=session, registration=registration, invited=True, now=now)
     invitation.registration = registration
     db.session.flush()
     return registration
@@ -535,15 +535,13 @@ def decline(*, invitation: Invitation, now: datetime | None = None) -> Invitatio
         raise InvitationClosed()
     previous = _claim(invitation, InvitationStatus.DECLINED, now)
     if previous is InvitationStatus.ACCEPTED and invitation.registration is not None:
-        booking = programme.booking_of(
-            session=invitation.session, registration=invitation.registration
-        )
+        booking = seats.booking_of(session=invitation.session, registration=invitation.registration)
         if booking is not None and booking.status in (
             BookingStatus.SEATED,
             BookingStatus.WAITING,
             BookingStatus.REQUESTED,
         ):
-            programme.cancel_booking(booking=booking)
+            seats.cancel_booking(booking=booking)
     db.session.flush()
     return invitation
 

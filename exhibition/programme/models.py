@@ -13,6 +13,11 @@ from ..i18n import Localized
 from ..visitors.models import Registration
 
 
+def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    """The one overlap rule: half-open intervals, so back-to-back sessions do not overlap."""
+    return a_start < b_end and b_start < a_end
+
+
 class Room(Localized, db.Model):
     """A room where sessions take place; without availability windows it is free all event long."""
 

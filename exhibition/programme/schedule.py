@@ -14,7 +14,7 @@ from ..labels import label
 from ..text import fold
 from ..urls import public_url
 from ..visitors.models import Registration
-from . import services
+from . import seats, services
 from .models import BookingStatus, ConferenceSession, PersonRole, Room, SessionType
 
 # A fixed namespace, so a session's guid in schedule.json never changes.
@@ -194,7 +194,7 @@ def seated_sessions(*, registration: Registration) -> list[ConferenceSession]:
         return []
     return [
         b.session
-        for b in services.bookings_of(registration=registration)
+        for b in seats.bookings_of(registration=registration)
         if b.status is BookingStatus.SEATED and b.session.is_published and b.session.is_placed
     ]
 

@@ -23,7 +23,8 @@ from ..errors import DomainError, json_error, wants_json
 from ..events.services import get_event
 from ..extensions import db
 from ..forms import Form
-from . import services
+from . import conflicts as conflict_rules
+from . import seats, services
 from .forms import PlaceForm, RoomForm, SessionForm, SpeakerForm, parse_windows
 from .models import (
     BookingStatus,
@@ -90,7 +91,7 @@ def index(slug: str):
     """Every session with its place, seats, attendance and conflicts; publish from here."""
     event = _event(slug)
     all_sessions = services.sessions(event=event)
-    conflicts = services.find_conflicts(event=event)
+    conflicts = conflict_rules.find_conflicts(event=event)
     counts: dict[int, int] = {}
     for conflict in conflicts:
         for session_id in conflict.session_ids:
@@ -161,7 +162,7 @@ def session_edit(slug: str, session_id: int | None = None):
         else:
             db.session.commit()
             flash(_("The session has been saved."), "success")
-            for conflict in services.conflicts_of(session=saved):
+            for conflict in conflict_rules.conflicts_of(session=saved):
                 flash(conflict.message, "warning")
             return redirect(url_for("programme.session_edit", slug=slug, session_id=saved.id))
     return render_template(
@@ -170,7 +171,7 @@ def session_edit(slug: str, session_id: int | None = None):
         session=session,
         form=form,
         action_form=Form(),
-        conflicts=services.conflicts_of(session=session) if session is not None else [],
+        conflicts=conflict_rules.conflicts_of(session=session) if session is not None else [],
     ), (422 if form.errors else 200)
 
 
@@ -231,7 +232,7 @@ def schedule(slug: str):
     last_hour = max([19] + [s.ends_at.astimezone(event.tz).hour + 1 for s in todays])
     grid_start = start_of_day + timedelta(hours=first_hour)
     slots = int((last_hour - first_hour) * 4)
-    conflicts = services.find_conflicts(event=event)
+    conflicts = conflict_rules.find_conflicts(event=event)
     flagged = {i for c in conflicts for i in c.session_ids}
 
     def row(value):
@@ -293,7 +294,7 @@ def place(slug: str, session_id: int):
         flash(str(error.message), "error")
         return redirect(url_for("programme.schedule", slug=slug))
     db.session.commit()
-    conflicts = services.conflicts_of(session=session)
+    conflicts = conflict_rules.conflicts_of(session=session)
     day = session.starts_at.astimezone(event.tz).date().isoformat()
     if wants_json():
         return jsonify(
@@ -315,7 +316,7 @@ def place(slug: str, session_id: int):
 @bp.get("/conflicts")
 def conflicts(slug: str):
     event = _event(slug)
-    found = services.find_conflicts(event=event)
+    found = conflict_rules.find_conflicts(event=event)
     by_id = {s.id: s for s in services.sessions(event=event)}
     return render_template("programme/conflicts.html", event=event, conflicts=found, sessions=by_id)
 
@@ -400,7 +401,7 @@ def session_people(slug: str, session_id: int):
     """A session's seats, requests, waiting list and attendance."""
     event = _event(slug)
     session = services.get_session(event=event, session_id=session_id)
-    bookings = services.bookings_for(session=session)
+    bookings = seats.bookings_for(session=session)
     walk_ins = db.session.scalars(
         sa.select(Scan)
         .where(Scan.session_id == session.id, Scan.result == ScanResult.NOT_REGISTERED)
@@ -425,11 +426,11 @@ def booking_action(slug: str, booking_id: int, action: str):
     if booking is None or booking.session.event_id != event.id:
         abort(404)
     if action == "approve":
-        services.approve(booking=booking)
+        seats.approve(booking=booking)
     elif action == "decline":
-        services.decline(booking=booking)
+        seats.decline(booking=booking)
     elif booking.status in (BookingStatus.SEATED, BookingStatus.WAITING, BookingStatus.REQUESTED):
-        services.cancel_booking(booking=booking)
+        seats.cancel_booking(booking=booking)
     db.session.commit()
     flash(
         _("%(name)s: %(status)s.", name=booking.registration.full_name, status=_status(booking)),

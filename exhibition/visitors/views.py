@@ -100,10 +100,11 @@ def _consent_form(registration) -> ConsentForm:
 def manage(token: str):
     """A person's registration: badge, details, consents, calendar, corrections, cancellation,
     and the conference sessions they joined or may join."""
+    from ..programme import seats
     from ..programme import services as programme
 
     registration = _registration(token)
-    bookings = programme.bookings_of(registration=registration)
+    bookings = seats.bookings_of(registration=registration)
     booked = {b.session_id for b in bookings}
     now = utcnow()
     offered = [
@@ -111,7 +112,7 @@ def manage(token: str):
         for s in programme.sessions(event=registration.event, published_only=True)
         if s.id not in booked
         and s.access is not SessionAccess.INVITATION
-        and programme.session_open(s, now)
+        and seats.session_open(s, now)
     ]
     return render_template(
         "visitors/manage.html",
@@ -140,6 +141,7 @@ def _session_answer(registration, message: str, error: DomainError | None = None
 def join_session(token: str, session_id: int):
     """Take a seat in a session: a seat if one is free, else the waiting list (or a request for
     sessions with approval)."""
+    from ..programme import seats
     from ..programme import services as programme
     from ..programme.models import BookingStatus
 
@@ -148,7 +150,7 @@ def join_session(token: str, session_id: int):
         session = programme.get_session(
             event=registration.event, session_id=session_id, published_only=True
         )
-        booking = programme.book(session=session, registration=registration)
+        booking = seats.book(session=session, registration=registration)
     except DomainError as error:
         db.session.rollback()
         return _session_answer(registration, "", error)
@@ -171,6 +173,7 @@ def join_session(token: str, session_id: int):
 @limiter.limit("60 per minute")
 def leave_session(token: str, session_id: int):
     """Give up a seat (it goes to the first on the waiting list) or leave the waiting list."""
+    from ..programme import seats
     from ..programme import services as programme
 
     registration = _registration(token)  # CSRF is checked for every POST (CSRFProtect)
@@ -178,9 +181,9 @@ def leave_session(token: str, session_id: int):
         session = programme.get_session(event=registration.event, session_id=session_id)
     except DomainError as error:
         return _session_answer(registration, "", error)
-    booking = programme.booking_of(session=session, registration=registration)
+    booking = seats.booking_of(session=session, registration=registration)
     if booking is not None:
-        programme.cancel_booking(booking=booking)
+        seats.cancel_booking(booking=booking)
         db.session.commit()
     return _session_answer(
         registration, _("You have left “%(title)s”.", title=session.tr("title")), booking=booking

@@ -9,6 +9,7 @@ from icalendar import Calendar
 
 from exhibition.events.services import get_event
 from exhibition.extensions import db
+from exhibition.programme import seats
 from exhibition.programme import services as programme
 from exhibition.programme.models import BookingStatus
 from exhibition.visitors.models import Registration
@@ -102,7 +103,7 @@ def programme_of(app, event, make_session):
 def book(app, registration_id, session_id):
     with app.app_context():
         event = get_event(slug="expo-2026")
-        booking = programme.book(
+        booking = seats.book(
             session=programme.get_session(event=event, session_id=session_id),
             registration=db.session.get(Registration, registration_id),
         )
@@ -318,8 +319,8 @@ def test_personal_feed_follows_cancellation_and_is_valid_when_empty(
     me = make_visitor()
     book(app, me["id"], programme_of["opening"])
     with app.app_context():
-        booking = programme.bookings_of(registration=db.session.get(Registration, me["id"]))[0]
-        programme.cancel_booking(booking=booking)
+        booking = seats.bookings_of(registration=db.session.get(Registration, me["id"]))[0]
+        seats.cancel_booking(booking=booking)
         db.session.commit()
     body = client.get(f"/events/expo-2026/programme/my/{me['manage_token']}.ics").data
     calendar = Calendar.from_ical(body)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from exhibition.checkin.models import Device, Scan
 from exhibition.extensions import db
+from exhibition.programme import seats
 from exhibition.programme import services as programme
 from exhibition.programme.models import ConferenceSession, Invitation, Room, SessionBooking
 from exhibition.visitors.models import Registration
@@ -12,7 +13,7 @@ from tests.conftest import scan
 
 def book(app, session_id, visitor_id):
     with app.app_context():
-        programme.book(
+        seats.book(
             session=db.session.get(ConferenceSession, session_id),
             registration=db.session.get(Registration, visitor_id),
         )

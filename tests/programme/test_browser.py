@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from exhibition.admin.services import create_organiser
 from exhibition.extensions import db
-from exhibition.programme import services as programme
+from exhibition.programme import seats
 from exhibition.programme.models import ConferenceSession, Room
 from exhibition.visitors.models import Registration
 
@@ -61,7 +61,7 @@ def test_station_at_a_session_door_shows_amber_for_a_visitor_without_a_seat(
     seminar = make_session(title="Hội thảo số hoá")
     seated, stranger = make_visitor(), make_visitor()
     with app.app_context():
-        programme.book(
+        seats.book(
             session=db.session.get(ConferenceSession, seminar),
             registration=db.session.get(Registration, seated["id"]),
         )

@@ -6,16 +6,16 @@ import pytest
 
 from exhibition.events.services import get_event
 from exhibition.extensions import db
+from exhibition.programme import conflicts, seats
 from exhibition.programme import services as programme
-from exhibition.programme.models import ConferenceSession, SessionType
-from exhibition.programme.services import overlaps
+from exhibition.programme.models import ConferenceSession, SessionType, overlaps
 
 
 def kinds(app):
     with app.app_context():
         return sorted(
             (c.kind, len(c.session_ids))
-            for c in programme.find_conflicts(event=get_event(slug="expo-2026"))
+            for c in conflicts.find_conflicts(event=get_event(slug="expo-2026"))
         )
 
 
@@ -83,7 +83,7 @@ def test_an_attendee_seated_in_two_overlapping_sessions_is_flagged(
 
         person = db.session.get(Registration, visitor["id"])
         for sid in (a, b):
-            programme.book(session=db.session.get(ConferenceSession, sid), registration=person)
+            seats.book(session=db.session.get(ConferenceSession, sid), registration=person)
         db.session.commit()
         # The organiser moves B onto A's time: the person now holds two seats at once.
         moved = db.session.get(ConferenceSession, b)
@@ -106,7 +106,7 @@ def test_a_visitor_cannot_take_two_seats_at_once(app, make_event, make_session, 
         from exhibition.visitors.models import Registration
 
         person = db.session.get(Registration, visitor["id"])
-        programme.book(session=db.session.get(ConferenceSession, a), registration=person)
-        with pytest.raises(programme.SessionOverlap):
-            programme.book(session=db.session.get(ConferenceSession, b), registration=person)
+        seats.book(session=db.session.get(ConferenceSession, a), registration=person)
+        with pytest.raises(seats.SessionOverlap):
+            seats.book(session=db.session.get(ConferenceSession, b), registration=person)
         assert SessionType.SEMINAR is db.session.get(ConferenceSession, a).type

@@ -13,8 +13,7 @@ from exhibition.dbtypes import utcnow
 from exhibition.events.services import get_event
 from exhibition.extensions import db
 from exhibition.mail.models import OutboxMessage
-from exhibition.programme import invitations
-from exhibition.programme import services as programme
+from exhibition.programme import invitations, seats
 from exhibition.programme.models import (
     BookingStatus,
     ConferenceSession,
@@ -262,7 +261,7 @@ def test_accepting_twice_gives_one_delegate_badge_and_one_seat_even_over_capacit
     other = make_visitor()
     with app.app_context():  # the only seat is taken already
         session = db.session.get(ConferenceSession, session_id)
-        programme.book(
+        seats.book(
             session=session, registration=db.session.get(Registration, other["id"]), invited=True
         )
         db.session.commit()
