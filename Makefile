@@ -19,9 +19,17 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed translations
+## Browser libraries from npm (pinned in package-lock.json), copied into static/vendor/.
+VENDOR := static/vendor
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)/qr-scanner
+	cp node_modules/qr-scanner/qr-scanner.umd.min.js node_modules/qr-scanner/qr-scanner-worker.min.js node_modules/qr-scanner/LICENSE $(VENDOR)/qr-scanner/
+	touch $@
 
-install-test: $(VENV)/.installed-test translations
+install: $(VENV)/.installed translations $(VENDOR)/.installed
+
+install-test: $(VENV)/.installed-test translations $(VENDOR)/.installed
 
 ## Compile the committed Vietnamese and English catalogs (.po -> .mo).
 translations: $(VENV)/.installed
@@ -42,7 +50,7 @@ run: install
 ## Install test dependencies and run the whole suite.
 test: install-test
 	$(BIN)/ruff check exhibition tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check exhibition tests bench
@@ -51,4 +59,4 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff format exhibition tests
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules $(VENDOR)

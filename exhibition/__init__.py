@@ -130,6 +130,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .badges.views import bp as badges_bp
     from .booths.views import bp as booths_bp
+    from .checkin.admin_views import bp as checkin_admin_bp
+    from .checkin.live_views import bp as checkin_live_bp
     from .checkin.views import bp as checkin_bp
     from .events.views import bp as events_bp
     from .exhibitors.portal_views import bp as portal_bp
@@ -139,13 +141,17 @@ def create_app(config: dict | None = None) -> Flask:
     from .programme.invitation_views import bp as invitation_bp
     from .programme.public_views import bp as agenda_bp
     from .programme.views import bp as programme_bp
+    from .visitors.desk import bp as desk_bp
     from .visitors.views import bp as visitors_bp
 
     app.register_blueprint(events_bp)
     app.register_blueprint(visitors_bp)
     app.register_blueprint(badges_bp)
     app.register_blueprint(checkin_bp)
+    app.register_blueprint(checkin_admin_bp)
+    app.register_blueprint(checkin_live_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(desk_bp)
     app.register_blueprint(exhibitors_bp)
     app.register_blueprint(exhibitors_admin_bp)
     app.register_blueprint(booths_bp)

@@ -2,7 +2,7 @@
 
 from .admin.models import User
 from .booths.models import Booth, BoothAssignment, BoothStatus, BoothType, Hall
-from .checkin.models import Device, Scan, ScanResult, ScanType
+from .checkin.models import Checkpoint, Device, Presence, Scan, ScanResult, ScanType
 from .events.models import Event
 from .exhibitors.models import (
     BoothPreference,
@@ -38,6 +38,8 @@ from .visitors.models import (
 )
 
 __all__ = [
+    "Checkpoint",
+    "Presence",
     "BookingStatus",
     "ConferenceSession",
     "Invitation",

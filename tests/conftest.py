@@ -25,9 +25,33 @@ REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 KEEP = {"provinces", "sectors", "alembic_version"}
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own database next to TEST_DATABASE_URL's
+    (e.g. test_gw0), made when missing, so that workers never empty each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = sa.engine.make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+_worker_url = {}
+
+
 def postgres_or_skip() -> str:
     if PG_URL:
-        return PG_URL
+        if "url" not in _worker_url:
+            _worker_url["url"] = _worker_database(PG_URL)
+        return _worker_url["url"]
     if REQUIRE_POSTGRES:
         pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
     pytest.skip(

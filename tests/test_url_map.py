@@ -41,6 +41,7 @@ def demo_values(app):
             "booking_id": db.session.scalar(sa.select(SessionBooking.id)) or 1,
             "invitation_id": db.session.scalar(sa.select(Invitation.id)) or 1,
             "action": "approve",
+            "checkpoint_id": 1,
             "name": "0" * 32 + ".png",
         }
 

@@ -10,7 +10,6 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -24,7 +23,7 @@ from wtforms.validators import (
 )
 
 from ..events.services import EventData
-from ..forms import Form, choices, email_address, plain_multiline, plain_text, strip_filter
+from ..forms import Form, email_address, plain_multiline, plain_text, strip_filter
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -199,18 +198,3 @@ class CategoryForm(Form):
         validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour such as #1f6feb."))],
     )
     is_public = BooleanField(_l("Offered on the public sign-up form"), default=True)
-
-
-class DeviceForm(Form):
-    name = StringField(
-        _l("Device name"),
-        filters=[strip_filter],
-        validators=[DataRequired(_l("Enter a name, such as Gate 1.")), Length(max=80), plain_text],
-    )
-    checkpoint = SelectField(_l("Checkpoint"), validators=[Optional()])
-
-    def setup_choices(self, rooms) -> None:
-        self.checkpoint.choices = choices(
-            [("", _l("Entrance"))]
-            + [(str(r.id), _l("Door of %(room)s", room=r.tr("name"))) for r in rooms]
-        )

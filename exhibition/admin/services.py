@@ -68,7 +68,7 @@ def _export_row(registration: Registration, event: Event) -> list:
         registration.status.value,
         registration.category.code,
         registration.full_name,
-        registration.email,
+        registration.email if registration.has_email else "",
         display_phone(registration.phone),
         registration.organisation,
         registration.job_title,

@@ -7,8 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..checkin import services as checkin
-from ..checkin.models import Device, Scan
+from ..checkin.models import Scan
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events import services as events
@@ -20,7 +19,7 @@ from ..mail.models import MessageStatus, OutboxMessage
 from ..pagination import paginate
 from ..visitors import services as visitors
 from ..visitors.models import Registration, RegistrationStatus
-from .forms import CategoryForm, DeviceForm, EventForm, LoginForm
+from .forms import CategoryForm, EventForm, LoginForm
 from .models import User
 from .services import EXPORT_COLUMNS, LoginFailed, authenticate, registration_rows
 
@@ -297,48 +296,6 @@ def categories(slug: str):
         form=form,
         categories=visitors.all_categories(event=event),
     ), (422 if form.is_submitted() else 200)
-
-
-@bp.route("/events/<slug>/devices", methods=["GET", "POST"])
-def devices(slug: str):
-    """Scanner devices: create one (its token is shown once) or revoke it."""
-    event = _event(slug)
-    from ..programme.services import rooms
-
-    event_rooms = rooms(event=event)
-    form = DeviceForm()
-    form.setup_choices(event_rooms)
-    new_token = None
-    new_device = None
-    if form.validate_on_submit():
-        room = next((r for r in event_rooms if str(r.id) == form.checkpoint.data), None)
-        new_device, new_token = checkin.create_device(event=event, name=form.name.data, room=room)
-        db.session.commit()
-        form = DeviceForm(formdata=None)
-        form.setup_choices(event_rooms)
-    return render_template(
-        "admin/devices.html",
-        event=event,
-        form=form,
-        devices=checkin.list_devices(event=event),
-        new_token=new_token,
-        new_device=new_device,
-        revoke_form=Form(),
-        scans=checkin.recent_scans(event=event, limit=30),
-    ), (422 if form.is_submitted() and form.errors else 200)
-
-
-@bp.post("/events/<slug>/devices/<int:device_id>/revoke")
-def device_revoke(slug: str, device_id: int):
-    """Revoke a device: its next scan is refused."""
-    event = _event(slug)
-    device = db.session.get(Device, device_id)
-    if device is None or device.event_id != event.id or not Form().validate_on_submit():
-        abort(404)
-    checkin.revoke_device(device=device)
-    db.session.commit()
-    flash(_("Device “%(name)s” has been revoked.", name=device.name), "success")
-    return redirect(url_for("admin.devices", slug=slug))
 
 
 @bp.get("/mail")

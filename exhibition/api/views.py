@@ -1,11 +1,15 @@
 """JSON API v1 (token-authenticated, no CSRF)."""
 
+from datetime import datetime
+
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from ..checkin.models import ScanResult, ScanType
-from ..checkin.services import authenticate_device, record_scan
+from ..checkin.offline import offline_list, search_people
+from ..checkin.scanning import record_scan, undo_last_scan, undo_window
+from ..checkin.services import authenticate_device, checkpoint_of, redeem_setup_code
 from ..errors import DomainError, json_error
 from ..extensions import db, limiter
 
@@ -50,17 +54,24 @@ def _iso(value):
 @limiter.limit("60 per minute")
 def device_info():
     """Who this device is: the station page calls it when set up."""
-    device = authenticate_device(token=_bearer_token())
-    db.session.commit()
-    event = device.event
     from ..programme.services import sessions
 
-    return jsonify(
+    device = authenticate_device(token=_bearer_token())
+    event = device.event
+    checkpoint = checkpoint_of(device=device)
+    body = jsonify(
         {
             "device": {
                 "id": device.id,
                 "name": device.name,
                 "room": device.room.tr("name") if device.room is not None else None,
+            },
+            "checkpoint": {
+                "id": checkpoint.id,
+                "name": checkpoint.tr("name"),
+                "room": checkpoint.room.tr("name") if checkpoint.room is not None else None,
+                "allow_reentry": checkpoint.allow_reentry,
+                "daily": checkpoint.daily,
             },
             "event": {"slug": event.slug, "name": event.tr("name")},
             # Checkpoints the station may pick instead of its own: each session's door.
@@ -75,53 +86,50 @@ def device_info():
                 for s in sessions(event=event)
                 if s.is_placed
             ],
+            "undo_seconds": int(undo_window().total_seconds()),
         }
     )
+    db.session.commit()
+    return body
 
 
-@bp.post("/checkin")
-@limiter.limit("600 per minute", key_func=lambda: _bearer_token() or get_remote_address())
-def checkin():
-    """Judge one scanned badge and store the scan; the same nonce again returns the same answer."""
-    device = authenticate_device(token=_bearer_token())
-    try:
-        payload = request.get_json(silent=True)
-    except RecursionError:  # absurdly nested JSON
-        payload = None
-    if not isinstance(payload, dict):
-        db.session.rollback()
-        return json_error("invalid_json", _("Send a JSON object with code, nonce and type."), 400)
+def _scan_fields(item: dict) -> tuple[dict, dict]:
+    """The fields of one scan from a JSON object, and the errors by field."""
     errors = {}
-    code, nonce, kind = payload.get("code"), payload.get("nonce"), payload.get("type", "entry")
+    code, nonce, kind = item.get("code"), item.get("nonce"), item.get("type", "entry")
     if not _plain(code, 1000):
         errors["code"] = _("The scanned text is missing, too long or holds control characters.")
     if not _plain(nonce, 64):
         errors["nonce"] = _("A nonce of 1 to 64 characters, unique per scan, is required.")
     if kind not in ("entry", "exit"):
         errors["type"] = _("Type is “entry” or “exit”.")
-    session_id = payload.get("session_id")
+    session_id = item.get("session_id")
     if session_id is not None and (
         isinstance(session_id, bool)
         or not isinstance(session_id, int)
         or not 0 < session_id < 2**31
     ):
         errors["session_id"] = _("A session id is a positive whole number.")
-    if errors:
-        db.session.rollback()
-        return json_error("validation_failed", _("Some fields are not valid."), 422, fields=errors)
+    fields = {}
+    if not errors:
+        fields = {
+            "code": code.strip(),
+            "nonce": nonce.strip(),
+            "scan_type": ScanType(kind),
+            "session_id": session_id,
+        }
+    return fields, errors
 
+
+def _json_payload():
     try:
-        outcome = record_scan(
-            device=device,
-            code=code.strip(),
-            nonce=nonce.strip(),
-            scan_type=ScanType(kind),
-            session_id=session_id,
-        )
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+        payload = request.get_json(silent=True)
+    except RecursionError:  # absurdly nested JSON
+        payload = None
+    return payload if isinstance(payload, dict) else None
+
+
+def _scan_body(outcome) -> dict:
     scan, registration = outcome.scan, outcome.registration
     body = {
         "result": scan.result.value,
@@ -131,6 +139,8 @@ def checkin():
             "nonce": scan.nonce,
             "type": scan.type.value,
             "scanned_at": _iso(scan.scanned_at),
+            "offline": scan.offline,
+            "flagged": scan.flagged,
         },
         "replayed": outcome.replayed,
     }
@@ -153,4 +163,210 @@ def checkin():
             body["attendee"]["booth"] = ", ".join(b.code for b in registration.exhibitor.booths)
     if outcome.first_checked_in_at is not None:
         body["first_checked_in_at"] = _iso(outcome.first_checked_in_at)
+    return body
+
+
+@bp.post("/checkin")
+@limiter.limit("600 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+def checkin():
+    """Judge one scanned badge and store the scan; the same nonce again returns the same answer."""
+    device = authenticate_device(token=_bearer_token())
+    payload = _json_payload()
+    if payload is None:
+        db.session.rollback()
+        return json_error("invalid_json", _("Send a JSON object with code, nonce and type."), 400)
+    fields, errors = _scan_fields(payload)
+    if errors:
+        db.session.rollback()
+        return json_error("validation_failed", _("Some fields are not valid."), 422, fields=errors)
+    try:
+        outcome = record_scan(device=device, **fields)
+    except DomainError:
+        db.session.rollback()
+        raise
+    body = _scan_body(outcome)  # before the commit, which would expire what it reads
+    db.session.commit()
     return jsonify(body)
+
+
+MAX_BATCH = 500
+
+
+def _parse_time(value):
+    """An ISO 8601 time with its offset (or Z), as an aware datetime; None if not one."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+@bp.post("/checkin/batch")
+@limiter.limit("60 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+def checkin_batch():
+    """Scans made offline, uploaded with their own times: each is judged at its time and stored
+    (flagged when the server's answer differs from the station's); a nonce already stored returns
+    the stored answer, so uploading the same batch again stores nothing new."""
+    device = authenticate_device(token=_bearer_token())
+    payload = _json_payload()
+    items = payload.get("scans") if payload is not None else None
+    if not isinstance(items, list) or not 0 < len(items) <= MAX_BATCH:
+        db.session.rollback()
+        return json_error(
+            "invalid_json",
+            _("Send a JSON object with a list “scans” of 1 to %(max)s scans.", max=MAX_BATCH),
+            400,
+        )
+    results = []
+    for index, item in enumerate(items):
+        fields, errors = _scan_fields(item) if isinstance(item, dict) else ({}, {"scan": "object"})
+        scanned_at = _parse_time(item.get("scanned_at")) if isinstance(item, dict) else None
+        if scanned_at is None:
+            errors["scanned_at"] = _("The time of the scan, in ISO 8601 with its offset.")
+        station_result = item.get("station_result") if isinstance(item, dict) else None
+        if station_result is not None and station_result not in {r.value for r in ScanResult}:
+            errors["station_result"] = _("Not a known result.")
+        if errors:
+            results.append(
+                {"index": index, "error": {"code": "validation_failed", "fields": errors}}
+            )
+            continue
+        try:
+            with db.session.begin_nested():
+                outcome = record_scan(
+                    device=device,
+                    scanned_at=scanned_at,
+                    station_result=station_result,
+                    **fields,
+                )
+        except DomainError as error:
+            results.append(
+                {"index": index, "error": {"code": error.code, "message": str(error.message)}}
+            )
+            continue
+        results.append({"index": index, **_scan_body(outcome)})
+    db.session.commit()
+    return jsonify({"results": results})
+
+
+@bp.post("/checkin/undo")
+@limiter.limit("60 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+def checkin_undo():
+    """Undo this device's last scan (a mistaken scan) within the undo window."""
+    device = authenticate_device(token=_bearer_token())
+    try:
+        scan = undo_last_scan(device=device)
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return jsonify(
+        {
+            "undone": {"id": scan.id, "nonce": scan.nonce, "result": scan.result.value},
+            "message": _("The last scan has been undone."),
+        }
+    )
+
+
+@bp.get("/checkpoint/badges")
+@limiter.limit("30 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+def checkpoint_badges():
+    """What a station needs to answer scans with no network: for every valid badge, a hash of
+    its code (not the code), the name, organisation and category, who is in today, and at a
+    room's door the sessions each person may enter."""
+    device = authenticate_device(token=_bearer_token())
+    body = offline_list(device=device)
+    db.session.commit()
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/checkpoint/search")
+@limiter.limit("120 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+def checkpoint_search():
+    """A lost badge: find the person by name, phone, e-mail or organisation (at least 3
+    characters), to check them in by hand. At most 10 answers."""
+    device = authenticate_device(token=_bearer_token())
+    query = (request.args.get("q") or "").strip()[:100]
+    people = search_people(device=device, query=query) if len(query) >= 3 else []
+    db.session.commit()
+    return jsonify(
+        {
+            "results": [
+                {
+                    "code": p.badge_code,
+                    "name": p.full_name,
+                    "organisation": p.organisation,
+                    "category": p.category.tr("name"),
+                    "phone_end": p.phone[-3:],
+                    "checked_in_at": _iso(p.checked_in_at),
+                }
+                for p in people
+            ]
+        }
+    )
+
+
+@bp.post("/device/setup")
+@limiter.limit("10 per minute")
+def device_setup():
+    """Exchange a one-time set-up code (from the link or QR code) for the device's token."""
+    payload = _json_payload()
+    code = payload.get("code") if payload is not None else None
+    try:
+        device, token = redeem_setup_code(code=code if isinstance(code, str) else "")
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return jsonify({"token": token, "device": {"id": device.id, "name": device.name}})
+
+
+@bp.get("/ping")
+def ping():
+    """A bare answer for health checks and benchmarks: no authentication, no database."""
+    return jsonify({"pong": True})
+
+
+def _stats_day(value: str | None):
+    """The `day` query argument (YYYY-MM-DD) as a date; None when absent, False when not a date."""
+    from datetime import date
+
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else False
+    except ValueError:
+        return False
+
+
+@bp.get("/events/<slug>/stats")
+@limiter.limit("120 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+def event_stats(slug: str):
+    """Live figures of an exhibition's doors, for a signed-in organiser or one of its devices."""
+    from flask_login import current_user
+
+    from ..checkin.stats import event_stats as compute_stats
+    from ..events.services import get_event
+
+    token = _bearer_token()
+    if not current_user.is_authenticated and token is None:
+        return json_error("login_required", _("Sign in as an organiser to see this."), 401)
+    event = get_event(slug=slug)
+    if not current_user.is_authenticated:
+        device = authenticate_device(token=token)
+        if device.event_id != event.id:
+            db.session.rollback()
+            return json_error("wrong_event", _("This device belongs to another exhibition."), 403)
+    day = _stats_day(request.args.get("day"))
+    if day is False:
+        db.session.rollback()
+        return json_error("invalid_day", _("Give the day as YYYY-MM-DD."), 400)
+    body = compute_stats(event=event, day=day)
+    db.session.commit()  # a device's last-seen time
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,7 +1,7 @@
-"""Scanner devices and the scans they send."""
+"""Checkpoints (doors with their rules), scanner devices, the scans they send, and who is in."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,7 +9,35 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..dbtypes import UTCDateTime, enum_column, utcnow
 from ..events.models import Event
 from ..extensions import db
+from ..i18n import Localized
 from ..visitors.models import Registration
+
+
+class Checkpoint(Localized, db.Model):
+    """A door where badges are scanned, with its rules (in the manner of pretix's check-in lists).
+
+    A checkpoint with a room is that room's door: scans there are for the session on in the room
+    (or the one the station picks). Without a room it is an entrance of the exhibition.
+    """
+
+    __tablename__ = "checkpoints"
+    __table_args__ = (sa.UniqueConstraint("event_id", "name_vi"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    name_vi: Mapped[str] = mapped_column(sa.String(80))
+    name_en: Mapped[str] = mapped_column(sa.String(80), default="")
+    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rooms.id", ondelete="SET NULL"))
+    # Someone who went out may come in again (otherwise a second entry is refused).
+    allow_reentry: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # On a multi-day exhibition a badge counts once per day; otherwise once for the whole event.
+    daily: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship()
+    room: Mapped["Room | None"] = relationship()  # noqa: F821 (programme.models)
 
 
 class Device(db.Model):
@@ -26,11 +54,21 @@ class Device(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The checkpoint: None for the event's entrance, else a conference room's door.
-    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rooms.id", ondelete="SET NULL"))
+    checkpoint_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("checkpoints.id", ondelete="SET NULL"), index=True
+    )
+    # A one-time set-up link (its code stored as a hash): opened on the station, it gives the
+    # device a fresh token. Cleared once used or expired.
+    setup_code_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    setup_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
-    room: Mapped["Room | None"] = relationship()  # noqa: F821 (programme.models)
+    checkpoint: Mapped[Checkpoint | None] = relationship()
+
+    @property
+    def room(self):
+        """The room whose door this device guards, if any."""
+        return self.checkpoint.room if self.checkpoint is not None else None
 
     @property
     def is_revoked(self) -> bool:
@@ -56,7 +94,10 @@ class Scan(db.Model):
     """Every scan a device sends, refused ones included; one row per device nonce."""
 
     __tablename__ = "scans"
-    __table_args__ = (sa.UniqueConstraint("device_id", "nonce"),)
+    __table_args__ = (
+        sa.UniqueConstraint("device_id", "nonce"),
+        sa.Index("ix_scans_event_id_scanned_at", "event_id", "scanned_at"),  # a day's figures
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
@@ -75,7 +116,50 @@ class Scan(db.Model):
     session_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("conference_sessions.id", ondelete="SET NULL"), index=True
     )
+    checkpoint_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("checkpoints.id", ondelete="SET NULL"), index=True
+    )
+    # When the server got it: later than scanned_at for scans made offline and uploaded after.
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    offline: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # What the station answered offline, when it differs from the server's judgement (for instance
+    # the badge was used meanwhile at another door): organisers look at these.
+    station_result: Mapped[str | None] = mapped_column(sa.String(32))
+    flagged: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # What the scan changed, so that an operator's undo can take it back.
+    effect: Mapped[str | None] = mapped_column(sa.String(16))
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     device: Mapped[Device] = relationship()
+    checkpoint: Mapped[Checkpoint | None] = relationship()
     session: Mapped["ConferenceSession | None"] = relationship()  # noqa: F821
     registration: Mapped[Registration | None] = relationship()
+
+
+class Presence(db.Model):
+    """A person at an entrance checkpoint on a day: inside or gone out, and when they came.
+
+    One row per (registration, checkpoint, day): the unique key makes the first entry of the day
+    a single winner however many doors scan the badge at once.
+    """
+
+    __tablename__ = "presences"
+    __table_args__ = (sa.UniqueConstraint("registration_id", "checkpoint_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    checkpoint_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("checkpoints.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(sa.Date)  # local day (or the event's first, not daily)
+    inside: Mapped[bool] = mapped_column(default=True)
+    first_entry_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_change_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    entry_scan_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("scans.id", ondelete="SET NULL")
+    )

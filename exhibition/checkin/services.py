@@ -1,33 +1,23 @@
-"""Devices and badge scans."""
+"""Checkpoints and devices: creating, moving, renaming, revoking, setting up by a one-time link."""
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
-from ..badges.services import normalize_badge_code
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
 from ..extensions import db
-from ..visitors.models import Registration, RegistrationStatus
-from .models import Device, Scan, ScanResult, ScanType
+from .models import Checkpoint, Device, Scan
 
 
 class InvalidToken(DomainError):
     code = "invalid_token"
     status = 401
     message = _l("This device is not known. Set it up again with a new device token.")
-
-
-class NonceReused(DomainError):
-    code = "nonce_reused"
-    status = 409
-    message = _l("This nonce was already used for another scan. Send a new nonce for every scan.")
 
 
 class DeviceRevoked(DomainError):
@@ -40,9 +30,142 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_device(*, event: Event, name: str, room=None) -> tuple[Device, str]:
-    """Create a device (at the entrance, or at `room`'s door); returns it and its token, which is
-    shown once and stored only as a hash."""
+def checkpoints(*, event: Event) -> list[Checkpoint]:
+    """An event's checkpoints, the main entrance first (made when the event has none)."""
+    found = list(
+        db.session.scalars(
+            sa.select(Checkpoint)
+            .where(Checkpoint.event_id == event.id)
+            .order_by(Checkpoint.position, Checkpoint.id)
+        )
+    )
+    if not found:
+        found = [main_entrance(event=event)]
+    return found
+
+
+def main_entrance(*, event: Event) -> Checkpoint:
+    """The event's first entrance checkpoint, made on first use."""
+    entrance = db.session.scalar(
+        sa.select(Checkpoint)
+        .where(Checkpoint.event_id == event.id, Checkpoint.room_id.is_(None))
+        .order_by(Checkpoint.position, Checkpoint.id)
+        .limit(1)
+    )
+    if entrance is None:
+        entrance = Checkpoint(
+            event_id=event.id, name_vi="Cổng chính", name_en="Main entrance", position=0
+        )
+        db.session.add(entrance)
+        db.session.flush()
+    return entrance
+
+
+def checkpoint_of(*, device: Device) -> Checkpoint:
+    """Where a device scans: its checkpoint, or the event's main entrance."""
+    if device.checkpoint is not None:
+        return device.checkpoint
+    return main_entrance(event=device.event)
+
+
+def save_checkpoint(
+    *,
+    event: Event,
+    checkpoint: Checkpoint | None = None,
+    name_vi: str,
+    name_en: str = "",
+    room=None,
+    allow_reentry: bool = True,
+    daily: bool = True,
+) -> Checkpoint:
+    """Create or change a checkpoint (an entrance, or a room's door with `room`)."""
+    clash = db.session.scalar(
+        sa.select(Checkpoint.id).where(
+            Checkpoint.event_id == event.id,
+            Checkpoint.name_vi == name_vi,
+            Checkpoint.id != (checkpoint.id if checkpoint is not None else -1),
+        )
+    )
+    if clash is not None:
+        raise DomainError(
+            _l("Another checkpoint already has this name."),
+            code="checkpoint_name_taken",
+            status=409,
+        )
+    if checkpoint is None:
+        count = db.session.scalar(
+            sa.select(sa.func.count(Checkpoint.id)).where(Checkpoint.event_id == event.id)
+        )
+        checkpoint = Checkpoint(event_id=event.id, position=count or 0)
+        db.session.add(checkpoint)
+    checkpoint.name_vi, checkpoint.name_en = name_vi, name_en
+    checkpoint.room_id = room.id if room is not None else None
+    checkpoint.allow_reentry, checkpoint.daily = allow_reentry, daily
+    db.session.flush()
+    return checkpoint
+
+
+def update_device(*, device: Device, name: str, checkpoint: Checkpoint) -> Device:
+    """Rename a device or move it to another checkpoint of its event."""
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise DomainError(
+            _l("Give the device a name of 1 to 80 characters."), code="invalid_name", status=422
+        )
+    if checkpoint.event_id != device.event_id:
+        raise DomainError(_l("Choose a checkpoint of this exhibition."), code="invalid_checkpoint")
+    device.name, device.checkpoint_id = name, checkpoint.id
+    db.session.flush()
+    return device
+
+
+SETUP_LINK_LIFETIME = timedelta(hours=24)
+
+
+def issue_setup_code(*, device: Device, now: datetime | None = None) -> str:
+    """A one-time code for the device's set-up link (and QR code), valid for a day."""
+    code = secrets.token_urlsafe(24)
+    device.setup_code_hash = _hash_token(code)
+    device.setup_expires_at = (now or utcnow()) + SETUP_LINK_LIFETIME
+    db.session.flush()
+    return code
+
+
+class SetupCodeInvalid(DomainError):
+    code = "setup_code_invalid"
+    status = 404
+    message = _l("This set-up link has been used or has expired. Ask the organisers for a new one.")
+
+
+def redeem_setup_code(*, code: str, now: datetime | None = None) -> tuple[Device, str]:
+    """Set a station up from a one-time link: the device gets a fresh token (any copy of the old
+    one stops working) and the link is spent. Returns the device and its new token."""
+    now = now or utcnow()
+    if not code or len(code) > 100:
+        raise SetupCodeInvalid()
+    device = db.session.scalar(
+        sa.select(Device).where(Device.setup_code_hash == _hash_token(code)).with_for_update()
+    )
+    if device is None or device.is_revoked or device.setup_expires_at <= now:
+        raise SetupCodeInvalid()
+    token = secrets.token_urlsafe(32)
+    spent = db.session.execute(
+        sa.update(Device)
+        .where(Device.id == device.id, Device.setup_code_hash == _hash_token(code))
+        .values(token_hash=_hash_token(token), setup_code_hash=None, setup_expires_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if spent != 1:
+        raise SetupCodeInvalid()
+    db.session.refresh(device)
+    return device, token
+
+
+def create_device(
+    *, event: Event, name: str, checkpoint: Checkpoint | None = None
+) -> tuple[Device, str]:
+    """Create a device at a checkpoint (the main entrance by default); returns it and its token,
+    which is shown once and stored only as a hash."""
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise DomainError(
@@ -53,7 +176,7 @@ def create_device(*, event: Event, name: str, room=None) -> tuple[Device, str]:
         event_id=event.id,
         name=name,
         token_hash=_hash_token(token),
-        room_id=room.id if room is not None else None,
+        checkpoint_id=(checkpoint or main_entrance(event=event)).id,
     )
     db.session.add(device)
     db.session.flush()
@@ -79,7 +202,15 @@ def authenticate_device(*, token: str | None, now: datetime | None = None) -> De
     """The device holding this bearer token; refused when unknown or revoked."""
     if not token or len(token) > 200:
         raise InvalidToken()
-    device = db.session.scalar(sa.select(Device).where(Device.token_hash == _hash_token(token)))
+    # The event and checkpoint come along: every scan needs them.
+    device = db.session.scalar(
+        sa.select(Device)
+        .where(Device.token_hash == _hash_token(token))
+        .options(
+            sa.orm.joinedload(Device.event),
+            sa.orm.joinedload(Device.checkpoint),
+        )
+    )
     if device is None:
         raise InvalidToken()
     if device.is_revoked:
@@ -89,201 +220,6 @@ def authenticate_device(*, token: str | None, now: datetime | None = None) -> De
         # Throttled so that a busy door does not write the device row on every scan.
         db.session.execute(sa.update(Device).where(Device.id == device.id).values(last_seen_at=now))
     return device
-
-
-@dataclass
-class ScanOutcome:
-    scan: Scan
-    registration: Registration | None
-    first_checked_in_at: datetime | None
-    replayed: bool  # the same nonce was sent before; this is the stored answer
-    invited: bool = False  # at a session's door: let in as an invited delegate
-
-
-# A room's door counts scans for the session starting within this time, or under way.
-DOORS_OPEN_BEFORE = timedelta(minutes=30)
-
-
-class UnknownCheckpoint(DomainError):
-    code = "unknown_session"
-    status = 422
-    message = _l("This session is not part of this exhibition's programme.")
-
-
-def checkpoint_session(*, device: Device, session_id: int | None, now: datetime):
-    """The session a scan is for: the one asked for, else the one on in the device's room now.
-
-    Returns (session or None, at_room_door). A device at the entrance with no session asked for
-    scans for the event itself.
-    """
-    from ..programme.models import ConferenceSession
-
-    if session_id is not None:
-        session = db.session.get(ConferenceSession, session_id)
-        if session is None or session.event_id != device.event_id:
-            raise UnknownCheckpoint()
-        return session, True
-    if device.room_id is None:
-        return None, False
-    session = db.session.scalar(
-        sa.select(ConferenceSession)
-        .where(
-            ConferenceSession.room_id == device.room_id,
-            ConferenceSession.starts_at <= now + DOORS_OPEN_BEFORE,
-            ConferenceSession.ends_at > now,
-        )
-        .order_by(ConferenceSession.starts_at)
-        .limit(1)
-    )
-    return session, True
-
-
-def _session_result(session, registration: Registration, scan_type: ScanType, now: datetime):
-    """At a session's door: ok for a seat or an invitation, else not_registered (organisers may
-    let the person in). Returns (result, invited)."""
-    from ..programme.models import BookingStatus, Invitation, InvitationStatus, SessionBooking
-
-    booking = db.session.scalar(
-        sa.select(SessionBooking).where(
-            SessionBooking.session_id == session.id,
-            SessionBooking.registration_id == registration.id,
-            SessionBooking.status == BookingStatus.SEATED,
-        )
-    )
-    invited = False
-    if booking is None:
-        invited = (
-            db.session.scalar(
-                sa.select(Invitation.id).where(
-                    Invitation.session_id == session.id,
-                    Invitation.email_key == registration.email_key,
-                    Invitation.status != InvitationStatus.DECLINED,
-                )
-            )
-            is not None
-        )
-        if not invited:
-            return ScanResult.NOT_REGISTERED, False
-    if booking is None or scan_type is not ScanType.ENTRY:
-        return ScanResult.OK, invited
-    claimed = db.session.execute(
-        sa.update(SessionBooking)
-        .where(SessionBooking.id == booking.id, SessionBooking.attended_at.is_(None))
-        .values(attended_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        return ScanResult.ALREADY_CHECKED_IN, False
-    return ScanResult.OK, False
-
-
-def _existing(device: Device, nonce: str) -> Scan | None:
-    return db.session.scalar(
-        sa.select(Scan).where(Scan.device_id == device.id, Scan.nonce == nonce)
-    )
-
-
-def _outcome(scan: Scan, *, replayed: bool, invited: bool = False) -> ScanOutcome:
-    registration = scan.registration
-    first = None
-    if registration is not None and scan.result is ScanResult.ALREADY_CHECKED_IN:
-        first = registration.checked_in_at
-        if scan.session_id is not None:
-            from ..programme.models import SessionBooking
-
-            first = db.session.scalar(
-                sa.select(SessionBooking.attended_at).where(
-                    SessionBooking.session_id == scan.session_id,
-                    SessionBooking.registration_id == registration.id,
-                )
-            )
-    return ScanOutcome(
-        scan=scan,
-        registration=registration,
-        first_checked_in_at=first,
-        replayed=replayed,
-        invited=invited,
-    )
-
-
-def record_scan(
-    *,
-    device: Device,
-    code: str,
-    nonce: str,
-    scan_type: ScanType,
-    now: datetime | None = None,
-    session_id: int | None = None,
-) -> ScanOutcome:
-    """Judge a scanned badge at a device and store the scan; a repeated nonce returns the first answer.
-
-    The first entry of a badge is claimed with a conditional update (checked_in_at IS NULL), so of
-    many devices scanning one badge at once exactly one gets `ok`. At a session's door (the
-    session asked for, or the one on in the device's room) the scan records attendance instead.
-    """
-    now = now or utcnow()
-    previous = _existing(device, nonce)
-    if previous is not None:
-        if previous.code != (code or "")[:64] or previous.type is not scan_type:
-            raise NonceReused()
-        return _outcome(previous, replayed=True)
-    session, at_room_door = checkpoint_session(device=device, session_id=session_id, now=now)
-    invited = False
-
-    registration = None
-    badge_code = normalize_badge_code(code)
-    if badge_code is not None:
-        registration = db.session.scalar(
-            sa.select(Registration).where(Registration.badge_code == badge_code)
-        )
-    if registration is None:
-        result = ScanResult.INVALID
-    elif registration.event_id != device.event_id:
-        result, registration = ScanResult.WRONG_EVENT, None
-    elif registration.status is RegistrationStatus.CANCELLED:
-        result = ScanResult.CANCELLED
-    elif at_room_door and session is None:
-        result = ScanResult.NO_SESSION
-    else:
-        result = ScanResult.OK  # provisional for entries; settled below
-
-    scan = Scan(
-        event_id=device.event_id,
-        device_id=device.id,
-        registration_id=registration.id if registration else None,
-        code=(code or "")[:64],
-        nonce=nonce,
-        type=scan_type,
-        result=result,
-        scanned_at=now,
-        session_id=session.id if session is not None else None,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(scan)
-            db.session.flush()
-    except IntegrityError:
-        # The same nonce arrived twice at the same moment; the other one is the stored scan.
-        previous = _existing(device, nonce)
-        if previous is None:
-            raise
-        return _outcome(previous, replayed=True)
-
-    if result is ScanResult.OK and session is not None:
-        scan.result, invited = _session_result(session, registration, scan_type, now)
-        db.session.flush()
-    elif result is ScanResult.OK and scan_type is ScanType.ENTRY:
-        claimed = db.session.execute(
-            sa.update(Registration)
-            .where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
-            .values(checked_in_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        db.session.refresh(registration, ["checked_in_at"])
-        if claimed != 1:
-            scan.result = ScanResult.ALREADY_CHECKED_IN
-            db.session.flush()
-    return _outcome(scan, replayed=False, invited=invited)
 
 
 def recent_scans(*, event: Event, limit: int = 50) -> list[Scan]:

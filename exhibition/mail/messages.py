@@ -17,6 +17,8 @@ def queue_confirmation(*, registration: Registration, kind: str = "new") -> None
     `kind`: "new" after signing up, "again" when the person signed up again with the same
     address, "resent" when the organisers send it again.
     """
+    if not registration.has_email:
+        return  # a walk-in who gave no address: no need to render what enqueue() would drop
     event = registration.event
     language = registration.language
     manage_url = public_url("visitors.manage", token=registration.manage_token, lang=language)

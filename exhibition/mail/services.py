@@ -38,6 +38,13 @@ class Attachment:
     content_id: str | None = None  # set for inline parts referenced as cid:...
 
 
+def undeliverable(address: str) -> bool:
+    """Whether an address is in a reserved domain that can never receive mail (RFC 2606 ".invalid"),
+    such as the placeholder of a walk-in who gave no e-mail."""
+    domain = address.rpartition("@")[2].strip().rstrip(".").casefold()
+    return domain == "invalid" or domain.endswith(".invalid")
+
+
 def enqueue(
     *,
     to: str,
@@ -50,8 +57,11 @@ def enqueue(
     registration_id: int | None = None,
     attachments: list[Attachment] | None = None,
 ) -> OutboxMessage | None:
-    """Add a message to the outbox in the caller's transaction; a worker sends it after commit."""
-    if _muted.get():
+    """Add a message to the outbox in the caller's transaction; a worker sends it after commit.
+
+    Nothing is written while the outbox is muted or for an address that cannot receive mail.
+    """
+    if _muted.get() or undeliverable(to):
         return None
     message = OutboxMessage(
         to_address=to,

@@ -76,7 +76,7 @@ def _figures(event) -> dict[int, dict[str, int]]:
         entry["attended"] = entry.get("attended", 0) + attended
     scans = db.session.execute(
         sa.select(Scan.session_id, Scan.result, sa.func.count(sa.distinct(Scan.registration_id)))
-        .where(Scan.event_id == event.id, Scan.session_id.is_not(None))
+        .where(Scan.event_id == event.id, Scan.session_id.is_not(None), Scan.undone_at.is_(None))
         .group_by(Scan.session_id, Scan.result)
     )
     for session_id, result, people in scans:

@@ -18,6 +18,7 @@ from ..i18n import current_language
 from .services import Consents, VisitorData
 
 ABROAD = "ABROAD"
+DESK_PROVINCE = "HP"  # Hải Phòng, where the exhibition is held: the usual walk-in
 
 
 def optional_int(value) -> int | None:
@@ -172,3 +173,94 @@ class ConsentForm(Form):
         )
     )
     news = BooleanField(_l("Send me news about this and later exhibitions."))
+
+
+class DeskForm(Form):
+    """The short walk-in form at the registration desk, filled in by staff with the keyboard."""
+
+    full_name = StringField(
+        _l("Full name"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter the person's full name.")),
+            Length(min=2, max=120, message=_l("Between 2 and 120 characters.")),
+            plain_text,
+        ],
+    )
+    phone = TelField(
+        _l("Phone"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter the person's phone number.")), phone_number],
+    )
+    email = EmailField(
+        _l("E-mail (optional)"),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("At most 254 characters.")),
+            email_address,
+        ],
+    )
+    organisation = StringField(
+        _l("Organisation"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), plain_text],
+    )
+    job_title = StringField(
+        _l("Job title"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=120, message=_l("At most 120 characters.")), plain_text],
+    )
+    category = SelectField(
+        _l("Category"),
+        coerce=optional_int,
+        validators=[DataRequired(_l("Choose a category."))],
+        validate_choice=True,
+    )
+    province = SelectField(
+        _l("Province or city"),
+        validators=[DataRequired(_l("Choose a province or city, or “Outside Vietnam”."))],
+    )
+    country = SelectField(_l("Country"))
+    language = RadioField(
+        _l("Language for e-mails"),
+        choices=choices([("vi", "Tiếng Việt"), ("en", "English")]),
+        default="vi",
+        validators=[InputRequired(_l("Choose a language."))],
+    )
+    consent_processing = BooleanField(
+        _l("The person agrees that their data is processed for the exhibition."),
+        validators=[DataRequired(_l("Ask the person for this consent first: it is required."))],
+    )
+
+    def setup_choices(self, *, categories, provinces, default_category=None) -> None:
+        self.category.choices = choices([(c.id, c.tr("name")) for c in categories])
+        self.province.choices = choices(
+            [(p.code, p.tr("name")) for p in provinces] + [(ABROAD, _l("Outside Vietnam"))]
+        )
+        self.country.choices = country_choices(current_language())
+        if not self.is_submitted():
+            if default_category is not None:
+                self.category.data = default_category.id
+            self.province.data = DESK_PROVINCE
+
+    def validate_country(self, field) -> None:
+        if self.province.data == ABROAD and not field.data:
+            raise ValidationError(_l("Choose the country the person comes from."))
+
+    def visitor_data(self) -> VisitorData:
+        abroad = self.province.data == ABROAD
+        return VisitorData(
+            full_name=self.full_name.data,
+            email=self.email.data or "",
+            phone=self.phone.data,
+            category_id=self.category.data,
+            organisation=self.organisation.data or "",
+            job_title=self.job_title.data or "",
+            province_code=None if abroad else self.province.data,
+            country_code=self.country.data if abroad else "VN",
+            language=self.language.data,
+        )
+
+    def consents(self) -> Consents:
+        return Consents(processing=bool(self.consent_processing.data))

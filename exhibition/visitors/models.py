@@ -44,6 +44,11 @@ class RegistrationSource(enum.Enum):
     EXHIBITOR = "exhibitor"  # staff registered by their company in the exhibitor portal
 
 
+# Walk-ins who give no e-mail address get a unique placeholder in this reserved, undeliverable
+# domain (RFC 2606 ".invalid"): the e-mail columns stay filled and unique, and no mail goes out.
+NO_EMAIL_DOMAIN = "desk.invalid"
+
+
 class ConsentPurpose(enum.Enum):
     PROCESSING = "processing"  # processing personal data to run the event (required)
     SHARE_EXHIBITORS = "share_exhibitors"  # exhibitors whose booth scans the badge see contact data
@@ -121,6 +126,11 @@ class Registration(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status is RegistrationStatus.CANCELLED
+
+    @property
+    def has_email(self) -> bool:
+        """False for a walk-in registered at the desk without an e-mail address."""
+        return not self.email.casefold().endswith("@" + NO_EMAIL_DOMAIN)
 
     def consent_for(self, purpose: ConsentPurpose) -> "Consent | None":
         """The latest consent record for a purpose."""

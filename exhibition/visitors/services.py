@@ -1,7 +1,8 @@
 """Visitor registration: sign up, correct, cancel, search."""
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -15,6 +16,7 @@ from ..extensions import db
 from ..reference.models import Province, Sector
 from ..text import fold, matches_all_words, normalize_name
 from .models import (
+    NO_EMAIL_DOMAIN,
     Consent,
     ConsentPurpose,
     Registration,
@@ -60,6 +62,12 @@ class InvalidChoice(DomainError):
     status = 422
 
 
+class NoEmailAddress(DomainError):
+    code = "no_email_address"
+    status = 409
+    message = _l("This person gave no e-mail address: there is nothing to send.")
+
+
 @dataclass
 class VisitorData:
     """What a person types on the sign-up form (already validated for format)."""
@@ -87,7 +95,7 @@ def search_text_for(registration: Registration) -> str:
     """The folded text a registration is found by (diacritics and case ignored)."""
     parts = [
         registration.full_name,
-        registration.email,
+        registration.email if registration.has_email else "",
         registration.organisation,
         registration.phone,
         registration.phone.replace("+84", "0", 1) if registration.phone.startswith("+84") else "",
@@ -239,12 +247,14 @@ def register_visitor(
     public_only: bool = True,
     check_window: bool = True,
     exhibitor_id: int | None = None,
+    resend_existing: bool = True,
     now: datetime | None = None,
 ) -> tuple[Registration, bool]:
     """Register a person, or find their registration: returns (registration, created).
 
     The same e-mail for the same event never makes a second badge: the existing registration is
-    returned and its link is e-mailed again. A cancelled registration is renewed with a new badge.
+    returned and (with `resend_existing`) its link is e-mailed again. A cancelled registration is
+    renewed with a new badge.
     """
     from ..mail.messages import queue_confirmation
 
@@ -261,7 +271,8 @@ def register_visitor(
     email = data.email.strip()
     existing = find_by_email(event=event, email=email)
     if existing is not None and not existing.is_cancelled:
-        _send_again(existing, now)
+        if resend_existing:
+            _send_again(existing, now)
         return existing, False
 
     if existing is not None:  # renew a cancelled registration
@@ -302,10 +313,59 @@ def register_visitor(
         existing = find_by_email(event=event, email=email)
         if existing is None:
             raise
-        _send_again(existing, now)
+        if resend_existing:
+            _send_again(existing, now)
         return existing, False
     queue_confirmation(registration=registration)
     return registration, True
+
+
+def no_email_placeholder() -> str:
+    """A unique address that cannot receive mail, for a walk-in who gives no e-mail."""
+    return f"walkin-{secrets.token_hex(12)}@{NO_EMAIL_DOMAIN}"
+
+
+def register_walk_in(
+    *, event: Event, data: VisitorData, consents: Consents, now: datetime | None = None
+) -> tuple[Registration, bool]:
+    """Register a person at the desk: returns (registration, created).
+
+    Any category may be given, whatever the registration window. Without an e-mail the person
+    gets a placeholder address and no mail; with one already registered, the existing
+    registration is returned and nothing is sent again (the person is standing at the desk).
+    """
+    if not data.email.strip():
+        data = replace(data, email=no_email_placeholder())
+    return register_visitor(
+        event=event,
+        data=data,
+        consents=consents,
+        source=RegistrationSource.DESK,
+        public_only=False,
+        check_window=False,
+        resend_existing=False,
+        now=now,
+    )
+
+
+def recent_walk_ins(
+    *, event: Event, now: datetime | None = None, limit: int = 10
+) -> list[Registration]:
+    """The latest registrations made at the desk today (the event's time zone), newest first."""
+    local = (now or utcnow()).astimezone(event.tz)
+    midnight = datetime.combine(local.date(), time(0), tzinfo=event.tz)
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.source == RegistrationSource.DESK,
+                Registration.created_at >= midnight,
+            )
+            .order_by(Registration.created_at.desc(), Registration.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def get_by_manage_token(*, token: str) -> Registration:
@@ -337,6 +397,8 @@ def resend_confirmation(*, registration: Registration) -> None:
 
     if registration.is_cancelled:
         raise RegistrationCancelled()
+    if not registration.has_email:
+        raise NoEmailAddress()
     queue_confirmation(registration=registration, kind="resent")
 
 

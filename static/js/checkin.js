@@ -1,24 +1,78 @@
-// Check-in station: a handheld scanner types the badge code and Enter; we ask the API and show
-// the answer across the screen. The device token stays in this browser (localStorage).
+// Check-in station. Badges come from the camera (qr-scanner), a handheld scanner (typed code +
+// Enter) or a search for a lost badge. Online, the API judges each scan. Offline, the station
+// answers from the checkpoint's list of valid badges (kept in IndexedDB, refreshed in the
+// background; badges are known by a SHA-256 hash of their code) and queues the scans with their
+// own times; they are uploaded when the network returns (same nonce, stored once).
 (function () {
   "use strict";
   var KEY = "exhibition.deviceToken";
+  var INFO = "exhibition.deviceInfo";
+  var root = document.getElementById("station");
   var $ = function (id) { return document.getElementById(id); };
   var texts = {};
   $("texts").content.querySelectorAll("[data-key]").forEach(function (el) {
     texts[el.dataset.key] = el.textContent.trim();
   });
   var lang = document.documentElement.lang || "vi";
+  var info = null;          // what /api/v1/device said (kept for offline starts)
+  var badges = {};          // hash -> badge, from /api/v1/checkpoint/badges
+  var local = {};           // hash -> {in: bool, at: iso}: what this station saw since the list
+  var queue = [];           // scans waiting to upload, oldest first (mirrored in IndexedDB)
+  var online = navigator.onLine;
+  var flushing = false;
 
+  // --- storage ---------------------------------------------------------------------------------
+  var dbPromise = null;
+  function idb() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var open = window.indexedDB.open("exhibition-station", 1);
+        open.onupgradeneeded = function () {
+          open.result.createObjectStore("queue", { keyPath: "nonce" });
+          open.result.createObjectStore("meta");
+        };
+        open.onsuccess = function () { resolve(open.result); };
+        open.onerror = function () { reject(open.error); };
+      });
+    }
+    return dbPromise;
+  }
+  function store(name, mode, work) {
+    return idb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(name, mode);
+        var result = work(tx.objectStore(name));
+        tx.oncomplete = function () { resolve(result instanceof IDBRequest ? result.result : result); };
+        tx.onerror = function () { reject(tx.error); };
+      });
+    });
+  }
+  function loadState() {
+    return Promise.all([
+      store("queue", "readonly", function (s) { return s.getAll(); }),
+      store("meta", "readonly", function (s) { return s.get("badges"); }),
+      store("meta", "readonly", function (s) { return s.get("local"); })
+    ]).then(function (values) {
+      queue = (values[0] || []).sort(function (a, b) { return a.seq - b.seq; });
+      badges = (values[1] && values[1].map) || {};
+      local = values[2] || {};
+    }).catch(function () { /* private mode without IndexedDB: memory only */ });
+  }
+
+  // --- the API ---------------------------------------------------------------------------------
   function token() { return window.localStorage.getItem(KEY); }
-
   function api(path, options) {
     options = options || {};
     options.headers = Object.assign({ "Authorization": "Bearer " + token(), "Accept": "application/json" }, options.headers || {});
     return fetch(path + (path.indexOf("?") < 0 ? "?" : "&") + "lang=" + lang, options);
   }
+  function post(path, body) {
+    return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  }
 
+  // --- screens ---------------------------------------------------------------------------------
   function showSetup(message) {
+    stopCamera();
     $("scanner").hidden = true;
     $("setup").hidden = false;
     var error = $("setup-error");
@@ -26,11 +80,10 @@
     error.textContent = message || "";
     $("device-token").focus();
   }
-
-  function showScanner(info) {
+  function showScanner() {
     $("setup").hidden = true;
     $("scanner").hidden = false;
-    $("station-name").textContent = [info.device.name, info.device.room, info.event.name].filter(Boolean).join(" · ");
+    $("station-name").textContent = [info.device.name, info.checkpoint && info.checkpoint.name, info.event.name].filter(Boolean).join(" · ");
     var select = $("checkpoint");
     var chosen = window.localStorage.getItem(KEY + ".session") || "";
     while (select.options.length > 1) { select.remove(1); }
@@ -42,30 +95,134 @@
     });
     select.value = chosen;
     if (select.value !== chosen) { select.value = ""; }
-    setOnline(true);
+    setStatus();
     $("scan-input").focus();
   }
-
-  function setOnline(online) {
+  function setStatus() {
     var status = $("station-status");
     status.textContent = online ? texts.online : texts.offline;
     status.className = "station-status " + (online ? "is-online" : "is-offline");
+    var waiting = $("station-queue");
+    waiting.textContent = queue.length ? texts.waiting.replace("{n}", queue.length) : "";
+    waiting.dataset.count = String(queue.length);
+    $("undo").disabled = !lastScan;
   }
 
   function connect() {
-    if (!token()) { showSetup(""); return; }
-    api("/api/v1/device").then(function (response) {
+    if (!token()) { showSetup(""); return Promise.resolve(); }
+    return api("/api/v1/device").then(function (response) {
       if (response.status === 401 || response.status === 403) {
         return response.json().then(function (body) {
           window.localStorage.removeItem(KEY);
           showSetup(body.error ? body.error.message : texts.bad_token);
         });
       }
-      return response.json().then(showScanner);
-    }).catch(function () { showScanner({ device: { name: "" }, event: { name: "" } }); setOnline(false); });
+      return response.json().then(function (body) {
+        info = body;
+        window.localStorage.setItem(INFO, JSON.stringify(body));
+        online = true;
+        showScanner();
+        refreshList();
+        flush();
+      });
+    }).catch(function () {
+      online = false;
+      info = JSON.parse(window.localStorage.getItem(INFO) || "null") || { device: { name: "" }, event: { name: "" }, sessions: [] };
+      showScanner();
+    });
   }
 
-  var tone = { ok: [880, 0.12], already_checked_in: [440, 0.25], not_registered: [440, 0.25] };
+  // --- the offline list ------------------------------------------------------------------------
+  function refreshList() {
+    if (!token()) { return; }
+    api("/api/v1/checkpoint/badges").then(function (response) {
+      if (!response.ok) { return; }
+      return response.json().then(function (body) {
+        var map = {};
+        body.badges.forEach(function (b) { map[b.h] = b; });
+        badges = map;
+        local = {};  // the server's list now holds what this station saw
+        store("meta", "readwrite", function (s) {
+          s.put({ map: map, at: body.generated_at }, "badges");
+          s.put(local, "local");
+        });
+      });
+    }).catch(function () { /* keep the last list */ });
+  }
+
+  function sha256(text) {
+    var data = new TextEncoder().encode(text.trim().toUpperCase());
+    return window.crypto.subtle.digest("SHA-256", data).then(function (buffer) {
+      return Array.prototype.map.call(new Uint8Array(buffer), function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      }).join("");
+    });
+  }
+
+  function judgeLocally(code, type, sessionId) {
+    return sha256(code).then(function (hash) {
+      var badge = badges[hash];
+      var answer = { result: "invalid", local: true };
+      if (!badge) { return answer; }
+      answer.attendee = { name: badge.n, organisation: badge.o, category: badge.c[lang === "en" ? 1 : 0], booth: badge.b };
+      if (sessionId) {
+        answer.result = (badge.s || []).indexOf(sessionId) >= 0 ? "ok" : "not_registered";
+        return answer;
+      }
+      var seen = local[hash] || (badge.in ? { in: true, at: badge.in } : null);
+      if (type === "exit") {
+        if (seen) { local[hash] = { in: false, at: seen.at }; }
+        answer.result = "ok";
+      } else if (seen && (seen.in || !(info.checkpoint && info.checkpoint.allow_reentry))) {
+        answer.result = "already_checked_in";
+        answer.first_checked_in_at = seen.at;
+      } else {
+        local[hash] = { in: true, at: (seen && seen.at) || new Date().toISOString() };
+        answer.result = "ok";
+      }
+      store("meta", "readwrite", function (s) { s.put(local, "local"); });
+      return answer;
+    });
+  }
+
+  // --- the queue -------------------------------------------------------------------------------
+  var seq = Date.now();
+  function enqueue(item) {
+    item.seq = seq++;
+    queue.push(item);
+    store("queue", "readwrite", function (s) { s.put(item); });
+    setStatus();
+  }
+  function dequeue(nonces) {
+    queue = queue.filter(function (item) { return nonces.indexOf(item.nonce) < 0; });
+    store("queue", "readwrite", function (s) { nonces.forEach(function (n) { s.delete(n); }); });
+    setStatus();
+  }
+  function flush() {
+    if (flushing || !queue.length || !token()) { return Promise.resolve(); }
+    flushing = true;
+    var batch = queue.slice(0, 100).map(function (item) {
+      var scan = { code: item.code, nonce: item.nonce, type: item.type, scanned_at: item.scanned_at, station_result: item.station_result };
+      if (item.session_id) { scan.session_id = item.session_id; }
+      return scan;
+    });
+    return post("/api/v1/checkin/batch", { scans: batch }).then(function (response) {
+      if (response.status === 401 || response.status === 403) {
+        return response.json().then(function (body) { showSetup(body.error ? body.error.message : texts.bad_token); });
+      }
+      if (!response.ok) { return; }
+      return response.json().then(function () {
+        online = true;
+        // Every scan of the batch has an answer now (stored, or refused for good).
+        dequeue(batch.map(function (s) { return s.nonce; }));
+        flushing = false;
+        return flush();
+      });
+    }).catch(function () { online = false; setStatus(); }).then(function () { flushing = false; });
+  }
+
+  // --- answers ---------------------------------------------------------------------------------
+  var tone = { ok: [880, 0.12], already_checked_in: [440, 0.25], not_registered: [520, 0.25], no_session: [520, 0.25] };
   function beep(result) {
     try {
       var ctx = new (window.AudioContext || window.webkitAudioContext)();
@@ -77,21 +234,29 @@
       osc.stop(ctx.currentTime + setting[1]);
     } catch (e) { /* no audio: the colour still tells */ }
   }
-
   function formatTime(iso) {
-    var date = new Date(iso);
-    return date.toLocaleTimeString(lang === "vi" ? "vi-VN" : "en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
+    return new Date(iso).toLocaleTimeString(lang === "vi" ? "vi-VN" : "en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
   }
-
   function show(result, title, name, detail) {
     var box = $("result");
     var warn = ["already_checked_in", "not_registered", "no_session"];
-    var tone = result === "ok" ? "ok" : (warn.indexOf(result) >= 0 ? "warn" : "bad");
-    box.className = "result result-" + tone;
+    box.className = "result result-" + (result === "ok" ? "ok" : (warn.indexOf(result) >= 0 ? "warn" : "bad"));
     box.dataset.checkinResult = result;
     box.querySelector(".result-title").textContent = title;
     box.querySelector(".result-name").textContent = name || "";
     box.querySelector(".result-detail").textContent = detail || "";
+  }
+  function showAnswer(data) {
+    var person = data.attendee || {};
+    var parts = [person.organisation, person.booth, person.category];
+    if (data.session) { parts.unshift(data.session.title); }
+    if (data.local) { parts.push(texts.local); }
+    var detail = parts.filter(Boolean).join(" · ");
+    if (data.first_checked_in_at) {
+      detail = texts.first_at.replace("{time}", formatTime(data.first_checked_in_at)) + (detail ? " · " + detail : "");
+    }
+    show(data.result, data.message || texts[data.result] || data.result, person.name, detail);
+    beep(data.result);
   }
 
   function nonce() {
@@ -99,40 +264,138 @@
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
 
-  function scan(code, type) {
-    var message = { code: code, nonce: nonce(), type: type };
+  var lastScan = null;  // {nonce, queued} for the undo button
+  function scan(code) {
+    var type = document.querySelector("input[name=type]:checked").value;
     var session = $("checkpoint").value;
-    if (session) { message.session_id = parseInt(session, 10); }
-    var body = JSON.stringify(message);
-    var send = function () {
-      return api("/api/v1/checkin", { method: "POST", headers: { "Content-Type": "application/json" }, body: body });
+    var item = { code: code, nonce: nonce(), type: type, scanned_at: new Date().toISOString() };
+    if (session) { item.session_id = parseInt(session, 10); }
+    var offline = function () {
+      online = false;
+      return judgeLocally(code, type, item.session_id).then(function (answer) {
+        item.station_result = answer.result;
+        enqueue(item);
+        lastScan = { nonce: item.nonce, queued: true };
+        setStatus();
+        showAnswer(answer);
+      });
     };
-    // One retry with the same nonce: the server counts a repeated nonce once.
-    return send().catch(function () { return send(); }).then(function (response) {
+    if (!online || queue.length) {
+      // Keep the order of scans: while some wait, new ones wait behind them.
+      return offline().then(flush);
+    }
+    var body = { code: item.code, nonce: item.nonce, type: item.type };
+    if (item.session_id) { body.session_id = item.session_id; }
+    return post("/api/v1/checkin", body).then(function (response) {
       return response.json().then(function (data) {
-        setOnline(true);
+        online = true;
+        if (response.status === 401 || response.status === 403) { window.localStorage.removeItem(KEY); showSetup(data.error.message); return; }
         if (!response.ok) {
-          if (response.status === 401 || response.status === 403) { window.localStorage.removeItem(KEY); showSetup(data.error.message); return; }
           show("error", data.error ? data.error.message : texts.error);
           beep("error");
           return;
         }
-        var person = data.attendee || {};
-        var detail = [person.organisation, person.booth, person.category].filter(Boolean).join(" · ");
-        if (data.session) { detail = data.session.title + (detail ? " · " + detail : ""); }
-        if (data.first_checked_in_at) {
-          detail = texts.first_at.replace("{time}", formatTime(data.first_checked_in_at)) + (detail ? " · " + detail : "");
-        }
-        show(data.result, data.message, person.name, detail);
-        beep(data.result);
+        lastScan = { nonce: item.nonce, queued: false };
+        setStatus();
+        showAnswer(data);
       });
-    }).catch(function () {
-      setOnline(false);
-      show("error", texts.error);
-      beep("error");
-    });
+    }, offline);
   }
 
+  function undo() {
+    if (!lastScan) { return; }
+    var done = function () {
+      lastScan = null;
+      setStatus();
+      show("undone", texts.undone, "", "");
+      $("scan-input").focus();
+    };
+    if (lastScan.queued) {
+      var pending = queue.filter(function (q) { return q.nonce === lastScan.nonce; });
+      if (pending.length) { dequeue([lastScan.nonce]); done(); return; }
+    }
+    post("/api/v1/checkin/undo", {}).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) { show("error", data.error ? data.error.message : texts.error); lastScan = null; setStatus(); return; }
+        done();
+      });
+    }).catch(function () { show("error", texts.error); });
+  }
+
+  // --- the camera ------------------------------------------------------------------------------
+  var scanner = null;
+  var lastText = "", lastAt = 0;
+  var SAME_BADGE_PAUSE = 4000;  // the same badge held in view is not scanned again for 4 s
+  function onDecode(result) {
+    var text = (result && result.data !== undefined ? result.data : result || "").trim();
+    var now = Date.now();
+    if (!text || (text === lastText && now - lastAt < SAME_BADGE_PAUSE)) { return; }
+    lastText = text;
+    lastAt = now;
+    scan(text);
+  }
+  function loadLibrary() {
+    if (window.QrScanner) { return Promise.resolve(window.QrScanner); }
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = root.dataset.vendor;
+      script.onload = function () { resolve(window.QrScanner); };
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+  function startCamera() {
+    $("camera-box").hidden = false;
+    $("camera-toggle").setAttribute("aria-pressed", "true");
+    return loadLibrary().then(function (QrScanner) {
+      scanner = new QrScanner($("camera"), onDecode, {
+        returnDetailedScanResult: true,
+        highlightScanRegion: true,
+        maxScansPerSecond: 15,
+        preferredCamera: "environment"
+      });
+      return scanner.start();
+    }).then(function () {
+      window.localStorage.setItem(KEY + ".camera", "1");
+    }).catch(function () {
+      $("camera-error").hidden = false;
+      $("camera-error").textContent = texts.no_camera;
+      stopCamera(true);
+    });
+  }
+  function stopCamera(keepBox) {
+    if (scanner) { scanner.stop(); scanner.destroy(); scanner = null; }
+    if (!keepBox) { $("camera-box").hidden = true; }
+    $("camera-toggle").setAttribute("aria-pressed", "false");
+  }
+
+  // --- search ----------------------------------------------------------------------------------
+  function search(query) {
+    var list = $("search-results");
+    list.textContent = "";
+    if (!online) { list.textContent = texts.search_offline; return; }
+    api("/api/v1/checkpoint/search?q=" + encodeURIComponent(query)).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) { list.textContent = data.error ? data.error.message : texts.error; return; }
+        if (!data.results.length) { list.textContent = texts.no_match; return; }
+        data.results.forEach(function (person) {
+          var li = document.createElement("li");
+          var label = document.createElement("span");
+          label.textContent = [person.name, person.organisation, person.category, "…" + person.phone_end].filter(Boolean).join(" · ");
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "button small primary";
+          button.textContent = texts.check_in;
+          button.addEventListener("click", function () { scan(person.code); $("scan-input").focus(); });
+          li.appendChild(label);
+          li.appendChild(button);
+          list.appendChild(li);
+        });
+      });
+    }).catch(function () { list.textContent = texts.search_offline; });
+  }
+
+  // --- wiring ----------------------------------------------------------------------------------
   $("setup-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var value = $("device-token").value.trim();
@@ -141,27 +404,61 @@
     $("device-token").value = "";
     connect();
   });
-
+  $("forget").addEventListener("click", function () {
+    window.localStorage.removeItem(KEY);
+    window.localStorage.removeItem(INFO);
+    showSetup("");
+  });
   $("checkpoint").addEventListener("change", function () {
     window.localStorage.setItem(KEY + ".session", $("checkpoint").value);
     $("scan-input").focus();
   });
-
-  $("forget").addEventListener("click", function () {
-    window.localStorage.removeItem(KEY);
-    showSetup("");
-  });
-
   $("scan-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var input = $("scan-input");
     var code = input.value.trim();
     input.value = "";
     input.focus();
-    if (!code) { return; }
-    var type = document.querySelector("input[name=type]:checked").value;
-    scan(code, type);
+    if (code) { scan(code); }
   });
+  $("camera-toggle").addEventListener("click", function () {
+    if (scanner) { window.localStorage.removeItem(KEY + ".camera"); stopCamera(); } else { startCamera(); }
+  });
+  $("undo").addEventListener("click", undo);
+  $("search-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var query = $("search-input").value.trim();
+    if (query.length >= 3) { search(query); }
+  });
+  window.addEventListener("online", function () { online = true; setStatus(); flush(); refreshList(); });
+  window.addEventListener("offline", function () { online = false; setStatus(); });
+  window.setInterval(function () { if (online) { flush(); } }, 15000);
+  window.setInterval(function () { if (online) { refreshList(); } }, 120000);
 
-  connect();
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(root.dataset.sw, { scope: "/checkin" }).catch(function () { /* no offline start */ });
+  }
+
+  function setUpFromLink(code) {
+    show("idle", texts.setting_up, "", "");
+    return fetch("/api/v1/device/setup?lang=" + lang, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ code: code })
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        window.history.replaceState(null, "", "/checkin");
+        if (!response.ok) { showSetup(data.error ? data.error.message : texts.bad_token); return; }
+        window.localStorage.setItem(KEY, data.token);
+        return connect();
+      });
+    }).catch(function () { showSetup(texts.error); });
+  }
+
+  loadState().then(function () {
+    if (root.dataset.setupCode) { return setUpFromLink(root.dataset.setupCode); }
+    return connect();
+  }).then(function () {
+    if (token() && window.localStorage.getItem(KEY + ".camera") === "1" && !$("scanner").hidden) { startCamera(); }
+  });
 })();

@@ -427,7 +427,7 @@ def test_outbox_retry_without_csrf_token_is_refused(app, client, make_event, mak
 # ---------------------------------------------------------------- devices
 
 
-NEW_TOKEN = re.compile(r'<input id="new-token" class="mono" type="text" readonly value="([^"]+)">')
+NEW_TOKEN = re.compile(r'<input id="new-token" class="mono" type="text" readonly value="([^"]+)"')
 
 
 def test_device_created_token_shown_once_and_works_until_revoked(app, client, make_event):
@@ -436,9 +436,13 @@ def test_device_created_token_shown_once_and_works_until_revoked(app, client, ma
     page = client.get("/admin/events/expo-2026/devices")
     assert 'id="new-token"' not in page.text
 
+    with app.app_context():
+        from exhibition.checkin.models import Checkpoint
+
+        entrance = db.session.scalar(sa.select(Checkpoint.id))
     created = client.post(
         "/admin/events/expo-2026/devices",
-        data={"csrf_token": csrf_token(page.text), "name": "Cổng 3"},
+        data={"csrf_token": csrf_token(page.text), "name": "Cổng 3", "checkpoint": str(entrance)},
     )
 
     assert created.status_code == 200

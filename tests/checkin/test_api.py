@@ -167,8 +167,16 @@ def test_checkin_device_info(app, client, make_event, make_device):
     response = client.get("/api/v1/device", headers={"Authorization": f"Bearer {token}"})
     assert response.json == {
         "device": {"id": response.json["device"]["id"], "name": "Cổng 1", "room": None},
+        "checkpoint": {
+            "id": response.json["checkpoint"]["id"],
+            "name": "Cổng chính",
+            "room": None,
+            "allow_reentry": True,
+            "daily": True,
+        },
         "event": {"slug": "expo-2026", "name": "Triển lãm Công nghiệp hỗ trợ 2026"},
         "sessions": [],
+        "undo_seconds": 300,
     }
 
 

@@ -95,8 +95,13 @@ def test_a_room_device_scans_for_the_session_on_in_its_room(
     book(app, seminar, visitor["id"])
     token = make_device(name="Cửa phòng 1")
     with app.app_context():
+        from exhibition.checkin.services import save_checkpoint
+
         device = db.session.query(Device).one()
-        device.room_id = db.session.query(Room).one().id
+        door = save_checkpoint(
+            event=device.event, name_vi="Cửa phòng 1", room=db.session.query(Room).one()
+        )
+        device.checkpoint_id = door.id
         session = db.session.get(ConferenceSession, seminar)
         # The event starts 30 days from now: move the session so that it is on now.
         session.starts_at = (

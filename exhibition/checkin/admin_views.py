@@ -1,0 +1,185 @@
+"""Organisers' check-in set-up: checkpoints with their rules, and the devices at them."""
+
+import base64
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..admin.views import require_login
+from ..badges.services import qr_svg
+from ..errors import DomainError
+from ..events.services import get_event
+from ..extensions import db
+from ..forms import Form
+from ..urls import public_url
+from . import services
+from .forms import CheckpointForm, DeviceForm
+from .models import Checkpoint, Device
+
+bp = Blueprint("checkin_admin", __name__, url_prefix="/admin/events/<slug>")
+bp.before_request(require_login)
+
+
+def _event(slug: str):
+    g.event = event = get_event(slug=slug)
+    return event
+
+
+def _rooms(event):
+    from ..programme.services import rooms
+
+    return rooms(event=event)
+
+
+def _setup_link(device: Device) -> dict:
+    """A fresh one-time set-up link for a device, and its QR code (an inline SVG image)."""
+    code = services.issue_setup_code(device=device)
+    url = public_url("checkin.setup", code=code)
+    svg = base64.b64encode(qr_svg(url)).decode("ascii")
+    return {"device": device, "url": url, "qr": f"data:image/svg+xml;base64,{svg}"}
+
+
+def _page(event, *, device_form, checkpoint_form, setup=None, new_token=None, status=200):
+    return render_template(
+        "checkin/devices.html",
+        event=event,
+        form=device_form,
+        checkpoint_form=checkpoint_form,
+        checkpoints=services.checkpoints(event=event),
+        devices=services.list_devices(event=event),
+        setup=setup,
+        new_token=new_token,
+        action_form=Form(),
+        scans=services.recent_scans(event=event, limit=30),
+    ), status
+
+
+def _forms(event, checkpoints):
+    device_form = DeviceForm(formdata=None)
+    device_form.setup_choices(checkpoints)
+    checkpoint_form = CheckpointForm(formdata=None)
+    checkpoint_form.setup_choices(_rooms(event))
+    return device_form, checkpoint_form
+
+
+@bp.route("/devices", methods=["GET", "POST"])
+def devices(slug: str):
+    """Checkpoints and devices: add a device (its set-up link and QR code are shown at once)."""
+    event = _event(slug)
+    checkpoints = services.checkpoints(event=event)
+    device_form, checkpoint_form = _forms(event, checkpoints)
+    if request.method == "POST":
+        device_form = DeviceForm()
+        device_form.setup_choices(checkpoints)
+        if device_form.validate_on_submit():
+            checkpoint = next(c for c in checkpoints if str(c.id) == device_form.checkpoint.data)
+            device, token = services.create_device(
+                event=event, name=device_form.name.data, checkpoint=checkpoint
+            )
+            setup = _setup_link(device)
+            db.session.commit()
+            device_form, _unused = _forms(event, checkpoints)
+            return _page(
+                event,
+                device_form=device_form,
+                checkpoint_form=checkpoint_form,
+                setup=setup,
+                new_token=token,
+            )
+        db.session.commit()  # the main entrance, if it was just made
+        return _page(event, device_form=device_form, checkpoint_form=checkpoint_form, status=422)
+    db.session.commit()
+    return _page(event, device_form=device_form, checkpoint_form=checkpoint_form)
+
+
+def _device(event, device_id: int) -> Device:
+    device = db.session.get(Device, device_id)
+    if device is None or device.event_id != event.id:
+        abort(404)
+    return device
+
+
+@bp.post("/devices/<int:device_id>/revoke")
+def device_revoke(slug: str, device_id: int):
+    """Revoke a device: its next scan is refused."""
+    event = _event(slug)
+    device = _device(event, device_id)
+    services.revoke_device(device=device)
+    db.session.commit()
+    flash(_("Device “%(name)s” has been revoked.", name=device.name), "success")
+    return redirect(url_for("checkin_admin.devices", slug=slug))
+
+
+@bp.post("/devices/<int:device_id>")
+def device_update(slug: str, device_id: int):
+    """Rename a device or move it to another checkpoint."""
+    event = _event(slug)
+    device = _device(event, device_id)
+    checkpoints = services.checkpoints(event=event)
+    form = DeviceForm()
+    form.setup_choices(checkpoints)
+    if not form.validate_on_submit():
+        flash(_("Give the device a name and a checkpoint."), "error")
+        return redirect(url_for("checkin_admin.devices", slug=slug))
+    checkpoint = next(c for c in checkpoints if str(c.id) == form.checkpoint.data)
+    try:
+        services.update_device(device=device, name=form.name.data, checkpoint=checkpoint)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Device “%(name)s” has been saved.", name=device.name), "success")
+    return redirect(url_for("checkin_admin.devices", slug=slug))
+
+
+@bp.post("/devices/<int:device_id>/setup")
+def device_setup_link(slug: str, device_id: int):
+    """A new one-time set-up link (and QR code) for a device; the last one stops working."""
+    event = _event(slug)
+    device = _device(event, device_id)
+    if device.is_revoked:
+        abort(404)
+    setup = _setup_link(device)
+    db.session.commit()
+    device_form, checkpoint_form = _forms(event, services.checkpoints(event=event))
+    return _page(event, device_form=device_form, checkpoint_form=checkpoint_form, setup=setup)
+
+
+@bp.route("/checkpoints", methods=["POST"])
+@bp.route("/checkpoints/<int:checkpoint_id>", methods=["GET", "POST"])
+def checkpoint(slug: str, checkpoint_id: int | None = None):
+    """Add a checkpoint, or change one's name, door and rules."""
+    event = _event(slug)
+    existing = None
+    if checkpoint_id is not None:
+        existing = db.session.get(Checkpoint, checkpoint_id)
+        if existing is None or existing.event_id != event.id:
+            abort(404)
+    rooms = _rooms(event)
+    form = CheckpointForm(obj=existing) if request.method == "GET" else CheckpointForm()
+    form.setup_choices(rooms)
+    if request.method == "GET":
+        form.room.data = str(existing.room_id or "")
+    elif form.validate_on_submit():
+        room = next((r for r in rooms if str(r.id) == form.room.data), None)
+        try:
+            services.save_checkpoint(
+                event=event,
+                checkpoint=existing,
+                name_vi=form.name_vi.data,
+                name_en=form.name_en.data or "",
+                room=room,
+                allow_reentry=form.allow_reentry.data,
+                daily=form.daily.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.name_vi.errors = [*form.name_vi.errors, str(error.message)]
+        else:
+            db.session.commit()
+            flash(_("The checkpoint has been saved."), "success")
+            return redirect(url_for("checkin_admin.devices", slug=slug))
+    return render_template(
+        "checkin/checkpoint.html", event=event, form=form, checkpoint=existing
+    ), (422 if form.errors else 200)

@@ -1,0 +1,44 @@
+"""Organisers' forms for checkpoints and devices."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..forms import Form, choices, plain_text, strip_filter
+
+
+class CheckpointForm(Form):
+    name_vi = StringField(
+        _l("Name (Vietnamese)"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter a name, such as Cổng A.")), Length(max=80), plain_text],
+    )
+    name_en = StringField(
+        _l("Name (English)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=80), plain_text],
+    )
+    room = SelectField(_l("Door of"), validators=[Optional()])
+    allow_reentry = BooleanField(_l("Re-entry after an exit is allowed"), default=True)
+    daily = BooleanField(
+        _l("A badge counts once per day (not once for the whole event)"), default=True
+    )
+
+    def setup_choices(self, rooms) -> None:
+        self.room.choices = choices(
+            [("", _l("The exhibition (an entrance)"))] + [(str(r.id), r.tr("name")) for r in rooms]
+        )
+
+
+class DeviceForm(Form):
+    name = StringField(
+        _l("Device name"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter a name, such as Gate 1.")), Length(max=80), plain_text],
+    )
+    checkpoint = SelectField(
+        _l("Checkpoint"), validators=[DataRequired(_l("Choose a checkpoint."))]
+    )
+
+    def setup_choices(self, checkpoints) -> None:
+        self.checkpoint.choices = choices([(str(c.id), c.tr("name")) for c in checkpoints])

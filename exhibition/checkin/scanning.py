@@ -1,0 +1,382 @@
+"""Judging a scanned badge at a checkpoint, by its rules, and storing the scan.
+
+Entrances: the first entry of a badge on a day (or of the event, for a checkpoint that is not
+daily) is `ok`; a second entry while inside is `already_checked_in`; after an exit, coming in again
+is `ok` where re-entry is allowed. A room's door records attendance at the session on in the room.
+Every scan is stored, refused ones included; the same device nonce is stored once. An operator may
+undo the last scan of their device within a few minutes.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ..badges.services import normalize_badge_code
+from ..dbtypes import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..visitors.models import Registration, RegistrationStatus
+from .models import Checkpoint, Device, Presence, Scan, ScanResult, ScanType
+from .services import checkpoint_of
+
+# A room's door counts scans for the session starting within this time, or under way.
+DOORS_OPEN_BEFORE = timedelta(minutes=30)
+# An offline scan may be uploaded this long after it was made (a station offline for a day).
+OFFLINE_MAX_AGE = timedelta(days=7)
+
+
+class NonceReused(DomainError):
+    code = "nonce_reused"
+    status = 409
+    message = _l("This nonce was already used for another scan. Send a new nonce for every scan.")
+
+
+class UnknownCheckpoint(DomainError):
+    code = "unknown_session"
+    status = 422
+    message = _l("This session is not part of this exhibition's programme.")
+
+
+class NothingToUndo(DomainError):
+    code = "nothing_to_undo"
+    status = 409
+    message = _l("There is no scan of this device to undo any more.")
+
+
+class BadScanTime(DomainError):
+    code = "bad_scan_time"
+    status = 422
+    message = _l("The scan's time is in the future or too old to be taken.")
+
+
+@dataclass
+class ScanOutcome:
+    scan: Scan
+    registration: Registration | None
+    first_checked_in_at: datetime | None
+    replayed: bool  # the same nonce was sent before; this is the stored answer
+    invited: bool = False  # at a session's door: let in as an invited delegate
+
+
+def _session_for(*, checkpoint: Checkpoint, device: Device, session_id: int | None, now):
+    """The session a scan is for: the one asked for, else the one on in the checkpoint's room.
+
+    Returns (session or None, at_room_door).
+    """
+    from ..programme.models import ConferenceSession
+
+    if session_id is not None:
+        session = db.session.get(ConferenceSession, session_id)
+        if session is None or session.event_id != device.event_id:
+            raise UnknownCheckpoint()
+        return session, True
+    if checkpoint.room_id is None:
+        return None, False
+    session = db.session.scalar(
+        sa.select(ConferenceSession)
+        .where(
+            ConferenceSession.room_id == checkpoint.room_id,
+            ConferenceSession.starts_at <= now + DOORS_OPEN_BEFORE,
+            ConferenceSession.ends_at > now,
+        )
+        .order_by(ConferenceSession.starts_at)
+        .limit(1)
+    )
+    return session, True
+
+
+def _session_result(session, registration: Registration, scan: Scan, now: datetime):
+    """At a session's door: ok for a seat or an invitation, else not_registered (organisers may
+    let the person in). Returns (result, invited)."""
+    from ..programme.models import BookingStatus, Invitation, InvitationStatus, SessionBooking
+
+    booking = db.session.scalar(
+        sa.select(SessionBooking).where(
+            SessionBooking.session_id == session.id,
+            SessionBooking.registration_id == registration.id,
+            SessionBooking.status == BookingStatus.SEATED,
+        )
+    )
+    if booking is None:
+        invited = db.session.scalar(
+            sa.select(Invitation.id).where(
+                Invitation.session_id == session.id,
+                Invitation.email_key == registration.email_key,
+                Invitation.status != InvitationStatus.DECLINED,
+            )
+        )
+        return (ScanResult.OK, True) if invited else (ScanResult.NOT_REGISTERED, False)
+    if scan.type is not ScanType.ENTRY:
+        return ScanResult.OK, False
+    claimed = db.session.execute(
+        sa.update(SessionBooking)
+        .where(SessionBooking.id == booking.id, SessionBooking.attended_at.is_(None))
+        .values(attended_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return ScanResult.ALREADY_CHECKED_IN, False
+    scan.effect = "attended"
+    return ScanResult.OK, False
+
+
+def presence_day(checkpoint: Checkpoint, when: datetime) -> date:
+    """The day a presence counts for: the local day, or the event's first day if not daily."""
+    event = checkpoint.event
+    moment = when if checkpoint.daily else event.starts_at
+    return moment.astimezone(event.tz).date()
+
+
+def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: Scan, now):
+    """Entry and exit at an entrance, by the checkpoint's rules; claims are conditional, so of
+    many doors scanning one badge at once exactly one gets `ok`."""
+    day = presence_day(checkpoint, now)
+    key = (
+        Presence.registration_id == registration.id,
+        Presence.checkpoint_id == checkpoint.id,
+        Presence.day == day,
+    )
+    if scan.type is ScanType.EXIT:
+        left = db.session.execute(
+            sa.update(Presence)
+            .where(*key, Presence.inside.is_(True))
+            .values(inside=False, last_change_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        scan.effect = "left" if left else None
+        return ScanResult.OK
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                Presence(
+                    event_id=registration.event_id,
+                    registration_id=registration.id,
+                    checkpoint_id=checkpoint.id,
+                    day=day,
+                    inside=True,
+                    first_entry_at=now,
+                    last_change_at=now,
+                    entry_scan_id=scan.id,
+                )
+            )
+            db.session.flush()
+    except IntegrityError:
+        pass  # already came in that day: re-entry or a second entry
+    else:
+        scan.effect = "entered"
+        db.session.execute(
+            sa.update(Registration)
+            .where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
+            .values(checked_in_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return ScanResult.OK
+    if checkpoint.allow_reentry:
+        back = db.session.execute(
+            sa.update(Presence)
+            .where(*key, Presence.inside.is_(False))
+            .values(inside=True, last_change_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if back == 1:
+            scan.effect = "reentered"
+            return ScanResult.OK
+    return ScanResult.ALREADY_CHECKED_IN
+
+
+def _existing(device: Device, nonce: str) -> Scan | None:
+    return db.session.scalar(
+        sa.select(Scan).where(Scan.device_id == device.id, Scan.nonce == nonce)
+    )
+
+
+def _first_time(scan: Scan) -> datetime | None:
+    """For `already_checked_in`: when the person first came in (that day, or to that session)."""
+    registration = scan.registration
+    if registration is None or scan.result is not ScanResult.ALREADY_CHECKED_IN:
+        return None
+    if scan.session_id is not None:
+        from ..programme.models import SessionBooking
+
+        return db.session.scalar(
+            sa.select(SessionBooking.attended_at).where(
+                SessionBooking.session_id == scan.session_id,
+                SessionBooking.registration_id == registration.id,
+            )
+        )
+    if scan.checkpoint is not None:
+        first = db.session.scalar(
+            sa.select(Presence.first_entry_at).where(
+                Presence.registration_id == registration.id,
+                Presence.checkpoint_id == scan.checkpoint_id,
+                Presence.day == presence_day(scan.checkpoint, scan.scanned_at),
+            )
+        )
+        if first is not None:
+            return first
+    return registration.checked_in_at
+
+
+def _outcome(scan: Scan, *, replayed: bool, invited: bool = False) -> ScanOutcome:
+    return ScanOutcome(
+        scan=scan,
+        registration=scan.registration,
+        first_checked_in_at=_first_time(scan),
+        replayed=replayed,
+        invited=invited,
+    )
+
+
+def record_scan(
+    *,
+    device: Device,
+    code: str,
+    nonce: str,
+    scan_type: ScanType,
+    now: datetime | None = None,
+    session_id: int | None = None,
+    scanned_at: datetime | None = None,
+    station_result: str | None = None,
+) -> ScanOutcome:
+    """Judge a scanned badge at the device's checkpoint and store the scan; a repeated nonce
+    returns the first answer.
+
+    `scanned_at` (with `station_result`, what the station answered) is given for scans made
+    offline and uploaded later: they are judged at their own time and always stored; when the
+    server's answer differs from the station's (the badge was used meanwhile elsewhere), the scan
+    is flagged for organisers.
+    """
+    now = now or utcnow()
+    when = scanned_at or now
+    if scanned_at is not None and not (
+        now - OFFLINE_MAX_AGE <= scanned_at <= now + timedelta(minutes=5)
+    ):
+        raise BadScanTime()
+    previous = _existing(device, nonce)
+    if previous is not None:
+        if previous.code != (code or "")[:64] or previous.type is not scan_type:
+            raise NonceReused()
+        return _outcome(previous, replayed=True)
+    checkpoint = checkpoint_of(device=device)
+    session, at_room_door = _session_for(
+        checkpoint=checkpoint, device=device, session_id=session_id, now=when
+    )
+
+    registration = None
+    badge_code = normalize_badge_code(code)
+    if badge_code is not None:
+        registration = db.session.scalar(
+            sa.select(Registration).where(Registration.badge_code == badge_code)
+        )
+    if registration is None:
+        result = ScanResult.INVALID
+    elif registration.event_id != device.event_id:
+        result, registration = ScanResult.WRONG_EVENT, None
+    elif registration.status is RegistrationStatus.CANCELLED:
+        result = ScanResult.CANCELLED
+    elif at_room_door and session is None:
+        result = ScanResult.NO_SESSION
+    else:
+        result = ScanResult.OK  # provisional; settled by the checkpoint's rules below
+
+    scan = Scan(
+        event_id=device.event_id,
+        device_id=device.id,
+        checkpoint_id=checkpoint.id,
+        registration_id=registration.id if registration else None,
+        code=(code or "")[:64],
+        nonce=nonce,
+        type=scan_type,
+        result=result,
+        scanned_at=when,
+        received_at=now,
+        offline=scanned_at is not None,
+        session_id=session.id if session is not None else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(scan)
+            db.session.flush()
+    except IntegrityError:
+        # The same nonce arrived twice at the same moment; the other one is the stored scan.
+        previous = _existing(device, nonce)
+        if previous is None:
+            raise
+        return _outcome(previous, replayed=True)
+
+    invited = False
+    if result is ScanResult.OK and session is not None:
+        scan.result, invited = _session_result(session, registration, scan, when)
+    elif result is ScanResult.OK:
+        scan.result = _entrance_result(checkpoint, registration, scan, when)
+    if station_result is not None and station_result != scan.result.value:
+        scan.station_result, scan.flagged = station_result[:32], True
+    db.session.flush()
+    return _outcome(scan, replayed=False, invited=invited)
+
+
+def undo_window() -> timedelta:
+    return timedelta(seconds=current_app.config.get("CHECKIN_UNDO_SECONDS", 300))
+
+
+def undo_last_scan(*, device: Device, now: datetime | None = None) -> Scan:
+    """Take back the device's last scan (a mistaken scan) within the undo window.
+
+    The scan stays stored, marked undone; what it changed is put back: the presence it opened is
+    removed (or the person is outside again, or inside again after an undone exit), the first
+    check-in time and the session attendance it set are cleared.
+    """
+    from ..programme.models import SessionBooking
+
+    now = now or utcnow()
+    scan = db.session.scalar(
+        sa.select(Scan).where(Scan.device_id == device.id).order_by(Scan.id.desc()).limit(1)
+    )
+    if scan is None or scan.undone_at is not None or scan.received_at < now - undo_window():
+        raise NothingToUndo()
+    registration_id = scan.registration_id
+    if scan.effect in ("entered", "reentered", "left"):
+        day = presence_day(scan.checkpoint, scan.scanned_at)
+        key = (
+            Presence.registration_id == registration_id,
+            Presence.checkpoint_id == scan.checkpoint_id,
+            Presence.day == day,
+        )
+        if scan.effect == "entered":
+            db.session.execute(sa.delete(Presence).where(*key, Presence.entry_scan_id == scan.id))
+            first = db.session.scalar(
+                sa.select(sa.func.min(Presence.first_entry_at)).where(
+                    Presence.registration_id == registration_id
+                )
+            )
+            db.session.execute(
+                sa.update(Registration)
+                .where(Registration.id == registration_id)
+                .values(checked_in_at=first)
+                .execution_options(synchronize_session=False)
+            )
+        else:
+            db.session.execute(
+                sa.update(Presence)
+                .where(*key)
+                .values(inside=scan.effect == "left", last_change_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    elif scan.effect == "attended":
+        db.session.execute(
+            sa.update(SessionBooking)
+            .where(
+                SessionBooking.session_id == scan.session_id,
+                SessionBooking.registration_id == registration_id,
+            )
+            .values(attended_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    scan.undone_at = now
+    db.session.flush()
+    db.session.expire_all()
+    return scan

@@ -1,0 +1,306 @@
+"""Live figures of an exhibition's doors: who came, who is in, how fast, from where.
+
+Everything is counted by the database with a few GROUP BY queries (about eleven, whatever the
+number of registrations or scans); Python only touches the grouped rows. Undone scans never count.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from ..dbtypes import utcnow
+from ..events.models import Event
+from ..extensions import db
+from ..i18n import current_language
+from ..labels import label
+from ..reference.models import Province
+from ..visitors.models import Registration, RegistrationStatus, VisitorCategory
+from .models import Checkpoint, Presence, Scan, ScanResult, ScanType
+
+BUCKET = timedelta(minutes=15)
+TOP_PROVINCES = 10
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def event_days(event: Event) -> list[date]:
+    """The local days the exhibition is open."""
+    first = event.starts_at.astimezone(event.tz).date()
+    last = event.ends_at.astimezone(event.tz).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _day_window(event: Event, day: date) -> tuple[datetime, datetime]:
+    """The UTC instants where a local day begins and the next one begins."""
+    start = datetime.combine(day, time(0), tzinfo=event.tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=event.tz).astimezone(UTC)
+    return start, end
+
+
+def _quarter_hour(column):
+    """The number of the quarter hour a stored time falls in, counted from 1970 in UTC.
+
+    Every time zone in use is a whole number of quarter hours from UTC (Asia/Ho_Chi_Minh: +7:00),
+    so a UTC quarter hour is also a local one: the buckets are the event's wall-clock quarters.
+    Epoch seconds are dialect-specific: strftime('%s') on SQLite (stored as UTC text), EXTRACT
+    on PostgreSQL (timestamptz).
+    """
+    seconds = int(BUCKET.total_seconds())
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.cast(sa.func.strftime("%s", column), sa.BigInteger) // seconds
+    return sa.cast(sa.func.floor(sa.extract("epoch", column) / seconds), sa.BigInteger)
+
+
+def _inside_day_clause(event: Event, today: date):
+    """The presence rows that say who is in now: today's at a daily entrance, the event's first
+    day's at an entrance that counts once for the whole event (see scanning.presence_day)."""
+    first_day = event.starts_at.astimezone(event.tz).date()
+    return sa.or_(
+        sa.and_(Checkpoint.daily.is_(True), Presence.day == today),
+        sa.and_(Checkpoint.daily.is_(False), Presence.day == first_day),
+    )
+
+
+def _registration_figures(event: Event) -> tuple[list[dict], list[dict]]:
+    """Registered and checked-in people by category and by province, from one pass over the
+    event's registrations grouped by both (a few hundred rows at most); people from abroad have
+    no province and are one line of their own, provinces past the top ones another."""
+    counts = db.session.execute(
+        sa.select(
+            Registration.category_id,
+            Registration.province_code,
+            sa.func.count(),
+            sa.func.count(Registration.checked_in_at),
+        )
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .group_by(Registration.category_id, Registration.province_code)
+    ).all()
+    by_category: dict[int, list[int]] = {}
+    by_province: dict[str | None, list[int]] = {}
+    for category_id, province_code, registered, checked_in in counts:
+        for totals, key in ((by_category, category_id), (by_province, province_code)):
+            pair = totals.setdefault(key, [0, 0])
+            pair[0] += registered
+            pair[1] += checked_in
+
+    categories = [
+        {
+            "code": category.code,
+            "name": category.tr("name"),
+            "color": category.color,
+            "registered": by_category.get(category.id, [0, 0])[0],
+            "checked_in": by_category.get(category.id, [0, 0])[1],
+        }
+        for category in db.session.scalars(
+            sa.select(VisitorCategory)
+            .where(VisitorCategory.event_id == event.id)
+            .order_by(VisitorCategory.position, VisitorCategory.id)
+        )
+    ]
+
+    ranked = sorted(by_province.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0] or "~"))
+    top, rest = ranked[:TOP_PROVINCES], ranked[TOP_PROVINCES:]
+    names = {}
+    codes = [code for code, _pair in top if code is not None]
+    if codes:
+        english = current_language() == "en"
+        for code, name_vi, name_en in db.session.execute(
+            sa.select(Province.code, Province.name_vi, Province.name_en).where(
+                Province.code.in_(codes)
+            )
+        ):
+            names[code] = (name_en if english else None) or name_vi
+    provinces = [
+        {"code": code, "name": names.get(code), "registered": pair[0], "checked_in": pair[1]}
+        for code, pair in top
+    ]
+    if rest:
+        provinces.append(
+            {
+                "code": "others",
+                "name": None,
+                "registered": sum(pair[0] for _code, pair in rest),
+                "checked_in": sum(pair[1] for _code, pair in rest),
+            }
+        )
+    return categories, provinces
+
+
+def _scan_figures(event: Event, day: date) -> dict:
+    """One pass over the event's scans that stand (not undone), grouped by door, type, result,
+    flag, and quarter hour for those of `day` (a few hundred rows at most): entries per door and
+    refusals of the day, entrance entries per quarter hour of the day, flagged scans of the event.
+    """
+    start, end = _day_window(event, day)
+    quarter = sa.case(
+        (sa.and_(Scan.scanned_at >= start, Scan.scanned_at < end), _quarter_hour(Scan.scanned_at)),
+        else_=sa.null(),
+    )
+    at_entrance = Scan.session_id.is_(None)
+    rows = db.session.execute(
+        sa.select(
+            Scan.checkpoint_id,
+            Scan.type,
+            Scan.result,
+            Scan.flagged,
+            at_entrance,
+            quarter,
+            sa.func.count(),
+        )
+        .where(Scan.event_id == event.id, Scan.undone_at.is_(None))
+        .group_by(Scan.checkpoint_id, Scan.type, Scan.result, Scan.flagged, at_entrance, quarter)
+    )
+    figures = {"entries": {}, "refused": {}, "quarters": {}, "flagged": 0}
+    for checkpoint_id, scan_type, result, flagged, entrance, number, count in rows:
+        if flagged:
+            figures["flagged"] += count
+        if number is None:
+            continue  # another day
+        if result is not ScanResult.OK:
+            figures["refused"][result] = figures["refused"].get(result, 0) + count
+        elif scan_type is ScanType.ENTRY:
+            entries = figures["entries"]
+            entries[checkpoint_id] = entries.get(checkpoint_id, 0) + count
+            if entrance:
+                figures["quarters"][number] = figures["quarters"].get(number, 0) + count
+    return figures
+
+
+def _quarter_series(event: Event, counts: dict[int, int], day: date, now: datetime) -> list[dict]:
+    """Entries per quarter hour from the first quarter with an entry to the last (to the current
+    one, today), quarters without any included."""
+    if not counts:
+        return []
+    start, end = _day_window(event, day)
+    seconds = int(BUCKET.total_seconds())
+    first, last = min(counts), max(counts)
+    if start <= now < end:
+        last = max(last, int(now.timestamp()) // seconds)
+    series = []
+    for number in range(first, last + 1):
+        moment = datetime.fromtimestamp(number * seconds, UTC).astimezone(event.tz)
+        series.append(
+            {
+                "start": moment.isoformat(),
+                "time": moment.strftime("%H:%M"),
+                "count": counts.get(number, 0),
+            }
+        )
+    return series
+
+
+def _by_session(event: Event) -> list[dict]:
+    from ..programme.models import ConferenceSession, Room
+    from ..programme.views import _figures
+
+    figures = _figures(event)
+    rows = db.session.execute(
+        sa.select(ConferenceSession, Room)
+        .join(Room, Room.id == ConferenceSession.room_id)
+        .where(ConferenceSession.event_id == event.id, ConferenceSession.starts_at.is_not(None))
+        .order_by(ConferenceSession.starts_at, Room.position, Room.id, ConferenceSession.id)
+    )
+    lines = []
+    for session, room in rows:
+        figure = figures.get(session.id, {})
+        lines.append(
+            {
+                "id": session.id,
+                "title": session.tr("title"),
+                "room": room.tr("name"),
+                "starts_at": _iso(session.starts_at),
+                "time": session.starts_at.astimezone(event.tz).strftime("%d/%m %H:%M"),
+                "seats": session.capacity or room.capacity,
+                "seated": figure.get("seated", 0),
+                "attended": figure.get("attended", 0),
+                "not_registered": figure.get("not_registered", 0),
+            }
+        )
+    return lines
+
+
+def event_stats(*, event: Event, now: datetime | None = None, day: date | None = None) -> dict:
+    """The live figures of an event at `now`: totals, entries per quarter hour of `day` (today
+    by default, in the event's time zone), and the breakdowns by category, province, checkpoint
+    and session."""
+    now = now or utcnow()
+    today = now.astimezone(event.tz).date()
+    day = day or today
+
+    categories, provinces = _registration_figures(event)
+    registered = sum(c["registered"] for c in categories)
+    checked_in = sum(c["checked_in"] for c in categories)
+
+    entrance = sa.and_(
+        Checkpoint.id == Presence.checkpoint_id,
+        Checkpoint.room_id.is_(None),
+    )
+    inside_where = (
+        Presence.event_id == event.id,
+        Presence.inside.is_(True),
+        _inside_day_clause(event, today),
+    )
+    inside_now = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Presence.registration_id)))
+        .join(Checkpoint, entrance)
+        .where(*inside_where)
+    )
+    inside_by_checkpoint = dict(
+        db.session.execute(
+            sa.select(Presence.checkpoint_id, sa.func.count(sa.distinct(Presence.registration_id)))
+            .join(Checkpoint, entrance)
+            .where(*inside_where)
+            .group_by(Presence.checkpoint_id)
+        ).all()
+    )
+
+    scans = _scan_figures(event, day)
+    entries, refused = scans["entries"], scans["refused"]
+
+    checkpoints = [
+        {
+            "id": checkpoint.id,
+            "name": checkpoint.tr("name"),
+            "entrance": checkpoint.room_id is None,
+            "entries": entries.get(checkpoint.id, 0),
+            "inside": inside_by_checkpoint.get(checkpoint.id, 0)
+            if checkpoint.room_id is None
+            else None,
+        }
+        for checkpoint in db.session.scalars(
+            sa.select(Checkpoint)
+            .where(Checkpoint.event_id == event.id)
+            .order_by(Checkpoint.position, Checkpoint.id)
+        )
+    ]
+
+    days = event_days(event)
+    return {
+        "event": {"slug": event.slug, "name": event.tr("name"), "timezone": event.timezone},
+        "generated_at": _iso(now),
+        "day": day.isoformat(),
+        "today": today.isoformat(),
+        "days": [d.isoformat() for d in sorted({*days, today})],
+        "totals": {
+            "registered": registered,
+            "checked_in": checked_in,
+            "inside_now": inside_now or 0,
+            "flagged": scans["flagged"],
+            "refused": sum(refused.values()),
+        },
+        "per_quarter_hour": _quarter_series(event, scans["quarters"], day, now),
+        "by_category": categories,
+        "by_province": provinces,
+        "by_checkpoint": checkpoints,
+        "by_session": _by_session(event),
+        "refused": [
+            {"result": result.value, "label": label(result), "count": refused[result]}
+            for result in ScanResult
+            if result in refused
+        ],
+    }

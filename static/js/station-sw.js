@@ -1,0 +1,46 @@
+// The check-in station's service worker: the station page and what it needs are cached, so the
+// page opens and works with no network. The API is never cached (the page queues scans itself).
+"use strict";
+var CACHE = "station-v1";
+var SHELL = [
+  "/checkin",
+  "/static/css/app.css",
+  "/static/js/checkin.js",
+  "/static/js/forms.js",
+  "/static/vendor/qr-scanner/qr-scanner.umd.min.js",
+  "/static/vendor/qr-scanner/qr-scanner-worker.min.js",
+  "/static/img/favicon.svg",
+  "/static/img/station-192.png",
+  "/checkin/manifest.webmanifest"
+];
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (keys) {
+    return Promise.all(keys.filter(function (k) { return k !== CACHE; }).map(function (k) { return caches.delete(k); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+self.addEventListener("fetch", function (event) {
+  var url = new URL(event.request.url);
+  if (event.request.method !== "GET" || url.origin !== self.location.origin || url.pathname.indexOf("/api/") === 0) {
+    return;
+  }
+  if (event.request.mode === "navigate") {
+    // The page itself: fresh when online (and kept), the kept copy when not.
+    event.respondWith(fetch(event.request).then(function (response) {
+      if (response.ok && url.pathname === "/checkin") {
+        var copy = response.clone();
+        caches.open(CACHE).then(function (cache) { cache.put("/checkin", copy); });
+      }
+      return response;
+    }).catch(function () { return caches.match("/checkin"); }));
+    return;
+  }
+  event.respondWith(caches.match(event.request, { ignoreSearch: true }).then(function (hit) {
+    return hit || fetch(event.request);
+  }));
+});
