@@ -149,24 +149,17 @@ def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: S
         ).rowcount
         scan.effect = "left" if left else None
         return ScanResult.OK
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                Presence(
-                    event_id=registration.event_id,
-                    registration_id=registration.id,
-                    checkpoint_id=checkpoint.id,
-                    day=day,
-                    inside=True,
-                    first_entry_at=now,
-                    last_change_at=now,
-                    entry_scan_id=scan.id,
-                )
-            )
-            db.session.flush()
-    except IntegrityError:
-        pass  # already came in that day: re-entry or a second entry
-    else:
+    opened = _insert_presence(
+        event_id=registration.event_id,
+        registration_id=registration.id,
+        checkpoint_id=checkpoint.id,
+        day=day,
+        inside=True,
+        first_entry_at=now,
+        last_change_at=now,
+        entry_scan_id=scan.id,
+    )
+    if opened:
         scan.effect = "entered"
         db.session.execute(
             sa.update(Registration)
@@ -175,6 +168,7 @@ def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: S
             .execution_options(synchronize_session=False)
         )
         return ScanResult.OK
+    # Already came in that day: a re-entry or a second entry.
     if checkpoint.allow_reentry:
         back = db.session.execute(
             sa.update(Presence)
@@ -186,6 +180,22 @@ def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: S
             scan.effect = "reentered"
             return ScanResult.OK
     return ScanResult.ALREADY_CHECKED_IN
+
+
+def _insert_presence(**values) -> bool:
+    """Open a presence unless one exists for that person, checkpoint and day (INSERT ... ON
+    CONFLICT DO NOTHING: one statement, and of many doors at once exactly one opens it)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = (
+        insert(Presence)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["registration_id", "checkpoint_id", "day"])
+        .returning(Presence.id)
+    )
+    return db.session.execute(statement).scalar() is not None
 
 
 def _existing(device: Device, nonce: str) -> Scan | None:
@@ -256,11 +266,6 @@ def record_scan(
         now - OFFLINE_MAX_AGE <= scanned_at <= now + timedelta(minutes=5)
     ):
         raise BadScanTime()
-    previous = _existing(device, nonce)
-    if previous is not None:
-        if previous.code != (code or "")[:64] or previous.type is not scan_type:
-            raise NonceReused()
-        return _outcome(previous, replayed=True)
     checkpoint = checkpoint_of(device=device)
     session, at_room_door = _session_for(
         checkpoint=checkpoint, device=device, session_id=session_id, now=when
@@ -302,10 +307,13 @@ def record_scan(
             db.session.add(scan)
             db.session.flush()
     except IntegrityError:
-        # The same nonce arrived twice at the same moment; the other one is the stored scan.
+        # This device sent this nonce before (a retry, or a batch uploaded again): the stored
+        # scan is the answer. The insert is tried first because a new nonce is the usual case.
         previous = _existing(device, nonce)
         if previous is None:
             raise
+        if previous.code != (code or "")[:64] or previous.type is not scan_type:
+            raise NonceReused() from None
         return _outcome(previous, replayed=True)
 
     invited = False

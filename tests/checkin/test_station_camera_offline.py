@@ -152,3 +152,32 @@ def test_offline_scans_are_answered_queued_and_uploaded_once(
     assert [r["replayed"] for r in again.json["results"]] == [True, True, True]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Scan.id))) == 3
+
+
+def test_the_installed_station_opens_with_no_network(
+    app, make_event, make_visitor, make_device, browser, live_server
+):
+    make_event()
+    visitor = make_visitor()
+    token = make_device(name="Cổng 1")
+    context = browser.new_context()
+    page = context.new_page()
+    with page.expect_response(lambda r: "/api/v1/checkpoint/badges" in r.url):
+        set_up_station(page, live_server, token)
+    manifest = page.evaluate(
+        "() => fetch(document.querySelector('link[rel=manifest]').href).then(r => r.json())"
+    )
+    assert manifest["start_url"] == "/checkin" and manifest["display"] == "standalone"
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now under the service worker's control, which keeps the page and its files
+    page.wait_for_selector("#scanner:not([hidden])")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#scanner:not([hidden])")
+    page.wait_for_selector("#station-status.is-offline")
+    page.fill("#scan-input", visitor["badge_code"])
+    page.press("#scan-input", "Enter")
+    result = page.wait_for_selector('[data-checkin-result="ok"]')
+    assert "Nguyễn Thị Hồng Nhung" in result.inner_text()
+    page.wait_for_selector('#station-queue[data-count="1"]')
