@@ -128,6 +128,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (registers every model)
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
+    from .badges.print_views import bp as badge_print_bp
     from .badges.views import bp as badges_bp
     from .booths.views import bp as booths_bp
     from .checkin.admin_views import bp as checkin_admin_bp
@@ -147,6 +148,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(events_bp)
     app.register_blueprint(visitors_bp)
     app.register_blueprint(badges_bp)
+    app.register_blueprint(badge_print_bp)
     app.register_blueprint(checkin_bp)
     app.register_blueprint(checkin_admin_bp)
     app.register_blueprint(checkin_live_bp)

@@ -34,3 +34,20 @@ def png(token: str):
         mimetype="image/png",
         headers={**_PRIVATE, "Content-Disposition": 'inline; filename="badge-qr.png"'},
     )
+
+
+@bp.get("/r/<token>/badge.pdf")
+@limiter.limit("30 per minute")
+def pdf(token: str):
+    """The person's own badge as an A6 PDF, to print at home (not recorded as printed)."""
+    from .printing import print_badges
+
+    registration = get_by_manage_token(token=token)
+    if registration.is_cancelled:
+        abort(404)
+    data = print_badges(registrations=[registration], layout="a6", mark=False)
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={**_PRIVATE, "Content-Disposition": 'inline; filename="badge.pdf"'},
+    )

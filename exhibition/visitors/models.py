@@ -108,6 +108,7 @@ class Registration(db.Model):
     # Name, e-mail, organisation and phone folded (no diacritics, lower case) for searching.
     search_text: Mapped[str] = mapped_column(sa.String(800), default="")
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last PDF printed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

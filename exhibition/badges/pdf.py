@@ -1,0 +1,226 @@
+"""Printable badges as PDF: A6 portrait (one a page), four A6 on an A4 sheet with cut marks, or a
+90 x 54 mm card. Be Vietnam Pro (from PyPI) has every Vietnamese letter; the QR code is drawn as
+vector squares, so it stays sharp at any printer's resolution."""
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import fontpkg_be_vietnam_pro
+import qrcode
+from fpdf import FPDF
+from qrcode.constants import ERROR_CORRECT_M
+
+FONTS = Path(fontpkg_be_vietnam_pro.__file__).parent / "files"
+
+
+@dataclass(frozen=True)
+class BadgeData:
+    """What one badge shows (names in NFC form, as PDF text needs them)."""
+
+    name: str
+    job_title: str
+    organisation: str
+    category: str
+    color: str  # "#rrggbb"
+    code: str
+    booth: str = ""
+    event_name: str = ""
+    event_dates: str = ""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where badges go: the page size and each badge's (x, y) on it, in millimetres."""
+
+    page: tuple[float, float]
+    badge: tuple[float, float]
+    slots: tuple[tuple[float, float], ...]
+    cut_marks: bool = False
+
+
+LAYOUTS = {
+    "a6": Layout(page=(105, 148), badge=(105, 148), slots=((0, 0),)),
+    "a4": Layout(
+        page=(210, 297),
+        badge=(105, 148),
+        slots=((0, 0), (105, 0), (0, 148.5), (105, 148.5)),
+        cut_marks=True,
+    ),
+    "card": Layout(page=(90, 54), badge=(90, 54), slots=((0, 0),)),
+}
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    value = (color or "#1f6feb").lstrip("#")
+    if len(value) != 6:
+        value = "1f6feb"
+    try:
+        return tuple(int(value[i : i + 2], 16) for i in (0, 2, 4))
+    except ValueError:
+        return (31, 111, 235)
+
+
+def _ink_on(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    """Black or white text, whichever reads better on the band's colour."""
+    r, g, b = (c / 255 for c in rgb)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return (0, 0, 0) if luminance > 0.55 else (255, 255, 255)
+
+
+def _qr_modules(code: str) -> list[list[bool]]:
+    # A badge code (26 upper-case base32 characters) fits version 2 at level M in alphanumeric
+    # mode; a fixed mask skips qrcode's trial of all eight, which was half of a PDF's time.
+    # Anything else (a longer text) falls back to the automatic choice.
+    small = len(code) <= 38 and code.isalnum() and code.upper() == code
+    qr = qrcode.QRCode(
+        version=2 if small else None,
+        error_correction=ERROR_CORRECT_M,
+        border=0,
+        mask_pattern=2 if small else None,
+    )
+    qr.add_data(code)
+    qr.make(fit=not small)
+    return qr.get_matrix()
+
+
+class _BadgePDF(FPDF):
+    def __init__(self, layout: Layout):
+        super().__init__(unit="mm", format=layout.page)
+        self.set_auto_page_break(False)
+        self.set_margins(0, 0, 0)
+        self.add_font("BVP", "", str(FONTS / "BeVietnamPro-Regular.ttf"))
+        self.add_font("BVP", "B", str(FONTS / "BeVietnamPro-Bold.ttf"))
+        self.set_creator("exhibition")
+
+    def qr(self, code: str, x: float, y: float, size: float) -> None:
+        """The QR code with a 4-module quiet zone inside `size`; dark runs of a row as one box."""
+        matrix = _qr_modules(code)
+        count = len(matrix) + 8
+        module = size / count
+        self.set_fill_color(255, 255, 255)
+        self.rect(x, y, size, size, style="F")
+        self.set_fill_color(0, 0, 0)
+        for row_index, row in enumerate(matrix):
+            start = None
+            for col_index, dark in enumerate([*row, False]):
+                if dark and start is None:
+                    start = col_index
+                elif not dark and start is not None:
+                    self.rect(
+                        x + (start + 4) * module,
+                        y + (row_index + 4) * module,
+                        (col_index - start) * module,
+                        module,
+                        style="F",
+                    )
+                    start = None
+
+    def fitted_lines(
+        self, text: str, width: float, *, largest: float, smallest: float, max_lines: int
+    ) -> tuple[float, list[str]]:
+        """The largest font size (pt) at which `text` wraps into at most `max_lines` lines."""
+        size = largest
+        while True:
+            self.set_font_size(size)
+            lines = self.multi_cell(width, size * 0.4, text, dry_run=True, output="LINES")
+            if len(lines) <= max_lines or size <= smallest:
+                return size, lines[:max_lines]
+            size -= 1
+
+
+def _draw(pdf: _BadgePDF, badge: BadgeData, x: float, y: float, w: float, h: float) -> None:
+    card = w > h  # the 90 x 54 mm card is landscape
+    pad = 4 if card else 7
+    color = _rgb(badge.color)
+    band_h = 9 if card else 14
+    # Event name at the top (A6) or the top-left (card).
+    pdf.set_text_color(11, 79, 138)
+    pdf.set_font("BVP", "B", 7 if card else 9)
+    text_w = w - 2 * pad - (26 if card else 0)
+    pdf.set_xy(x + pad, y + pad - 1)
+    pdf.multi_cell(text_w, 3.4 if card else 4.2, badge.event_name, max_line_height=4.2, align="L")
+    top = pdf.get_y() + (1 if card else 3)
+    # The name, large, wrapped, never clipped: it shrinks to fit three lines.
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("BVP", "B")
+    size, lines = pdf.fitted_lines(
+        badge.name,
+        text_w,
+        largest=16 if card else 28,
+        smallest=9 if card else 14,
+        max_lines=2 if card else 3,
+    )
+    pdf.set_font_size(size)
+    line_h = size * 0.42
+    for index, line in enumerate(lines):
+        pdf.set_xy(x + pad, top + index * line_h)
+        pdf.cell(text_w, line_h, line)
+    cursor = top + len(lines) * line_h + 1.5
+    pdf.set_font("BVP", "", 7.5 if card else 10)
+    for text, bold in ((badge.job_title, False), (badge.organisation, True), (badge.booth, True)):
+        if not text:
+            continue
+        pdf.set_font("BVP", "B" if bold else "", 7.5 if card else 10)
+        pdf.set_xy(x + pad, cursor)
+        pdf.multi_cell(text_w, 3.3 if card else 4.5, text, max_line_height=4.5, align="L")
+        cursor = pdf.get_y() + 0.5
+    # The QR code: bottom centre on A6, right side on the card.
+    if card:
+        qr_size = 24
+        pdf.qr(badge.code, x + w - pad - qr_size, y + pad, qr_size)
+    else:
+        qr_size = 46
+        pdf.qr(badge.code, x + (w - qr_size) / 2, y + h - band_h - qr_size - 9, qr_size)
+        pdf.set_font("BVP", "", 6.5)
+        pdf.set_text_color(87, 96, 106)
+        pdf.set_xy(x, y + h - band_h - 8.5)
+        pdf.cell(w, 3, badge.code, align="C")
+        pdf.set_xy(x, y + h - band_h - 5)
+        pdf.cell(w, 3, badge.event_dates, align="C")
+    # The category band across the bottom, in the category's colour.
+    pdf.set_fill_color(*color)
+    pdf.rect(x, y + h - band_h, w, band_h, style="F")
+    pdf.set_text_color(*_ink_on(color))
+    pdf.set_font("BVP", "B", 9 if card else 14)
+    pdf.set_xy(x, y + h - band_h)
+    pdf.cell(w, band_h, badge.category.upper(), align="C")
+
+
+def _cut_marks(pdf: _BadgePDF, layout: Layout) -> None:
+    pdf.set_draw_color(120, 120, 120)
+    pdf.set_line_width(0.2)
+    width, height = layout.page
+    mid_x, mid_y = width / 2, height / 2
+    for x in (0, mid_x, width):
+        pdf.line(x, 0, x, 4)
+        pdf.line(x, height - 4, x, height)
+        pdf.line(x, mid_y - 2, x, mid_y + 2)
+    for y in (0, mid_y, height):
+        pdf.line(0, y, 4, y)
+        pdf.line(width - 4, y, width, y)
+        pdf.line(mid_x - 2, y, mid_x + 2, y)
+
+
+def render(badges: list[BadgeData], *, layout: str = "a6", title: str = "Badges") -> bytes:
+    """The badges as one PDF in the given layout ("a6", "a4" four-up with cut marks, "card")."""
+    chosen = LAYOUTS[layout]
+    pdf = _BadgePDF(chosen)
+    pdf.set_title(title)
+    per_page = len(chosen.slots)
+    for index, badge in enumerate(badges):
+        if index % per_page == 0:
+            pdf.add_page()
+            if chosen.cut_marks:
+                _cut_marks(pdf, chosen)
+        x, y = chosen.slots[index % per_page]
+        normalised = BadgeData(
+            **{
+                key: unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+                for key, value in badge.__dict__.items()
+            }
+        )
+        _draw(pdf, normalised, x, y, *chosen.badge)
+    if not badges:
+        pdf.add_page()
+    return bytes(pdf.output())

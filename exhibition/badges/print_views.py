@@ -1,0 +1,96 @@
+"""Organisers print badges as PDF: one at a time, or a selection (by category, by date
+registered, not printed yet), in A6, four-up A4 with cut marks, or a 90 x 54 mm card."""
+
+from flask import Blueprint, Response, abort, g, render_template, request
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, SelectField
+from wtforms.validators import Optional
+
+from ..admin.views import require_login
+from ..events.services import get_event
+from ..extensions import db
+from ..forms import Form, choices
+from ..visitors.models import Registration
+from ..visitors.services import all_categories
+from . import printing
+
+bp = Blueprint("badge_print", __name__, url_prefix="/admin/events/<slug>")
+bp.before_request(require_login)
+
+MAX_BATCH = 5000  # badges in one PDF
+
+
+def layout_choices():
+    return choices(
+        [
+            ("a6", _l("A6, one badge a page")),
+            ("a4", _l("A4, four A6 badges with cut marks")),
+            ("card", _l("Card, 90 × 54 mm")),
+        ]
+    )
+
+
+class PrintForm(Form):
+    layout = SelectField(_l("Format"), default="a6")
+    category = SelectField(_l("Category"), default="", validators=[Optional()])
+    registered_from = DateField(_l("Registered from"), validators=[Optional()])
+    registered_to = DateField(_l("Registered until"), validators=[Optional()])
+    not_printed = BooleanField(_l("Only badges not printed yet"), default=True)
+
+
+def _pdf_response(data: bytes, name: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{name}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/badges", methods=["GET", "POST"])
+def batch(slug: str):
+    """Choose badges and a format; printing records each badge as printed."""
+    g.event = event = get_event(slug=slug)
+    form = PrintForm(
+        formdata=request.form if request.method == "POST" else request.args or None,
+        meta={"csrf": request.method == "POST"},  # counting is a GET; printing posts the form
+    )
+    categories = all_categories(event=event)
+    form.layout.choices = layout_choices()
+    form.category.choices = choices(
+        [("", _l("All categories"))] + [(str(c.id), c.tr("name")) for c in categories]
+    )
+    valid = form.validate() if (request.method == "POST" or request.args) else True
+    stmt = printing.selection(
+        event=event,
+        category_id=int(form.category.data) if valid and form.category.data else None,
+        registered_from=form.registered_from.data if valid else None,
+        registered_to=form.registered_to.data if valid else None,
+        not_printed=bool(form.not_printed.data) if valid else False,
+    )
+    if request.method == "POST" and valid:
+        people = list(db.session.scalars(stmt.limit(MAX_BATCH)))
+        pdf = printing.print_badges(registrations=people, layout=form.layout.data, language=None)
+        db.session.commit()
+        return _pdf_response(pdf, f"{event.slug}-badges")
+    count = db.session.scalar(stmt.with_only_columns(db.func.count(Registration.id)).order_by(None))
+    return render_template(
+        "badges/print.html", event=event, form=form, count=count, max_batch=MAX_BATCH
+    ), (200 if valid else 422)
+
+
+@bp.post("/registrations/<int:registration_id>/badge.pdf")
+def single(slug: str, registration_id: int):
+    """One person's badge (at the desk, after a walk-in or on arrival); recorded as printed."""
+    g.event = event = get_event(slug=slug)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id or registration.is_cancelled:
+        abort(404)
+    layout = request.form.get("layout", "a6")
+    if layout not in printing.LAYOUTS:
+        layout = "a6"
+    pdf = printing.print_badges(registrations=[registration], layout=layout)
+    db.session.commit()
+    return _pdf_response(pdf, f"badge-{registration.id}")
