@@ -3,6 +3,7 @@
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     g,
     jsonify,
@@ -270,6 +271,21 @@ def cancel(token: str):
     return render_template(
         "visitors/cancel.html", registration=registration, event=registration.event, form=form
     )
+
+
+@bp.get("/r/<token>/my-data.json")
+@limiter.limit("30 per minute")
+def my_data(token: str):
+    """Everything stored about this person, to take away (JSON)."""
+    from .personal_data import export_personal_data
+
+    registration = _registration(token)
+    body = export_personal_data(registration=registration)
+    response = current_app.json.response(body)
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @bp.get("/r/<token>/event.ics")

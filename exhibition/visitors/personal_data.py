@@ -1,0 +1,125 @@
+"""A person's own data, as they can take it away (Law 91/2025/QH15 on personal data protection):
+everything stored about their registration, in one JSON document."""
+
+import sqlalchemy as sa
+
+from ..dbtypes import utcnow
+from ..extensions import db
+from .models import Registration
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def export_personal_data(*, registration: Registration) -> dict:
+    """The registration, consents, badge scans, sessions, invitations and e-mails of a person."""
+    from ..checkin.models import Scan
+    from ..mail.models import OutboxMessage
+    from ..programme.models import Invitation, SessionBooking
+
+    event = registration.event
+    scans = db.session.scalars(
+        sa.select(Scan).where(Scan.registration_id == registration.id).order_by(Scan.scanned_at)
+    ).all()
+    bookings = db.session.scalars(
+        sa.select(SessionBooking)
+        .where(SessionBooking.registration_id == registration.id)
+        .order_by(SessionBooking.created_at)
+    ).all()
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .where(
+            Invitation.event_id == event.id,
+            sa.or_(
+                Invitation.registration_id == registration.id,
+                Invitation.email_key == registration.email_key,
+            ),
+        )
+        .order_by(Invitation.number)
+    ).all()
+    messages = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.registration_id == registration.id)
+        .order_by(OutboxMessage.created_at)
+    ).all()
+    return {
+        "exported_at": _iso(utcnow()),
+        "controller": {
+            "organiser": event.organiser_vi,
+            "contact_email": event.contact_email,
+            "event": event.name_vi,
+        },
+        "registration": {
+            "full_name": registration.full_name,
+            "email": registration.email if registration.has_email else None,
+            "phone": registration.phone,
+            "organisation": registration.organisation,
+            "job_title": registration.job_title,
+            "province": registration.province.name_vi if registration.province else None,
+            "country": registration.country_code,
+            "language": registration.language,
+            "category": registration.category.name_vi,
+            "sectors": [s.code for s in registration.sectors],
+            "status": registration.status.value,
+            "source": registration.source.value,
+            "badge_code": registration.badge_code,
+            "created_at": _iso(registration.created_at),
+            "updated_at": _iso(registration.updated_at),
+            "cancelled_at": _iso(registration.cancelled_at),
+            "checked_in_at": _iso(registration.checked_in_at),
+            "badge_printed_at": _iso(registration.badge_printed_at),
+        },
+        "consents": [
+            {
+                "purpose": c.purpose.value,
+                "granted": c.granted,
+                "wording_version": c.wording_version,
+                "recorded_at": _iso(c.recorded_at),
+            }
+            for c in registration.consents
+        ],
+        "scans": [
+            {
+                "scanned_at": _iso(s.scanned_at),
+                "checkpoint": s.checkpoint.name_vi if s.checkpoint else None,
+                "session": s.session.title_vi if s.session else None,
+                "type": s.type.value,
+                "result": s.result.value,
+                "undone": s.undone_at is not None,
+            }
+            for s in scans
+        ],
+        "sessions": [
+            {
+                "title": b.session.title_vi,
+                "starts_at": _iso(b.session.starts_at),
+                "status": b.status.value,
+                "signed_up_at": _iso(b.created_at),
+                "attended_at": _iso(b.attended_at),
+            }
+            for b in bookings
+        ],
+        "invitations": [
+            {
+                "number": i.number,
+                "session": i.session.title_vi,
+                "position": i.position,
+                "organisation": i.organisation,
+                "status": i.status.value,
+                "answered_at": _iso(i.answered_at),
+            }
+            for i in invitations
+        ],
+        "emails": [
+            {
+                "subject": m.subject,
+                "to": m.to_address,
+                "kind": m.kind,
+                "status": m.status.value,
+                "created_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+            }
+            for m in messages
+        ],
+    }
