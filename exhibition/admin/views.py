@@ -11,6 +11,7 @@ from ..checkin.models import Scan
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events import services as events
+from ..exhibitors.services import STATUS_LABELS
 from ..exports import export_response
 from ..extensions import db, limiter, login_manager
 from ..forms import Form
@@ -21,6 +22,7 @@ from ..visitors import services as visitors
 from ..visitors.models import Registration, RegistrationStatus
 from .forms import CategoryForm, EventForm, LoginForm
 from .models import User
+from .overview import day_chart, event_overview
 from .services import EXPORT_COLUMNS, LoginFailed, authenticate, registration_rows
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -132,6 +134,20 @@ def event_new():
 def _event(slug: str):
     g.event = event = events.get_event(slug=slug)
     return event
+
+
+@bp.get("/events/<slug>/dashboard")
+def event_dashboard(slug: str):
+    """An exhibition's figures at a glance: registrations, exhibitors, booths, sessions, mail."""
+    event = _event(slug)
+    overview = event_overview(event=event)
+    return render_template(
+        "admin/overview.html",
+        event=event,
+        overview=overview,
+        chart=day_chart(overview["registrations"]["by_day"]),
+        exhibitor_labels=STATUS_LABELS,
+    )
 
 
 @bp.route("/events/<slug>/edit", methods=["GET", "POST"])
@@ -302,16 +318,32 @@ def categories(slug: str):
 def outbox():
     """Outgoing mail with its status; failed messages can be retried."""
     status = request.args.get("status", "")
+    to = (request.args.get("to") or "").strip()[:254]
     stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if status in {s.value for s in MessageStatus}:
         stmt = stmt.where(OutboxMessage.status == MessageStatus(status))
+    if to:
+        escaped = to.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(sa.func.lower(OutboxMessage.to_address).like(f"%{escaped}%", escape="\\"))
     return render_template(
         "admin/outbox.html",
         page=paginate(stmt, page=request.args.get("page", type=int), size=PAGE_SIZE),
         status=status,
+        to=to,
         counts=mail.status_counts(),
         form=Form(),
     )
+
+
+@bp.post("/mail/retry-failed")
+def outbox_retry_failed():
+    """Send every failed message again."""
+    if not Form().validate_on_submit():
+        abort(400)
+    count = mail.retry_failed()
+    db.session.commit()
+    flash(_("%(count)s failed message(s) will be sent again.", count=count), "success")
+    return redirect(url_for("admin.outbox"))
 
 
 @bp.post("/mail/<int:message_id>/retry")

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
@@ -72,6 +72,7 @@ def device_info():
                 "room": checkpoint.room.tr("name") if checkpoint.room is not None else None,
                 "allow_reentry": checkpoint.allow_reentry,
                 "daily": checkpoint.daily,
+                "print_on_arrival": checkpoint.print_on_arrival,
             },
             "event": {"slug": event.slug, "name": event.tr("name")},
             # Checkpoints the station may pick instead of its own: each session's door.
@@ -307,6 +308,45 @@ def checkpoint_search():
                 for p in people
             ]
         }
+    )
+
+
+@bp.post("/checkin/<int:scan_id>/badge.pdf")
+@limiter.limit("120 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+def arrival_badge(scan_id: int):
+    """The badge of a person this device has just let in, to print on arrival (the checkpoint
+    must print on arrival; the scan must be this device's, ok, and recent)."""
+    from datetime import timedelta
+
+    from ..badges.printing import print_badges
+    from ..checkin.models import Scan
+    from ..dbtypes import utcnow
+
+    device = authenticate_device(token=_bearer_token())
+    scan = db.session.get(Scan, scan_id)
+    checkpoint = checkpoint_of(device=device)
+    if (
+        scan is None
+        or scan.device_id != device.id
+        or scan.result is not ScanResult.OK
+        or scan.registration is None
+        or not checkpoint.print_on_arrival
+        or scan.received_at < utcnow() - timedelta(minutes=10)
+    ):
+        db.session.rollback()
+        return json_error("not_found", _("There is no badge to print for this scan."), 404)
+    layout = request.args.get("layout", "a6")
+    pdf = print_badges(
+        registrations=[scan.registration], layout=layout if layout in ("a6", "card") else "a6"
+    )
+    db.session.commit()
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": 'inline; filename="badge.pdf"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

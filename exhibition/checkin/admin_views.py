@@ -172,6 +172,7 @@ def checkpoint(slug: str, checkpoint_id: int | None = None):
                 room=room,
                 allow_reentry=form.allow_reentry.data,
                 daily=form.daily.data,
+                print_on_arrival=form.print_on_arrival.data,
             )
         except DomainError as error:
             db.session.rollback()

@@ -20,6 +20,7 @@ class CheckpointForm(Form):
     )
     room = SelectField(_l("Door of"), validators=[Optional()])
     allow_reentry = BooleanField(_l("Re-entry after an exit is allowed"), default=True)
+    print_on_arrival = BooleanField(_l("Print the badge when someone is let in"), default=False)
     daily = BooleanField(
         _l("A badge counts once per day (not once for the whole event)"), default=True
     )

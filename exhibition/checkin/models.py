@@ -34,6 +34,8 @@ class Checkpoint(Localized, db.Model):
     allow_reentry: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # On a multi-day exhibition a badge counts once per day; otherwise once for the whole event.
     daily: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The station prints the badge when someone is let in (badges printed on arrival).
+    print_on_arrival: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     position: Mapped[int] = mapped_column(default=0)
 
     event: Mapped[Event] = relationship()

@@ -77,6 +77,7 @@ def save_checkpoint(
     room=None,
     allow_reentry: bool = True,
     daily: bool = True,
+    print_on_arrival: bool = False,
 ) -> Checkpoint:
     """Create or change a checkpoint (an entrance, or a room's door with `room`)."""
     clash = db.session.scalar(
@@ -101,6 +102,7 @@ def save_checkpoint(
     checkpoint.name_vi, checkpoint.name_en = name_vi, name_en
     checkpoint.room_id = room.id if room is not None else None
     checkpoint.allow_reentry, checkpoint.daily = allow_reentry, daily
+    checkpoint.print_on_arrival = print_on_arrival
     db.session.flush()
     return checkpoint
 

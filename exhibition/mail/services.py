@@ -259,6 +259,18 @@ def retry_now(*, message: OutboxMessage) -> OutboxMessage:
     return message
 
 
+def retry_failed() -> int:
+    """Put every failed message back in the queue (after a mail server was fixed, say)."""
+    failed = list(
+        db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.status == MessageStatus.FAILED)
+        )
+    )
+    for message in failed:
+        retry_now(message=message)
+    return len(failed)
+
+
 def status_counts() -> dict[str, int]:
     """How many messages are in each status."""
     rows = db.session.execute(

@@ -298,8 +298,37 @@
         lastScan = { nonce: item.nonce, queued: false };
         setStatus();
         showAnswer(data);
+        if (data.result === "ok" && item.type === "entry" && info.checkpoint && info.checkpoint.print_on_arrival) {
+          printOnArrival(data.scan.id);
+        }
       });
     }, offline);
+  }
+
+  // --- badges printed on arrival --------------------------------------------------------------
+  function printOnArrival(scanId) {
+    var status = $("print-status");
+    post("/api/v1/checkin/" + scanId + "/badge.pdf", {}).then(function (response) {
+      if (!response.ok) { throw new Error("print"); }
+      return response.blob();
+    }).then(function (blob) {
+      var url = URL.createObjectURL(blob);
+      var link = $("print-link");
+      link.href = url;
+      link.hidden = false;
+      status.textContent = texts.printing;
+      status.dataset.printed = String(scanId);
+      // The installed station (a kiosk) prints at once; in a browser tab the button opens it.
+      if (window.matchMedia && window.matchMedia("(display-mode: standalone)").matches) {
+        var frame = $("print-frame");
+        frame.onload = function () {
+          try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { link.click(); }
+        };
+        frame.src = url;
+      }
+    }).catch(function () {
+      status.textContent = texts.print_failed;
+    });
   }
 
   function undo() {

@@ -853,3 +853,30 @@ def test_registrations_list_pages_through_results(app, client, make_event, make_
     assert second.text.count("/admin/events/expo-2026/registrations/") == 5
     assert client.get("/admin/events/expo-2026/registrations?page=99").status_code == 200
     assert client.get("/admin/events/expo-2026/registrations?page=abc").status_code == 200
+
+
+def test_mail_desk_searches_by_recipient_and_retries_every_failed_message(
+    app, client, make_event, make_visitor
+):
+    from exhibition.mail.models import MessageStatus, OutboxMessage
+
+    make_event()
+    first, second = make_visitor(), make_visitor()
+    with app.app_context():
+        for message in db.session.scalars(sa.select(OutboxMessage)):
+            message.status, message.attempts, message.last_error = (
+                MessageStatus.FAILED, 8, "550 mailbox unavailable",
+            )  # fmt: skip
+        db.session.commit()
+    login(app, client)
+    found = client.get(f"/admin/mail?to={first['email'][:8]}")
+    assert first["email"] in found.text and second["email"] not in found.text
+    assert "550 mailbox unavailable" in found.text
+    assert client.get("/admin/mail?to=%25_%5C").status_code == 200
+    token = csrf_token(found.text)
+    retried = client.post("/admin/mail/retry-failed", data={"csrf_token": token})
+    assert retried.status_code == 302
+    with app.app_context():
+        statuses = {m.status for m in db.session.scalars(sa.select(OutboxMessage))}
+        attempts = {m.attempts for m in db.session.scalars(sa.select(OutboxMessage))}
+    assert statuses == {MessageStatus.PENDING} and attempts == {0}

@@ -173,6 +173,7 @@ def test_checkin_device_info(app, client, make_event, make_device):
             "room": None,
             "allow_reentry": True,
             "daily": True,
+            "print_on_arrival": False,
         },
         "event": {"slug": "expo-2026", "name": "Triển lãm Công nghiệp hỗ trợ 2026"},
         "sessions": [],

@@ -181,3 +181,38 @@ def test_the_installed_station_opens_with_no_network(
     result = page.wait_for_selector('[data-checkin-result="ok"]')
     assert "Nguyễn Thị Hồng Nhung" in result.inner_text()
     page.wait_for_selector('#station-queue[data-count="1"]')
+
+
+def test_a_checkpoint_that_prints_on_arrival_prints_the_badge_after_an_ok_entry(
+    app, client, make_event, make_visitor, make_device, browser, live_server
+):
+    from exhibition.checkin.models import Checkpoint, Device
+    from exhibition.checkin.services import main_entrance
+    from exhibition.events.services import get_event
+    from exhibition.visitors.models import Registration
+
+    make_event()
+    visitor = make_visitor()
+    token = make_device(name="Cổng in thẻ")
+    with app.app_context():
+        entrance = main_entrance(event=get_event(slug="expo-2026"))
+        entrance.print_on_arrival = True
+        db.session.commit()
+        assert db.session.scalar(sa.select(Device.checkpoint_id)) == entrance.id
+        assert db.session.scalar(sa.select(Checkpoint.print_on_arrival)) is True
+    page = browser.new_context().new_page()
+    set_up_station(page, live_server, token)
+    with page.expect_response(lambda r: "/badge.pdf" in r.url and r.status == 200):
+        page.fill("#scan-input", visitor["badge_code"])
+        page.press("#scan-input", "Enter")
+    page.wait_for_selector("#print-status[data-printed]", state="attached")
+    with app.app_context():
+        assert db.session.get(Registration, visitor["id"]).badge_printed_at is not None
+    # Another device, or a refused scan, gets no badge.
+    with app.app_context():
+        scan_id = db.session.scalar(sa.select(Scan.id))
+    other = make_device(name="Cổng khác")
+    refused = client.post(
+        f"/api/v1/checkin/{scan_id}/badge.pdf", headers={"Authorization": f"Bearer {other}"}
+    )
+    assert refused.status_code == 404 and refused.json["error"]["code"] == "not_found"

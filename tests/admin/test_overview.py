@@ -1,0 +1,171 @@
+"""The organisers' overview of an exhibition: exact figures, few queries, the page itself."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from exhibition.extensions import db
+from tests.conftest import login_client
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+URL = "/admin/events/expo-2026/dashboard"
+
+
+def _local(*parts):
+    return datetime(*parts, tzinfo=HCM)
+
+
+@pytest.fixture
+def small_event(app, make_event, make_visitor, make_exhibitor, make_floor, make_session):
+    """Five visitors (one cancelled) in two categories over local days 1, 2 and 4 March, two
+    exhibitors, four booths (one sold, one reserved, one blocked), a one-seat session with one
+    person seated and one waiting, and two messages of the event (one sent, one failed)."""
+    from exhibition.booths.models import Booth, BoothStatus
+    from exhibition.booths.services import assign_booth
+    from exhibition.events.services import get_event
+    from exhibition.exhibitors.models import Exhibitor
+    from exhibition.mail.models import MessageStatus, OutboxMessage
+    from exhibition.programme import seats
+    from exhibition.programme.models import ConferenceSession
+    from exhibition.visitors.models import Registration
+    from exhibition.visitors.services import cancel_registration
+
+    make_event()
+    visitors = [
+        (make_visitor(category="trade")["id"], _local(2026, 3, 1, 10, 0)),
+        (make_visitor(category="trade")["id"], _local(2026, 3, 1, 23, 30)),
+        # 17:30 UTC on 1 March, already 2 March in Hai Phong.
+        (make_visitor(category="public")["id"], _local(2026, 3, 2, 0, 30)),
+        (make_visitor(category="public")["id"], _local(2026, 3, 4, 9, 0)),
+        (make_visitor(category="trade")["id"], _local(2026, 3, 2, 8, 0)),
+    ]
+    submitted = make_exhibitor(status="submitted")
+    approved = make_exhibitor(status="approved")
+    make_floor(count=4)
+    session_id = make_session(capacity=1)
+    with app.app_context():
+        event = get_event(slug="expo-2026")
+        for registration_id, created_at in visitors:
+            db.session.get(Registration, registration_id).created_at = created_at
+        cancel_registration(registration=db.session.get(Registration, visitors[4][0]))
+        booths = {
+            booth.code: booth
+            for booth in db.session.scalars(sa.select(Booth).where(Booth.event_id == event.id))
+        }
+        booths["A02"].price_vnd = 18_000_000
+        assign_booth(booth=booths["A02"], exhibitor=db.session.get(Exhibitor, approved))
+        booths["A03"].status = BoothStatus.RESERVED
+        booths["A04"].status = BoothStatus.BLOCKED
+        session = db.session.get(ConferenceSession, session_id)
+        for registration_id, _created in visitors[:2]:
+            seats.book(session=session, registration=db.session.get(Registration, registration_id))
+        db.session.execute(sa.delete(OutboxMessage))
+        for status in (MessageStatus.SENT, MessageStatus.FAILED, None):
+            db.session.add(
+                OutboxMessage(
+                    event_id=event.id if status else None,
+                    kind="test",
+                    to_address="a@example.com",
+                    subject="s",
+                    body_text="t",
+                    body_html="<p>t</p>",
+                    status=status or MessageStatus.PENDING,
+                )
+            )
+        db.session.commit()
+    return {"submitted": submitted, "approved": approved, "session_id": session_id}
+
+
+def test_event_overview_counts_a_small_event_exactly(app, small_event):
+    from exhibition.admin.overview import event_overview
+    from exhibition.events.services import get_event
+    from exhibition.exhibitors.models import ExhibitorStatus
+
+    with app.app_context():
+        overview = event_overview(event=get_event(slug="expo-2026"))
+
+    registrations = overview["registrations"]
+    assert (registrations["confirmed"], registrations["cancelled"]) == (4, 1)
+    assert registrations["by_day"] == [
+        {"day": date(2026, 3, 1), "count": 2},
+        {"day": date(2026, 3, 2), "count": 1},
+        {"day": date(2026, 3, 3), "count": 0},
+        {"day": date(2026, 3, 4), "count": 1},
+    ]
+    assert [(c["code"], c["color"], c["count"]) for c in registrations["by_category"]] == [
+        ("trade", "#1f6feb", 2),
+        ("public", "#2da44e", 2),
+        ("press", "#8250df", 0),
+        ("delegate", "#bf3989", 0),
+        ("vip", "#d4a72c", 0),
+    ]
+    exhibitors = {e["status"]: e["count"] for e in overview["exhibitors"]}
+    assert exhibitors == {
+        **{status: 0 for status in ExhibitorStatus},
+        ExhibitorStatus.SUBMITTED: 1,
+        ExhibitorStatus.BOOTH_ASSIGNED: 1,  # approved, then given booth A02
+    }
+    assert overview["booths"] == {
+        "total": 4,
+        "assigned": 1,
+        "reserved": 1,
+        "blocked": 1,
+        "available": 1,
+        "revenue_vnd": 18_000_000,
+    }
+    assert [
+        (s["id"], s["seats_taken"], s["seat_limit"], s["waiting"]) for s in overview["sessions"]
+    ] == [(small_event["session_id"], 1, 1, 1)]
+    assert overview["mail"] == {"pending": 0, "sending": 0, "sent": 1, "failed": 1}
+
+
+def test_event_overview_takes_eight_queries(app, small_event):
+    from exhibition.admin.overview import event_overview
+    from exhibition.events.services import get_event
+
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        event = get_event(slug="expo-2026")
+        db.session.expire_all()
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            event_overview(event=event)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+    # The event row is loaded again after expire_all: one more than the eight of the service.
+    assert len([s for s in statements if "FROM events" not in s]) == 8
+
+
+def test_overview_page_renders_in_vietnamese(app, client, small_event):
+    login_client(app, client)
+    response = client.get(URL, query_string={"lang": "vi"})
+    assert response.status_code == 200
+    assert '<html lang="vi"' in response.text
+    assert "18.000.000 ₫" in response.text
+    assert 'fill="#2da44e"' in response.text
+    assert "<script>" not in response.text
+    assert f'href="{URL}" aria-current="page"' in response.text
+
+
+def test_overview_page_renders_in_english(app, client, small_event):
+    login_client(app, client)
+    response = client.get(URL, query_string={"lang": "en"})
+    assert response.status_code == 200
+    assert '<html lang="en"' in response.text
+    assert "18,000,000 ₫" in response.text
+    assert "Overview" in response.text
+    assert response.text.count('class="live-col"') == 4  # 1 to 4 March
+    assert "/admin/mail?status=failed" in response.text
+
+
+def test_overview_page_sends_anonymous_users_to_sign_in(client, make_event):
+    make_event()
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/admin/login")
