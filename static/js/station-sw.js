@@ -40,7 +40,15 @@ self.addEventListener("fetch", function (event) {
     }).catch(function () { return caches.match("/checkin"); }));
     return;
   }
-  event.respondWith(caches.match(event.request, { ignoreSearch: true }).then(function (hit) {
-    return hit || fetch(event.request);
+  // Files: fresh from the network when there is one (so a new version of the station's script
+  // is used at once), kept for when there is not.
+  event.respondWith(fetch(event.request).then(function (response) {
+    if (response.ok && SHELL.indexOf(url.pathname) >= 0) {
+      var copy = response.clone();
+      caches.open(CACHE).then(function (cache) { cache.put(url.pathname, copy); });
+    }
+    return response;
+  }).catch(function () {
+    return caches.match(event.request, { ignoreSearch: true });
   }));
 });
