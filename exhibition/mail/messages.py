@@ -113,7 +113,8 @@ def queue_exhibitor_message(*, exhibitor, kind: str, change=None, token: str | N
 
 def queue_session_message(*, booking, kind: str) -> None:
     """An e-mail about a seat in a session: `promoted` (from the waiting list), `approved`,
-    `waiting` (approved, but the session is full) or `declined`."""
+    `waiting` (approved, but the session is full), `declined`, `changed` (new time or room) or
+    `cancelled` (the session is deleted)."""
     registration = booking.registration
     session = booking.session
     event = registration.event
@@ -134,6 +135,8 @@ def queue_session_message(*, booking, kind: str) -> None:
             "approved": _("Your seat is confirmed: %(title)s", title=title),
             "waiting": _("You are on the waiting list: %(title)s", title=title),
             "declined": _("Your request was not accepted: %(title)s", title=title),
+            "changed": _("New time or room: %(title)s", title=title),
+            "cancelled": _("Session cancelled: %(title)s", title=title),
         }[kind]
         body_text = render_template("emails/session.txt", **context)
         body_html = render_template("emails/session.html", **context)

@@ -203,9 +203,16 @@ def place_session(
                 title=clash.tr("title"),
             )
         )
+    moved = session.is_placed and (session.room_id, session.starts_at, session.ends_at) != (
+        room.id,
+        starts_at,
+        ends_at,
+    )
     session.room_id, session.starts_at, session.ends_at = room.id, starts_at, ends_at
     session.room = room
     db.session.flush()
+    if moved and session.is_published:
+        _tell_booked(session, "changed")
     return session
 
 
@@ -270,6 +277,25 @@ def publish(*, event: Event, session_ids: list[int] | None = None, publish: bool
     return count
 
 
-def delete_session(*, session: ConferenceSession) -> None:
+def _tell_booked(session: ConferenceSession, kind: str) -> int:
+    """E-mail everyone seated or waiting that the session moved or was cancelled."""
+    from ..mail.messages import queue_session_message
+    from .models import BookingStatus, SessionBooking
+
+    bookings = db.session.scalars(
+        sa.select(SessionBooking).where(
+            SessionBooking.session_id == session.id,
+            SessionBooking.status.in_([BookingStatus.SEATED, BookingStatus.WAITING]),
+        )
+    ).all()
+    for booking in bookings:
+        queue_session_message(booking=booking, kind=kind)
+    return len(bookings)
+
+
+def delete_session(*, session: ConferenceSession) -> int:
+    """Delete a session; the people seated or waiting are told it is cancelled. Returns how many."""
+    told = _tell_booked(session, "cancelled") if session.is_published else 0
     db.session.delete(session)
     db.session.flush()
+    return told

@@ -180,9 +180,13 @@ def session_delete(slug: str, session_id: int):
     event = _event(slug)
     session = services.get_session(event=event, session_id=session_id)
     title = session.tr("title")
-    services.delete_session(session=session)
+    told = services.delete_session(session=session)
     db.session.commit()
     flash(_("“%(title)s” has been deleted.", title=title), "success")
+    if told:
+        flash(
+            _("%(count)s people seated or waiting have been told by e-mail.", count=told), "success"
+        )
     return redirect(url_for("programme.index", slug=slug))
 
 

@@ -145,3 +145,41 @@ def test_a_hundred_sign_ups_at_once_for_ten_seats(app, make_event, make_session,
         ).all()
         assert [m.to_address for m in mails] == [expected]
     assert statuses(app, seminar) == ({"seated": 10, "waiting": crowd - 11, "cancelled": 1}, 10)
+
+
+def test_people_seated_are_told_when_a_session_moves_or_is_cancelled(
+    app, make_event, make_session, make_visitor
+):
+    from datetime import timedelta
+
+    from exhibition.programme import services
+
+    make_event()
+    seminar = make_session(title="Hội thảo dời lịch", capacity=1)
+    seated, waiting = make_visitor(), make_visitor()
+    with app.app_context():
+        session = db.session.get(ConferenceSession, seminar)
+        for person in (seated, waiting):
+            seats.book(session=session, registration=db.session.get(Registration, person["id"]))
+        services.place_session(
+            session=session,
+            room=session.room,
+            starts_at=session.starts_at + timedelta(hours=2),
+            ends_at=session.ends_at + timedelta(hours=2),
+        )
+        # Saving it again unchanged tells nobody.
+        services.place_session(
+            session=session, room=session.room, starts_at=session.starts_at, ends_at=session.ends_at
+        )
+        db.session.commit()
+        changed = db.session.scalars(
+            sa.select(OutboxMessage.to_address).where(OutboxMessage.kind == "session_changed")
+        ).all()
+        assert sorted(changed) == sorted([seated["email"], waiting["email"]])
+        assert services.delete_session(session=db.session.get(ConferenceSession, seminar)) == 2
+        db.session.commit()
+        cancelled = db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "session_cancelled")
+        ).all()
+        assert len(cancelled) == 2 and "Hội thảo dời lịch" in cancelled[0].subject
+        assert "Hội thảo dời lịch" in cancelled[0].body_text
