@@ -78,7 +78,7 @@ def devices(slug: str):
             )
             setup = _setup_link(device)
             db.session.commit()
-            device_form, _unused = _forms(event, checkpoints)
+            device_form = _forms(event, checkpoints)[0]
             return _page(
                 event,
                 device_form=device_form,
