@@ -107,9 +107,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.before_request
     def mark_read_only_requests():
-        # The API writes on GET too (a device's last-seen time).
-        read_only = request.method in ("GET", "HEAD", "OPTIONS") and not request.path.startswith(
-            "/api/"
+        # The API writes on GET too (a device's last-seen time); exports write an audit entry.
+        read_only = request.method in ("GET", "HEAD", "OPTIONS") and not (
+            request.path.startswith("/api/") or request.path.endswith((".csv", ".xlsx"))
         )
         sqlite_write_intent.set(not read_only)
 
@@ -126,6 +126,7 @@ def create_app(config: dict | None = None) -> Flask:
             abort(400)
 
     from . import models  # noqa: F401  (registers every model)
+    from .admin.staff_views import bp as staff_bp
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .badges.print_views import bp as badge_print_bp
@@ -143,6 +144,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .programme.public_views import bp as agenda_bp
     from .programme.views import bp as programme_bp
     from .visitors.desk import bp as desk_bp
+    from .visitors.erasure_views import bp as erasure_bp
     from .visitors.views import bp as visitors_bp
 
     app.register_blueprint(events_bp)
@@ -153,7 +155,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(checkin_admin_bp)
     app.register_blueprint(checkin_live_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(staff_bp)
     app.register_blueprint(desk_bp)
+    app.register_blueprint(erasure_bp)
     app.register_blueprint(exhibitors_bp)
     app.register_blueprint(exhibitors_admin_bp)
     app.register_blueprint(booths_bp)
@@ -166,6 +170,10 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(api_bp)
 
     register_error_handlers(app)
+
+    from .admin.access import check_declarations
+
+    check_declarations(app)
 
     from .templating import register_template_helpers
 

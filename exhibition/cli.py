@@ -52,6 +52,7 @@ def devices_create(slug: str, name: str):
 @click.argument("device_id", type=int)
 def devices_revoke(device_id: int):
     """Revoke a device: its scans are refused from now on."""
+    from .admin.audit import COMMAND_LINE, record
     from .checkin.models import Device
     from .checkin.services import revoke_device
 
@@ -59,6 +60,13 @@ def devices_revoke(device_id: int):
     if device is None:
         raise click.ClickException(f"No device {device_id}.")
     revoke_device(device=device)
+    record(
+        actor=COMMAND_LINE,
+        action="device.revoked",
+        event=device.event,
+        target=device,
+        summary=device.name,
+    )
     db.session.commit()
     click.echo(f"Device {device.id} revoked.")
 
@@ -67,17 +75,40 @@ def devices_revoke(device_id: int):
 @with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", default="")
+@click.option(
+    "--role",
+    type=click.Choice(["administrator", "organiser", "checkin", "exhibitors"]),
+    default="administrator",
+    show_default=True,
+    help="Administrators may do everything; the other roles work in the exhibitions given.",
+)
+@click.option("--event", "slugs", multiple=True, help="An exhibition's slug (repeat for more).")
 @click.password_option()
-def create_organiser_command(email: str, name: str, password: str):
-    """Create an organiser account (or set a new password on an existing one)."""
-    from .admin.services import create_organiser
+def create_organiser_command(
+    email: str, name: str, role: str, slugs: tuple[str, ...], password: str
+):
+    """Create a staff account (or set a new password on an existing one) and give it a role."""
+    from .admin.models import Role
+    from .admin.services import create_organiser, grant_role
+    from .events.services import EventNotFound, get_event
 
+    if role != "administrator" and not slugs:
+        raise click.UsageError("Give the exhibition(s) with --event for this role.")
     try:
-        user = create_organiser(email=email, password=password, name=name)
+        user = create_organiser(
+            email=email, password=password, name=name, administrator=role == "administrator"
+        )
+        for slug in slugs:
+            try:
+                event = get_event(slug=slug)
+            except EventNotFound:
+                raise click.ClickException(f"No exhibition '{slug}'.") from None
+            if role != "administrator":
+                grant_role(user=user, event=event, role=Role(role))
     except DomainError as error:
         _fail(error)
     db.session.commit()
-    click.echo(f"Organiser {user.email} can sign in.")
+    click.echo(f"{user.email} can sign in ({role}{': ' + ', '.join(slugs) if slugs else ''}).")
 
 
 @click.command("allocate-booths")
@@ -110,6 +141,35 @@ def allocate_booths_command(slug: str, dry_run: bool):
         click.echo(
             f"Assigned: {len(plan.proposals)} exhibitors; without a booth: {len(plan.unserved)}."
         )
+
+
+@click.command("purge-personal-data")
+@click.option("--dry-run", is_flag=True, help="Count what would be anonymised; change nothing.")
+@with_appcontext
+def purge_personal_data_command(dry_run: bool):
+    """Anonymise personal data of exhibitions past their retention period (run it daily)."""
+    from .admin.audit import COMMAND_LINE, record
+    from .visitors.erasure import purge_personal_data
+
+    results = purge_personal_data(dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        for event, count in results:
+            if not count:
+                continue
+            record(
+                actor=COMMAND_LINE,
+                action="personal_data.purged",
+                event=event,
+                summary=f"{count} people · {event.retention_days} days after the event",
+            )
+        db.session.commit()
+    verb = "would be anonymised" if dry_run else "anonymised"
+    for event, count in results:
+        click.echo(f"{event.slug}\t{count} {verb}")
+    if not results:
+        click.echo("No exhibition is past its retention period.")
 
 
 def _login_file() -> Path:
@@ -214,6 +274,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(devices_cli)
     for command in (
         allocate_booths_command,
+        purge_personal_data_command,
         create_organiser_command,
         seed_demo_command,
         show_login_command,

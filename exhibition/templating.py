@@ -25,6 +25,7 @@ def register_template_helpers(app: Flask) -> None:
     # Dates are stored in UTC; Flask-Babel shows them in the time zone chosen by
     # select_timezone (the current event's, Asia/Ho_Chi_Minh by default), in the page's language.
     app.jinja_env.add_extension("jinja2.ext.do")
+    from .admin.access import can
     from .booths.services import plan_label
     from .labels import country_name, label
 
@@ -34,7 +35,9 @@ def register_template_helpers(app: Flask) -> None:
         plan_label=plan_label,
         label=label,
         country_name=country_name,
+        can=can,
     )
+    app.jinja_env.tests["can"] = can  # ['a.b', 'c.d']|select('can', slug): the links one may use
     app.jinja_env.filters.update(
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         date=lambda value, fmt="long": format_date(value, fmt) if value else "",

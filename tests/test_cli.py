@@ -147,7 +147,7 @@ def test_create_organiser_then_login_works(app, runner, client):
     )
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Organiser a@example.com can sign in.\n"
+    assert result.stdout == "a@example.com can sign in (administrator).\n"
     response = web_login(client, "a@example.com", "secret123")
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/"

@@ -32,6 +32,8 @@ def demo_values(app):
             "code": db.session.scalar(sa.select(Booth.code).order_by(Booth.id)),
             "message_id": db.session.scalar(sa.select(OutboxMessage.id)) or 1,
             "device_id": 1,
+            "user_id": 1,
+            "scan_id": 1,
             "kind": "csv",
             "session_id": db.session.scalar(
                 sa.select(ConferenceSession.id).order_by(ConferenceSession.id)

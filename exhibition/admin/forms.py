@@ -131,6 +131,13 @@ class EventForm(Form):
             NumberRange(min=0, max=50, message=_l("From 0 to 50.")),
         ],
     )
+    retention_days = IntegerField(
+        _l("Keep visitors' personal data for (days after the exhibition)"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=3650, message=_l("From 0 to 3650 days.")),
+        ],
+    )
 
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
@@ -162,11 +169,13 @@ class EventForm(Form):
             registration_opens_at=_local(self.registration_opens_at),
             registration_closes_at=_local(self.registration_closes_at),
             staff_per_9m2=3 if self.staff_per_9m2.data is None else self.staff_per_9m2.data,
+            retention_days=self.retention_days.data,
         )
 
     def fill_from(self, event) -> None:
         for name in ("slug", "name_vi", "name_en", "description_vi", "description_en", "organiser_vi",
-                     "organiser_en", "venue_vi", "venue_en", "address", "contact_email", "staff_per_9m2"):  # fmt: skip
+                     "organiser_en", "venue_vi", "venue_en", "address", "contact_email", "staff_per_9m2",
+                     "retention_days"):  # fmt: skip
             getattr(self, name).data = getattr(event, name)
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
             getattr(self, name).data = getattr(event, name).astimezone(TZ).replace(tzinfo=None)
@@ -198,3 +207,56 @@ class CategoryForm(Form):
         validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour such as #1f6feb."))],
     )
     is_public = BooleanField(_l("Offered on the public sign-up form"), default=True)
+
+
+class StaffForm(Form):
+    """A staff account. Role check-boxes, one per exhibition and role, are added by `staff_form`."""
+
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter an e-mail address.")), Length(max=254), email_address],
+    )
+    name = StringField(
+        _l("Name"), filters=[strip_filter], validators=[Optional(), Length(max=120), plain_text]
+    )
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 8 characters. Leave empty to keep the current one."),
+        validators=[Optional(), Length(min=8, max=200)],
+    )
+    active = BooleanField(_l("May sign in"), default=True)
+    administrator = BooleanField(
+        _l("Administrator"),
+        description=_l("Manages staff accounts and every exhibition."),
+    )
+    role_fields: list[tuple] = []
+
+    def roles(self) -> set:
+        """The ticked (event id, role) pairs."""
+        return {
+            (event.id, role) for event, role, name in self.role_fields if getattr(self, name).data
+        }
+
+
+def staff_form(*, events, user=None) -> StaffForm:
+    """A StaffForm with a check-box for every role in every exhibition, filled from `user`."""
+    from .models import Role
+
+    fields = [(event, role, f"role_{event.id}_{role.value}") for event in events for role in Role]
+
+    class Bound(StaffForm):
+        role_fields = fields
+
+    for _event, role, name in fields:
+        setattr(Bound, name, BooleanField(role.value))
+    form = Bound()
+    if user is not None and not form.is_submitted():
+        form.email.data = user.email
+        form.name.data = user.name
+        form.active.data = user.active
+        form.administrator.data = user.administrator
+        held = {(m.event_id, m.role) for m in user.memberships}
+        for event, role, name in fields:
+            getattr(form, name).data = (event.id, role) in held
+    return form

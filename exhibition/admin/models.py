@@ -1,14 +1,23 @@
-"""Organiser accounts."""
+"""Staff accounts, their roles per exhibition, and the audit log."""
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..dbtypes import UTCDateTime, utcnow
+from ..dbtypes import UTCDateTime, enum_column, utcnow
 from ..extensions import db
+
+
+class Role(enum.Enum):
+    """What a staff member may do in one exhibition (administrators may do everything everywhere)."""
+
+    ORGANISER = "organiser"  # the whole exhibition
+    CHECKIN = "checkin"  # check-in stations and the walk-in desk
+    EXHIBITORS = "exhibitors"  # exhibitors, booths and the floor plan
 
 
 class User(UserMixin, db.Model):
@@ -19,15 +28,65 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(120), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Administrators manage accounts and create exhibitions; everyone else works through roles.
+    administrator: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Membership.id"
+    )
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class Membership(db.Model):
+    """One role of one staff member in one exhibition."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("user_id", "event_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    event: Mapped["Event"] = relationship()  # noqa: F821 (events.models)
+
+
+class AuditEntry(db.Model):
+    """Who did what, when. Holds ids and business facts, never a visitor's personal data, so it
+    survives the erasure of the person it concerns."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (sa.Index("ix_audit_entries_event_id_at", "event_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Kept as text so the entry still says who it was after the account is deleted.
+    actor: Mapped[str] = mapped_column(sa.String(254))
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(64), index=True)
+    target_type: Mapped[str] = mapped_column(sa.String(32), default="")
+    target_id: Mapped[int | None] = mapped_column()
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    user: Mapped[User | None] = relationship()
+    event: Mapped["Event | None"] = relationship()  # noqa: F821

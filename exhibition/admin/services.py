@@ -13,7 +13,7 @@ from ..extensions import db
 from ..phone import display_phone
 from ..text import csv_safe
 from ..visitors.models import ConsentPurpose, Registration
-from .models import User
+from .models import Membership, Role, User
 
 
 class LoginFailed(DomainError):
@@ -22,20 +22,99 @@ class LoginFailed(DomainError):
     message = _l("The e-mail or password is not right.")
 
 
-def create_organiser(*, email: str, password: str, name: str = "") -> User:
-    """Create an organiser account, or set a new password on an existing one."""
-    email = email.strip().lower()
+def _check_password(password: str) -> None:
     if len(password) < 8:
         raise DomainError(_l("The password needs at least 8 characters."), code="weak_password")
+
+
+def create_organiser(
+    *, email: str, password: str, name: str = "", administrator: bool = True
+) -> User:
+    """Create a staff account (an administrator unless told otherwise), or set a new password on
+    an existing one."""
+    email = email.strip().lower()
+    _check_password(password)
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, name=name)
+        user = User(email=email, name=name, administrator=administrator)
         db.session.add(user)
     if name:
         user.name = name
     user.set_password(password)
     db.session.flush()
     return user
+
+
+class LastAdministrator(DomainError):
+    code = "last_administrator"
+    status = 409
+    message = _l("At least one active administrator must remain.")
+
+
+class EmailTaken(DomainError):
+    code = "email_taken"
+    status = 409
+    message = _l("Another account already uses this e-mail address.")
+
+
+def create_staff(*, email: str, name: str, password: str, administrator: bool = False) -> User:
+    """A new staff account; refused when the e-mail is already used."""
+    email = email.strip().lower()
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise EmailTaken()
+    return create_organiser(email=email, password=password, name=name, administrator=administrator)
+
+
+def update_staff(
+    *,
+    user: User,
+    name: str,
+    active: bool,
+    administrator: bool,
+    roles: set[tuple[int, Role]],
+    password: str = "",
+) -> None:
+    """Change an account: its name, whether it may sign in, administrator or not, and its roles
+    as (event id, role) pairs. The last active administrator cannot be demoted or disabled."""
+    if user.administrator and user.active and not (administrator and active):
+        others = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(User)
+            .where(User.administrator.is_(True), User.active.is_(True), User.id != user.id)
+        )
+        if not others:
+            raise LastAdministrator()
+    if password:
+        _check_password(password)
+        user.set_password(password)
+    user.name = name
+    user.active = active
+    user.administrator = administrator
+    held = {(m.event_id, m.role): m for m in user.memberships}
+    for key, membership in held.items():
+        if key not in roles:
+            user.memberships.remove(membership)
+    for event_id, role in sorted(roles - held.keys(), key=lambda pair: (pair[0], pair[1].value)):
+        user.memberships.append(Membership(event_id=event_id, role=role))
+    db.session.flush()
+
+
+def grant_role(*, user: User, event: Event, role: Role) -> None:
+    """Give a staff member a role in an exhibition (nothing happens if they hold it already)."""
+    if not any(m.event_id == event.id and m.role is role for m in user.memberships):
+        user.memberships.append(Membership(event_id=event.id, role=role))
+        db.session.flush()
+
+
+def list_staff() -> list[User]:
+    """Every staff account with its roles, administrators first."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .options(selectinload(User.memberships))
+            .order_by(User.administrator.desc(), User.email)
+        )
+    )
 
 
 def authenticate(*, email: str, password: str, now: datetime | None = None) -> User:

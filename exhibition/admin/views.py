@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from ..checkin.models import Scan
 from ..dbtypes import utcnow
@@ -20,8 +20,10 @@ from ..mail.models import MessageStatus, OutboxMessage
 from ..pagination import paginate
 from ..visitors import services as visitors
 from ..visitors.models import Registration, RegistrationStatus
+from .access import allow, authorise, event_ids_with, public, signed_in, visible_event_slugs
+from .audit import record
 from .forms import CategoryForm, EventForm, LoginForm
-from .models import User
+from .models import Role, User
 from .overview import day_chart, event_overview
 from .services import EXPORT_COLUMNS, LoginFailed, authenticate, registration_rows
 
@@ -34,17 +36,13 @@ def load_user(user_id: str):
     """Flask-Login's loader: the organiser behind a session."""
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    # An account switched off ends its open sessions at once, not at their next sign-in.
+    return user if user is not None and user.active else None
 
 
-@bp.before_request
-def require_login():
-    """Every organiser page needs a signed-in organiser (the login page itself excepted)."""
-    if request.endpoint in ("admin.login",):
-        return None
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
+bp.before_request(authorise)
+require_login = authorise  # the name other blueprints imported before roles existed
 
 
 def _safe_next(target: str | None) -> str:
@@ -60,6 +58,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@public
 def login():
     """Organiser sign-in."""
     form = LoginForm()
@@ -76,7 +75,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@signed_in
 def logout():
     """Sign out."""
     logout_user()
@@ -84,8 +83,9 @@ def logout():
 
 
 @bp.get("/")
+@signed_in
 def dashboard():
-    """Events with their figures, and the mail queue."""
+    """The exhibitions this person works on, with their figures, and the mail queue."""
     counts = dict(
         db.session.execute(
             sa.select(Registration.event_id, sa.func.count())
@@ -103,16 +103,22 @@ def dashboard():
             .group_by(Registration.event_id)
         ).all()
     )
+    slugs = visible_event_slugs(current_user)
+    shown = [e for e in events.list_events() if slugs is None or e.slug in slugs]
+    organised = event_ids_with(current_user, Role.ORGANISER)
     return render_template(
         "admin/dashboard.html",
-        events=events.list_events(),
+        events=shown,
         counts=counts,
         checked_in=checked_in,
-        mail_counts=mail.status_counts(),
+        mail_counts=mail.status_counts(event_ids=organised)
+        if organised is None or organised
+        else None,
     )
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
+@allow()
 def event_new():
     """Create an exhibition."""
     form = EventForm()
@@ -123,6 +129,7 @@ def event_new():
             db.session.rollback()
             form.slug.errors.append(str(error.message))
         else:
+            record(actor=current_user, action="event.created", event=event, summary=event.slug)
             db.session.commit()
             flash(_("The exhibition has been created."), "success")
             return redirect(url_for("admin.registrations", slug=event.slug))
@@ -137,6 +144,7 @@ def _event(slug: str):
 
 
 @bp.get("/events/<slug>/dashboard")
+@allow(Role.ORGANISER)
 def event_dashboard(slug: str):
     """An exhibition's figures at a glance: registrations, exhibitors, booths, sessions, mail."""
     event = _event(slug)
@@ -151,6 +159,7 @@ def event_dashboard(slug: str):
 
 
 @bp.route("/events/<slug>/edit", methods=["GET", "POST"])
+@allow(Role.ORGANISER)
 def event_edit(slug: str):
     """Change an exhibition's settings."""
     event = _event(slug)
@@ -164,6 +173,7 @@ def event_edit(slug: str):
             db.session.rollback()
             form.slug.errors.append(str(error.message))
         else:
+            record(actor=current_user, action="event.updated", event=event, summary=event.slug)
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.event_edit", slug=event.slug))
@@ -183,6 +193,7 @@ def _filters():
 
 
 @bp.get("/events/<slug>/registrations")
+@allow(Role.ORGANISER)
 def registrations(slug: str):
     """Registrations with search (diacritics ignored) and filters."""
     event = _event(slug)
@@ -202,6 +213,7 @@ def registrations(slug: str):
 
 
 @bp.get("/events/<slug>/registrations.<any(csv, xlsx):kind>")
+@allow(Role.ORGANISER)
 def registrations_export(slug: str, kind: str):
     """The filtered registrations as CSV or Excel (spreadsheet formulas neutralised)."""
     event = _event(slug)
@@ -210,6 +222,14 @@ def registrations_export(slug: str, kind: str):
         event=event, query=query, category_id=category_id, status=status
     )
     rows = registration_rows(event=event, stmt=stmt)
+    # The search words are not recorded: they may be a person's name.
+    record(
+        actor=current_user,
+        action="registrations.exported",
+        event=event,
+        summary=f"{kind.upper()} · {len(rows)} rows",
+    )
+    db.session.commit()
     stamp = utcnow().astimezone(event.tz).strftime("%Y%m%d-%H%M")
     return export_response(
         EXPORT_COLUMNS, rows, kind=kind, name=f"{event.slug}-registrations-{stamp}"
@@ -224,7 +244,19 @@ def _registration(slug: str, registration_id: int) -> Registration:
     return registration
 
 
+def _log_registration(action: str, registration: Registration) -> None:
+    """An entry naming the registration by number and category only (no personal data)."""
+    record(
+        actor=current_user,
+        action=action,
+        event=registration.event,
+        target=registration,
+        summary=registration.category.code,
+    )
+
+
 @bp.get("/events/<slug>/registrations/<int:registration_id>")
+@allow(Role.ORGANISER)
 def registration_detail(slug: str, registration_id: int):
     """One registration with its consents, scans and e-mails."""
     registration = _registration(slug, registration_id)
@@ -247,6 +279,7 @@ def registration_detail(slug: str, registration_id: int):
 
 
 @bp.post("/events/<slug>/registrations/<int:registration_id>/resend")
+@allow(Role.ORGANISER)
 def registration_resend(slug: str, registration_id: int):
     """Send the confirmation e-mail again."""
     registration = _registration(slug, registration_id)
@@ -258,6 +291,7 @@ def registration_resend(slug: str, registration_id: int):
         db.session.rollback()
         flash(str(error.message), "error")
     else:
+        _log_registration("registration.resent", registration)
         db.session.commit()
         flash(_("The confirmation e-mail will be sent again."), "success")
     return redirect(
@@ -266,6 +300,7 @@ def registration_resend(slug: str, registration_id: int):
 
 
 @bp.post("/events/<slug>/registrations/<int:registration_id>/cancel")
+@allow(Role.ORGANISER)
 def registration_cancel(slug: str, registration_id: int):
     """Cancel a registration: the badge stops working."""
     registration = _registration(slug, registration_id)
@@ -277,6 +312,7 @@ def registration_cancel(slug: str, registration_id: int):
         db.session.rollback()
         flash(str(error.message), "error")
     else:
+        _log_registration("registration.cancelled", registration)
         db.session.commit()
         flash(_("The registration has been cancelled."), "success")
     return redirect(
@@ -285,13 +321,14 @@ def registration_cancel(slug: str, registration_id: int):
 
 
 @bp.route("/events/<slug>/categories", methods=["GET", "POST"])
+@allow(Role.ORGANISER)
 def categories(slug: str):
     """Visitor categories of an exhibition; organisers can add more."""
     event = _event(slug)
     form = CategoryForm()
     if form.validate_on_submit():
         try:
-            visitors.add_category(
+            category = visitors.add_category(
                 event=event,
                 code=form.code.data,
                 name_vi=form.name_vi.data,
@@ -303,6 +340,14 @@ def categories(slug: str):
             db.session.rollback()
             form.code.errors.append(str(error.message))
         else:
+            record(
+                actor=current_user,
+                action="category.created",
+                event=event,
+                target=category,
+                target_type="category",
+                summary=category.code,
+            )
             db.session.commit()
             flash(_("The category has been added."), "success")
             return redirect(url_for("admin.categories", slug=slug))
@@ -314,12 +359,21 @@ def categories(slug: str):
     ), (422 if form.is_submitted() else 200)
 
 
+def _mail_scope() -> set[int] | None:
+    """The exhibitions whose mail this person sees: all for administrators, else those organised."""
+    return event_ids_with(current_user, Role.ORGANISER)
+
+
 @bp.get("/mail")
+@allow(Role.ORGANISER)
 def outbox():
     """Outgoing mail with its status; failed messages can be retried."""
+    scope = _mail_scope()
     status = request.args.get("status", "")
     to = (request.args.get("to") or "").strip()[:254]
     stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if scope is not None:
+        stmt = stmt.where(OutboxMessage.event_id.in_(scope))
     if status in {s.value for s in MessageStatus}:
         stmt = stmt.where(OutboxMessage.status == MessageStatus(status))
     if to:
@@ -330,28 +384,34 @@ def outbox():
         page=paginate(stmt, page=request.args.get("page", type=int), size=PAGE_SIZE),
         status=status,
         to=to,
-        counts=mail.status_counts(),
+        counts=mail.status_counts(event_ids=scope),
         form=Form(),
     )
 
 
 @bp.post("/mail/retry-failed")
+@allow(Role.ORGANISER)
 def outbox_retry_failed():
     """Send every failed message again."""
     if not Form().validate_on_submit():
         abort(400)
-    count = mail.retry_failed()
+    count = mail.retry_failed(event_ids=_mail_scope())
+    record(actor=current_user, action="mail.retry_failed", summary=f"{count} message(s)")
     db.session.commit()
     flash(_("%(count)s failed message(s) will be sent again.", count=count), "success")
     return redirect(url_for("admin.outbox"))
 
 
 @bp.post("/mail/<int:message_id>/retry")
+@allow(Role.ORGANISER)
 def outbox_retry(message_id: int):
     """Send a failed or waiting message now."""
     message = db.session.get(OutboxMessage, message_id)
-    if message is None or not Form().validate_on_submit():
+    scope = _mail_scope()
+    if message is None or (scope is not None and message.event_id not in scope):
         abort(404)
+    if not Form().validate_on_submit():
+        abort(400)
     mail.retry_now(message=message)
     db.session.commit()
     flash(_("The message will be sent again."), "success")

@@ -152,7 +152,7 @@ def _scan_body(outcome) -> dict:
             "room": scan.session.room.tr("name") if scan.session.room else None,
         }
         body["invited"] = outcome.invited
-    if registration is not None:
+    if registration is not None and not registration.is_erased:
         body["attendee"] = {
             "name": registration.full_name,
             "organisation": registration.organisation,
@@ -330,6 +330,7 @@ def arrival_badge(scan_id: int):
         or scan.device_id != device.id
         or scan.result is not ScanResult.OK
         or scan.registration is None
+        or scan.registration.is_erased
         or not checkpoint.print_on_arrival
         or scan.received_at < utcnow() - timedelta(minutes=10)
     ):
@@ -389,12 +390,16 @@ def event_stats(slug: str):
     """Live figures of an exhibition's doors, for a signed-in organiser or one of its devices."""
     from flask_login import current_user
 
+    from ..admin.access import may
+    from ..admin.models import Role
     from ..checkin.stats import event_stats as compute_stats
     from ..events.services import get_event
 
     token = _bearer_token()
     if not current_user.is_authenticated and token is None:
         return json_error("login_required", _("Sign in as an organiser to see this."), 401)
+    if current_user.is_authenticated and not may(current_user, {Role.ORGANISER}, slug):
+        return json_error("forbidden", _("Your account has no organiser role here."), 403)
     event = get_event(slug=slug)
     if not current_user.is_authenticated:
         device = authenticate_device(token=token)

@@ -3,10 +3,13 @@ registered, not printed yet), in A6, four-up A4 with cut marks, or a 90 x 54 mm 
 
 from flask import Blueprint, Response, abort, g, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import Optional
 
-from ..admin.views import require_login
+from ..admin.access import allow, authorise
+from ..admin.audit import record
+from ..admin.models import Role
 from ..events.services import get_event
 from ..extensions import db
 from ..forms import Form, choices
@@ -15,7 +18,7 @@ from ..visitors.services import all_categories
 from . import printing
 
 bp = Blueprint("badge_print", __name__, url_prefix="/admin/events/<slug>")
-bp.before_request(require_login)
+bp.before_request(authorise)
 
 MAX_BATCH = 5000  # badges in one PDF
 
@@ -50,6 +53,7 @@ def _pdf_response(data: bytes, name: str) -> Response:
 
 
 @bp.route("/badges", methods=["GET", "POST"])
+@allow(Role.ORGANISER)
 def batch(slug: str):
     """Choose badges and a format; printing records each badge as printed."""
     g.event = event = get_event(slug=slug)
@@ -73,6 +77,12 @@ def batch(slug: str):
     if request.method == "POST" and valid:
         people = list(db.session.scalars(stmt.limit(MAX_BATCH)))
         pdf = printing.print_badges(registrations=people, layout=form.layout.data, language=None)
+        record(
+            actor=current_user,
+            action="badges.printed",
+            event=event,
+            summary=f"{len(people)} badges · {form.layout.data}",
+        )
         db.session.commit()
         return _pdf_response(pdf, f"{event.slug}-badges")
     count = db.session.scalar(stmt.with_only_columns(db.func.count(Registration.id)).order_by(None))
@@ -82,15 +92,28 @@ def batch(slug: str):
 
 
 @bp.post("/registrations/<int:registration_id>/badge.pdf")
+@allow(Role.ORGANISER, Role.CHECKIN)
 def single(slug: str, registration_id: int):
     """One person's badge (at the desk, after a walk-in or on arrival); recorded as printed."""
     g.event = event = get_event(slug=slug)
     registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id or registration.is_cancelled:
+    if (
+        registration is None
+        or registration.event_id != event.id
+        or registration.is_cancelled
+        or registration.is_erased
+    ):
         abort(404)
     layout = request.form.get("layout", "a6")
     if layout not in printing.LAYOUTS:
         layout = "a6"
     pdf = printing.print_badges(registrations=[registration], layout=layout)
+    record(
+        actor=current_user,
+        action="badges.printed",
+        event=event,
+        target=registration,
+        summary=f"1 badge · {layout}",
+    )
     db.session.commit()
     return _pdf_response(pdf, f"badge-{registration.id}")

@@ -48,9 +48,11 @@ def selection(
     not_printed: bool = False,
     ids: list[int] | None = None,
 ):
-    """A select of the confirmed registrations to print, by name."""
+    """A select of the confirmed registrations to print (not erased ones), by name."""
     stmt = sa.select(Registration).where(
-        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED
+        Registration.event_id == event.id,
+        Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.erased_at.is_(None),
     )
     if category_id:
         stmt = stmt.where(Registration.category_id == category_id)

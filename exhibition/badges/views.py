@@ -13,7 +13,7 @@ _PRIVATE = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex"}
 
 def _code(token: str) -> str:
     registration = get_by_manage_token(token=token)
-    if registration.is_cancelled:
+    if registration.is_cancelled or registration.is_erased:
         abort(404)
     return registration.badge_code
 
@@ -43,7 +43,7 @@ def pdf(token: str):
     from .printing import print_badges
 
     registration = get_by_manage_token(token=token)
-    if registration.is_cancelled:
+    if registration.is_cancelled or registration.is_erased:
         abort(404)
     data = print_badges(registrations=[registration], layout="a6", mark=False)
     return Response(

@@ -15,7 +15,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..admin.views import require_login
+from ..admin.access import allow, authorise
+from ..admin.audit import record
+from ..admin.models import Role
 from ..errors import DomainError, json_error
 from ..events.services import get_event
 from ..exhibitors.models import Exhibitor, ExhibitorStatus
@@ -29,12 +31,13 @@ from .forms import BoothForm, BoothImportForm
 from .models import BoothStatus, BoothType
 
 bp = Blueprint("booths", __name__, url_prefix="/admin/events/<slug>")
-bp.before_request(require_login)
+bp.before_request(authorise)
 
 ASSIGNABLE = (ExhibitorStatus.APPROVED, ExhibitorStatus.BOOTH_ASSIGNED, ExhibitorStatus.CONFIRMED)
 
 
 @bp.get("/floorplan")
+@allow(Role.ORGANISER, Role.EXHIBITORS)
 def floorplan(slug: str):
     """Every hall as a plan coloured by booth status, with exhibitors' names on assigned booths."""
     g.event = event = get_event(slug=slug)
@@ -47,6 +50,7 @@ def floorplan(slug: str):
 
 
 @bp.route("/booths/import", methods=["GET", "POST"])
+@allow(Role.ORGANISER, Role.EXHIBITORS)
 def import_plan(slug: str):
     """Upload booths from CSV (created or updated by code; nothing stored if a row is wrong)."""
     g.event = event = get_event(slug=slug)
@@ -57,6 +61,12 @@ def import_plan(slug: str):
         if report.errors:
             db.session.rollback()
         else:
+            record(
+                actor=current_user,
+                action="booths.imported",
+                event=event,
+                summary=f"{report.created} new, {report.updated} updated",
+            )
             db.session.commit()
             flash(
                 _(
@@ -73,15 +83,23 @@ def import_plan(slug: str):
 
 
 @bp.get("/booths.csv")
+@allow(Role.ORGANISER, Role.EXHIBITORS)
 def export_plan(slug: str):
     """The booths in the import format, to edit in a spreadsheet and upload again."""
     g.event = event = get_event(slug=slug)
+    rows = importing.export_booths(event=event)
+    record(actor=current_user, action="booths.exported", event=event, summary=f"{len(rows)} booths")
+    db.session.commit()
     return export_response(
         importing.COLUMNS,
-        importing.export_booths(event=event),
+        rows,
         kind="csv",
         name=f"{event.slug}-booths",
     )
+
+
+def _log(action: str, event, booth, summary: str) -> None:
+    record(actor=current_user, action=action, event=event, target=booth, summary=summary)
 
 
 def _assignable(event) -> list[Exhibitor]:
@@ -95,6 +113,7 @@ def _assignable(event) -> list[Exhibitor]:
 
 
 @bp.route("/booths/<code>", methods=["GET", "POST"])
+@allow(Role.ORGANISER, Role.EXHIBITORS)
 def booth(slug: str, code: str):
     """One booth: who holds it, its settings, and forms to assign or free it."""
     g.event = event = get_event(slug=slug)
@@ -121,6 +140,7 @@ def booth(slug: str, code: str):
             db.session.rollback()
             form.status.errors.append(str(error.message))
         else:
+            _log("booth.changed", event, the_booth, the_booth.code)
             db.session.commit()
             flash(_("Booth %(code)s has been saved.", code=the_booth.code), "success")
             return redirect(url_for("booths.booth", slug=slug, code=the_booth.code))
@@ -167,6 +187,7 @@ def _exhibitor_id() -> int | None:
 
 
 @bp.post("/booths/<code>/assign")
+@allow(Role.ORGANISER, Role.EXHIBITORS)
 def assign(slug: str, code: str):
     """Give the booth to an exhibitor (form field or JSON `exhibitor_id`); 409 booth_taken if held."""
     g.event = event = get_event(slug=slug)
@@ -181,6 +202,7 @@ def assign(slug: str, code: str):
     except DomainError as error:
         db.session.rollback()
         return _answer("", the_booth.code, slug, error)
+    _log("booth.assigned", event, the_booth, f"{the_booth.code} → {exhibitor.company_name_vi}")
     db.session.commit()
     return _answer(
         _(
@@ -194,6 +216,7 @@ def assign(slug: str, code: str):
 
 
 @bp.post("/booths/<code>/move")
+@allow(Role.ORGANISER, Role.EXHIBITORS)
 def move(slug: str, code: str):
     """Move the booth's exhibitor to another free booth in one step."""
     g.event = event = get_event(slug=slug)
@@ -212,6 +235,7 @@ def move(slug: str, code: str):
     except DomainError as error:
         db.session.rollback()
         return _answer("", the_booth.code, slug, error)
+    _log("booth.moved", event, target, f"{the_booth.code} → {target.code}")
     db.session.commit()
     return _answer(
         _("Moved from %(old)s to %(new)s.", old=the_booth.code, new=target.code), target.code, slug
@@ -219,25 +243,30 @@ def move(slug: str, code: str):
 
 
 @bp.post("/booths/<code>/free")
+@allow(Role.ORGANISER, Role.EXHIBITORS)
 def free(slug: str, code: str):
     """Take the booth back from its exhibitor."""
     g.event = event = get_event(slug=slug)
     the_booth = services.get_booth(event=event, code=code)
     services.free_booth(booth=the_booth, user=current_user)
+    _log("booth.freed", event, the_booth, the_booth.code)
     db.session.commit()
     return _answer(_("Booth %(code)s is free.", code=the_booth.code), the_booth.code, slug)
 
 
 @bp.post("/booths/<code>/delete")
+@allow(Role.ORGANISER, Role.EXHIBITORS)
 def delete(slug: str, code: str):
     """Remove a free booth from the plan (409 booth_assigned while an exhibitor holds it)."""
     g.event = event = get_event(slug=slug)
     the_booth = services.get_booth(event=event, code=code)
     try:
+        code = the_booth.code
         services.delete_booth(booth=the_booth)
     except DomainError as error:
         db.session.rollback()
         return _answer("", the_booth.code, slug, error)
+    record(actor=current_user, action="booth.deleted", event=event, summary=code)
     db.session.commit()
     message = _("Booth %(code)s has been deleted.", code=the_booth.code)
     if request.is_json:
@@ -247,6 +276,7 @@ def delete(slug: str, code: str):
 
 
 @bp.route("/allocation", methods=["GET", "POST"])
+@allow(Role.ORGANISER, Role.EXHIBITORS)
 def allocation(slug: str):
     """Automatic allocation: preview who gets which booth (and which wish it meets), then confirm."""
     g.event = event = get_event(slug=slug)
@@ -260,6 +290,12 @@ def allocation(slug: str):
             db.session.rollback()
             flash(str(error.message), "error")
         else:
+            record(
+                actor=current_user,
+                action="booths.allocated",
+                event=event,
+                summary=f"{len(plan.proposals)} exhibitors",
+            )
             db.session.commit()
             flash(_("%(count)s exhibitors got their booths.", count=len(plan.proposals)), "success")
             return redirect(url_for("booths.floorplan", slug=slug))

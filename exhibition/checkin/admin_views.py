@@ -4,8 +4,11 @@ import base64
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from ..admin.views import require_login
+from ..admin.access import allow, authorise
+from ..admin.audit import record
+from ..admin.models import Role
 from ..badges.services import qr_svg
 from ..errors import DomainError
 from ..events.services import get_event
@@ -17,7 +20,7 @@ from .forms import CheckpointForm, DeviceForm
 from .models import Checkpoint, Device
 
 bp = Blueprint("checkin_admin", __name__, url_prefix="/admin/events/<slug>")
-bp.before_request(require_login)
+bp.before_request(authorise)
 
 
 def _event(slug: str):
@@ -63,6 +66,7 @@ def _forms(event, checkpoints):
 
 
 @bp.route("/devices", methods=["GET", "POST"])
+@allow(Role.ORGANISER)
 def devices(slug: str):
     """Checkpoints and devices: add a device (its set-up link and QR code are shown at once)."""
     event = _event(slug)
@@ -77,6 +81,7 @@ def devices(slug: str):
                 event=event, name=device_form.name.data, checkpoint=checkpoint
             )
             setup = _setup_link(device)
+            _log("device.created", event, device)
             db.session.commit()
             device_form = _forms(event, checkpoints)[0]
             return _page(
@@ -92,6 +97,17 @@ def devices(slug: str):
     return _page(event, device_form=device_form, checkpoint_form=checkpoint_form)
 
 
+def _log(action: str, event, device: Device) -> None:
+    checkpoint = device.checkpoint.name_vi if device.checkpoint else ""
+    record(
+        actor=current_user,
+        action=action,
+        event=event,
+        target=device,
+        summary=f"{device.name} · {checkpoint}" if checkpoint else device.name,
+    )
+
+
 def _device(event, device_id: int) -> Device:
     device = db.session.get(Device, device_id)
     if device is None or device.event_id != event.id:
@@ -100,17 +116,20 @@ def _device(event, device_id: int) -> Device:
 
 
 @bp.post("/devices/<int:device_id>/revoke")
+@allow(Role.ORGANISER)
 def device_revoke(slug: str, device_id: int):
     """Revoke a device: its next scan is refused."""
     event = _event(slug)
     device = _device(event, device_id)
     services.revoke_device(device=device)
+    _log("device.revoked", event, device)
     db.session.commit()
     flash(_("Device “%(name)s” has been revoked.", name=device.name), "success")
     return redirect(url_for("checkin_admin.devices", slug=slug))
 
 
 @bp.post("/devices/<int:device_id>")
+@allow(Role.ORGANISER)
 def device_update(slug: str, device_id: int):
     """Rename a device or move it to another checkpoint."""
     event = _event(slug)
@@ -128,12 +147,14 @@ def device_update(slug: str, device_id: int):
         db.session.rollback()
         flash(str(error.message), "error")
     else:
+        _log("device.changed", event, device)
         db.session.commit()
         flash(_("Device “%(name)s” has been saved.", name=device.name), "success")
     return redirect(url_for("checkin_admin.devices", slug=slug))
 
 
 @bp.post("/devices/<int:device_id>/setup")
+@allow(Role.ORGANISER)
 def device_setup_link(slug: str, device_id: int):
     """A new one-time set-up link (and QR code) for a device; the last one stops working."""
     event = _event(slug)
@@ -141,6 +162,7 @@ def device_setup_link(slug: str, device_id: int):
     if device.is_revoked:
         abort(404)
     setup = _setup_link(device)
+    _log("device.setup_link", event, device)
     db.session.commit()
     device_form, checkpoint_form = _forms(event, services.checkpoints(event=event))
     return _page(event, device_form=device_form, checkpoint_form=checkpoint_form, setup=setup)
@@ -148,6 +170,7 @@ def device_setup_link(slug: str, device_id: int):
 
 @bp.route("/checkpoints", methods=["POST"])
 @bp.route("/checkpoints/<int:checkpoint_id>", methods=["GET", "POST"])
+@allow(Role.ORGANISER)
 def checkpoint(slug: str, checkpoint_id: int | None = None):
     """Add a checkpoint, or change one's name, door and rules."""
     event = _event(slug)
@@ -164,7 +187,7 @@ def checkpoint(slug: str, checkpoint_id: int | None = None):
     elif form.validate_on_submit():
         room = next((r for r in rooms if str(r.id) == form.room.data), None)
         try:
-            services.save_checkpoint(
+            saved = services.save_checkpoint(
                 event=event,
                 checkpoint=existing,
                 name_vi=form.name_vi.data,
@@ -178,9 +201,41 @@ def checkpoint(slug: str, checkpoint_id: int | None = None):
             db.session.rollback()
             form.name_vi.errors = [*form.name_vi.errors, str(error.message)]
         else:
+            record(
+                actor=current_user,
+                action="checkpoint.saved",
+                event=event,
+                target=saved,
+                summary=saved.name_vi,
+            )
             db.session.commit()
             flash(_("The checkpoint has been saved."), "success")
             return redirect(url_for("checkin_admin.devices", slug=slug))
     return render_template(
         "checkin/checkpoint.html", event=event, form=form, checkpoint=existing
     ), (422 if form.errors else 200)
+
+
+@bp.route("/station", methods=["GET", "POST"])
+@allow(Role.ORGANISER, Role.CHECKIN)
+def station(slug: str):
+    """Make this phone or laptop a check-in station at a chosen checkpoint (check-in staff too)."""
+    event = _event(slug)
+    checkpoints = services.checkpoints(event=event)
+    form = DeviceForm()
+    form.setup_choices(checkpoints)
+    if request.method == "GET":
+        form.name.data = current_user.label[:80]
+    if form.validate_on_submit():
+        checkpoint = next(c for c in checkpoints if str(c.id) == form.checkpoint.data)
+        device, _token = services.create_device(
+            event=event, name=form.name.data, checkpoint=checkpoint
+        )
+        code = services.issue_setup_code(device=device)
+        _log("device.created", event, device)
+        db.session.commit()
+        return redirect(url_for("checkin.setup", code=code))
+    db.session.commit()  # the main entrance, if it was just made
+    return render_template("checkin/station_setup.html", event=event, form=form), (
+        422 if form.is_submitted() else 200
+    )

@@ -4,12 +4,13 @@ from datetime import date, datetime
 
 from flask import Blueprint, g, render_template, request
 
-from ..admin.views import require_login
+from ..admin.access import allow, authorise
+from ..admin.models import Role
 from ..events.services import get_event
 from .stats import event_stats
 
 bp = Blueprint("checkin_live", __name__, url_prefix="/admin/events/<slug>")
-bp.before_request(require_login)
+bp.before_request(authorise)
 
 # The chart's drawing area, in SVG units; static/js/live.js draws the same with the same numbers.
 CHART = {"width": 960, "height": 220, "left": 40, "right": 8, "top": 12, "bottom": 24}
@@ -50,6 +51,7 @@ def chart(series: list[dict]) -> dict:
 
 
 @bp.get("/live")
+@allow(Role.ORGANISER)
 def live(slug: str):
     """Live figures: people in, entries per quarter hour, by category, province, door, session."""
     g.event = event = get_event(slug=slug)

@@ -52,6 +52,7 @@ def offline_list(*, device: Device) -> dict:
         .where(
             Registration.event_id == event_id,
             Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.erased_at.is_(None),
         )
         .order_by(Registration.id)
     ).all()
@@ -136,6 +137,7 @@ def search_people(*, device: Device, query: str, limit: int = 10) -> list[Regist
             .where(
                 Registration.event_id == device.event_id,
                 Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.erased_at.is_(None),
                 condition,
             )
             .order_by(Registration.full_name)

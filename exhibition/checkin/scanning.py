@@ -281,8 +281,8 @@ def record_scan(
         result = ScanResult.INVALID
     elif registration.event_id != device.event_id:
         result, registration = ScanResult.WRONG_EVENT, None
-    elif registration.status is RegistrationStatus.CANCELLED:
-        result = ScanResult.CANCELLED
+    elif registration.status is RegistrationStatus.CANCELLED or registration.is_erased:
+        result = ScanResult.CANCELLED  # an erased person's badge answers like a cancelled one
     elif at_room_door and session is None:
         result = ScanResult.NO_SESSION
     else:

@@ -18,6 +18,9 @@ class Event(Localized, db.Model):
         sa.CheckConstraint(
             "registration_closes_at > registration_opens_at", name="registration_window"
         ),
+        sa.CheckConstraint(
+            "retention_days IS NULL OR retention_days BETWEEN 0 AND 3650", name="retention_days"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +44,9 @@ class Event(Localized, db.Model):
     consent_version: Mapped[str] = mapped_column(sa.String(20), default="2026-01")
     # Exhibitor staff badges allowed for every 9 m² of booth area.
     staff_per_9m2: Mapped[int] = mapped_column(default=3, server_default="3")
+    # Days after the last day of the event after which visitors' personal data is anonymised
+    # (`flask purge-personal-data`); None keeps it until people or organisers erase it.
+    retention_days: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -54,6 +54,7 @@ class EventData:
     contact_email: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     staff_per_9m2: int = 3
+    retention_days: int | None = None
 
 
 def get_event(*, slug: str) -> Event:

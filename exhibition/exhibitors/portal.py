@@ -136,6 +136,7 @@ def staff(*, exhibitor: Exhibitor) -> list[Registration]:
             .where(
                 Registration.exhibitor_id == exhibitor.id,
                 Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.erased_at.is_(None),  # an erased person's badge no longer works
             )
             .order_by(Registration.created_at, Registration.id)
         )

@@ -448,7 +448,9 @@ def _sync_staff_organisation(exhibitor: Exhibitor) -> None:
     from ..visitors.services import search_text_for as registration_search_text
 
     for registration in db.session.scalars(
-        sa.select(Registration).where(Registration.exhibitor_id == exhibitor.id)
+        sa.select(Registration).where(
+            Registration.exhibitor_id == exhibitor.id, Registration.erased_at.is_(None)
+        )
     ):
         registration.organisation = exhibitor.company_name_vi
         registration.search_text = registration_search_text(registration)

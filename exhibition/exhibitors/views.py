@@ -14,7 +14,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..admin.views import require_login
+from ..admin.access import allow, authorise
+from ..admin.audit import record
+from ..admin.models import Role
 from ..booths import services as booths
 from ..dbtypes import utcnow
 from ..errors import DomainError
@@ -30,7 +32,7 @@ from .models import ExhibitorStatus
 
 bp = Blueprint("exhibitors", __name__)
 admin_bp = Blueprint("exhibitors_admin", __name__, url_prefix="/admin/events/<slug>/exhibitors")
-admin_bp.before_request(require_login)
+admin_bp.before_request(authorise)
 
 
 @bp.route("/events/<slug>/exhibit", methods=["GET", "POST"])
@@ -131,6 +133,7 @@ def _filters():
 
 
 @admin_bp.get("/")
+@allow(Role.ORGANISER, Role.EXHIBITORS)
 def index(slug: str):
     """Applications and exhibitors with search and filters."""
     g.event = event = get_event(slug=slug)
@@ -150,12 +153,20 @@ def index(slug: str):
 
 
 @admin_bp.get("/export.<any(csv, xlsx):kind>")
+@allow(Role.ORGANISER, Role.EXHIBITORS)
 def export(slug: str, kind: str):
     """The filtered exhibitors as CSV or Excel (spreadsheet formulas neutralised)."""
     g.event = event = get_event(slug=slug)
     query, status, sector = _filters()
     stmt = services.exhibitors_query(event=event, query=query, status=status, sector=sector)
     rows = services.export_rows(event=event, stmt=stmt)
+    record(
+        actor=current_user,
+        action="exhibitors.exported",
+        event=event,
+        summary=f"{kind.upper()} · {len(rows)} rows",
+    )
+    db.session.commit()
     stamp = utcnow().astimezone(event.tz).strftime("%Y%m%d-%H%M")
     return export_response(
         services.EXPORT_COLUMNS, rows, kind=kind, name=f"{event.slug}-exhibitors-{stamp}"
@@ -163,6 +174,7 @@ def export(slug: str, kind: str):
 
 
 @admin_bp.route("/<int:exhibitor_id>", methods=["GET", "POST"])
+@allow(Role.ORGANISER, Role.EXHIBITORS)
 def detail(slug: str, exhibitor_id: int):
     """One application: details, booths, history, and the organiser's decision."""
     g.event = event = get_event(slug=slug)
@@ -172,6 +184,7 @@ def detail(slug: str, exhibitor_id: int):
         sorted(services.TRANSITIONS[exhibitor.status], key=lambda s: list(ExhibitorStatus).index(s))
     )
     if form.validate_on_submit():
+        before = exhibitor.status
         try:
             services.change_status(
                 exhibitor=exhibitor,
@@ -183,6 +196,13 @@ def detail(slug: str, exhibitor_id: int):
             db.session.rollback()
             form.reason.errors.append(str(error.message))
         else:
+            record(
+                actor=current_user,
+                action="exhibitor.status",
+                event=event,
+                target=exhibitor,
+                summary=f"{exhibitor.company_name_vi}: {before.value} → {exhibitor.status.value}",
+            )
             db.session.commit()
             flash(_("The status has been changed and the company informed."), "success")
             return redirect(

@@ -215,6 +215,8 @@ class Sender:
 
     def send(self, message: OutboxMessage) -> str:
         """Deliver one message; PermanentFailure for a 5xx refusal, other exceptions are transient."""
+        if undeliverable(message.to_address):  # erased meanwhile, or retried after erasure
+            raise PermanentFailure("The address cannot receive mail (a placeholder).")
         mail_message = _as_flask_mail(message)
         if not self.use_smtp:
             _write_file(message, mail_message)
@@ -259,23 +261,24 @@ def retry_now(*, message: OutboxMessage) -> OutboxMessage:
     return message
 
 
-def retry_failed() -> int:
-    """Put every failed message back in the queue (after a mail server was fixed, say)."""
-    failed = list(
-        db.session.scalars(
-            sa.select(OutboxMessage).where(OutboxMessage.status == MessageStatus.FAILED)
-        )
-    )
+def _of_events(stmt, event_ids: set[int] | None):
+    return stmt if event_ids is None else stmt.where(OutboxMessage.event_id.in_(event_ids))
+
+
+def retry_failed(*, event_ids: set[int] | None = None) -> int:
+    """Put every failed message (of these exhibitions) back in the queue, after a mail server was
+    fixed, say."""
+    stmt = sa.select(OutboxMessage).where(OutboxMessage.status == MessageStatus.FAILED)
+    failed = list(db.session.scalars(_of_events(stmt, event_ids)))
     for message in failed:
         retry_now(message=message)
     return len(failed)
 
 
-def status_counts() -> dict[str, int]:
-    """How many messages are in each status."""
-    rows = db.session.execute(
-        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
-    ).all()
+def status_counts(*, event_ids: set[int] | None = None) -> dict[str, int]:
+    """How many messages (of these exhibitions) are in each status."""
+    stmt = sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+    rows = db.session.execute(_of_events(stmt, event_ids)).all()
     counts = {status.value: 0 for status in MessageStatus}
     counts.update({status.value: number for status, number in rows})
     return counts

@@ -4,9 +4,12 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
-from ..admin.views import require_login
+from ..admin.access import allow, authorise
+from ..admin.audit import record
+from ..admin.models import Role
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.services import get_event
@@ -19,7 +22,7 @@ from .models import InvitationStatus, PersonRole
 from .services import get_session
 
 admin_bp = Blueprint("invitations", __name__, url_prefix="/admin/events/<slug>/programme")
-admin_bp.before_request(require_login)
+admin_bp.before_request(authorise)
 bp = Blueprint("invitation", __name__, url_prefix="/invitations")
 
 
@@ -57,6 +60,7 @@ def _page(event, session, form, report, status: int):
 
 
 @admin_bp.route("/sessions/<int:session_id>/invitations", methods=["GET", "POST"])
+@allow(Role.ORGANISER)
 def index(slug: str, session_id: int):
     """A session's invitations: import delegates, see who answered, send again, export."""
     g.event = event = get_event(slug=slug)
@@ -76,21 +80,33 @@ def index(slug: str, session_id: int):
 
 
 @admin_bp.get("/sessions/<int:session_id>/invitations.<any(csv, xlsx):kind>")
+@allow(Role.ORGANISER)
 def export(slug: str, session_id: int, kind: str):
     """The session's invitations (of one status, if filtered) as CSV or Excel."""
     g.event = event = get_event(slug=slug)
     session = get_session(event=event, session_id=session_id)
     stmt = services.invitations_query(session=session, status=request.args.get("status", ""))
+    rows = services.export_rows(session=session, stmt=stmt)
+    record(
+        actor=current_user,
+        action="invitations.exported",
+        event=event,
+        target=session,
+        target_type="session",
+        summary=f"{kind.upper()} · {len(rows)} rows",
+    )
+    db.session.commit()
     stamp = utcnow().astimezone(event.tz).strftime("%Y%m%d-%H%M")
     return export_response(
         services.EXPORT_COLUMNS,
-        services.export_rows(session=session, stmt=stmt),
+        rows,
         kind=kind,
         name=f"{event.slug}-session-{session.id}-invitations-{stamp}",
     )
 
 
 @admin_bp.post("/sessions/<int:session_id>/invitations/<int:invitation_id>/resend")
+@allow(Role.ORGANISER)
 def resend(slug: str, session_id: int, invitation_id: int):
     """Send one invitation again (at most once per 10 minutes)."""
     g.event = event = get_event(slug=slug)
@@ -112,6 +128,7 @@ def resend(slug: str, session_id: int, invitation_id: int):
 
 
 @admin_bp.post("/sessions/<int:session_id>/invitations/resend")
+@allow(Role.ORGANISER)
 def resend_pending(slug: str, session_id: int):
     """Send the invitation again to everyone who has not answered (and was not sent it lately)."""
     g.event = event = get_event(slug=slug)

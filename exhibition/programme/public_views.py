@@ -82,7 +82,7 @@ def personal_feed(slug: str, token: str):
     """One attendee's seated sessions as an iCalendar feed; the address holds their secret."""
     event = get_event(slug=slug)
     registration = get_by_manage_token(token=token)
-    if registration.event_id != event.id:
+    if registration.event_id != event.id or registration.is_erased:
         raise RegistrationNotFound()
     language = current_language()
     name = _("My sessions · %(event)s", event=event.tr("name", language))

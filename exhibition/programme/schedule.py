@@ -190,7 +190,7 @@ def programme_calendar(*, event: Event, language: str, name: str) -> bytes:
 
 def seated_sessions(*, registration: Registration) -> list[ConferenceSession]:
     """The published, placed sessions where a person holds a seat, by time."""
-    if registration.is_cancelled:
+    if registration.is_cancelled or registration.is_erased:
         return []
     return [
         b.session

@@ -143,7 +143,11 @@ def book(
     Asking again returns the booking that exists.
     """
     now = now or utcnow()
-    if registration.event_id != session.event_id or registration.is_cancelled:
+    if (
+        registration.event_id != session.event_id
+        or registration.is_cancelled
+        or registration.is_erased
+    ):
         raise SessionClosed()
     if not invited:
         if not session.is_published:

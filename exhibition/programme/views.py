@@ -15,9 +15,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from wtforms.validators import ValidationError
 
-from ..admin.views import require_login
+from ..admin.access import allow, authorise
+from ..admin.audit import record
+from ..admin.models import Role
 from ..checkin.models import Scan, ScanResult
 from ..errors import DomainError, json_error, wants_json
 from ..events.services import get_event
@@ -36,7 +39,7 @@ from .models import (
 )
 
 bp = Blueprint("programme", __name__, url_prefix="/admin/events/<slug>/programme")
-bp.before_request(require_login)
+bp.before_request(authorise)
 
 SLOT = timedelta(minutes=15)  # the schedule grid's row
 
@@ -87,6 +90,7 @@ def _figures(event) -> dict[int, dict[str, int]]:
 
 
 @bp.get("")
+@allow(Role.ORGANISER)
 def index(slug: str):
     """Every session with its place, seats, attendance and conflicts; publish from here."""
     event = _event(slug)
@@ -127,6 +131,7 @@ def _session_form(event, session: ConferenceSession | None) -> SessionForm:
 
 @bp.route("/sessions/new", methods=["GET", "POST"], endpoint="session_new")
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+@allow(Role.ORGANISER)
 def session_edit(slug: str, session_id: int | None = None):
     """Create or edit a session; saving shows the conflicts it has (two in one room is refused)."""
     event = _event(slug)
@@ -176,10 +181,19 @@ def session_edit(slug: str, session_id: int | None = None):
 
 
 @bp.post("/sessions/<int:session_id>/delete")
+@allow(Role.ORGANISER)
 def session_delete(slug: str, session_id: int):
     event = _event(slug)
     session = services.get_session(event=event, session_id=session_id)
     title = session.tr("title")
+    record(
+        actor=current_user,
+        action="session.deleted",
+        event=event,
+        target=session,
+        target_type="session",
+        summary=session.title_vi,
+    )
     told = services.delete_session(session=session)
     db.session.commit()
     flash(_("“%(title)s” has been deleted.", title=title), "success")
@@ -191,6 +205,7 @@ def session_delete(slug: str, session_id: int):
 
 
 @bp.post("/publish")
+@allow(Role.ORGANISER)
 def publish(slug: str):
     """Publish every placed session (or, with session_id, one; with withdraw=1, take it back)."""
     event = _event(slug)
@@ -200,6 +215,14 @@ def publish(slug: str):
         abort(404)
     withdraw = request.form.get("withdraw") == "1"
     count = services.publish(event=event, session_ids=ids, publish=not withdraw)
+    record(
+        actor=current_user,
+        action="programme.published",
+        event=event,
+        target_type="session" if ids else "",
+        target_id=ids[0] if ids else None,
+        summary=("withdrawn" if withdraw else f"{count} published"),
+    )
     db.session.commit()
     if withdraw:
         flash(_("Taken off the public agenda."), "success")
@@ -220,6 +243,7 @@ def _days(event) -> list:
 
 
 @bp.get("/schedule")
+@allow(Role.ORGANISER)
 def schedule(slug: str):
     """A day's grid of rooms and quarter hours; sessions are dragged to move (or moved by form)."""
     event = _event(slug)
@@ -268,6 +292,7 @@ def schedule(slug: str):
 
 
 @bp.post("/sessions/<int:session_id>/place")
+@allow(Role.ORGANISER)
 def place(slug: str, session_id: int):
     """Move a session to a room and time (the grid's drag and drop, or the form beside it).
 
@@ -318,6 +343,7 @@ def place(slug: str, session_id: int):
 
 
 @bp.get("/conflicts")
+@allow(Role.ORGANISER)
 def conflicts(slug: str):
     event = _event(slug)
     found = conflict_rules.find_conflicts(event=event)
@@ -330,6 +356,7 @@ def conflicts(slug: str):
 
 @bp.route("/rooms", methods=["GET", "POST"])
 @bp.route("/rooms/<int:room_id>", methods=["GET", "POST"], endpoint="room_edit")
+@allow(Role.ORGANISER)
 def rooms(slug: str, room_id: int | None = None):
     """Rooms with their seats and availability; add one, or edit one."""
     event = _event(slug)
@@ -374,6 +401,7 @@ def rooms(slug: str, room_id: int | None = None):
 
 @bp.route("/speakers", methods=["GET", "POST"])
 @bp.route("/speakers/<int:speaker_id>", methods=["GET", "POST"], endpoint="speaker_edit")
+@allow(Role.ORGANISER)
 def speakers(slug: str, speaker_id: int | None = None):
     """Speakers and chairs; add one, or edit one."""
     event = _event(slug)
@@ -401,6 +429,7 @@ def speakers(slug: str, speaker_id: int | None = None):
 
 
 @bp.get("/sessions/<int:session_id>/people")
+@allow(Role.ORGANISER)
 def session_people(slug: str, session_id: int):
     """A session's seats, requests, waiting list and attendance."""
     event = _event(slug)
@@ -423,6 +452,7 @@ def session_people(slug: str, session_id: int):
 
 
 @bp.post("/bookings/<int:booking_id>/<any(approve, decline, cancel):action>")
+@allow(Role.ORGANISER)
 def booking_action(slug: str, booking_id: int, action: str):
     """Approve or decline a request, or take a seat back (the waiting list moves up)."""
     event = _event(slug)

@@ -3,7 +3,8 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from ..admin.views import require_login
+from ..admin.access import allow, authorise
+from ..admin.models import Role
 from ..errors import DomainError
 from ..events.services import get_event
 from ..extensions import db
@@ -12,7 +13,7 @@ from .forms import DeskForm
 from .models import Registration
 
 bp = Blueprint("desk", __name__, url_prefix="/admin")
-bp.before_request(require_login)
+bp.before_request(authorise)
 
 
 def _event(slug: str):
@@ -21,6 +22,7 @@ def _event(slug: str):
 
 
 @bp.route("/events/<slug>/desk", methods=["GET", "POST"])
+@allow(Role.ORGANISER, Role.CHECKIN)
 def form(slug: str):
     """The short walk-in form, with today's walk-ins below it."""
     event = _event(slug)
@@ -61,6 +63,7 @@ def form(slug: str):
 
 
 @bp.get("/events/<slug>/desk/<int:registration_id>")
+@allow(Role.ORGANISER, Role.CHECKIN)
 def badge(slug: str, registration_id: int):
     """A walk-in's badge, large, ready to print."""
     event = _event(slug)

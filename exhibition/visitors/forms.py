@@ -175,6 +175,15 @@ class ConsentForm(Form):
     news = BooleanField(_l("Send me news about this and later exhibitions."))
 
 
+class EraseForm(Form):
+    """Confirms the erasure of a person's data (theirs, or an organiser's for them)."""
+
+    confirm = BooleanField(
+        _l("I understand that this cannot be undone."),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+
+
 class DeskForm(Form):
     """The short walk-in form at the registration desk, filled in by staff with the keyboard."""
 

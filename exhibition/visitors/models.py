@@ -47,6 +47,8 @@ class RegistrationSource(enum.Enum):
 # Walk-ins who give no e-mail address get a unique placeholder in this reserved, undeliverable
 # domain (RFC 2606 ".invalid"): the e-mail columns stay filled and unique, and no mail goes out.
 NO_EMAIL_DOMAIN = "desk.invalid"
+# Erased people (and invitees, exhibitor contacts) get a placeholder in this domain instead.
+ERASED_DOMAIN = "erased.invalid"
 
 
 class ConsentPurpose(enum.Enum):
@@ -112,6 +114,9 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the person's personal data was anonymised (see visitors/erasure.py); the row stays for
+    # the figures, the badge stops working.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
     exhibitor: Mapped["Exhibitor | None"] = relationship()  # noqa: F821 (exhibitors.models)
@@ -129,9 +134,16 @@ class Registration(db.Model):
         return self.status is RegistrationStatus.CANCELLED
 
     @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
     def has_email(self) -> bool:
-        """False for a walk-in registered at the desk without an e-mail address."""
-        return not self.email.casefold().endswith("@" + NO_EMAIL_DOMAIN)
+        """False for a walk-in registered at the desk without an e-mail address, and once erased
+        (both have a placeholder in a reserved ".invalid" domain that can never receive mail)."""
+        from ..mail.services import undeliverable
+
+        return not undeliverable(self.email)
 
     def consent_for(self, purpose: ConsentPurpose) -> "Consent | None":
         """The latest consent record for a purpose."""

@@ -384,7 +384,7 @@ def update_registration(
     *, registration: Registration, data: VisitorData, public_only: bool = True
 ) -> Registration:
     """Correct a person's details (the e-mail stays: it is how the person is known)."""
-    if registration.is_cancelled:
+    if registration.is_cancelled or registration.is_erased:
         raise RegistrationCancelled()
     _apply(registration, data, event=registration.event, public_only=public_only)
     db.session.flush()
@@ -395,7 +395,7 @@ def resend_confirmation(*, registration: Registration) -> None:
     """Send the confirmation with the badge again (not for a cancelled registration)."""
     from ..mail.messages import queue_confirmation
 
-    if registration.is_cancelled:
+    if registration.is_cancelled or registration.is_erased:
         raise RegistrationCancelled()
     if not registration.has_email:
         raise NoEmailAddress()
@@ -409,7 +409,7 @@ def change_consents(
 
     Consent to processing for the event is withdrawn by cancelling the registration.
     """
-    if registration.is_cancelled:
+    if registration.is_cancelled or registration.is_erased:
         raise RegistrationCancelled()
     now = now or utcnow()
     changed = []

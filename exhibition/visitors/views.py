@@ -3,10 +3,12 @@
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -14,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from ..admin.audit import SELF, record
 from ..dbtypes import utcnow
 from ..errors import DomainError, json_error, wants_json
 from ..events.services import event_calendar, get_event
@@ -22,7 +25,8 @@ from ..forms import Form, choices
 from ..programme.models import SessionAccess
 from ..urls import public_url
 from . import services
-from .forms import ConsentForm, RegistrationForm, VisitorDetailsForm
+from .erasure import RegistrationErased, erase_registration
+from .forms import ConsentForm, EraseForm, RegistrationForm, VisitorDetailsForm
 from .models import ConsentPurpose
 
 bp = Blueprint("visitors", __name__)
@@ -81,8 +85,18 @@ def sent_again(slug: str):
 
 
 def _registration(token: str):
+    """The registration behind a link; once its data is erased, every page of the link answers
+    only that (410 Gone)."""
     registration = services.get_by_manage_token(token=token)
     g.event = registration.event
+    if registration.is_erased:
+        error = RegistrationErased()
+        if wants_json():
+            abort(make_response(json_error(error.code, error.message, error.status)))
+        page = render_template(
+            "visitors/erased.html", registration=registration, event=registration.event
+        )
+        abort(make_response(page, error.status))
     return registration
 
 
@@ -265,12 +279,48 @@ def cancel(token: str):
             db.session.rollback()
             flash(str(error.message), "error")
         else:
+            record(
+                actor=SELF,
+                action="registration.cancelled",
+                event=registration.event,
+                target=registration,
+                summary=registration.category.code,
+            )
             db.session.commit()
             flash(_("Your registration has been cancelled. Your badge no longer works."), "success")
         return redirect(url_for("visitors.manage", token=token))
     return render_template(
         "visitors/cancel.html", registration=registration, event=registration.event, form=form
     )
+
+
+@bp.route("/r/<token>/erase", methods=["GET", "POST"])
+@limiter.limit("120 per minute")
+def erase(token: str):
+    """Erase one's personal data: the page says what happens; only the confirmed form does it."""
+    registration = _registration(token)
+    form = EraseForm()
+    if form.validate_on_submit():
+        try:
+            erase_registration(registration=registration, reason="person")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            record(
+                actor=SELF,
+                action="registration.erased",
+                event=registration.event,
+                target=registration,
+                summary=registration.category.code,
+            )
+            db.session.commit()
+            flash(_("Your personal data has been erased."), "success")
+        return redirect(url_for("visitors.manage", token=token))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "visitors/erase.html", registration=registration, event=registration.event, form=form
+    ), status
 
 
 @bp.get("/r/<token>/my-data.json")
