@@ -81,6 +81,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment(instance_path))
     if config:
         app.config.from_mapping(config)
+        if "BASE_URL" in config and "SESSION_COOKIE_SECURE" not in config:
+            secure = str(config["BASE_URL"]).startswith("https:")
+            app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
     instance_path.mkdir(parents=True, exist_ok=True)
 
     app.url_map.converters["int"] = BoundedIntConverter
@@ -170,6 +173,10 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(api_bp)
 
     register_error_handlers(app)
+
+    from .security import register_security
+
+    register_security(app)
 
     from .admin.access import check_declarations
 

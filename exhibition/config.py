@@ -33,12 +33,20 @@ def from_environment(instance_path: Path) -> dict:
         f"sqlite:///{instance_path / 'exhibition.db'}"
     )
     mail_port = os.environ.get("MAIL_PORT")
+    base_url = (os.environ.get("BASE_URL") or f"http://{host}:{port}").rstrip("/")
+    # Cookies are Secure whenever the public address is HTTPS (SESSION_COOKIE_SECURE overrides).
+    secure = _bool(os.environ.get("SESSION_COOKIE_SECURE"), default=base_url.startswith("https:"))
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # A pooled connection is checked before use, so that the first request after a database
+        # restart gets a fresh connection rather than an error.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "HOST": host,
         "PORT": port,
-        "BASE_URL": (os.environ.get("BASE_URL") or f"http://{host}:{port}").rstrip("/"),
+        "BASE_URL": base_url,
+        # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto/-Host.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(mail_port) if mail_port else 25,
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
@@ -56,7 +64,10 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE")),
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Mail worker: retries with exponential backoff, then gives up.
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "8")),
         "MAIL_RETRY_BASE_SECONDS": int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "30")),

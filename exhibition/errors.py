@@ -3,7 +3,8 @@
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 
@@ -63,6 +64,34 @@ _HTTP_CODES = {
 }
 
 
+# SQLSTATEs that mean the server is out of reach rather than the request at fault: connection
+# exceptions (class 08), and an administrator's or a crash's shutdown, or "starting up" (57P0x).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+# SQLite's equivalents (and their extended codes): the file cannot be opened, or another writer
+# held it past busy_timeout.
+_UNAVAILABLE_SQLITE = ("SQLITE_CANTOPEN", "SQLITE_BUSY", "SQLITE_LOCKED")
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(error: Exception) -> bool:
+    """Whether a database error means "down, restarting or out of connections: try again soon"
+    (a 503) rather than a fault of this request (a 500 to look into)."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:  # SQLAlchemy recognised a lost connection
+        return True
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    if (getattr(original, "sqlite_errorname", None) or "").startswith(_UNAVAILABLE_SQLITE):
+        return True
+    # No statement: it failed while connecting (refused, unreachable, closed).
+    return error.statement is None and isinstance(error, (OperationalError, InterfaceError))
+
+
 def _render(status: int, code: str, message):
     if wants_json():
         return json_error(code, message, status)
@@ -94,6 +123,27 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         code, message = _HTTP_CODES[409]
         return _render(409, code, message)
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def database_error(error: Exception):
+        if not database_unavailable(error):
+            return unexpected(error)
+        from .extensions import db
+
+        app.logger.warning("Database unavailable: %s", str(error).splitlines()[0][:300])
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the session is discarded after the request
+            pass
+        response, status = _render(
+            503,
+            "database_unavailable",
+            _l("The service is unavailable for a moment. Please try again in a few seconds."),
+        )
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -33,3 +33,13 @@ babel = Babel()
 # Limits are set on the routes that people can abuse (sign-up, login, check-in, private links);
 # storage is RATELIMIT_STORAGE_URI (memory:// on one machine, Redis for several).
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+# Secret links (/r/<token>, invitations, personal feeds, device set-up, portal sign-in) answer an
+# unknown secret with the same plain 404 as any missing page. Each such miss counts against the
+# address, across all those routes together; after 30 misses in 10 minutes it gets 429, so the
+# secrets (128 bits and more) cannot be enumerated. People who follow their own link never miss.
+guess_limit = limiter.shared_limit(
+    "30 per 10 minutes",
+    scope="secret-links",
+    deduct_when=lambda response: response.status_code == 404,
+)

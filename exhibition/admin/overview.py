@@ -105,9 +105,9 @@ def _booths(event: Event) -> dict:
 
 def _sessions(event: Event) -> list[dict]:
     from ..programme.models import ConferenceSession
-    from ..programme.views import _figures
+    from ..programme.services import session_figures
 
-    figures = _figures(event)
+    figures = session_figures(event=event)
     sessions = db.session.scalars(
         sa.select(ConferenceSession)
         .options(joinedload(ConferenceSession.room))

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Response, abort
 
-from ..extensions import limiter  # noqa: E402
+from ..extensions import guess_limit, limiter  # noqa: E402
 from ..visitors.services import get_by_manage_token
 from .services import qr_png, qr_svg
 
@@ -19,6 +19,7 @@ def _code(token: str) -> str:
 
 
 @bp.get("/r/<token>/badge.svg")
+@guess_limit
 @limiter.limit("120 per minute")
 def svg(token: str):
     """The badge's QR code as SVG."""
@@ -26,6 +27,7 @@ def svg(token: str):
 
 
 @bp.get("/r/<token>/badge.png")
+@guess_limit
 @limiter.limit("120 per minute")
 def png(token: str):
     """The badge's QR code as PNG (download)."""
@@ -37,6 +39,7 @@ def png(token: str):
 
 
 @bp.get("/r/<token>/badge.pdf")
+@guess_limit
 @limiter.limit("30 per minute")
 def pdf(token: str):
     """The person's own badge as an A6 PDF, to print at home (not recorded as printed)."""

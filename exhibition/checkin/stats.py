@@ -196,9 +196,9 @@ def _quarter_series(event: Event, counts: dict[int, int], day: date, now: dateti
 
 def _by_session(event: Event) -> list[dict]:
     from ..programme.models import ConferenceSession, Room
-    from ..programme.views import _figures
+    from ..programme.services import session_figures
 
-    figures = _figures(event)
+    figures = session_figures(event=event)
     rows = db.session.execute(
         sa.select(ConferenceSession, Room)
         .join(Room, Room.id == ConferenceSession.room_id)

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, send_file, url_for
 
+from ..extensions import guess_limit
+
 bp = Blueprint("checkin", __name__)
 
 
@@ -14,6 +16,7 @@ def station():
 
 
 @bp.get("/checkin/setup/<code>")
+@guess_limit
 def setup(code: str):
     """A device's one-time set-up link: the station page exchanges the code for its token."""
     return render_template("checkin/station.html", setup_code=code[:100])

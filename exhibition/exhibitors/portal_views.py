@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from ..booths import services as booths
 from ..errors import DomainError
 from ..events.services import get_event
-from ..extensions import db, limiter
+from ..extensions import db, guess_limit, limiter
 from ..forms import Form
 from ..visitors.services import sectors
 from . import portal, services
@@ -54,6 +54,7 @@ def login(slug: str):
 
 
 @bp.route("/login/<token>", methods=["GET", "POST"])
+@guess_limit
 @limiter.limit("20 per minute")
 def sign_in(slug: str, token: str):
     """A sign-in link: the page asks to confirm (mail scanners that open links use up nothing),

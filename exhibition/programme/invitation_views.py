@@ -14,7 +14,7 @@ from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.services import get_event
 from ..exports import export_response
-from ..extensions import db, limiter
+from ..extensions import db, guess_limit, limiter
 from ..forms import Form
 from ..pagination import paginate
 from . import invitations as services
@@ -150,6 +150,7 @@ def _invitation(token: str):
 
 
 @bp.get("/<token>")
+@guess_limit
 @limiter.limit("120 per minute")
 def show(token: str):
     """The invitation with Accept and Decline buttons (answering is a POST), in its language."""
@@ -185,6 +186,7 @@ def _answer(token: str, action):
 
 
 @bp.post("/<token>/accept")
+@guess_limit
 @limiter.limit("30 per minute")
 def accept(token: str):
     """Accept: a Delegate badge (e-mailed) and a seat in the session."""
@@ -192,6 +194,7 @@ def accept(token: str):
 
 
 @bp.post("/<token>/decline")
+@guess_limit
 @limiter.limit("30 per minute")
 def decline(token: str):
     """Decline (after accepting: the seat is given back)."""

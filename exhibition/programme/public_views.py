@@ -4,6 +4,7 @@ from flask import Blueprint, Response, current_app, g, render_template, request
 from flask_babel import gettext as _
 
 from ..events.services import get_event
+from ..extensions import guess_limit
 from ..i18n import current_language
 from ..urls import public_url
 from ..visitors.services import RegistrationNotFound, get_by_manage_token
@@ -78,6 +79,7 @@ def programme_feed(slug: str):
 
 
 @bp.get("/my/<token>.ics")
+@guess_limit
 def personal_feed(slug: str, token: str):
     """One attendee's seated sessions as an iCalendar feed; the address holds their secret."""
     event = get_event(slug=slug)

@@ -16,6 +16,7 @@ from .models import (
     Room,
     RoomWindow,
     SessionAccess,
+    SessionBooking,
     SessionPerson,
     SessionType,
     Speaker,
@@ -299,3 +300,36 @@ def delete_session(*, session: ConferenceSession) -> int:
     db.session.delete(session)
     db.session.flush()
     return told
+
+
+def session_figures(*, event: Event) -> dict[int, dict[str, int]]:
+    """Per session: seats taken, waiting, requests, attended (seated and scanned), let in without
+    a seat (not_registered scans), distinct people scanned."""
+    from ..checkin.models import Scan, ScanResult
+
+    figures: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        sa.select(
+            SessionBooking.session_id,
+            SessionBooking.status,
+            sa.func.count(),
+            sa.func.count(SessionBooking.attended_at),
+        )
+        .join(ConferenceSession, ConferenceSession.id == SessionBooking.session_id)
+        .where(ConferenceSession.event_id == event.id)
+        .group_by(SessionBooking.session_id, SessionBooking.status)
+    )
+    for session_id, status, count, attended in rows:
+        entry = figures.setdefault(session_id, {})
+        entry[status.value] = count
+        entry["attended"] = entry.get("attended", 0) + attended
+    scans = db.session.execute(
+        sa.select(Scan.session_id, Scan.result, sa.func.count(sa.distinct(Scan.registration_id)))
+        .where(Scan.event_id == event.id, Scan.session_id.is_not(None), Scan.undone_at.is_(None))
+        .group_by(Scan.session_id, Scan.result)
+    )
+    for session_id, result, people in scans:
+        entry = figures.setdefault(session_id, {})
+        if result is ScanResult.NOT_REGISTERED:
+            entry["not_registered"] = people
+    return figures

@@ -58,37 +58,6 @@ def _aware(value: datetime | None, event) -> datetime | None:
     return value.replace(tzinfo=event.tz) if value else None
 
 
-def _figures(event) -> dict[int, dict[str, int]]:
-    """Per session: seats taken, waiting, requests, attended (seated and scanned), let in without
-    a seat (not_registered scans), distinct people scanned."""
-    figures: dict[int, dict[str, int]] = {}
-    rows = db.session.execute(
-        sa.select(
-            SessionBooking.session_id,
-            SessionBooking.status,
-            sa.func.count(),
-            sa.func.count(SessionBooking.attended_at),
-        )
-        .join(ConferenceSession, ConferenceSession.id == SessionBooking.session_id)
-        .where(ConferenceSession.event_id == event.id)
-        .group_by(SessionBooking.session_id, SessionBooking.status)
-    )
-    for session_id, status, count, attended in rows:
-        entry = figures.setdefault(session_id, {})
-        entry[status.value] = count
-        entry["attended"] = entry.get("attended", 0) + attended
-    scans = db.session.execute(
-        sa.select(Scan.session_id, Scan.result, sa.func.count(sa.distinct(Scan.registration_id)))
-        .where(Scan.event_id == event.id, Scan.session_id.is_not(None), Scan.undone_at.is_(None))
-        .group_by(Scan.session_id, Scan.result)
-    )
-    for session_id, result, people in scans:
-        entry = figures.setdefault(session_id, {})
-        if result is ScanResult.NOT_REGISTERED:
-            entry["not_registered"] = people
-    return figures
-
-
 @bp.get("")
 @allow(Role.ORGANISER)
 def index(slug: str):
@@ -106,7 +75,7 @@ def index(slug: str):
         sessions=all_sessions,
         conflict_counts=counts,
         conflicts=conflicts,
-        figures=_figures(event),
+        figures=services.session_figures(event=event),
         action_form=Form(),
         unpublished=sum(1 for s in all_sessions if s.is_placed and not s.is_published),
     )
@@ -446,7 +415,7 @@ def session_people(slug: str, session_id: int):
         session=session,
         bookings=bookings,
         walk_ins=walk_ins,
-        figures=_figures(event).get(session.id, {}),
+        figures=services.session_figures(event=event).get(session.id, {}),
         action_form=Form(),
     )
 

@@ -20,7 +20,7 @@ from ..admin.audit import SELF, record
 from ..dbtypes import utcnow
 from ..errors import DomainError, json_error, wants_json
 from ..events.services import event_calendar, get_event
-from ..extensions import db, limiter
+from ..extensions import db, guess_limit, limiter
 from ..forms import Form, choices
 from ..programme.models import SessionAccess
 from ..urls import public_url
@@ -111,6 +111,7 @@ def _consent_form(registration) -> ConsentForm:
 
 
 @bp.get("/r/<token>")
+@guess_limit
 @limiter.limit("120 per minute")
 def manage(token: str):
     """A person's registration: badge, details, consents, calendar, corrections, cancellation,
@@ -152,6 +153,7 @@ def _session_answer(registration, message: str, error: DomainError | None = None
 
 
 @bp.post("/r/<token>/sessions/<int:session_id>")
+@guess_limit
 @limiter.limit("60 per minute")
 def join_session(token: str, session_id: int):
     """Take a seat in a session: a seat if one is free, else the waiting list (or a request for
@@ -185,6 +187,7 @@ def join_session(token: str, session_id: int):
 
 
 @bp.post("/r/<token>/sessions/<int:session_id>/leave")
+@guess_limit
 @limiter.limit("60 per minute")
 def leave_session(token: str, session_id: int):
     """Give up a seat (it goes to the first on the waiting list) or leave the waiting list."""
@@ -206,6 +209,7 @@ def leave_session(token: str, session_id: int):
 
 
 @bp.post("/r/<token>/consents")
+@guess_limit
 @limiter.limit("120 per minute")
 def consents(token: str):
     """Give or withdraw the optional consents."""
@@ -229,6 +233,7 @@ def consents(token: str):
 
 
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
+@guess_limit
 @limiter.limit("120 per minute")
 def edit(token: str):
     """Correct one's details."""
@@ -266,6 +271,7 @@ def edit(token: str):
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+@guess_limit
 @limiter.limit("120 per minute")
 def cancel(token: str):
     """Cancel one's registration (asks first)."""
@@ -295,6 +301,7 @@ def cancel(token: str):
 
 
 @bp.route("/r/<token>/erase", methods=["GET", "POST"])
+@guess_limit
 @limiter.limit("120 per minute")
 def erase(token: str):
     """Erase one's personal data: the page says what happens; only the confirmed form does it."""
@@ -324,6 +331,7 @@ def erase(token: str):
 
 
 @bp.get("/r/<token>/my-data.json")
+@guess_limit
 @limiter.limit("30 per minute")
 def my_data(token: str):
     """Everything stored about this person, to take away (JSON)."""
@@ -339,6 +347,7 @@ def my_data(token: str):
 
 
 @bp.get("/r/<token>/event.ics")
+@guess_limit
 @limiter.limit("120 per minute")
 def calendar(token: str):
     """The exhibition as a calendar file, linking back to this registration."""

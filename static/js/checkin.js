@@ -117,6 +117,7 @@
           showSetup(body.error ? body.error.message : texts.bad_token);
         });
       }
+      if (!response.ok) { throw new Error(String(response.status)); }  // start offline, as below
       return response.json().then(function (body) {
         info = body;
         window.localStorage.setItem(INFO, JSON.stringify(body));
@@ -287,6 +288,10 @@
     var body = { code: item.code, nonce: item.nonce, type: item.type };
     if (item.session_id) { body.session_id = item.session_id; }
     return post("/api/v1/checkin", body).then(function (response) {
+      // The server could not judge the scan (its database restarting: 503, a proxy's 502...):
+      // answer here and queue it like an offline scan; the upload keeps its nonce, so a scan
+      // the server did store is not stored twice.
+      if (response.status >= 500) { return offline(); }
       return response.json().then(function (data) {
         online = true;
         if (response.status === 401 || response.status === 403) { window.localStorage.removeItem(KEY); showSetup(data.error.message); return; }
@@ -461,7 +466,9 @@
   });
   window.addEventListener("online", function () { online = true; setStatus(); flush(); refreshList(); });
   window.addEventListener("offline", function () { online = false; setStatus(); });
-  window.setInterval(function () { if (online) { flush(); } }, 15000);
+  // Scans waiting are retried even while "offline" (the last upload failed), so that they go
+  // up when the server returns without waiting for the next scan.
+  window.setInterval(function () { if (online || queue.length) { flush(); } }, 15000);
   window.setInterval(function () { if (online) { refreshList(); } }, 120000);
 
   if ("serviceWorker" in navigator) {
