@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 TRANSLATIONS := exhibition/translations
 
-.PHONY: run test install install-test translations messages lint format clean
+.PHONY: run test bench install install-test translations messages lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ run: install
 test: install-test
 	$(BIN)/ruff check exhibition tests bench
 	$(BIN)/pytest -n auto
+
+## The long benchmarks, each in turn, then one summary table (bench/README.md). Not part of
+## `make test` or CI. Needs PostgreSQL at 127.0.0.1:5432 and wrk (apt-get install wrk);
+## BENCH_ARGS=--quick for short smoke runs, BENCH_ARGS="--only registration_load" for one.
+bench: install-test
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check exhibition tests bench

@@ -93,14 +93,15 @@ def lsa_same_costs(booths, requests):
     return (unserved, ranks), elapsed
 
 
-def main():
+def main(argv: list[str] | None = None) -> dict:
+    """Run the benchmark; returns its figures for bench/run_all.py."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--exhibitors", type=int, default=2000)
     parser.add_argument("--booths", type=int, default=2000)
     parser.add_argument("--sectors", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--milp", action="store_true", help="also time the integer-program path")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     booths, requests = instance(args.exhibitors, args.booths, args.sectors, args.seed)
     print(
         f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}"
@@ -109,9 +110,9 @@ def main():
         f"{args.exhibitors} exhibitors, {args.booths} booths, {args.sectors} sector zones, 5 wishes each\n"
     )
     print(f"{'method':<34}{'seconds':>9}  {'unserved':>8}  {'sum of ranks':>12}")
-    result, seconds = timed(al.solve, booths, requests)
+    result, solver_seconds = timed(al.solve, booths, requests)
     print(
-        f"{'solver (al.solve)':<34}{seconds:>9.2f}  {result.objective[0]:>8}  {result.objective[1]:>12}"
+        f"{'solver (al.solve)':<34}{solver_seconds:>9.2f}  {result.objective[0]:>8}  {result.objective[1]:>12}"
     )
     objective, seconds = lsa_same_costs(booths, requests)
     print(
@@ -138,6 +139,12 @@ def main():
         f"sum of ranks {result.objective[1]} vs {baseline.objective[1]} "
         f"({100 * (baseline.objective[1] - result.objective[1]) / max(1, baseline.objective[1]):.1f}% lower)"
     )
+    return {
+        "seconds": solver_seconds,
+        "objective": tuple(result.objective[:2]),
+        "lsa_objective": tuple(objective),
+        "optimal": tuple(result.objective[:2]) == tuple(objective),
+    }
 
 
 if __name__ == "__main__":

@@ -19,10 +19,11 @@ MIDDLE = ["Văn", "Thị", "Hồng", "Minh", "Quốc", "Thanh", "Đức"]
 GIVEN = ["Nhung", "Hải", "Tuấn", "Hương", "Long", "Lan", "Thắng", "Mai", "Cường", "Ngọc Ánh"]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
+    """Run the benchmark; returns seconds per layout for bench/run_all.py."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rng = random.Random(2021)
     badges = [
         BadgeData(
@@ -39,12 +40,15 @@ def main() -> None:
     ]
     print(f"{args.count:,} badges")
     print(f"{'layout':<8} {'pages':>6} {'seconds':>8} {'size':>10}")
+    figures = {"count": args.count, "seconds": {}}
     for layout, per_page in (("a6", 1), ("a4", 4), ("card", 1)):
         start = time.perf_counter()
         data = render(badges, layout=layout)
         seconds = time.perf_counter() - start
         pages = -(-args.count // per_page)
         print(f"{layout:<8} {pages:>6} {seconds:>8.2f} {len(data) / 1e6:>8.2f} MB")
+        figures["seconds"][layout] = seconds
+    return figures
 
 
 if __name__ == "__main__":

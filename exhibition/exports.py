@@ -5,6 +5,7 @@ import io
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 
@@ -16,6 +17,14 @@ def as_csv(header: list[str], rows: list[list]) -> str:
     return "\ufeff" + buffer.getvalue()
 
 
+def _text(sheet, value) -> WriteOnlyCell:
+    """A cell that holds text whatever the text is: openpyxl would store "#N/A" as an error
+    value (and "=..." as a formula) rather than as the text typed."""
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    cell.data_type = "s"
+    return cell
+
+
 def as_xlsx(header: list[str], rows: list[list], *, title: str) -> bytes:
     """An .xlsx workbook; every cell is written as a string or number, never as a formula."""
     workbook = Workbook(write_only=True)
@@ -23,10 +32,7 @@ def as_xlsx(header: list[str], rows: list[list], *, title: str) -> bytes:
     sheet.append(header)
     for row in rows:
         sheet.append(
-            [
-                cell if isinstance(cell, int | float) else ILLEGAL_CHARACTERS_RE.sub("", str(cell))
-                for cell in row
-            ]
+            [cell if isinstance(cell, int | float) else _text(sheet, cell) for cell in row]
         )
     buffer = io.BytesIO()
     workbook.save(buffer)

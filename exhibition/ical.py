@@ -1,18 +1,18 @@
 """Writing iCalendar (RFC 5545) files."""
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
 
 def _escape(text: str) -> str:
-    return (
-        (text or "")
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
+    """A TEXT value (RFC 5545, 3.3.11): backslash, semicolon and comma escaped, and every line
+    break (a lone CR too) as \\n; other control characters, which TEXT does not allow, as spaces."""
+    text = (text or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return _CONTROL.sub(" ", _LINE_BREAK.sub(lambda _match: "\\n", text))
 
 
 def _fold(line: str) -> str:

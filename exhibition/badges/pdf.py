@@ -89,6 +89,8 @@ class _BadgePDF(FPDF):
         super().__init__(unit="mm", format=layout.page)
         self.set_auto_page_break(False)
         self.set_margins(0, 0, 0)
+        # fpdf2 replaces "{nb}" in any text by the page count: a name is printed as typed.
+        self.alias_nb_pages(None)
         self.add_font("BVP", "", str(FONTS / "BeVietnamPro-Regular.ttf"))
         self.add_font("BVP", "B", str(FONTS / "BeVietnamPro-Bold.ttf"))
         self.set_creator("exhibition")

@@ -32,9 +32,19 @@ def normalize_badge_code(text: str) -> str | None:  # a parser: one positional a
 
 
 def _qr(code: str) -> qrcode.QRCode:
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
+    # A badge code fits version 2 at level M in alphanumeric mode. A fixed version and mask (the
+    # printed badge's, see pdf.py) skip qrcode's trial of all eight masks, which was most of the
+    # time of a QR code (it is drawn on every "my registration" page and in every confirmation).
+    # Other texts (a device's set-up link) get qrcode's automatic choice.
+    badge = _BADGE_CODE.match(code) is not None
+    qr = qrcode.QRCode(
+        version=2 if badge else None,
+        error_correction=ERROR_CORRECT_M,
+        border=4,
+        mask_pattern=2 if badge else None,
+    )
     qr.add_data(code)
-    qr.make(fit=True)
+    qr.make(fit=not badge)
     return qr
 
 

@@ -4,11 +4,10 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..badges.services import qr_png
 from ..events.services import event_calendar
 from ..urls import public_url
 from ..visitors.models import Registration
-from .services import Attachment, enqueue
+from .services import BADGE_QR_PNG, Attachment, enqueue
 
 
 def queue_confirmation(*, registration: Registration, kind: str = "new") -> None:
@@ -51,7 +50,7 @@ def queue_confirmation(*, registration: Registration, kind: str = "new") -> None
         registration_id=registration.id,
         attachments=[
             Attachment(
-                "badge-qr.png", "image/png", qr_png(registration.badge_code, box_size=8), "badge-qr"
+                "badge-qr.png", BADGE_QR_PNG, registration.badge_code.encode("ascii"), "badge-qr"
             ),
             Attachment(
                 f"{event.slug}.ics",

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_mail import Connection, Message
 
+from ..badges.services import qr_png
 from ..dbtypes import utcnow
 from ..extensions import db
 from .models import MessageStatus, OutboxAttachment, OutboxMessage
@@ -36,6 +37,11 @@ class Attachment:
     content_type: str
     data: bytes
     content_id: str | None = None  # set for inline parts referenced as cid:...
+
+
+# An attachment stored as a badge code and drawn as a QR code (PNG) when the message is sent:
+# the sign-up request does not pay for an image only the e-mail needs.
+BADGE_QR_PNG = "image/png; x-drawn-from=badge-code"
 
 
 def undeliverable(address: str) -> bool:
@@ -65,7 +71,9 @@ def enqueue(
         return None
     message = OutboxMessage(
         to_address=to,
-        subject=subject.replace("\r", " ").replace("\n", " ")[:300],
+        # One line: the e-mail package starts a new header at any str.splitlines() break (also
+        # VT, FF, FS, GS, RS), and an ASCII subject is written as it is (injected "Bcc: ...").
+        subject=" ".join(subject.splitlines())[:300],
         body_text=body_text,
         body_html=body_html,
         kind=kind,
@@ -178,7 +186,10 @@ def _as_flask_mail(message: OutboxMessage) -> Message:
         if item.content_id:
             headers["Content-ID"] = f"<{item.content_id}>"
             disposition = "inline"
-        mail_message.attach(item.filename, item.content_type, item.data, disposition, headers)
+        content_type, data = item.content_type, item.data
+        if content_type == BADGE_QR_PNG:
+            content_type, data = "image/png", qr_png(data.decode("ascii"), box_size=8)
+        mail_message.attach(item.filename, content_type, data, disposition, headers)
     return mail_message
 
 

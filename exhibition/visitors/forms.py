@@ -1,8 +1,19 @@
 """The public sign-up form and the "correct my details" form."""
 
+import functools
+
 from babel import Locale
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TelField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    widgets,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..forms import (
@@ -21,13 +32,38 @@ ABROAD = "ABROAD"
 DESK_PROVINCE = "HP"  # Hải Phòng, where the exhibition is held: the usual walk-in
 
 
+class CachedOptionsSelect(widgets.Select):
+    """WTForms' select, keeping the HTML of each option that is not selected once it is made:
+    the same 250-odd countries were rendered for every sign-up page, half of its time."""
+
+    _options: dict[tuple, str] = {}  # (value, label in its language) -> <option>; bounded
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if choice.selected or choice.render_kw or kwargs:
+            return super().render_option(choice, **kwargs)
+        key = (choice.value, str(choice.label))
+        html = cls._options.get(key)
+        if html is None:
+            html = cls._options[key] = super().render_option(choice)
+        return html
+
+
 def optional_int(value) -> int | None:
     """A select's value as an id; the empty "Choose…" option is None."""
     text = str(value) if value is not None else ""
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
-def country_choices(language: str) -> list[tuple[str, str]]:
+def country_choices(language: str) -> list[SelectChoice]:
+    """The countries but Vietnam, by name in `language`, after a "Choose a country" option."""
+    return list(_country_choices(language))
+
+
+@functools.cache
+def _country_choices(language: str) -> tuple[SelectChoice, ...]:
+    # Babel's list of some 250 territories, sorted by name, is the same for every request in a
+    # language: made once per process and language, not on every sign-up.
     territories = Locale.parse(language).territories
     codes = [
         code
@@ -36,9 +72,11 @@ def country_choices(language: str) -> list[tuple[str, str]]:
         and code.isalpha()
         and code not in ("VN", "ZZ", "EU", "EZ", "UN", "XA", "XB", "XK")
     ]
-    return choices(
-        [("", _l("Choose a country"))]
-        + sorted(((c, territories[c]) for c in codes), key=lambda item: item[1])
+    return tuple(
+        choices(
+            [("", _l("Choose a country"))]
+            + sorted(((c, territories[c]) for c in codes), key=lambda item: item[1])
+        )
     )
 
 
@@ -76,9 +114,12 @@ class VisitorDetailsForm(Form):
     province = SelectField(
         _l("Province or city"),
         validators=[DataRequired(_l("Choose your province or city, or “Outside Vietnam”."))],
+        widget=CachedOptionsSelect(),
     )
-    country = SelectField(_l("Country"))
-    sectors = MultiCheckboxField(_l("Sectors of interest"), validators=[Optional()])
+    country = SelectField(_l("Country"), widget=CachedOptionsSelect())
+    sectors = MultiCheckboxField(
+        _l("Sectors of interest"), validators=[Optional(strip_whitespace=False)]
+    )
     language = RadioField(
         _l("Language for e-mails"),
         choices=choices([("vi", "Tiếng Việt"), ("en", "English")]),
@@ -86,17 +127,18 @@ class VisitorDetailsForm(Form):
     )
 
     def setup_choices(self, *, categories, provinces, sectors) -> None:
+        # The language is looked up once here, not by each of the fifty-odd tr() calls.
         language = current_language()
         self.category.choices = choices(
-            [("", _l("Choose…"))] + [(c.id, c.tr("name")) for c in categories]
+            [("", _l("Choose…"))] + [(c.id, c.tr("name", language)) for c in categories]
         )
         self.province.choices = choices(
             [("", _l("Choose…"))]
-            + [(p.code, p.tr("name")) for p in provinces]
+            + [(p.code, p.tr("name", language)) for p in provinces]
             + [(ABROAD, _l("Outside Vietnam"))]
         )
         self.country.choices = country_choices(language)
-        self.sectors.choices = choices((s.code, s.tr("name")) for s in sectors)
+        self.sectors.choices = choices((s.code, s.tr("name", language)) for s in sectors)
         if not self.language.data:
             self.language.data = language
 

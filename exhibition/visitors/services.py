@@ -5,6 +5,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +14,7 @@ from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound
 from ..events.models import Event
 from ..extensions import db
+from ..i18n import Localized
 from ..reference.models import Province, Sector
 from ..text import fold, matches_all_words, normalize_name
 from .models import (
@@ -157,14 +159,36 @@ def add_category(
     return category
 
 
-def provinces() -> list[Province]:
+@dataclass(frozen=True)
+class ReferenceItem(Localized):
+    """A province or a sector as forms offer it (code and names; `tr("name")` works)."""
+
+    code: str
+    name_vi: str
+    name_en: str
+
+
+def _reference(model) -> tuple[ReferenceItem, ...]:
+    # Reference data changes only with a migration (and a restart), and every form needs it:
+    # loaded once per app process instead of twice per sign-up, as plain values that no session
+    # can expire. Kept per app, so that each test app reads its own database.
+    cache = current_app.extensions.setdefault("exhibition.reference", {})
+    if model.__name__ not in cache:
+        rows = db.session.execute(
+            sa.select(model.code, model.name_vi, model.name_en).order_by(model.position)
+        )
+        cache[model.__name__] = tuple(ReferenceItem(*row) for row in rows)
+    return cache[model.__name__]
+
+
+def provinces() -> tuple[ReferenceItem, ...]:
     """The 34 provinces and cities, in reference order."""
-    return list(db.session.scalars(sa.select(Province).order_by(Province.position)))
+    return _reference(Province)
 
 
-def sectors() -> list[Sector]:
+def sectors() -> tuple[ReferenceItem, ...]:
     """The supporting-industry sectors, in reference order."""
-    return list(db.session.scalars(sa.select(Sector).order_by(Sector.position)))
+    return _reference(Sector)
 
 
 def _apply(
@@ -178,7 +202,7 @@ def _apply(
     ):
         raise InvalidChoice(_l("Choose one of the categories offered."))
     if data.province_code is not None:
-        if db.session.get(Province, data.province_code) is None:
+        if data.province_code not in {p.code for p in provinces()}:
             raise InvalidChoice(_l("Choose a province or city from the list."))
         country = "VN"
     else:

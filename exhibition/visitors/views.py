@@ -38,6 +38,9 @@ def _choices(form, event, *, public_only: bool = True) -> None:
         if public_only
         else services.all_categories(event=event)
     )
+    # Kept for the request: the session's identity map holds objects weakly, and the service
+    # looks the chosen category up again (without this, one more query per sign-up).
+    g.categories = categories
     form.setup_choices(
         categories=categories, provinces=services.provinces(), sectors=services.sectors()
     )
@@ -62,17 +65,19 @@ def register(slug: str):
             db.session.rollback()
             flash(str(error.message), "error")
         else:
+            # Read before the commit, which expires the object (else one more query).
+            email, token = registration.email, registration.manage_token
             db.session.commit()
             if not created:
                 return redirect(url_for("visitors.sent_again", slug=slug))
             flash(
                 _(
                     "You are registered. Your badge is below and on its way to %(email)s.",
-                    email=registration.email,
+                    email=email,
                 ),
                 "success",
             )
-            return redirect(url_for("visitors.manage", token=registration.manage_token))
+            return redirect(url_for("visitors.manage", token=token))
     status = 422 if form.is_submitted() else 200
     return render_template("visitors/register.html", event=event, form=form), status
 

@@ -1,0 +1,151 @@
+"""Every benchmark in turn, then one summary table: benchmark, figure, target, met?
+
+Runs allocation, badges_pdf, checkin_load, registration_load, registration_burst and
+import_visitors (each prints its own table as it goes; their figures come back as dicts, nothing
+is parsed from their output). A benchmark that cannot run (wrk missing, PostgreSQL unreachable,
+a crash) is reported as such and the others still run. `make bench` runs this; it is not part of
+`make test` or CI. Long: about 15 minutes on the 2-core development machine; --quick runs small
+smoke versions of each (a few minutes; their figures only prove that the scripts work).
+
+Run: .venv/bin/python bench/run_all.py [--quick] [--only NAME,...] [--postgres URL] [--suffix S]
+"""
+
+import argparse
+import importlib
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+# name -> (arguments of the full run, of the --quick smoke run, PostgreSQL database or None)
+BENCHMARKS = {
+    "allocation": ([], ["--exhibitors", "300", "--booths", "300"], None),
+    "badges_pdf": ([], ["--count", "100"], None),
+    "checkin_load": (
+        [],
+        ["--seconds", "3", "--warmup", "1", "--visitors", "3000", "--devices", "20"],
+        "exh_bench",
+    ),
+    "registration_load": (
+        [],
+        ["--seconds", "3", "--warmup", "1", "--existing", "1000"],
+        "exh_bench_registration",
+    ),
+    "registration_burst": ([], ["--count", "500"], "exh_bench_burst"),
+    "import_visitors": ([], ["--rows", "2000", "--confirmations", "100"], "exh_bench_import"),
+}
+
+
+def _percent(ratios: dict) -> str:
+    return ", ".join(f"{ratio:.1%} at {conns}" for conns, ratio in sorted(ratios.items()))
+
+
+def summarise(name: str, f: dict) -> tuple[str, str, bool]:
+    """(figure, target, met) for one benchmark's figures."""
+    if name == "allocation":
+        figure = (
+            f"solver {f['seconds']:.2f} s; unserved, sum of ranks {f['objective']}"
+            f" (linear_sum_assignment {f['lsa_objective']})"
+        )
+        return figure, "same objective, < 2 s", f["optimal"] and f["seconds"] < 2
+    if name == "badges_pdf":
+        seconds = f["seconds"]
+        figure = f"{f['count']:,} badges: " + ", ".join(
+            f"{k} {v:.2f} s" for k, v in seconds.items()
+        )
+        return figure, "each layout < 10 s (1,000 badges)", max(seconds.values()) < 10
+    if name == "checkin_load":
+        figure = f"check-in/ping req/s {_percent(f['ratios'])}; errors/non-2xx {f['errors']}"
+        met = f["ratio"] is not None and f["ratio"] >= f["target"] and not f["errors"]
+        return figure, f">= {f['target']:.0%} of ping, no errors", met
+    if name == "registration_load":
+        figure = (
+            f"registration/ping req/s {_percent(f['ratios'])}; failed {f['errors']}, lost "
+            f"{f['lost']}, duplicate badges {f['duplicate_badges']}, without e-mail {f['unqueued']}"
+        )
+        met = (
+            f["ratio"] is not None
+            and f["ratio"] >= f["target"]
+            and not (f["errors"] or f["lost"] or f["duplicate_badges"] or f["unqueued"])
+        )
+        return figure, f">= {f['target']:.0%} of ping, no errors", met
+    if name == "registration_burst":
+        figure = (
+            f"{f['registered']:,}/{f['count']:,} signed up, {f['rate']:.0f}/s; lost {f['lost']}, "
+            f"duplicate badges {f['duplicate_badges']}; e-mailed once {f['delivered_once']:,}, "
+            f"twice {f['delivered_twice']}, none {f['missing']}; outbox drained "
+            f"{f['drain_seconds']:.1f} s after the last"
+        )
+        met = (
+            f["registered"] == f["count"]
+            and f["rows"] == f["registered"]
+            and not (f["lost"] or f["extra"] or f["duplicate_badges"] or f["failed"])
+            and f["delivered_once"] == f["registered"]
+            and not (f["delivered_twice"] or f["unexpected"] or f["sent_twice"])
+            and f["drained"]
+        )
+        return figure, "none lost, no duplicate badge, every e-mail once", met
+    if name == "import_visitors":
+        seconds = f.get("import_seconds")
+        figure = f"{f.get('rows', 0):,} rows imported from CSV in {seconds:.1f} s" + (
+            "" if f.get("ok", True) else "; stored rows or exports NOT as expected"
+        )
+        return figure, "< 30 s for 50,000 rows", f.get("ok", True) and seconds < 30
+    return str(f), "", False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small smoke runs of each")
+    parser.add_argument("--only", default="", help="comma-separated names (default: all)")
+    parser.add_argument("--postgres", default=POSTGRES, help="server URL, no database name")
+    parser.add_argument(
+        "--suffix", default="", help="added to every database name (created and dropped)"
+    )
+    args = parser.parse_args(argv)
+    names = [n for n in args.only.split(",") if n] or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+
+    started = datetime.now(UTC)
+    rows = []
+    for name in names:
+        full, quick, database = BENCHMARKS[name]
+        arguments = list(quick if args.quick else full)
+        if database:
+            arguments += ["--database", f"{args.postgres.rstrip('/')}/{database}{args.suffix}"]
+        print(f"\n{'=' * 100}\n{name} {' '.join(arguments)}\n{'=' * 100}", flush=True)
+        if not (BENCH / f"{name}.py").exists():
+            rows.append((name, f"skipped: bench/{name}.py does not exist", "", None))
+            continue
+        began = time.monotonic()
+        try:
+            figures = importlib.import_module(name).main(arguments)
+            figure, target, met = summarise(name, figures)
+        except (Exception, SystemExit) as error:  # argparse's error() exits: wrk missing, say
+            traceback.print_exc()
+            figure, target, met = f"did not run: {type(error).__name__}: {error}", "", None
+        rows.append((name, figure, target, met))
+        print(f"({name}: {time.monotonic() - began:.0f} s)", flush=True)
+
+    print(f"\n{'=' * 100}")
+    print(
+        f"Summary{' (--quick: SMOKE runs, the figures are not results)' if args.quick else ''}, "
+        f"{started:%Y-%m-%d %H:%M} UTC, {(datetime.now(UTC) - started).seconds / 60:.0f} min\n"
+    )
+    width = max(len(r[0]) for r in rows) + 2
+    print(f"{'benchmark':<{width}}{'met?':<6}{'target':<52}figure")
+    for name, figure, target, met in rows:
+        verdict = {True: "yes", False: "NO", None: "-"}[met]
+        print(f"{name:<{width}}{verdict:<6}{target:<52}{figure}")
+    crashed = [name for name, figure, _, met in rows if met is None and "did not run" in figure]
+    return 1 if crashed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The number of SQL statements of the sign-up page and of one sign-up, pinned so that it cannot
+grow unnoticed (bench/registration_load.py --profile lists them; bench/README.md has the figures).
+
+A sign-up on PostgreSQL: the event, the categories offered, the e-mail looked up, the chosen
+sectors, the registration with its sectors and consents inside a savepoint, the confirmation and
+its attachments in the outbox. On SQLite, SQLAlchemy inserts the consents and the attachments
+one row at a time (three and two statements), and its own BEGIN (exhibition/__init__.py) is not
+counted.
+"""
+
+import contextlib
+
+import sqlalchemy as sa
+
+from exhibition.extensions import db
+from exhibition.mail.models import OutboxMessage
+from exhibition.visitors.models import Registration
+from tests.visitors.test_registration_flow import form_data
+
+PAGE = 2  # the event, the categories offered
+SIGN_UP = {"postgresql": 11, "sqlite": 14}
+
+
+@contextlib.contextmanager
+def statements(app):
+    """The SQL statements the app's engine runs inside the block."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_register_statement_count_is_pinned(app, client, make_event):
+    make_event()
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    path = "/events/expo-2026/register"
+    page = client.get(path)  # the first request loads the provinces and sectors once
+    first = client.post(path, data=form_data(app, page.text, email="first@example.com"))
+    assert first.status_code == 302
+
+    with statements(app) as seen:
+        page = client.get(path)
+    assert page.status_code == 200
+    assert len(seen) == PAGE, "\n".join(seen)
+
+    data = form_data(app, page.text, email="second@example.com")  # looks up the category id
+    with statements(app) as seen:
+        response = client.post(path, data=data)
+    assert response.status_code == 302
+    assert "/r/" in response.headers["Location"]
+    assert len(seen) == SIGN_UP[dialect], "\n".join(seen)
+
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 2
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 2
