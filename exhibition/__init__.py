@@ -148,6 +148,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .programme.views import bp as programme_bp
     from .visitors.desk import bp as desk_bp
     from .visitors.erasure_views import bp as erasure_bp
+    from .visitors.import_views import bp as visitor_import_bp
     from .visitors.views import bp as visitors_bp
 
     app.register_blueprint(events_bp)
@@ -161,6 +162,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(erasure_bp)
+    app.register_blueprint(visitor_import_bp)
     app.register_blueprint(exhibitors_bp)
     app.register_blueprint(exhibitors_admin_bp)
     app.register_blueprint(booths_bp)

@@ -143,6 +143,52 @@ def allocate_booths_command(slug: str, dry_run: bool):
         )
 
 
+@click.command("import-visitors")
+@click.option("--event", "slug", required=True, help="The event's slug.")
+@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--category", default=None, help="Category code of rows that name none.")
+@click.option("--send-confirmations", is_flag=True, help="E-mail each person imported a badge.")
+@click.option(
+    "--consent-confirmed",
+    is_flag=True,
+    help="State that these people agreed to the processing of their data for this event.",
+)
+@with_appcontext
+def import_visitors_command(
+    slug: str, path: str, category: str | None, send_confirmations: bool, consent_confirmed: bool
+):
+    """Register the people of a CSV or Excel file (good rows imported, the others listed)."""
+    from flask_babel import force_locale
+
+    from .admin.audit import COMMAND_LINE, record
+    from .events.services import get_event
+    from .visitors.importing import MAX_BYTES, import_visitors
+
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    with force_locale("en"):
+        try:
+            event = get_event(slug=slug)
+            report = import_visitors(
+                event=event, data=data, filename=path, category_code=category,
+                send_confirmations=send_confirmations, consent_confirmed=consent_confirmed,
+            )  # fmt: skip
+        except DomainError as error:
+            _fail(error)
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    if report.imported or report.skipped:
+        summary = f"{report.imported} imported, {report.skipped} skipped"
+        record(actor=COMMAND_LINE, action="registrations.imported", event=event, summary=summary)
+    db.session.commit()
+    click.echo(
+        f"Imported {report.imported}; skipped {report.skipped} "
+        f"({report.refused} with problems, {report.already_registered} registered already)."
+    )
+    if not (report.imported or report.skipped) and report.problems:
+        sys.exit(1)  # the file could not be read at all
+
+
 @click.command("purge-personal-data")
 @click.option("--dry-run", is_flag=True, help="Count what would be anonymised; change nothing.")
 @with_appcontext
@@ -274,6 +320,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(devices_cli)
     for command in (
         allocate_booths_command,
+        import_visitors_command,
         purge_personal_data_command,
         create_organiser_command,
         seed_demo_command,

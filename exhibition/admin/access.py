@@ -30,6 +30,7 @@ STAFF_BLUEPRINTS = (
     "invitations",
     "programme",
     "staff",
+    "visitor_import",
 )
 
 

@@ -22,6 +22,7 @@ ACTIONS = {
     "registration.erased": _l("Personal data erased"),
     "registration.resent": _l("Confirmation sent again"),
     "registrations.exported": _l("Registrations exported"),
+    "registrations.imported": _l("Visitors imported"),
     "personal_data.purged": _l("Personal data past retention anonymised"),
     "exhibitor.status": _l("Exhibitor status changed"),
     "exhibitors.exported": _l("Exhibitors exported"),

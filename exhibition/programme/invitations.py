@@ -5,10 +5,7 @@ Unlike the booth import, a delegate import is not all or nothing: good rows are 
 bad row is reported with its problem.
 """
 
-import csv
-import io
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,7 +21,8 @@ from ..events.models import Event
 from ..extensions import db
 from ..phone import normalize_phone
 from ..reference.models import Province
-from ..text import csv_safe, fold, normalize_name
+from ..spreadsheets import LANGUAGES, find_columns, header_key, plain, read_table, row_error
+from ..text import csv_safe
 from ..visitors.models import Registration, RegistrationSource, VisitorCategory
 from ..visitors.services import Consents, VisitorData, register_visitor
 from . import seats
@@ -53,17 +51,6 @@ HEADERS = {
     "language": {"ngonngu", "language", "lang"},
 }
 LIMITS = {"full_name": 120, "position": 120, "organisation": 200}
-LANGUAGES = {
-    "": "vi",
-    "vi": "vi",
-    "tiengviet": "vi",
-    "vietnamese": "vi",
-    "en": "en",
-    "tienganh": "en",
-    "english": "en",
-}
-# Letters of any script, digits, spaces and punctuation; no control characters or emoji.
-_REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "So", "Sk"}
 
 
 class InvitationNotFound(NotFound):
@@ -103,69 +90,7 @@ class ImportReport:
     invitations: list[Invitation] = field(default_factory=list)
 
 
-# --- reading the file -------------------------------------------------------------------------
-
-
-def _header_key(value) -> str:
-    return "".join(ch for ch in fold(str(value or "")) if ch.isalnum())
-
-
-def _cell(value) -> str:
-    """A spreadsheet cell as text; whole numbers stay whole (a phone typed as a number)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return normalize_name(str(value))
-
-
-def _records(rows) -> list[tuple[int, list[str]]]:
-    """(spreadsheet row number, cells) of the non-blank rows, header first; at most MAX_ROWS + 2."""
-    found = []
-    for line, row in enumerate(rows, start=1):
-        cells = [_cell(value) for value in row]
-        if any(cells):
-            found.append((line, cells))
-            if len(found) > MAX_ROWS + 1:
-                break
-    return found
-
-
-def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ValueError(_('The file is not UTF-8 text. Save it as "CSV UTF-8".')) from error
-    if "\x00" in text:
-        raise ValueError(_("The file is not a CSV text file."))
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    try:
-        return _records(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except csv.Error as error:
-        raise ValueError(_("The file is not a CSV text file.")) from error
-
-
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # zip, XML and openpyxl's own errors for anything not a workbook
-        raise ValueError(_("The file is not an Excel workbook (.xlsx).")) from error
-    try:
-        sheet = workbook.worksheets[0]
-        return _records(sheet.iter_rows(max_col=len(HEADERS) + 10, values_only=True))
-    except Exception as error:
-        raise ValueError(_("The file is not an Excel workbook (.xlsx).")) from error
-    finally:
-        workbook.close()
-
-
-def _plain(text: str) -> bool:
-    return all(
-        unicodedata.category(ch) not in _REFUSED_CATEGORIES or ch in "\u200c\u200d" for ch in text
-    )
+# --- reading the file (helpers shared with the visitor import: ../spreadsheets.py) ---------
 
 
 def parse_delegates(data: bytes, filename: str) -> tuple[list[DelegateRow], list[str]]:
@@ -177,32 +102,15 @@ def parse_delegates(data: bytes, filename: str) -> tuple[list[DelegateRow], list
     return rows, [text for _line, text in problems]
 
 
-def _row_error(line: int, reason: str) -> tuple[int, str]:
-    return line, _("Row %(line)s: %(reason)s.", line=line, reason=reason)
-
-
 def _parse(data: bytes, filename: str) -> tuple[list[DelegateRow], list[tuple[int, str]]]:
     """Good rows and (row number, problem) pairs; problems with the whole file have row 0."""
-    if len(data) > MAX_BYTES:
-        return [], [(0, _("The file is larger than %(size)s MB.", size=MAX_BYTES // 1_000_000))]
-    name = (filename or "").lower()
-    if name.endswith(".xls"):
-        return [], [(0, _("Old Excel files (.xls) cannot be read. Save the file as .xlsx or CSV."))]
     try:
-        if name.endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-            table = _xlsx_rows(data)
-        else:
-            table = _csv_rows(data)
+        table = read_table(
+            data, filename, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=len(HEADERS) + 10
+        )
     except ValueError as error:
         return [], [(0, str(error))]
-    if not table:
-        return [], [(0, _("The file is empty."))]
-    columns = {}
-    for index, header in enumerate(table[0][1]):
-        key = _header_key(header)
-        for name_, aliases in HEADERS.items():
-            if key in aliases and name_ not in columns:
-                columns[name_] = index
+    columns = find_columns(table[0][1], HEADERS)
     missing = [n for n in ("full_name", "email") if n not in columns]
     if missing:
         return [], [
@@ -241,7 +149,7 @@ def _parse(data: bytes, filename: str) -> tuple[list[DelegateRow], list[tuple[in
                 problems.append(
                     _("%(field)s longer than %(count)s characters", field=label, count=LIMITS[key])
                 )
-            elif not _plain(text):
+            elif not plain(text):
                 problems.append(_("%(field)s holds symbols or emoji", field=label))
         email = values.get("email", "")
         if not email:
@@ -269,11 +177,11 @@ def _parse(data: bytes, filename: str) -> tuple[list[DelegateRow], list[tuple[in
                 phone = normalize_phone(phone)
             except ValueError:
                 problems.append(_("phone number not valid"))
-        language = LANGUAGES.get(_header_key(values.get("language", "")))
+        language = LANGUAGES.get(header_key(values.get("language", "")))
         if language is None:
             problems.append(_("language must be vi or en"))
         if problems:
-            errors.append(_row_error(line, "; ".join(problems)))
+            errors.append(row_error(line, "; ".join(problems)))
             continue
         rows.append(
             DelegateRow(
@@ -386,7 +294,7 @@ def _store(
     for row in rows:
         key = row.email.casefold()
         if key in invited:
-            problems.append(_row_error(row.line, _("already invited to this session")))
+            problems.append(row_error(row.line, _("already invited to this session")))
             continue
         invitation = Invitation(
             event_id=event.id, session_id=session.id, number=number + 1, full_name=row.full_name,
@@ -400,7 +308,7 @@ def _store(
                 db.session.flush()
         except IntegrityError:
             # Invited at the same moment by another upload of the same person.
-            problems.append(_row_error(row.line, _("already invited to this session")))
+            problems.append(row_error(row.line, _("already invited to this session")))
             continue
         invitation.session, invitation.event = session, event
         number += 1

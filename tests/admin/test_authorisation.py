@@ -112,6 +112,7 @@ EXPECTED = {
     "invitations.export": {ADMIN, ORG},
     "invitations.resend": {ADMIN, ORG},
     "invitations.resend_pending": {ADMIN, ORG},
+    "visitor_import.upload": {ADMIN, ORG},
     # check-in staff: the walk-in desk, reprinting a badge there, and setting up their own station
     "desk.form": {ADMIN, ORG, CHECKIN},
     "desk.badge": {ADMIN, ORG, CHECKIN},

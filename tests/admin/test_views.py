@@ -850,7 +850,7 @@ def test_registrations_list_pages_through_results(app, client, make_event, make_
     assert "55 registrations" in first.text
     assert "Page 1 of 2" in first.text
     second = client.get("/admin/events/expo-2026/registrations?page=2")
-    assert second.text.count("/admin/events/expo-2026/registrations/") == 5
+    assert len(re.findall(r"/admin/events/expo-2026/registrations/\d+", second.text)) == 5
     assert client.get("/admin/events/expo-2026/registrations?page=99").status_code == 200
     assert client.get("/admin/events/expo-2026/registrations?page=abc").status_code == 200
 

@@ -1,0 +1,103 @@
+"""Organisers import visitors from a CSV or Excel file (see importing.py)."""
+
+from flask import Blueprint, g, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, SelectField
+from wtforms.validators import DataRequired
+
+from ..admin.access import allow, authorise
+from ..admin.audit import record
+from ..admin.models import Role
+from ..errors import DomainError
+from ..events.services import get_event
+from ..extensions import db
+from ..forms import Form, choices
+from . import importing
+from .services import all_categories
+
+bp = Blueprint("visitor_import", __name__, url_prefix="/admin/events/<slug>")
+bp.before_request(authorise)
+
+SHOWN_PROBLEMS = 500  # rows listed on the page; the rest is counted
+
+
+def _allow_large_upload():
+    """Lists of tens of thousands of people are larger than the site-wide upload limit: raise it
+    for this page, for signed-in staff only, before any hook reads the body (CSRF, NUL check)."""
+    if request.endpoint == "visitor_import.upload" and current_user.is_authenticated:
+        request.max_content_length = importing.MAX_BYTES + 1_000_000
+
+
+@bp.record_once
+def _first_of_the_hooks(state) -> None:
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_large_upload)
+
+
+class VisitorImportForm(Form):
+    file = FileField(
+        _l("Visitors file (CSV or Excel .xlsx)"),
+        validators=[
+            FileRequired(_l("Choose a CSV or Excel file.")),
+            FileAllowed(["csv", "xlsx"], _l("Choose a CSV or Excel (.xlsx) file.")),
+        ],
+    )
+    category = SelectField(_l("Category of the rows that name none"))
+    send_confirmations = BooleanField(
+        _l("E-mail each person imported the confirmation with the badge")
+    )
+    consent = BooleanField(
+        _l(
+            "The people in this file agreed to the processing of their personal data for this"
+            " exhibition (registration, badge, check-in)."
+        ),
+        validators=[DataRequired(_l("People can only be imported with this confirmation."))],
+    )
+
+
+@bp.route("/registrations/import", methods=["GET", "POST"])
+@allow(Role.ORGANISER)
+def upload(slug: str):
+    """Import visitors: a badge for each good row, the other rows reported by row number."""
+    g.event = event = get_event(slug=slug)
+    form = VisitorImportForm()
+    categories = all_categories(event=event)
+    form.category.choices = choices(
+        [("", _l("None: each row names its category"))]
+        + [(c.code, f"{c.tr('name')} ({c.code})") for c in categories]
+    )
+    report = None
+    if form.validate_on_submit():
+        upload_ = form.file.data
+        try:
+            report = importing.import_visitors(
+                event=event,
+                data=upload_.read(importing.MAX_BYTES + 1),
+                filename=upload_.filename or "",
+                category_code=form.category.data or None,
+                send_confirmations=form.send_confirmations.data,
+                consent_confirmed=form.consent.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error.message))
+        else:
+            if report.imported or report.skipped:
+                record(
+                    actor=current_user,
+                    action="registrations.imported",
+                    event=event,
+                    summary=f"{report.imported} imported, {report.skipped} skipped",
+                )
+            db.session.commit()  # the good rows are kept even when others were refused
+    status = 422 if (report and report.problems) or form.errors else 200
+    return render_template(
+        "visitors/import.html",
+        event=event,
+        form=form,
+        report=report,
+        shown=SHOWN_PROBLEMS,
+        max_rows=importing.MAX_ROWS,
+        categories=categories,
+    ), status

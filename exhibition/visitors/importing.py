@@ -1,0 +1,630 @@
+"""Visitors from a CSV or Excel file: organisers load a list of people (a partner's members, last
+year's visitors who agreed to come again) and each gets a badge as if they had signed up.
+
+Like the delegates import (programme/invitations.py) and unlike the booth import, it is not all
+or nothing: the good rows are imported, each bad row is reported with its row number and reason,
+and a row whose e-mail is registered for the exhibition already is reported and skipped (no second
+badge), so the corrected file can simply be uploaded again.
+
+Built for large lists (50,000 rows in under 30 s on PostgreSQL on two cores, see
+bench/import_visitors.py): rows are checked in Python against reference data read once (with
+shortcuts for the costly parts of e-mail and phone validation that give the libraries' answers),
+then stored a chunk at a time after one query for the people registered already: the
+registrations go in with COPY and one INSERT ... SELECT ... ON CONFLICT DO NOTHING (so someone
+signing up online at the same moment is skipped, not an error), their sectors and consents with
+COPY (on SQLite: multi-row INSERTs). Badge codes and links come from the same generators as a
+sign-up's. Nothing is committed here.
+"""
+
+import enum
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+import phonenumbers
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES, DOT_ATOM_TEXT
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..badges.services import new_badge_code, new_manage_token
+from ..dbtypes import utcnow
+from ..errors import DomainError
+from ..events.models import Event
+from ..extensions import db
+from ..phone import normalize_phone
+from ..reference.models import Province, Sector
+from ..spreadsheets import LANGUAGES, find_columns, header_key, plain, read_table, row_error
+from .forms import country_choices
+from .models import (
+    Consent,
+    ConsentPurpose,
+    Registration,
+    RegistrationSource,
+    RegistrationStatus,
+    VisitorCategory,
+    registration_sectors,
+)
+from .services import search_text_for
+
+MAX_BYTES = 32_000_000
+MAX_ROWS = 100_000
+CHUNK = 1000  # rows stored per round of INSERTs
+# The wording version of the processing consent the organisers assert for the people they import.
+CONSENT_VERSION = "import"
+
+# Column headers, folded (no diacritics, lower case, letters and digits only), to fields.
+HEADERS = {
+    "full_name": {"hovaten", "hoten", "ten", "tenkhach", "fullname", "name"},
+    "email": {"email", "thudientu", "diachiemail", "emailaddress"},
+    "phone": {"dienthoai", "sodienthoai", "sdt", "didong", "phone", "phonenumber", "mobile"},
+    "organisation": {
+        "donvi",
+        "coquan",
+        "tochuc",
+        "congty",
+        "doanhnghiep",
+        "donvicongtac",
+        "organisation",
+        "organization",
+        "company",
+    },
+    "job_title": {"chucvu", "chucdanh", "jobtitle", "position", "title"},
+    "category": {"loaikhach", "phanloai", "maloai", "maloaikhach", "category", "categorycode"},
+    "province": {
+        "tinhthanh",
+        "tinhthanhpho",
+        "tinh",
+        "tinhtp",
+        "thanhpho",
+        "province",
+        "city",
+        "provincecity",
+        "provinceorcity",
+        "provincecode",
+    },
+    "country": {"quocgia", "nuoc", "country", "countrycode"},
+    "sectors": {"linhvuc", "linhvucquantam", "nganh", "nganhnghe", "sectors", "sector"},
+    "language": {"ngonngu", "language", "lang"},
+}
+REQUIRED = {
+    "full_name": _l("Full name"),
+    "email": _l("E-mail"),
+    "phone": _l("Phone"),
+    "province": _l("Province or city"),
+    "category": _l("Category"),
+}
+LIMITS = {"full_name": 120, "job_title": 120, "organisation": 200}
+LABELS = {
+    "full_name": _l("full name"),
+    "organisation": _l("organisation"),
+    "job_title": _l("job title"),
+}
+# Written before or after a province's name in addresses ("Thành phố Hải Phòng", "Hai Phong City").
+_PROVINCE_WORDS = ("thanhpho", "tinh", "tp")
+_PROVINCE_SUFFIXES = ("city", "province")
+
+
+class ImportConsentRequired(DomainError):
+    code = "import_consent_required"
+    status = 422
+    message = _l(
+        "Confirm that the people in the file agreed to the processing of their data for this"
+        " exhibition."
+    )
+
+
+class UnknownCategory(DomainError):
+    code = "unknown_category"
+    status = 422
+    message = _l("This exhibition has no visitor category with this code.")
+
+
+@dataclass
+class VisitorRow:
+    """A good row, ready to store."""
+
+    line: int
+    full_name: str
+    email: str
+    email_key: str
+    phone: str
+    organisation: str
+    job_title: str
+    category_id: int
+    province_code: str | None
+    country_code: str
+    sector_codes: list[str]
+    language: str
+    has_email: bool = True  # read by search_text_for(); the address was validated
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    already_registered: int = 0  # rows skipped: the e-mail is registered for the event already
+    refused: int = 0  # bad rows
+    # "Row N: reason." for every row not imported, by row number; or what is wrong with the file.
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return self.already_registered + self.refused
+
+
+# Provinces, countries and languages are written a few ways each, over and over: fold each once.
+_folded = lru_cache(maxsize=4096)(header_key)
+
+
+# --- reference data, read once per import ----------------------------------------------------
+
+
+@dataclass
+class _Lookups:
+    categories: dict[str, int]  # folded code -> id
+    provinces: dict[str, str]  # folded code or name -> code
+    sectors: dict[str, str]  # folded code -> code
+    countries: dict[str, str]  # folded code or name -> ISO code
+
+    def province(self, text: str) -> str | None:
+        key = _folded(text)
+        found = self.provinces.get(key)
+        if found is None:
+            for word in _PROVINCE_WORDS:
+                if key.startswith(word) and key[len(word) :] in self.provinces:
+                    return self.provinces[key[len(word) :]]
+            for word in _PROVINCE_SUFFIXES:
+                if key.endswith(word) and key[: -len(word)] in self.provinces:
+                    return self.provinces[key[: -len(word)]]
+        return found
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    """Country names in Vietnamese and English, and their ISO codes, folded, to the ISO code."""
+    found = {"vn": "VN", "vietnam": "VN", "vietnamese": "VN"}
+    for language in ("en", "vi"):
+        for choice in country_choices(language)[1:]:  # the first is "Choose a country"
+            found.setdefault(header_key(choice.value), choice.value)
+            found.setdefault(header_key(choice.label), choice.value)
+    return found
+
+
+def _lookups(event: Event) -> _Lookups:
+    categories = {
+        code.casefold(): id_
+        for id_, code in db.session.execute(
+            sa.select(VisitorCategory.id, VisitorCategory.code).where(
+                VisitorCategory.event_id == event.id
+            )
+        )
+    }
+    provinces: dict[str, str] = {}
+    rows = db.session.execute(
+        sa.select(Province.code, Province.name_vi, Province.name_en, Province.formed_from)
+    ).all()
+    for code, name_vi, name_en, _formed_from in rows:
+        for name in (code, name_vi, name_en):
+            provinces.setdefault(header_key(name), code)
+    # Provinces merged on 1 July 2025 are still written by their old names: they lead to the new one.
+    for code, _vi, _en, formed_from in rows:
+        for old in (formed_from or "").split(";"):
+            if old.strip():
+                provinces.setdefault(header_key(old), code)
+    sectors = {code.casefold(): code for code in db.session.scalars(sa.select(Sector.code))}
+    return _Lookups(categories, provinces, sectors, _countries())
+
+
+# --- checking one row -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _domain(domain: str) -> str | None:
+    """An e-mail domain in the ASCII form validate_email() gives it, or None when not valid."""
+    try:
+        return validate_email(
+            "x@" + domain, check_deliverability=False, allow_smtputf8=False
+        ).ascii_domain
+    except EmailNotValidError:
+        return None
+
+
+def normalize_email(text: str) -> str:
+    """The address as the sign-up form stores it (validate_email's ASCII form), or ValueError.
+
+    Most of validate_email's time goes on the domain, which many people share (gmail.com, their
+    company's): an ASCII address with a plain local part takes a shortcut with the domain's
+    result cached; anything else goes through validate_email whole. Both give the same answer.
+    """
+    local, at, domain = text.rpartition("@")
+    if (
+        at
+        and text.isascii()
+        and len(text) <= 254
+        and "xn--" not in domain.lower()
+        and DOT_ATOM_TEXT.fullmatch(local)
+        and local.lower() not in CASE_INSENSITIVE_MAILBOX_NAMES
+    ):
+        ascii_domain = _domain(domain)
+        if ascii_domain is None:
+            raise ValueError("email")
+        return f"{local}@{ascii_domain}"
+    try:
+        result = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise ValueError("email") from error
+    return result.ascii_email or result.normalized
+
+
+_SEPARATORS = str.maketrans("", "", " .-()")
+_VN_NUMBER = re.compile(r"(?:0|\+84)([1-9][0-9]{8,9})")
+
+
+def fast_phone(text: str) -> str:
+    """normalize_phone() with a shortcut for Vietnamese numbers written 0... or +84...: parsing
+    is most of its time, and for these the national number is plain to see. Same answers."""
+    match = _VN_NUMBER.fullmatch(text.translate(_SEPARATORS)) if len(text) <= 30 else None
+    if match is not None:
+        number = phonenumbers.PhoneNumber(country_code=84, national_number=int(match[1]))
+        if phonenumbers.is_valid_number(number):
+            return "+84" + match[1]
+    return normalize_phone(text)
+
+
+def _quote(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _check(
+    line: int,
+    values: dict[str, str],
+    lookups: _Lookups,
+    default_category: int | None,
+    seen: dict[str, int],
+) -> VisitorRow | list[str]:
+    """The row ready to store, or its problems."""
+    problems = []
+    full_name = values.get("full_name", "")
+    if not full_name:
+        problems.append(_("full name missing"))
+    elif len(full_name) < 2:
+        problems.append(_("full name shorter than 2 characters"))
+    for key, label in LABELS.items():
+        text = values.get(key, "")
+        if len(text) > LIMITS[key]:
+            problems.append(
+                _("%(field)s longer than %(count)s characters", field=label, count=LIMITS[key])
+            )
+        elif not plain(text):
+            problems.append(_("%(field)s holds symbols or emoji", field=label))
+
+    email = key = ""
+    if not values.get("email"):
+        problems.append(_("e-mail missing"))
+    else:
+        try:
+            email = normalize_email(values["email"])
+        except ValueError:
+            problems.append(_("e-mail address not valid"))
+        else:
+            key = email.casefold()
+            if key in seen:
+                problems.append(_("this e-mail appears already in row %(line)s", line=seen[key]))
+            else:
+                seen[key] = line
+
+    phone = values.get("phone", "")
+    if not phone:
+        problems.append(_("phone number missing"))
+    else:
+        try:
+            phone = fast_phone(phone)
+        except ValueError:
+            problems.append(_("phone number not valid"))
+
+    category_id = default_category
+    if values.get("category"):
+        category_id = lookups.categories.get(values["category"].casefold())
+        if category_id is None:
+            problems.append(_("unknown category %(code)s", code=_quote(values["category"])))
+    elif category_id is None:
+        problems.append(_("category missing"))
+
+    province_code, country_code = None, "VN"
+    country = values.get("country", "")
+    if country:
+        country_code = lookups.countries.get(_folded(country))
+        if country_code is None:
+            problems.append(_("unknown country %(name)s", name=_quote(country)))
+    if values.get("province"):
+        province_code = lookups.province(values["province"])
+        if province_code is None:
+            problems.append(_("unknown province or city %(name)s", name=_quote(values["province"])))
+        elif country_code not in (None, "VN"):
+            problems.append(_("a province of Vietnam is given with another country"))
+    elif country_code == "VN":
+        problems.append(_("province or city missing (for people from abroad, give the country)"))
+
+    sector_codes = []
+    if values.get("sectors"):
+        unknown = []
+        for part in re.split(r"[;,]", values["sectors"]):
+            part = part.strip()
+            if not part:
+                continue
+            code = lookups.sectors.get(part.casefold())
+            if code is None:
+                unknown.append(_quote(part))
+            elif code not in sector_codes:
+                sector_codes.append(code)
+        if unknown:
+            problems.append(_("unknown sectors: %(codes)s", codes=", ".join(unknown)))
+
+    language = LANGUAGES.get(_folded(values.get("language", "")))
+    if language is None:
+        problems.append(_("language must be vi or en"))
+
+    if problems:
+        return problems
+    return VisitorRow(
+        line=line, full_name=full_name, email=email, email_key=key, phone=phone,
+        organisation=values.get("organisation", ""), job_title=values.get("job_title", ""),
+        category_id=category_id, province_code=province_code, country_code=country_code,
+        sector_codes=sector_codes, language=language,
+    )  # fmt: skip
+
+
+def _parse(
+    data: bytes, filename: str, lookups: _Lookups, default_category: int | None
+) -> tuple[list[VisitorRow], list[tuple[int, str]], int]:
+    """Good rows, (row number, problem) pairs (row 0: the whole file), and how many rows were bad."""
+    try:
+        table = read_table(
+            data, filename, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=len(HEADERS) + 20
+        )
+    except ValueError as error:
+        return [], [(0, str(error))], 0
+    columns = find_columns(table[0][1], HEADERS)
+    needed = [
+        name
+        for name in REQUIRED
+        if name not in columns and not (name == "category" and default_category is not None)
+    ]
+    if needed:
+        missing = ", ".join(str(REQUIRED[name]) for name in needed)
+        message = _("The first row must name the columns; missing: %(columns)s.", columns=missing)
+        return [], [(0, message)], 0
+    rows, problems, seen, refused = [], [], {}, 0
+    items = list(columns.items())
+    for count, (line, raw) in enumerate(table[1:], start=1):
+        if count > MAX_ROWS:
+            message = _("At most %(count)s people per file; the rest was not read.", count=MAX_ROWS)
+            problems.append((line, message))
+            break
+        width = len(raw)
+        values = {name: raw[index] if index < width else "" for name, index in items}
+        if not any(values.values()):
+            continue  # only other columns are filled in
+        checked = _check(line, values, lookups, default_category, seen)
+        if isinstance(checked, list):
+            problems.append(row_error(line, "; ".join(checked)))
+            refused += 1
+        else:
+            rows.append(checked)
+    return rows, problems, refused
+
+
+# --- storing ----------------------------------------------------------------------------------
+
+
+# The columns an import fills in (the others keep their defaults: no exhibitor, not checked in).
+_COLUMNS = (
+    "event_id", "category_id", "status", "source", "full_name", "email", "email_key", "phone",
+    "organisation", "job_title", "province_code", "country_code", "language", "badge_code",
+    "manage_token", "search_text", "created_at", "updated_at",
+)  # fmt: skip
+
+
+# PostgreSQL: the rows of a chunk are COPYed here first (a temporary table, dropped at commit).
+_STAGING = sa.Table(
+    "import_registrations",
+    sa.MetaData(),
+    *(
+        sa.Column(name, sa.String() if isinstance(column.type, sa.Enum) else column.type)
+        for name, column in ((name, Registration.__table__.c[name]) for name in _COLUMNS)
+    ),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+
+
+def _copy(table: sa.Table, columns: tuple[str, ...], rows: list[dict]) -> None:
+    """COPY rows into a table (PostgreSQL), in the session's transaction: an INSERT of a thousand
+    rows has some 20,000 parameters, which the driver and the server both have to parse."""
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    connection = db.session.connection().connection.driver_connection
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                [v.value if isinstance(v, enum.Enum) else v for v in map(row.get, columns)]
+            )
+
+
+def _insert_many(table: sa.Table, rows: list[dict]) -> None:
+    if db.engine.dialect.name == "postgresql":
+        _copy(table, tuple(rows[0]), rows)
+    else:
+        db.session.execute(sa.insert(table), rows)
+
+
+def _insert_new(values: list[dict]) -> dict[str, int]:
+    """Insert registrations, skipping any whose e-mail got registered meanwhile (a person signing
+    up online at this moment); returns e-mail key -> id of those inserted."""
+    table = Registration.__table__
+    keys = [table.c.event_id, table.c.email_key]
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+
+        db.session.execute(sa.schema.CreateTable(_STAGING, if_not_exists=True))
+        db.session.execute(_STAGING.delete())
+        _copy(_STAGING, _COLUMNS, values)
+        stmt = insert(table).from_select(_COLUMNS, sa.select(*_STAGING.c))
+        inserted = db.session.execute(
+            stmt.on_conflict_do_nothing(index_elements=keys).returning(
+                table.c.id, table.c.email_key
+            )
+        )
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+
+        stmt = insert(table).on_conflict_do_nothing(index_elements=keys)
+        inserted = db.session.execute(stmt.returning(table.c.id, table.c.email_key), values)
+    return {key: id_ for id_, key in inserted}
+
+
+def _registered(event: Event) -> dict[str, RegistrationStatus]:
+    """The e-mail keys registered for the event, with their status: read in one query (a query
+    per chunk with a thousand keys was planned as a scan of a table that was empty when its
+    statistics were taken, and cost more than the rest of the import on a new database)."""
+    return dict(
+        db.session.execute(
+            sa.select(Registration.email_key, Registration.status).where(
+                Registration.event_id == event.id
+            )
+        ).all()
+    )
+
+
+def _store_chunk(
+    event: Event,
+    chunk: list[VisitorRow],
+    registered: dict[str, RegistrationStatus],
+    report: ImportReport,
+    problems: list[tuple[int, str]],
+    send_confirmations: bool,
+    now: datetime,
+) -> None:
+    fresh = []
+    for row in chunk:
+        status = registered.get(row.email_key)
+        if status is None:
+            fresh.append(row)
+            continue
+        report.already_registered += 1
+        if status is RegistrationStatus.CANCELLED:
+            problems.append(row_error(row.line, _("registered before and cancelled; skipped")))
+        else:
+            problems.append(row_error(row.line, _("already registered for this exhibition")))
+    if not fresh:
+        return
+    ids = _insert_new(
+        [
+            {
+                "event_id": event.id,
+                "category_id": row.category_id,
+                "status": RegistrationStatus.CONFIRMED,
+                "source": RegistrationSource.IMPORT,
+                "full_name": row.full_name,
+                "email": row.email,
+                "email_key": row.email_key,
+                "phone": row.phone,
+                "organisation": row.organisation,
+                "job_title": row.job_title,
+                "province_code": row.province_code,
+                "country_code": row.country_code,
+                "language": row.language,
+                "badge_code": new_badge_code(),
+                "manage_token": new_manage_token(),
+                "search_text": search_text_for(row),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for row in fresh
+        ]
+    )
+    sectors, consents = [], []
+    for row in fresh:
+        registration_id = ids.get(row.email_key)
+        if registration_id is None:
+            report.already_registered += 1
+            problems.append(row_error(row.line, _("already registered for this exhibition")))
+            continue
+        report.imported += 1
+        sectors += [
+            {"registration_id": registration_id, "sector_code": c} for c in row.sector_codes
+        ]
+        consents.append(
+            {
+                "registration_id": registration_id,
+                "purpose": ConsentPurpose.PROCESSING,
+                "granted": True,
+                "wording_version": CONSENT_VERSION,
+                "recorded_at": now,
+            }
+        )
+    if sectors:
+        _insert_many(registration_sectors, sectors)
+    if consents:
+        _insert_many(Consent.__table__, consents)
+    if send_confirmations and ids:
+        _queue_confirmations(list(ids.values()))
+
+
+def _queue_confirmations(ids: list[int]) -> None:
+    """One confirmation e-mail (badge QR, link, .ics) per person, built from the stored rows like
+    a sign-up's; written to the outbox in one flush, then let go of (they are large)."""
+    from ..mail.messages import queue_confirmation
+    from ..mail.models import OutboxMessage
+
+    registrations = db.session.scalars(
+        sa.select(Registration).where(Registration.id.in_(ids)).order_by(Registration.id)
+    ).all()
+    for registration in registrations:
+        queue_confirmation(registration=registration)
+    messages = [item for item in db.session.new if isinstance(item, OutboxMessage)]
+    db.session.flush()
+    for item in (*messages, *registrations):
+        db.session.expunge(item)
+
+
+def import_visitors(
+    *,
+    event: Event,
+    data: bytes,
+    filename: str,
+    category_code: str | None,
+    send_confirmations: bool,
+    consent_confirmed: bool,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Register the people of a CSV or Excel file for an exhibition: each good row gets a badge
+    (source "import"), bad rows and people registered already are reported by row number.
+
+    `category_code` is the category of rows without one; `consent_confirmed` is the organisers'
+    statement that these people agreed to the processing of their data for this exhibition
+    (stored as their processing consent, wording version "import"); without it nothing is read.
+    Confirmation e-mails are queued only with `send_confirmations`. Nothing is committed here.
+    """
+    if not consent_confirmed:
+        raise ImportConsentRequired()
+    now = now or utcnow()
+    lookups = _lookups(event)
+    default_category = None
+    if category_code:
+        default_category = lookups.categories.get(category_code.strip().casefold())
+        if default_category is None:
+            raise UnknownCategory()
+    report = ImportReport()
+    rows, problems, report.refused = _parse(data, filename, lookups, default_category)
+    registered = _registered(event) if rows else {}
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        _store_chunk(event, chunk, registered, report, problems, send_confirmations, now)
+    report.problems = [text for _line, text in sorted(problems, key=lambda p: p[0])]
+    return report
