@@ -109,10 +109,13 @@ def user_edit(user_id: int | None = None):
 
 
 def _day(value: str | None) -> date | None:
+    """A YYYY-MM-DD query argument; None when it is not one, or so far off (year 1, year 9999)
+    that the day's start in Vietnam time leaves the calendar."""
     try:
-        return date.fromisoformat(value) if value and len(value) == 10 else None
+        day = date.fromisoformat(value) if value and len(value) == 10 else None
     except ValueError:
         return None
+    return day if day is not None and date(1, 1, 2) <= day <= date(9999, 12, 30) else None
 
 
 def _log_page(*, event=None):

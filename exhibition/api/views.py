@@ -1,5 +1,6 @@
 """JSON API v1 (token-authenticated, no CSRF)."""
 
+import re
 from datetime import datetime
 
 from flask import Blueprint, Response, jsonify, request
@@ -227,7 +228,10 @@ def checkin_batch():
         if scanned_at is None:
             errors["scanned_at"] = _("The time of the scan, in ISO 8601 with its offset.")
         station_result = item.get("station_result") if isinstance(item, dict) else None
-        if station_result is not None and station_result not in {r.value for r in ScanResult}:
+        if station_result is not None and (
+            not isinstance(station_result, str)
+            or station_result not in {r.value for r in ScanResult}
+        ):
             errors["station_result"] = _("Not a known result.")
         if errors:
             results.append(
@@ -372,16 +376,30 @@ def ping():
     return jsonify({"pong": True})
 
 
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI document describing every route of this API."""
+    from flask import current_app
+
+    from .openapi import openapi_document
+
+    return jsonify(openapi_document(session_cookie=current_app.config["SESSION_COOKIE_NAME"]))
+
+
 def _stats_day(value: str | None):
-    """The `day` query argument (YYYY-MM-DD) as a date; None when absent, False when not a date."""
+    """The `day` query argument (YYYY-MM-DD) as a date; None when absent, False when not a date
+    (or a day so far off that its hours in the event's time zone overflow the calendar)."""
     from datetime import date
 
     if not value:
         return None
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return False
     try:
-        return date.fromisoformat(value) if len(value) == 10 else False
+        day = date.fromisoformat(value)
     except ValueError:
         return False
+    return day if date(1, 1, 2) <= day <= date(9999, 12, 30) else False
 
 
 @bp.get("/events/<slug>/stats")

@@ -9,6 +9,7 @@ from wtforms.validators import Optional
 
 from ..admin.access import allow, authorise
 from ..admin.audit import record
+from ..admin.forms import sensible_year
 from ..admin.models import Role
 from ..events.services import get_event
 from ..extensions import db
@@ -35,9 +36,11 @@ def layout_choices():
 
 class PrintForm(Form):
     layout = SelectField(_l("Format"), default="a6")
-    category = SelectField(_l("Category"), default="", validators=[Optional()])
-    registered_from = DateField(_l("Registered from"), validators=[Optional()])
-    registered_to = DateField(_l("Registered until"), validators=[Optional()])
+    category = SelectField(
+        _l("Category"), default="", validators=[Optional(strip_whitespace=False)]
+    )
+    registered_from = DateField(_l("Registered from"), validators=[Optional(), sensible_year])
+    registered_to = DateField(_l("Registered until"), validators=[Optional(), sensible_year])
     not_printed = BooleanField(_l("Only badges not printed yet"), default=True)
 
 

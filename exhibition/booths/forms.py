@@ -32,7 +32,7 @@ class BoothForm(Form):
         filters=[strip_filter],
         validators=[Optional(), Length(max=32, message=_l("At most 32 characters.")), plain_text],
     )
-    sector = SelectField(_l("Sector theme"), validators=[Optional()])
+    sector = SelectField(_l("Sector theme"), validators=[Optional(strip_whitespace=False)])
     price_vnd = IntegerField(
         _l("Price (VND)"),
         validators=[
@@ -41,7 +41,7 @@ class BoothForm(Form):
         ],
     )
 
-    type = SelectField(_l("Type"), validators=[Optional()])
+    type = SelectField(_l("Type"), validators=[Optional(strip_whitespace=False)])
     x_m = FloatField(_l("Left edge (m)"), validators=[Optional(), _metres(0, 1000)])
     y_m = FloatField(_l("Top edge (m)"), validators=[Optional(), _metres(0, 1000)])
     width_m = FloatField(_l("Width (m)"), validators=[Optional(), _metres(0.5, 200)])

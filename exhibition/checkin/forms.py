@@ -18,7 +18,7 @@ class CheckpointForm(Form):
         filters=[strip_filter],
         validators=[Optional(), Length(max=80), plain_text],
     )
-    room = SelectField(_l("Door of"), validators=[Optional()])
+    room = SelectField(_l("Door of"), validators=[Optional(strip_whitespace=False)])
     allow_reentry = BooleanField(_l("Re-entry after an exit is allowed"), default=True)
     print_on_arrival = BooleanField(_l("Print the badge when someone is let in"), default=False)
     daily = BooleanField(

@@ -114,7 +114,9 @@ class ApplicationForm(Form):
             Length(max=1000, message=_l("At most 1000 characters.")),
         ],
     )
-    certifications = MultiCheckboxField(_l("Certifications"), validators=[Optional()])
+    certifications = MultiCheckboxField(
+        _l("Certifications"), validators=[Optional(strip_whitespace=False)]
+    )
     other_certifications = StringField(
         _l("Other certifications"),
         filters=[strip_filter],

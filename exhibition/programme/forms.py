@@ -21,6 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..admin.forms import sensible_year
 from ..forms import Form, choices, plain_multiline, plain_text, strip_filter
 from ..labels import label
 from .models import SessionAccess, SessionType
@@ -129,15 +130,17 @@ class SessionForm(Form):
             NumberRange(min=1, max=100_000, message=_l("Enter a number from 1 to 100,000.")),
         ],
     )
-    room = SelectField(_l("Room"), validators=[Optional()])
+    room = SelectField(_l("Room"), validators=[Optional(strip_whitespace=False)])
     starts_at = DateTimeLocalField(
-        _l("Starts (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+        _l("Starts (Vietnam time)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional(), sensible_year],
     )
     ends_at = DateTimeLocalField(
-        _l("Ends (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+        _l("Ends (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[Optional(), sensible_year]
     )
-    chairs = SelectMultipleField(_l("Chairs"), validators=[Optional()])
-    speakers = SelectMultipleField(_l("Speakers"), validators=[Optional()])
+    chairs = SelectMultipleField(_l("Chairs"), validators=[Optional(strip_whitespace=False)])
+    speakers = SelectMultipleField(_l("Speakers"), validators=[Optional(strip_whitespace=False)])
     description_vi = _long_text(_l("Description (Vietnamese)"))
     description_en = _long_text(_l("Description (English)"))
 
@@ -176,10 +179,10 @@ class PlaceForm(Form):
     starts_at = DateTimeLocalField(
         _l("Starts (Vietnam time)"),
         format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Enter a date and time."))],
+        validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
     )
     ends_at = DateTimeLocalField(
         _l("Ends (Vietnam time)"),
         format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Enter a date and time."))],
+        validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
     )

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from ..admin.access import allow, authorise
@@ -179,7 +180,7 @@ def publish(slug: str):
     """Publish every placed session (or, with session_id, one; with withdraw=1, take it back)."""
     event = _event(slug)
     raw = request.form.get("session_id", "")
-    ids = [int(raw)] if raw.isdigit() and len(raw) < 10 else None
+    ids = [int(raw)] if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     if raw and ids is None:
         abort(404)
     withdraw = request.form.get("withdraw") == "1"
@@ -260,6 +261,18 @@ def schedule(slug: str):
     )
 
 
+def _json_form_data() -> MultiDict:
+    """The grid's JSON object as form data; what is not an object, and values that are not
+    text, are left out, so that the form refuses them instead of failing on them."""
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # absurdly nested JSON
+        payload = None
+    if not isinstance(payload, dict):
+        return MultiDict()
+    return MultiDict({key: value for key, value in payload.items() if isinstance(value, str)})
+
+
 @bp.post("/sessions/<int:session_id>/place")
 @allow(Role.ORGANISER)
 def place(slug: str, session_id: int):
@@ -269,7 +282,7 @@ def place(slug: str, session_id: int):
     """
     event = _event(slug)
     session = services.get_session(event=event, session_id=session_id)
-    form = PlaceForm()
+    form = PlaceForm(formdata=_json_form_data()) if request.is_json else PlaceForm()
     form.room.choices = [(str(r.id), r.tr("name")) for r in services.rooms(event=event)]
     if not form.validate_on_submit() or form.ends_at.data <= form.starts_at.data:
         message = _("Choose a room, a start and an end after the start.")

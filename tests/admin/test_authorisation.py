@@ -133,6 +133,7 @@ EXPECTED = {
     "booths.allocation": {ADMIN, ORG, EXH},
     # the JSON API of check-in devices
     "api.ping": PUBLIC,
+    "api.openapi": PUBLIC,
     "api.device_setup": PUBLIC,  # exchanges a one-time set-up code for a token
     "api.device_info": DEVICE,
     "api.checkin": DEVICE,
