@@ -42,7 +42,6 @@ def load_user(user_id: str):
 
 
 bp.before_request(authorise)
-require_login = authorise  # the name other blueprints imported before roles existed
 
 
 def _safe_next(target: str | None) -> str:

@@ -94,6 +94,8 @@ def get_booth(*, event: Event, booth_id: int | None = None, code: str | None = N
     """A booth of the event by id or code, or BoothNotFound."""
     if booth_id is not None:
         booth = db.session.get(Booth, booth_id)
+    elif "\x00" in (code or ""):  # no code holds a NUL, and PostgreSQL refuses to compare one
+        raise BoothNotFound()
     else:
         booth = db.session.scalar(
             sa.select(Booth).where(Booth.event_id == event.id, Booth.code == (code or "").upper())
