@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..badges.services import normalize_badge_code
 from ..dbtypes import utcnow
@@ -161,6 +161,8 @@ def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: S
     )
     if opened:
         scan.effect = "entered"
+        if registration.checked_in_at is not None:  # came in before (another day, another door)
+            return ScanResult.OK
         db.session.execute(
             sa.update(Registration)
             .where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
@@ -183,19 +185,25 @@ def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: S
 
 
 def _insert_presence(**values) -> bool:
-    """Open a presence unless one exists for that person, checkpoint and day (INSERT ... ON
-    CONFLICT DO NOTHING: one statement, and of many doors at once exactly one opens it)."""
+    """Open a presence unless one exists for that person, checkpoint and day: of many doors at
+    once exactly one opens it."""
+    opened = _insert_unless_there(
+        Presence, values, key=["registration_id", "checkpoint_id", "day"], returning=Presence.id
+    )
+    return opened is not None
+
+
+def _insert_unless_there(model, values: dict, *, key: list[str], returning):
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING: one statement, no savepoint; the
+    returned column, or None when a row with that key was there already."""
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     statement = (
-        insert(Presence)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["registration_id", "checkpoint_id", "day"])
-        .returning(Presence.id)
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=key).returning(returning)
     )
-    return db.session.execute(statement).scalar() is not None
+    return db.session.execute(statement).scalar()
 
 
 def _existing(device: Device, nonce: str) -> Scan | None:
@@ -288,33 +296,38 @@ def record_scan(
     else:
         result = ScanResult.OK  # provisional; settled by the checkpoint's rules below
 
-    scan = Scan(
-        event_id=device.event_id,
-        device_id=device.id,
-        checkpoint_id=checkpoint.id,
-        registration_id=registration.id if registration else None,
-        code=(code or "")[:64],
-        nonce=nonce,
-        type=scan_type,
-        result=result,
-        scanned_at=when,
-        received_at=now,
-        offline=scanned_at is not None,
-        session_id=session.id if session is not None else None,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(scan)
-            db.session.flush()
-    except IntegrityError:
-        # This device sent this nonce before (a retry, or a batch uploaded again): the stored
-        # scan is the answer. The insert is tried first because a new nonce is the usual case.
+    values = {
+        "event_id": device.event_id,
+        "device_id": device.id,
+        "checkpoint_id": checkpoint.id,
+        "registration_id": registration.id if registration else None,
+        "code": (code or "")[:64],
+        "nonce": nonce,
+        "type": scan_type,
+        "result": result,
+        "scanned_at": when,
+        "received_at": now,
+        "offline": scanned_at is not None,
+        "session_id": session.id if session is not None else None,
+        "station_result": None,
+        "flagged": False,
+        "effect": None,
+        "undone_at": None,
+    }
+    # The insert is tried first because a new nonce is the usual case; a conflict means this
+    # device sent this nonce before (a retry, or a batch uploaded again): the stored scan is the
+    # answer.
+    scan_id = _insert_unless_there(Scan, values, key=["device_id", "nonce"], returning=Scan.id)
+    if scan_id is None:
         previous = _existing(device, nonce)
-        if previous is None:
-            raise
-        if previous.code != (code or "")[:64] or previous.type is not scan_type:
-            raise NonceReused() from None
+        if previous.code != values["code"] or previous.type is not scan_type:
+            raise NonceReused()
         return _outcome(previous, replayed=True)
+    # The stored row as an ORM object without reading it back: what the judgement changes below
+    # is flushed as one UPDATE.
+    scan = Scan(id=scan_id, **values)
+    make_transient_to_detached(scan)
+    db.session.add(scan)
 
     invited = False
     if result is ScanResult.OK and session is not None:

@@ -232,3 +232,31 @@ def test_same_nonce_from_ten_threads_stores_one_scan(app, make_event, make_visit
     assert {a["result"] for a in answers} == {"ok"}
     assert len({a["scan"]["id"] for a in answers}) == 1
     assert stored_scans(app) == [("same-nonce", "ok")]
+
+
+def test_checkin_statement_count_is_pinned(app, client, make_event, make_visitor, make_device):
+    """A scan's SQL statements, pinned so that they cannot grow unnoticed (bench/checkin_load.py
+    --profile lists them). First entry: the device (with its event and checkpoint), the badge, the
+    scan (INSERT ... ON CONFLICT DO NOTHING, no savepoint), the presence (the same), the scan's
+    effect, the person's first check-in time. A second entry that day: the presence is there, the
+    re-entry is tried, the result is written, the first entry's time read for the answer. The
+    same nonce again: the stored scan is read instead."""
+    from tests.visitors.test_statement_count import statements
+
+    make_event()
+    first, second = make_visitor(), make_visitor()
+    token = make_device()
+    assert scan(client, token, first["badge_code"], "warm").json["result"] == "ok"  # last seen
+
+    with statements(app) as seen:
+        assert scan(client, token, second["badge_code"], "a").json["result"] == "ok"
+    assert len(seen) == 6, "\n".join(seen)
+    with statements(app) as seen:
+        again = scan(client, token, second["badge_code"], "b").json
+    assert again["result"] == "already_checked_in"
+    assert len(seen) == 7, "\n".join(seen)
+    with statements(app) as seen:
+        replayed = scan(client, token, second["badge_code"], "b").json
+    assert replayed["replayed"] is True and replayed["result"] == "already_checked_in"
+    assert len(seen) == 5, "\n".join(seen)
+    assert stored_scans(app) == [("warm", "ok"), ("a", "ok"), ("b", "already_checked_in")]
