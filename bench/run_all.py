@@ -1,8 +1,8 @@
 """Every benchmark in turn, then one summary table: benchmark, figure, target, met?
 
-Runs allocation, badges_pdf, checkin_load, registration_load, registration_burst and
-import_visitors (each prints its own table as it goes; their figures come back as dicts, nothing
-is parsed from their output). A benchmark that cannot run (wrk missing, PostgreSQL unreachable,
+Runs allocation, badges_pdf, checkin_load, registration_load, registration_burst,
+import_visitors and public_pages (each prints its own table as it goes; their figures come back as
+dicts, nothing is parsed from their output). A benchmark that cannot run (wrk missing, PostgreSQL unreachable,
 a crash) is reported as such and the others still run. `make bench` runs this; it is not part of
 `make test` or CI. Long: about 15 minutes on the 2-core development machine; --quick runs small
 smoke versions of each (a few minutes; their figures only prove that the scripts work).
@@ -37,6 +37,11 @@ BENCHMARKS = {
     ),
     "registration_burst": ([], ["--count", "500"], "exh_bench_burst"),
     "import_visitors": ([], ["--rows", "2000", "--confirmations", "100"], "exh_bench_import"),
+    "public_pages": (
+        [],
+        ["--visitors", "200", "--exhibitors", "30", "--requests", "10"],
+        "exh_bench_public",
+    ),
 }
 
 
@@ -95,6 +100,15 @@ def summarise(name: str, f: dict) -> tuple[str, str, bool]:
             "" if f.get("ok", True) else "; stored rows or exports NOT as expected"
         )
         return figure, "< 30 s for 50,000 rows", f.get("ok", True) and seconds < 30
+    if name == "public_pages":
+        pages = f["pages"]
+        slowest = pages[f["slowest"]]
+        figure = (
+            f"{len(pages)} pages, {f['exhibitors']} exhibitors: slowest {f['slowest']} "
+            f"{slowest['ms']:.1f} ms ({slowest['statements']} SQL); statements grow with the "
+            f"exhibition on: {', '.join(f['grew']) or 'none'}"
+        )
+        return figure, "no query per row (N+1) on any page", not f["grew"]
     return str(f), "", False
 
 

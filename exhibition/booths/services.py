@@ -65,14 +65,16 @@ def halls(*, event: Event) -> list[Hall]:
     )
 
 
-def booths(*, event: Event) -> list[Booth]:
-    """An event's booths with their assignments, by code."""
+def booths(*, event: Event, hall_ids: set[int] | None = None) -> list[Booth]:
+    """An event's booths (of some halls only, with `hall_ids`) with their assignments, by code."""
+    stmt = sa.select(Booth).where(Booth.event_id == event.id)
+    if hall_ids is not None:
+        stmt = stmt.where(Booth.hall_id.in_(hall_ids))
     return list(
         db.session.scalars(
-            sa.select(Booth)
-            .where(Booth.event_id == event.id)
-            .options(sa.orm.selectinload(Booth.assignment).joinedload(BoothAssignment.exhibitor))
-            .order_by(Booth.code)
+            stmt.options(
+                sa.orm.selectinload(Booth.assignment).joinedload(BoothAssignment.exhibitor)
+            ).order_by(Booth.code)
         )
     )
 
@@ -81,7 +83,7 @@ def plan(*, event: Event, exhibitor=None) -> list[tuple[Hall, list[Booth]]]:
     """Halls with their booths, for drawing; with `exhibitor`, only the halls holding its booths."""
     wanted = {b.hall_id for b in exhibitor.booths} if exhibitor is not None else None
     by_hall: dict[int, list[Booth]] = {}
-    for booth in booths(event=event):
+    for booth in booths(event=event, hall_ids=wanted):
         by_hall.setdefault(booth.hall_id, []).append(booth)
     return [
         (hall, by_hall.get(hall.id, []))

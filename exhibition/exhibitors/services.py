@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from stdnum.vn import mst
 
 from ..admin.models import User
-from ..booths.models import Booth, BoothType
+from ..booths.models import Booth, BoothAssignment, BoothType
 from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound
 from ..events.models import Event
@@ -391,7 +391,11 @@ def directory_query(*, event: Event, query: str = "", sector: str = ""):
     stmt = exhibitors_query(
         event=event, query=query, sector=sector, column=Exhibitor.public_search_text
     )
-    stmt = stmt.where(Exhibitor.status.in_(PUBLIC_STATUSES))
+    stmt = stmt.where(Exhibitor.status.in_(PUBLIC_STATUSES)).options(
+        # Each card shows the company's booths and sectors: loaded for the whole page at once.
+        sa.orm.selectinload(Exhibitor.assignments).joinedload(BoothAssignment.booth),
+        sa.orm.selectinload(Exhibitor.sectors),
+    )
     return stmt.order_by(None).order_by(Exhibitor.company_name_vi, Exhibitor.id)
 
 

@@ -99,6 +99,9 @@ def bookings_of(*, registration: Registration) -> list[SessionBooking]:
                 ),
             )
             .order_by(ConferenceSession.starts_at, ConferenceSession.id)
+            .options(  # the session and its room come with the booking (one statement)
+                sa.orm.contains_eager(SessionBooking.session).joinedload(ConferenceSession.room)
+            )
         )
     )
 

@@ -117,3 +117,35 @@ def test_directory_search_never_matches_contacts_or_tax_codes(
             "Đông Á"
             not in client.get("/events/expo-2026/exhibitors", query_string={"q": query}).text
         ), query
+
+
+def test_directory_and_profile_queries_do_not_grow_with_the_exhibitors(
+    app, client, make_event, make_floor, make_exhibitor
+):
+    """Each card's booths and sectors are loaded for the whole page (bench/public_pages.py found a
+    query per card: 33 statements for 10 exhibitors); the profile's plan loads only its hall."""
+    from tests.visitors.test_statement_count import statements
+
+    make_event()
+    make_floor(count=8)
+
+    def counted(path):
+        with statements(app) as seen:
+            response = client.get(path)
+        assert response.status_code == 200
+        return len(seen), response.text
+
+    first = make_exhibitor(company_name_vi="Công ty Một")
+    confirm_booth(app, first, "A01")
+    client.get("/events/expo-2026/exhibitors")  # the first request loads the sectors once
+    one, _text = counted("/events/expo-2026/exhibitors")
+    profile_one, _text = counted(f"/events/expo-2026/exhibitors/{first}")
+    for number in range(2, 8):
+        other = make_exhibitor(company_name_vi=f"Công ty Số {number}")
+        confirm_booth(app, other, f"A0{number}")
+    seven, text = counted("/events/expo-2026/exhibitors")
+    assert "Công ty Số 7" in text and "A07" in text and "Cơ khí" in text
+    assert seven == one, "a query per exhibitor in the directory"
+    profile_seven, text = counted(f"/events/expo-2026/exhibitors/{first}")
+    assert 'id="booth-A07"' in text  # the hall's other booths are drawn
+    assert profile_seven == profile_one

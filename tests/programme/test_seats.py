@@ -183,3 +183,34 @@ def test_people_seated_are_told_when_a_session_moves_or_is_cancelled(
         ).all()
         assert len(cancelled) == 2 and "Hội thảo dời lịch" in cancelled[0].subject
         assert "Hội thảo dời lịch" in cancelled[0].body_text
+
+
+def test_my_registration_page_queries_do_not_grow_with_the_seats(
+    app, client, make_event, make_session, make_visitor
+):
+    """The sessions and rooms of a person's seats come with the seats (bench/public_pages.py
+    found two queries per seat on "my registration")."""
+    from tests.visitors.test_statement_count import statements
+
+    make_event()
+    visitor = make_visitor()
+    path = f"/r/{visitor['manage_token']}"
+
+    def join(session_id):
+        token = csrf_token(client.get(path).text)
+        answer = client.post(f"{path}/sessions/{session_id}", data={"csrf_token": token})
+        assert answer.status_code == 302
+
+    def counted():
+        with statements(app) as seen:
+            page = client.get(path)
+        assert page.status_code == 200
+        return len(seen), page.text
+
+    join(make_session(title="Phiên một", room="Phòng 1", start_hours=1))
+    one, _text = counted()
+    for number in range(2, 5):
+        join(make_session(title=f"Phiên {number}", room=f"Phòng {number}", start_hours=number))
+    four, text = counted()
+    assert "Phiên 4" in text and "Phòng 4" in text
+    assert four == one
