@@ -131,23 +131,44 @@ def presence_day(checkpoint: Checkpoint, when: datetime) -> date:
     return moment.astimezone(event.tz).date()
 
 
+# The statements of a scan, built once: the check-in path runs them hundreds of times a second, and
+# building an ORM statement costs more than sending it (bench/checkin_load.py --profile).
+_presences = Presence.__table__
+_registrations = Registration.__table__
+_MOVE = (  # in or out of an entrance: `inside` flips only from the state expected
+    sa.update(_presences)
+    .where(
+        _presences.c.registration_id == sa.bindparam("who"),
+        _presences.c.checkpoint_id == sa.bindparam("where"),
+        _presences.c.day == sa.bindparam("on"),
+        _presences.c.inside == sa.bindparam("was_inside"),
+    )
+    .values(inside=sa.bindparam("now_inside"), last_change_at=sa.bindparam("at"))
+)
+_FIRST_CHECK_IN = (
+    sa.update(_registrations)
+    .where(_registrations.c.id == sa.bindparam("who"), _registrations.c.checked_in_at.is_(None))
+    .values(checked_in_at=sa.bindparam("at"))
+)
+_INSERTS: dict = {}
+_BY_BADGE = sa.select(Registration).where(Registration.badge_code == sa.bindparam("code"))
+
+
+def _move(checkpoint: Checkpoint, registration: Registration, day, *, inside: bool, now) -> bool:
+    """Mark the person inside (or outside) if they were not; whether the row changed."""
+    params = {"who": registration.id, "where": checkpoint.id, "on": day}
+    params |= {"was_inside": not inside, "now_inside": inside, "at": now}
+    return db.session.execute(_MOVE, params).rowcount == 1
+
+
 def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: Scan, now):
     """Entry and exit at an entrance, by the checkpoint's rules; claims are conditional, so of
     many doors scanning one badge at once exactly one gets `ok`."""
     day = presence_day(checkpoint, now)
-    key = (
-        Presence.registration_id == registration.id,
-        Presence.checkpoint_id == checkpoint.id,
-        Presence.day == day,
-    )
     if scan.type is ScanType.EXIT:
-        left = db.session.execute(
-            sa.update(Presence)
-            .where(*key, Presence.inside.is_(True))
-            .values(inside=False, last_change_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        scan.effect = "left" if left else None
+        scan.effect = (
+            "left" if _move(checkpoint, registration, day, inside=False, now=now) else None
+        )
         return ScanResult.OK
     opened = _insert_presence(
         event_id=registration.event_id,
@@ -161,26 +182,13 @@ def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: S
     )
     if opened:
         scan.effect = "entered"
-        if registration.checked_in_at is not None:  # came in before (another day, another door)
-            return ScanResult.OK
-        db.session.execute(
-            sa.update(Registration)
-            .where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
-            .values(checked_in_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        if registration.checked_in_at is None:  # else: came in before (another day or door)
+            db.session.execute(_FIRST_CHECK_IN, {"who": registration.id, "at": now})
         return ScanResult.OK
     # Already came in that day: a re-entry or a second entry.
-    if checkpoint.allow_reentry:
-        back = db.session.execute(
-            sa.update(Presence)
-            .where(*key, Presence.inside.is_(False))
-            .values(inside=True, last_change_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if back == 1:
-            scan.effect = "reentered"
-            return ScanResult.OK
+    if checkpoint.allow_reentry and _move(checkpoint, registration, day, inside=True, now=now):
+        scan.effect = "reentered"
+        return ScanResult.OK
     return ScanResult.ALREADY_CHECKED_IN
 
 
@@ -188,22 +196,26 @@ def _insert_presence(**values) -> bool:
     """Open a presence unless one exists for that person, checkpoint and day: of many doors at
     once exactly one opens it."""
     opened = _insert_unless_there(
-        Presence, values, key=["registration_id", "checkpoint_id", "day"], returning=Presence.id
+        Presence, values, key=("registration_id", "checkpoint_id", "day"), returning="id"
     )
     return opened is not None
 
 
-def _insert_unless_there(model, values: dict, *, key: list[str], returning):
+def _insert_unless_there(model, values: dict, *, key: tuple[str, ...], returning: str):
     """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING: one statement, no savepoint; the
     returned column, or None when a row with that key was there already."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = (
-        insert(model).values(**values).on_conflict_do_nothing(index_elements=key).returning(returning)
-    )
-    return db.session.execute(statement).scalar()
+    dialect = db.session.get_bind().dialect.name
+    statement = _INSERTS.get((model, dialect))
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        table = model.__table__
+        statement = _INSERTS[(model, dialect)] = (
+            insert(table).on_conflict_do_nothing(index_elements=key).returning(table.c[returning])
+        )
+    return db.session.execute(statement, values).scalar()
 
 
 def _existing(device: Device, nonce: str) -> Scan | None:
@@ -282,9 +294,7 @@ def record_scan(
     registration = None
     badge_code = normalize_badge_code(code)
     if badge_code is not None:
-        registration = db.session.scalar(
-            sa.select(Registration).where(Registration.badge_code == badge_code)
-        )
+        registration = db.session.scalar(_BY_BADGE, {"code": badge_code})
     if registration is None:
         result = ScanResult.INVALID
     elif registration.event_id != device.event_id:
@@ -317,7 +327,7 @@ def record_scan(
     # The insert is tried first because a new nonce is the usual case; a conflict means this
     # device sent this nonce before (a retry, or a batch uploaded again): the stored scan is the
     # answer.
-    scan_id = _insert_unless_there(Scan, values, key=["device_id", "nonce"], returning=Scan.id)
+    scan_id = _insert_unless_there(Scan, values, key=("device_id", "nonce"), returning="id")
     if scan_id is None:
         previous = _existing(device, nonce)
         if previous.code != values["code"] or previous.type is not scan_type:

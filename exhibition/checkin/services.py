@@ -1,5 +1,6 @@
 """Checkpoints and devices: creating, moving, renaming, revoking, setting up by a one-time link."""
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -200,19 +201,22 @@ def list_devices(*, event: Event) -> list[Device]:
     )
 
 
+@functools.cache
+def _device_by_token():
+    """Built once (every scan runs it; not at import, before every model is mapped); the event
+    and checkpoint come along: every scan needs them."""
+    return (
+        sa.select(Device)
+        .where(Device.token_hash == sa.bindparam("token_hash"))
+        .options(sa.orm.joinedload(Device.event), sa.orm.joinedload(Device.checkpoint))
+    )
+
+
 def authenticate_device(*, token: str | None, now: datetime | None = None) -> Device:
     """The device holding this bearer token; refused when unknown or revoked."""
     if not token or len(token) > 200:
         raise InvalidToken()
-    # The event and checkpoint come along: every scan needs them.
-    device = db.session.scalar(
-        sa.select(Device)
-        .where(Device.token_hash == _hash_token(token))
-        .options(
-            sa.orm.joinedload(Device.event),
-            sa.orm.joinedload(Device.checkpoint),
-        )
-    )
+    device = db.session.scalar(_device_by_token(), {"token_hash": _hash_token(token)})
     if device is None:
         raise InvalidToken()
     if device.is_revoked:
