@@ -8,12 +8,13 @@ non-2xx answers, the CPU each party used, and the scan results stored. Optionall
 check-in requests in-process (cProfile, Flask test client, same database). Stops gunicorn and
 drops the database in every case.
 
-Run: .venv/bin/python bench/checkin_load.py [--seconds 15] [--workers 2 --threads 8] [--profile 2000]
+Run: .venv/bin/python bench/checkin_load.py [--seconds 15] [--workers N --threads 2] [--profile 2000]
 Needs wrk (apt-get install wrk) and a PostgreSQL reachable at --database.
 """
 
 import argparse
 import cProfile
+import os
 import pstats
 import shutil
 import tempfile
@@ -294,8 +295,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=int, default=15, help="length of each measured run")
     parser.add_argument("--database", default=DEFAULT_DATABASE, help="created and dropped")
     parser.add_argument("--connections", default="16,64", help="comma-separated")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker (gthread)")
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1),
+        help="gunicorn worker processes (default 2 per core, as docs/deployment.md advises)",
+    )  # fmt: skip
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (gthread)")
     parser.add_argument("--visitors", type=int, default=60000, help="registrations seeded")
     parser.add_argument("--devices", type=int, default=500, help="scanner devices seeded")
     parser.add_argument("--repeat-every", type=int, default=10, help="one repeat scan every N")

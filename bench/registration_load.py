@@ -17,13 +17,14 @@ answers (302 to /r/<token>), duplicate badge codes, one confirmation e-mail queu
 Optionally profiles registrations in-process (--profile N: cProfile, Flask test client, the SQL
 statements of one registration). Stops gunicorn and drops the database in every case.
 
-Run: .venv/bin/python bench/registration_load.py [--seconds 15] [--workers 2 --threads 8] [--profile 500]
+Run: .venv/bin/python bench/registration_load.py [--seconds 15] [--workers N --threads 2] [--profile 500]
 Needs wrk (apt-get install wrk) and a PostgreSQL reachable at --database.
 """
 
 import argparse
 import cProfile
 import http.cookies
+import os
 import pstats
 import re
 import shutil
@@ -435,8 +436,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=int, default=15, help="length of each measured run")
     parser.add_argument("--database", default=DEFAULT_DATABASE, help="created and dropped")
     parser.add_argument("--connections", default="16,64", help="comma-separated")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker (gthread)")
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1),
+        help="gunicorn worker processes (default 2 per core, as docs/deployment.md advises)",
+    )  # fmt: skip
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (gthread)")
     parser.add_argument("--existing", type=int, default=10000, help="registrations seeded")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=3, help="seconds, per endpoint, not reported")
