@@ -266,6 +266,17 @@ def migrate(env: dict) -> None:
     )  # fmt: skip
 
 
+def migrated_app(env: dict, database_url: str, instance: Path, **config):
+    """Migrate the benchmark's database (`flask db upgrade`, a child process), then the app in
+    this process on it, for seeding and in-process measuring."""
+    migrate(env)
+    from exhibition import create_app
+
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(instance), **config}
+    )
+
+
 def bench_env(database_url: str, instance: Path, **extra: str) -> dict:
     """The environment of the servers and workers a benchmark starts: no MAIL_SERVER unless
     given (then mail is written as .eml files under the instance folder)."""

@@ -32,7 +32,7 @@ from _common import (
     drop_database,
     last_lines,
     machine_line,
-    migrate,
+    migrated_app,
     others,
     print_profile,
     recreate_database,
@@ -332,12 +332,7 @@ def main(argv: list[str] | None = None) -> dict:
     recreate_database(url)
     try:
         started = time.perf_counter()
-        migrate(env)
-        from exhibition import create_app
-
-        app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(workdir / "instance")}
-        )
+        app = migrated_app(env, database_url, workdir / "instance")
         reserve = 2 * args.profile + 300 if args.profile else 0
         codes, tokens = seed(app, visitors=args.visitors + reserve, devices=args.devices)
         profile_codes, codes = codes[len(codes) - reserve :], codes[: len(codes) - reserve]

@@ -29,7 +29,7 @@ from _common import (
     dispose,
     drop_database,
     machine_line,
-    migrate,
+    migrated_app,
     print_profile,
     recreate_database,
     source_state,
@@ -252,16 +252,7 @@ def main(argv: list[str] | None = None) -> dict:
     recreate_database(url)
     try:
         started = time.perf_counter()
-        migrate(env)
-        from exhibition import create_app
-
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": database_url,
-                "INSTANCE_PATH": str(workdir / "instance"),
-                "RATELIMIT_ENABLED": False,
-            }
-        )
+        app = migrated_app(env, database_url, workdir / "instance", RATELIMIT_ENABLED=False)
         seed(app, visitors=args.visitors)
         listed = pages(app)
         small = exhibitor_count(app)

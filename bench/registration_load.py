@@ -44,7 +44,7 @@ from _common import (
     drop_database,
     last_lines,
     machine_line,
-    migrate,
+    migrated_app,
     others,
     print_profile,
     recreate_database,
@@ -477,16 +477,7 @@ def main(argv: list[str] | None = None) -> dict:
     recreate_database(url)
     try:
         started = time.perf_counter()
-        migrate(env)
-        from exhibition import create_app
-
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": database_url,
-                "INSTANCE_PATH": str(workdir / "instance"),
-                "RATELIMIT_ENABLED": False,
-            }
-        )
+        app = migrated_app(env, database_url, workdir / "instance", RATELIMIT_ENABLED=False)
         seed(app, visitors=args.existing, devices=0)
         print(
             f"seeded one exhibition and {args.existing:,} registrations, migrated and seeded in "
