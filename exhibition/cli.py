@@ -266,12 +266,28 @@ def show_login_command():
 @click.option("--once", is_flag=True, help="Deliver what is due, then stop.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
 def mail_worker_command(once: bool, interval: float):
-    """Deliver e-mail from the outbox (several workers may run side by side)."""
+    """Deliver e-mail from the outbox (several workers may run side by side).
+
+    SIGTERM or Ctrl-C stops it gracefully: the message being sent is finished and recorded, the
+    others it had claimed are handed back for the other workers at once, then it exits."""
+    import signal
+    import threading
+
     from .mail.worker import run
 
     app = current_app._get_current_object()
+    stop = threading.Event()
+
+    def stop_gracefully(signum, frame):
+        if stop.is_set():  # asked twice: stop now (the message in flight may be sent again)
+            raise KeyboardInterrupt
+        app.logger.warning("mail worker: stopping after the message in flight")
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stop_gracefully)
+    signal.signal(signal.SIGINT, stop_gracefully)
     try:
-        sent = run(app, interval=interval, once=once)
+        sent = run(app, interval=interval, once=once, stop=stop)
     except KeyboardInterrupt:
         sent = 0
     if once:

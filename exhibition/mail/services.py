@@ -167,6 +167,25 @@ def record_outcome(*, message_id: int, token: str, values: dict) -> bool:
     return done.rowcount == 1
 
 
+def release_claims(*, message_ids: list[int], token: str) -> int:
+    """Hand back claimed messages this worker will not send (it is stopping): due again at once
+    for any worker, and the claim's attempt not counted. Returns how many were handed back."""
+    if not message_ids:
+        return 0
+    done = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.claim_token == token)
+        .values(
+            status=MessageStatus.PENDING,
+            claim_token=None,
+            locked_until=None,
+            attempts=OutboxMessage.attempts - 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount
+
+
 class PermanentFailure(Exception):
     """The server refused the message for good (5xx); retrying will not help."""
 

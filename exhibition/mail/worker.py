@@ -8,11 +8,17 @@ from flask import Flask, current_app
 from ..dbtypes import utcnow
 from ..extensions import db
 from .models import MessageStatus, OutboxMessage
-from .services import PermanentFailure, Sender, claim_due, record_outcome
+from .services import PermanentFailure, Sender, claim_due, record_outcome, release_claims
 
 
-def deliver_batch(*, limit: int = 10, now: datetime | None = None) -> dict[str, int]:
-    """Claim due messages, send each, and record the outcome; commits after every message."""
+def deliver_batch(
+    *, limit: int = 10, now: datetime | None = None, stop: threading.Event | None = None
+) -> dict[str, int]:
+    """Claim due messages, send each, and record the outcome; commits after every message.
+
+    When `stop` is set (the worker was asked to stop), the message in flight is finished and
+    recorded, and the claimed messages not yet sent are handed back at once (not after their
+    lease), uncounted, for another worker."""
     config = current_app.config
     now = now or utcnow()
     token, ids = claim_due(
@@ -25,7 +31,12 @@ def deliver_batch(*, limit: int = 10, now: datetime | None = None) -> dict[str, 
     counts = {"sent": 0, "retry": 0, "failed": 0}
     sender = Sender()
     try:
-        for message_id in ids:
+        for position, message_id in enumerate(ids):
+            if stop is not None and stop.is_set():
+                released = release_claims(message_ids=ids[position:], token=token)
+                db.session.commit()
+                counts["released"] = released
+                break
             message = db.session.get(OutboxMessage, message_id)
             attempts = message.attempts
             try:
@@ -85,7 +96,7 @@ def run(
     while True:
         with app.app_context():
             try:
-                counts = deliver_batch(limit=batch)
+                counts = deliver_batch(limit=batch, stop=stop)
                 total += counts["sent"]
                 busy = any(counts.values())
             except (

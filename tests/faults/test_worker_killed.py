@@ -1,6 +1,9 @@
 """A mail worker killed (SIGKILL) in the middle of a batch: another worker takes its messages
 once their lease ends; nothing is lost, and only the message that was in flight at the kill can
-arrive twice (the SMTP server had it, the dead worker never recorded it as sent)."""
+arrive twice (the SMTP server had it, the dead worker never recorded it as sent).
+
+A worker stopped the usual way (SIGTERM: systemd, a deploy) finishes its message in flight and
+hands the rest of its batch back at once: nothing lost, nothing twice, no wait for a lease."""
 
 import asyncio
 import os
@@ -156,3 +159,62 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_message
         f"killed after {len(from_first)} received; in flight: {from_first[-1]}; "
         f"unconfirmed: {handler.unconfirmed}; delivered twice: {sorted(twice)}"
     )
+
+
+def test_a_worker_stopped_with_sigterm_finishes_its_message_and_hands_back_the_rest(app, tmp_path):
+    with app.app_context():
+        for number in range(MESSAGES):
+            enqueue(
+                to=f"khach{number}@example.com",
+                subject=f"Xác nhận {number}",
+                body_text="Cảm ơn bạn đã đăng ký.",
+                body_html="<p>Cảm ơn bạn đã đăng ký.</p>",
+                kind="test",
+            )
+        db.session.commit()
+        ids = sorted(db.session.scalars(sa.select(OutboxMessage.id)))
+        db.session.remove()
+    handler = SlowServer()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    log = tmp_path / "workers.log"
+    first = worker_process(app, controller.port, log)
+    second = None
+    try:
+        assert handler.wait_for(2, timeout=60), log.read_text()
+        first.send_signal(signal.SIGTERM)  # while it waits for the server's 250
+        assert first.wait(timeout=20) == 0, log.read_text()
+        at_stop = statuses(app)
+        with handler.lock:
+            received = [outbox_id for outbox_id, _ in handler.received]
+        # What the server has is recorded as sent, the message in flight included; what the
+        # worker had claimed and not sent is pending again, its attempt not counted.
+        assert {i for i, (status, _) in at_stop.items() if status is MessageStatus.SENT} == set(
+            received
+        )
+        assert {status for i, (status, _) in at_stop.items() if i not in received} == {
+            MessageStatus.PENDING
+        }
+        assert {attempts for i, (_, attempts) in at_stop.items() if i not in received} == {0}
+        assert "stopping after the message in flight" in log.read_text()
+
+        second = worker_process(app, controller.port, log)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if all(status is MessageStatus.SENT for status, _ in statuses(app).values()):
+                break
+            time.sleep(0.2)
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=20)
+        controller.stop()
+
+    final = statuses(app)
+    assert {status for status, _ in final.values()} == {MessageStatus.SENT}, log.read_text()
+    delivered = Counter(outbox_id for outbox_id, _ in handler.received)
+    assert sorted(delivered) == ids  # nothing lost
+    assert set(delivered.values()) == {1}  # nothing twice
+    assert handler.unconfirmed == []
+    assert {attempts for _, attempts in final.values()} == {1}
