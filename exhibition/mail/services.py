@@ -6,7 +6,9 @@ import secrets
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -190,6 +192,17 @@ class PermanentFailure(Exception):
     """The server refused the message for good (5xx); retrying will not help."""
 
 
+def message_id(message: OutboxMessage) -> str:
+    """The message's Message-ID, the same at every attempt: when one outbox message reaches a
+    mailbox twice (the SMTP window in docs/deployment.md), mail services that collapse
+    duplicates by Message-ID show it once. Unique across databases by the row's creation time."""
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    address = parseaddr(sender[1] if isinstance(sender, tuple) else str(sender or ""))[1]
+    domain = address.rpartition("@")[2] or urlsplit(current_app.config["BASE_URL"]).hostname
+    stamp = message.created_at.strftime("%Y%m%d%H%M%S%f") if message.created_at else "0"
+    return f"<outbox.{message.id}.{stamp}@{domain or 'localhost'}>"
+
+
 def _as_flask_mail(message: OutboxMessage) -> Message:
     mail_message = Message(
         subject=message.subject,
@@ -209,6 +222,7 @@ def _as_flask_mail(message: OutboxMessage) -> Message:
         if content_type == BADGE_QR_PNG:
             content_type, data = "image/png", qr_png(data.decode("ascii"), box_size=8)
         mail_message.attach(item.filename, content_type, data, disposition, headers)
+    mail_message.msgId = message_id(message)
     return mail_message
 
 

@@ -40,6 +40,7 @@ class SlowServer:
         self.delay = delay
         self.lock = threading.Lock()
         self.received = []  # (outbox id, client address) in order of arrival
+        self.message_ids: dict[int, set[str]] = {}  # outbox id -> Message-IDs it arrived with
         self.unconfirmed = []  # outbox ids whose sender left before the 250
         self.arrivals = threading.Condition(self.lock)
 
@@ -48,6 +49,7 @@ class SlowServer:
         outbox_id = int(message["X-Outbox-Id"])
         with self.arrivals:
             self.received.append((outbox_id, session.peer))
+            self.message_ids.setdefault(outbox_id, set()).add(message["Message-ID"])
             self.arrivals.notify_all()
         try:
             await asyncio.sleep(self.delay)
@@ -153,6 +155,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_message
     assert twice <= {from_first[-1]}
     # A message the server kept but never confirmed is necessarily sent again.
     assert set(handler.unconfirmed) <= twice
+    # ...with the same Message-ID, so that a mailbox may show it once.
+    assert all(len(handler.message_ids[i]) == 1 for i in twice)
     # The dead worker's unfinished messages were taken over after their lease (a second attempt).
     assert {final[i][1] for i in left_sending} == {2}
     print(

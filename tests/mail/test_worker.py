@@ -209,3 +209,31 @@ def test_a_message_whose_worker_keeps_dying_ends_failed(app, make_event, make_vi
     status, attempts, error, _ = outbox(app)[0]
     assert (status, attempts) == (MessageStatus.FAILED, 3)
     assert "no attempts are left" in error
+
+
+def test_each_outbox_message_keeps_one_message_id_at_every_attempt(app, smtp_server):
+    """A message delivered twice (the SMTP window of docs/deployment.md) carries the same
+    Message-ID both times, so mail services that collapse duplicates by it show it once."""
+    from exhibition.mail.services import _as_flask_mail
+
+    use_smtp(app, smtp_server)
+    with app.app_context():
+        for number in range(2):
+            enqueue(
+                to=f"nguoi{number}@example.com",
+                subject="Xin chào",
+                body_text="x",
+                body_html="<p>x</p>",
+                kind="test",
+            )
+        db.session.commit()
+        first, second = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))
+        # Built twice for two attempts: the same identifier; another message: another one.
+        assert _as_flask_mail(first).msgId == _as_flask_mail(first).msgId
+        assert _as_flask_mail(first).msgId != _as_flask_mail(second).msgId
+        assert deliver_batch() == {"sent": 2, "retry": 0, "failed": 0}
+    received = smtp_server.wait_for(2)
+    ids = sorted(message["Message-ID"] for message in received)
+    assert len(set(ids)) == 2
+    domain = app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].rstrip(">")
+    assert all(i.startswith("<outbox.") and i.endswith(f"@{domain}>") for i in ids), ids
