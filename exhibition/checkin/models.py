@@ -165,3 +165,6 @@ class Presence(db.Model):
     entry_scan_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("scans.id", ondelete="SET NULL")
     )
+    # The exit scan that last marked the person outside, at this entrance or another one (a
+    # person may come in at one gate and leave by another): what an undo of that exit restores.
+    exit_scan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scans.id", ondelete="SET NULL"))

@@ -1,8 +1,9 @@
 """Judging a scanned badge at a checkpoint, by its rules, and storing the scan.
 
 Entrances: the first entry of a badge on a day (or of the event, for a checkpoint that is not
-daily) is `ok`; a second entry while inside is `already_checked_in`; after an exit, coming in again
-is `ok` where re-entry is allowed. A room's door records attendance at the session on in the room.
+daily) is `ok`; a second entry while inside is `already_checked_in`; an exit at any entrance marks
+the person outside wherever they came in that day; after an exit, coming in again is `ok` where
+re-entry is allowed. A room's door records attendance at the session on in the room.
 Every scan is stored, refused ones included; the same device nonce is stored once. An operator may
 undo the last scan of their device within a few minutes.
 """
@@ -135,15 +136,31 @@ def presence_day(checkpoint: Checkpoint, when: datetime) -> date:
 # building an ORM statement costs more than sending it (bench/checkin_load.py --profile).
 _presences = Presence.__table__
 _registrations = Registration.__table__
-_MOVE = (  # in or out of an entrance: `inside` flips only from the state expected
+_checkpoints = Checkpoint.__table__
+_LEAVE = (  # out through any entrance: outside at every entrance the person came in by that day
+    sa.update(_presences)
+    .where(
+        _presences.c.registration_id == sa.bindparam("who"),
+        _presences.c.inside.is_(True),
+        # the scan's local day (daily entrances) or the event's first (entrances counting once)
+        _presences.c.day.in_([sa.bindparam("today"), sa.bindparam("first_day")]),
+        _presences.c.checkpoint_id.in_(
+            sa.select(_checkpoints.c.id).where(
+                _checkpoints.c.event_id == sa.bindparam("event"), _checkpoints.c.room_id.is_(None)
+            )
+        ),
+    )
+    .values(inside=False, last_change_at=sa.bindparam("at"), exit_scan_id=sa.bindparam("scan"))
+)
+_REENTER = (  # back in at an entrance left earlier that day
     sa.update(_presences)
     .where(
         _presences.c.registration_id == sa.bindparam("who"),
         _presences.c.checkpoint_id == sa.bindparam("where"),
         _presences.c.day == sa.bindparam("on"),
-        _presences.c.inside == sa.bindparam("was_inside"),
+        _presences.c.inside.is_(False),
     )
-    .values(inside=sa.bindparam("now_inside"), last_change_at=sa.bindparam("at"))
+    .values(inside=True, last_change_at=sa.bindparam("at"), exit_scan_id=None)
 )
 _FIRST_CHECK_IN = (
     sa.update(_registrations)
@@ -154,11 +171,14 @@ _INSERTS: dict = {}
 _BY_BADGE = sa.select(Registration).where(Registration.badge_code == sa.bindparam("code"))
 
 
-def _move(checkpoint: Checkpoint, registration: Registration, day, *, inside: bool, now) -> bool:
-    """Mark the person inside (or outside) if they were not; whether the row changed."""
-    params = {"who": registration.id, "where": checkpoint.id, "on": day}
-    params |= {"was_inside": not inside, "now_inside": inside, "at": now}
-    return db.session.execute(_MOVE, params).rowcount == 1
+def _leave(checkpoint: Checkpoint, registration: Registration, scan: Scan, now) -> bool:
+    """Mark the person outside wherever they came in that day: the gate they leave by need not
+    be the one they entered at. Whether anything changed."""
+    event = checkpoint.event
+    params = {"who": registration.id, "event": event.id, "scan": scan.id, "at": now}
+    params["today"] = now.astimezone(event.tz).date()
+    params["first_day"] = event.starts_at.astimezone(event.tz).date()
+    return db.session.execute(_LEAVE, params).rowcount > 0
 
 
 def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: Scan, now):
@@ -166,9 +186,7 @@ def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: S
     many doors scanning one badge at once exactly one gets `ok`."""
     day = presence_day(checkpoint, now)
     if scan.type is ScanType.EXIT:
-        scan.effect = (
-            "left" if _move(checkpoint, registration, day, inside=False, now=now) else None
-        )
+        scan.effect = "left" if _leave(checkpoint, registration, scan, now) else None
         return ScanResult.OK
     opened = _insert_presence(
         event_id=registration.event_id,
@@ -186,7 +204,8 @@ def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: S
             db.session.execute(_FIRST_CHECK_IN, {"who": registration.id, "at": now})
         return ScanResult.OK
     # Already came in that day: a re-entry or a second entry.
-    if checkpoint.allow_reentry and _move(checkpoint, registration, day, inside=True, now=now):
+    back = {"who": registration.id, "where": checkpoint.id, "on": day, "at": now}
+    if checkpoint.allow_reentry and db.session.execute(_REENTER, back).rowcount == 1:
         scan.effect = "reentered"
         return ScanResult.OK
     return ScanResult.ALREADY_CHECKED_IN
@@ -390,11 +409,18 @@ def undo_last_scan(*, device: Device, now: datetime | None = None) -> Scan:
                 .values(checked_in_at=first)
                 .execution_options(synchronize_session=False)
             )
-        else:
+        elif scan.effect == "reentered":
             db.session.execute(
                 sa.update(Presence)
                 .where(*key)
-                .values(inside=scan.effect == "left", last_change_at=now)
+                .values(inside=False, last_change_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        else:  # left: inside again wherever that exit marked them outside
+            db.session.execute(
+                sa.update(Presence)
+                .where(Presence.exit_scan_id == scan.id)
+                .values(inside=True, exit_scan_id=None, last_change_at=now)
                 .execution_options(synchronize_session=False)
             )
     elif scan.effect == "attended":

@@ -316,3 +316,37 @@ def test_live_page_refreshes_by_itself_in_the_browser(
     assert page.inner_text("#live-status").startswith("Updated ")
     assert len(page.query_selector_all("#live-chart rect.live-col")) >= 1
     assert page.url.endswith("/admin/events/expo-2026/live")  # no reload
+
+
+def test_leaving_by_another_gate_counts_as_outside_and_its_undo_puts_the_person_back(
+    app, client, make_event, make_visitor, make_device
+):
+    """In at the main gate, out at the side gate: the person is no longer counted inside (they
+    were, before presences knew the exit scan). Undoing that exit puts them inside again at the
+    gate they came in by; coming back in by the main gate is a re-entry there."""
+    make_event()
+    person = make_visitor()
+    code = person["badge_code"]
+    main = make_device(name="Cổng chính 1")
+    side = add_device(app)
+    login_client(app, client)
+
+    def inside():
+        totals = stats(client).json["totals"]
+        return totals["inside_now"]
+
+    assert scan(client, main, code, "m1").json["result"] == "ok"
+    assert inside() == 1
+    out = scan(client, side, code, "s1", "exit").json
+    assert out["result"] == "ok"
+    assert inside() == 0
+    assert undo(client, side).status_code == 200
+    assert inside() == 1
+    assert scan(client, side, code, "s2", "exit").json["result"] == "ok"
+    assert inside() == 0
+    back = scan(client, main, code, "m2").json
+    assert back["result"] == "ok"  # a re-entry at the main gate
+    assert inside() == 1
+    with app.app_context():
+        effects = list(db.session.scalars(sa.select(Scan.effect).order_by(Scan.id)))
+    assert effects == ["entered", "left", "left", "reentered"]
