@@ -123,6 +123,21 @@ def plain(text: str) -> bool:
     )
 
 
+def text_problems(values: dict, fields: dict) -> list[str]:
+    """What is wrong with a row's free-text cells: `fields` maps a column to (its label, its
+    longest length); a cell too long or holding symbols or emoji is reported by its label."""
+    problems = []
+    for key, (label, limit) in fields.items():
+        text = values.get(key, "")
+        if len(text) > limit:
+            problems.append(
+                _("%(field)s longer than %(count)s characters", field=label, count=limit)
+            )
+        elif not plain(text):
+            problems.append(_("%(field)s holds symbols or emoji", field=label))
+    return problems
+
+
 def row_error(line: int, reason: str) -> tuple[int, str]:
     """A problem with one row, as (row number, "Row N: reason.")."""
     return line, _("Row %(line)s: %(reason)s.", line=line, reason=reason)

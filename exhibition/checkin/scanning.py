@@ -128,8 +128,7 @@ def _session_result(session, registration: Registration, scan: Scan, now: dateti
 def presence_day(checkpoint: Checkpoint, when: datetime) -> date:
     """The day a presence counts for: the local day, or the event's first day if not daily."""
     event = checkpoint.event
-    moment = when if checkpoint.daily else event.starts_at
-    return moment.astimezone(event.tz).date()
+    return when.astimezone(event.tz).date() if checkpoint.daily else event.first_day
 
 
 # The statements of a scan, built once: the check-in path runs them hundreds of times a second, and
@@ -177,7 +176,7 @@ def _leave(checkpoint: Checkpoint, registration: Registration, scan: Scan, now) 
     event = checkpoint.event
     params = {"who": registration.id, "event": event.id, "scan": scan.id, "at": now}
     params["today"] = now.astimezone(event.tz).date()
-    params["first_day"] = event.starts_at.astimezone(event.tz).date()
+    params["first_day"] = event.first_day
     return db.session.execute(_LEAVE, params).rowcount > 0
 
 

@@ -25,13 +25,6 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def event_days(event: Event) -> list[date]:
-    """The local days the exhibition is open."""
-    first = event.starts_at.astimezone(event.tz).date()
-    last = event.ends_at.astimezone(event.tz).date()
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
 def _day_window(event: Event, day: date) -> tuple[datetime, datetime]:
     """The UTC instants where a local day begins and the next one begins."""
     start = datetime.combine(day, time(0), tzinfo=event.tz).astimezone(UTC)
@@ -56,10 +49,9 @@ def _quarter_hour(column):
 def _inside_day_clause(event: Event, today: date):
     """The presence rows that say who is in now: today's at a daily entrance, the event's first
     day's at an entrance that counts once for the whole event (see scanning.presence_day)."""
-    first_day = event.starts_at.astimezone(event.tz).date()
     return sa.or_(
         sa.and_(Checkpoint.daily.is_(True), Presence.day == today),
-        sa.and_(Checkpoint.daily.is_(False), Presence.day == first_day),
+        sa.and_(Checkpoint.daily.is_(False), Presence.day == event.first_day),
     )
 
 
@@ -279,7 +271,7 @@ def event_stats(*, event: Event, now: datetime | None = None, day: date | None =
         )
     ]
 
-    days = event_days(event)
+    days = event.days
     return {
         "event": {"slug": event.slug, "name": event.tr("name"), "timezone": event.timezone},
         "generated_at": _iso(now),

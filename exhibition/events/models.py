@@ -1,6 +1,6 @@
 """An exhibition edition and its settings."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -52,6 +52,17 @@ class Event(Localized, db.Model):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def first_day(self) -> date:
+        """The local day the exhibition opens."""
+        return self.starts_at.astimezone(self.tz).date()
+
+    @property
+    def days(self) -> list[date]:
+        """The local days the exhibition is open, first to last."""
+        last = self.ends_at.astimezone(self.tz).date()
+        return [self.first_day + timedelta(days=n) for n in range((last - self.first_day).days + 1)]
 
     def registration_state(self, now: datetime | None = None) -> str:
         """'not_open', 'open' or 'closed' at `now`."""

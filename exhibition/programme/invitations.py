@@ -21,7 +21,14 @@ from ..events.models import Event
 from ..extensions import db
 from ..phone import normalize_phone
 from ..reference.models import Province
-from ..spreadsheets import LANGUAGES, find_columns, header_key, plain, read_table, row_error
+from ..spreadsheets import (
+    LANGUAGES,
+    find_columns,
+    header_key,
+    read_table,
+    row_error,
+    text_problems,
+)
 from ..text import csv_safe
 from ..visitors.models import Registration, RegistrationSource, VisitorCategory
 from ..visitors.services import Consents, VisitorData, register_visitor
@@ -50,7 +57,11 @@ HEADERS = {
     "phone": {"dienthoai", "sodienthoai", "sdt", "phone", "phonenumber", "mobile"},
     "language": {"ngonngu", "language", "lang"},
 }
-LIMITS = {"full_name": 120, "position": 120, "organisation": 200}
+TEXT_FIELDS = {  # column: (label, longest length)
+    "full_name": (_l("full name"), 120),
+    "position": (_l("position"), 120),
+    "organisation": (_l("organisation"), 200),
+}
 
 
 class InvitationNotFound(NotFound):
@@ -139,18 +150,7 @@ def _parse(data: bytes, filename: str) -> tuple[list[DelegateRow], list[tuple[in
         full_name = values.get("full_name", "")
         if not full_name:
             problems.append(_("full name missing"))
-        for key, label in (
-            ("full_name", _("full name")),
-            ("position", _("position")),
-            ("organisation", _("organisation")),
-        ):
-            text = values.get(key, "")
-            if len(text) > LIMITS[key]:
-                problems.append(
-                    _("%(field)s longer than %(count)s characters", field=label, count=LIMITS[key])
-                )
-            elif not plain(text):
-                problems.append(_("%(field)s holds symbols or emoji", field=label))
+        problems += text_problems(values, TEXT_FIELDS)
         email = values.get("email", "")
         if not email:
             problems.append(_("e-mail missing"))

@@ -256,10 +256,7 @@ def _frab_event(session: ConferenceSession, *, event: Event, language: str) -> d
 
 
 def _days_of(event: Event, sessions: list[ConferenceSession]) -> list[date]:
-    first = event.starts_at.astimezone(event.tz).date()
-    last = event.ends_at.astimezone(event.tz).date()
-    days = {first + timedelta(days=n) for n in range((last - first).days + 1)}
-    return sorted(days | {local_day(s, event) for s in sessions})
+    return sorted(set(event.days) | {local_day(s, event) for s in sessions})
 
 
 def schedule(*, event: Event, language: str) -> dict:

@@ -207,9 +207,7 @@ def publish(slug: str):
 
 
 def _days(event) -> list:
-    first = event.starts_at.astimezone(event.tz).date()
-    last = event.ends_at.astimezone(event.tz).date()
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)][:31]
+    return event.days[:31]
 
 
 @bp.get("/schedule")

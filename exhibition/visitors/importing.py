@@ -36,7 +36,14 @@ from ..events.models import Event
 from ..extensions import db
 from ..phone import normalize_phone
 from ..reference.models import Province, Sector
-from ..spreadsheets import LANGUAGES, find_columns, header_key, plain, read_table, row_error
+from ..spreadsheets import (
+    LANGUAGES,
+    find_columns,
+    header_key,
+    read_table,
+    row_error,
+    text_problems,
+)
 from .forms import country_choices
 from .models import (
     Consent,
@@ -96,11 +103,10 @@ REQUIRED = {
     "province": _l("Province or city"),
     "category": _l("Category"),
 }
-LIMITS = {"full_name": 120, "job_title": 120, "organisation": 200}
-LABELS = {
-    "full_name": _l("full name"),
-    "organisation": _l("organisation"),
-    "job_title": _l("job title"),
+TEXT_FIELDS = {  # column: (label, longest length)
+    "full_name": (_l("full name"), 120),
+    "organisation": (_l("organisation"), 200),
+    "job_title": (_l("job title"), 120),
 }
 # Written before or after a province's name in addresses ("Thành phố Hải Phòng", "Hai Phong City").
 _PROVINCE_WORDS = ("thanhpho", "tinh", "tp")
@@ -291,14 +297,7 @@ def _check(
         problems.append(_("full name missing"))
     elif len(full_name) < 2:
         problems.append(_("full name shorter than 2 characters"))
-    for key, label in LABELS.items():
-        text = values.get(key, "")
-        if len(text) > LIMITS[key]:
-            problems.append(
-                _("%(field)s longer than %(count)s characters", field=label, count=LIMITS[key])
-            )
-        elif not plain(text):
-            problems.append(_("%(field)s holds symbols or emoji", field=label))
+    problems += text_problems(values, TEXT_FIELDS)
 
     email = key = ""
     if not values.get("email"):

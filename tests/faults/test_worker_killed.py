@@ -89,16 +89,8 @@ def worker_process(app, smtp_port: int, log: Path) -> subprocess.Popen:
         )
 
 
-def statuses(app) -> dict[int, tuple[MessageStatus, int]]:
-    with app.app_context():
-        found = {m.id: (m.status, m.attempts) for m in db.session.scalars(sa.select(OutboxMessage))}
-        db.session.remove()
-        return found
-
-
-def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_message_in_flight(
-    app, tmp_path
-):
+def queue_messages(app) -> list[int]:
+    """MESSAGES confirmations in the outbox; their ids."""
     with app.app_context():
         for number in range(MESSAGES):
             enqueue(
@@ -111,6 +103,29 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_message
         db.session.commit()
         ids = sorted(db.session.scalars(sa.select(OutboxMessage.id)))
         db.session.remove()
+        return ids
+
+
+def statuses(app) -> dict[int, tuple[MessageStatus, int]]:
+    with app.app_context():
+        found = {m.id: (m.status, m.attempts) for m in db.session.scalars(sa.select(OutboxMessage))}
+        db.session.remove()
+        return found
+
+
+def wait_until_all_sent(app, timeout: float = 60) -> None:
+    """Until every message is sent, or the timeout (then the test's assertions report it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(status is MessageStatus.SENT for status, _ in statuses(app).values()):
+            return
+        time.sleep(0.2)
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_message_in_flight(
+    app, tmp_path
+):
+    ids = queue_messages(app)
     handler = SlowServer()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -131,11 +146,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_message
         assert all(at_kill[i][0] is MessageStatus.SENT for i in seen_at_kill[:-1])
 
         second = worker_process(app, controller.port, log)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if all(status is MessageStatus.SENT for status, _ in statuses(app).values()):
-                break
-            time.sleep(0.2)
+        wait_until_all_sent(app)
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:
@@ -166,18 +177,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_message
 
 
 def test_a_worker_stopped_with_sigterm_finishes_its_message_and_hands_back_the_rest(app, tmp_path):
-    with app.app_context():
-        for number in range(MESSAGES):
-            enqueue(
-                to=f"khach{number}@example.com",
-                subject=f"Xác nhận {number}",
-                body_text="Cảm ơn bạn đã đăng ký.",
-                body_html="<p>Cảm ơn bạn đã đăng ký.</p>",
-                kind="test",
-            )
-        db.session.commit()
-        ids = sorted(db.session.scalars(sa.select(OutboxMessage.id)))
-        db.session.remove()
+    ids = queue_messages(app)
     handler = SlowServer()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -203,11 +203,7 @@ def test_a_worker_stopped_with_sigterm_finishes_its_message_and_hands_back_the_r
         assert "stopping after the message in flight" in log.read_text()
 
         second = worker_process(app, controller.port, log)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if all(status is MessageStatus.SENT for status, _ in statuses(app).values()):
-                break
-            time.sleep(0.2)
+        wait_until_all_sent(app)
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:
