@@ -36,6 +36,8 @@ def _setup_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # no transaction wanted (a PRAGMA that only works outside one, in a migration)
         mode = "IMMEDIATE" if sqlite_write_intent.get() else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
 

@@ -27,6 +27,7 @@ LABELS: dict[enum.Enum, object] = {
     ScanResult.WRONG_EVENT: _l("Another exhibition's badge"),
     ScanResult.NOT_REGISTERED: _l("Not registered for the session"),
     ScanResult.NO_SESSION: _l("No session on"),
+    ScanResult.NOT_TODAY: _l("Exhibition not on that day"),
     SessionType.PLENARY: _l("Plenary"),
     SessionType.CONFERENCE: _l("Conference"),
     SessionType.SEMINAR: _l("Seminar"),

@@ -171,6 +171,15 @@ def ctx(app):
 # ---------------------------------------------------------------- factories
 
 
+def on_today() -> dict:
+    """`make_event` dates for an exhibition that is on today (it opened a few minutes ago, so that
+    sessions placed after its start are still ahead, and runs two more days) with registration
+    open until it ends: entrances answer `not_today` on other days."""
+    now = datetime.now(UTC)
+    ends = now + timedelta(days=2)
+    return dict(starts_at=now - timedelta(minutes=5), ends_at=ends, registration_closes_at=ends)
+
+
 @pytest.fixture
 def make_event(app):
     from exhibition.events.services import EventData, create_event

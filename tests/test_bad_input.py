@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from exhibition.checkin.models import Scan
 from exhibition.extensions import db
 from exhibition.visitors.models import Registration
-from tests.conftest import csrf_token, login_client, scan
+from tests.conftest import csrf_token, login_client, on_today, scan
 from tests.visitors.test_registration_flow import form_data
 
 
@@ -72,7 +72,7 @@ def test_checkin_refuses_control_characters_surrogates_and_deep_json(
 def test_checkin_trailing_newline_from_a_scanner_is_accepted(
     app, client, make_event, make_visitor, make_device
 ):
-    make_event()
+    make_event(**on_today())
     visitor = make_visitor()
     token = make_device()
     assert scan(client, token, visitor["badge_code"] + "\r\n", "n1").json["result"] == "ok"
@@ -81,7 +81,7 @@ def test_checkin_trailing_newline_from_a_scanner_is_accepted(
 def test_checkin_nonce_reused_for_another_badge_answers_409(
     app, client, make_event, make_visitor, make_device
 ):
-    make_event()
+    make_event(**on_today())
     first, second = make_visitor(), make_visitor()
     token = make_device()
     assert scan(client, token, first["badge_code"], "same").json["result"] == "ok"

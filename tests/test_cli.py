@@ -244,7 +244,9 @@ def test_seed_demo_login_file_holds_working_credentials(app, runner, client):
         )
     response = scan(client, device.group(1), badge, "n1")
     assert response.status_code == 200
-    assert response.json["result"] == "ok"
+    # The token works; the demo exhibition (dated as in the announcement) is not on today.
+    assert response.json["result"] == "not_today"
+    assert response.json["attendee"]["name"]
 
     shown = invoke(app, runner, "show-login")
     assert shown.stdout == text

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from exhibition.extensions import db
 from exhibition.mail.worker import deliver_batch
-from tests.conftest import _app_fixture, _pg_url, scan
+from tests.conftest import _app_fixture, _pg_url, on_today, scan
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_pg_dump_and_pg_restore_bring_back_every_row(
 ):
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
         pytest.fail("pg_dump and pg_restore are needed (Debian: postgresql-client)")
-    make_event()
+    make_event(**on_today())
     people = [make_visitor(email=f"khach{n}@example.com") for n in range(5)]
     device = make_device()
     assert scan(client, device, people[0]["badge_code"], "n1").json["result"] == "ok"

@@ -85,3 +85,74 @@ def test_migrations_load_the_34_provinces_and_the_sectors(app):
     assert ("services", "Dịch vụ công nghiệp (logistics, kiểm định, tư vấn)") in [
         (s.code, s.name_vi) for s in sectors
     ]
+
+
+def test_presences_of_one_person_and_day_at_two_entrances_are_merged(empty_database, tmp_path):
+    """Presences were one per entrance: the upgrade keeps one per person and day, inside if the
+    person was inside anywhere, with the first entry and the latest entrance. Nothing that
+    refers to a registration is lost when SQLite copies the table to change its constraints."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from flask_migrate import downgrade
+
+    from exhibition.checkin.services import save_checkpoint
+    from exhibition.events.services import EventData, create_event
+    from exhibition.visitors.models import VisitorCategory
+    from exhibition.visitors.services import Consents, VisitorData, register_visitor
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database, "INSTANCE_PATH": str(tmp_path / "i")}
+    )
+    now = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    with app.app_context():
+        upgrade()
+        event = create_event(
+            data=EventData(
+                slug="expo", name_vi="Triển lãm", name_en="Expo", venue_vi="Hải Phòng",
+                venue_en="Hai Phong", organiser_vi="Sở Công Thương", organiser_en="DOIT",
+                starts_at=now, ends_at=now + timedelta(days=2),
+                registration_opens_at=now - timedelta(days=9), registration_closes_at=now,
+            )
+        )  # fmt: skip
+        category = db.session.scalar(sa.select(VisitorCategory.id).limit(1))
+        person, _ = register_visitor(
+            event=event,
+            data=VisitorData(
+                full_name="Trần Văn An", email="an@example.com", phone="+84912345678",
+                category_id=category, province_code="HP",
+            ),
+            consents=Consents(processing=True), check_window=False, public_only=False,
+        )  # fmt: skip
+        east = save_checkpoint(event=event, name_vi="Cổng Đông")
+        west = save_checkpoint(event=event, name_vi="Cổng Tây")
+        ids = (event.id, person.id, east.id, west.id)
+        db.session.commit()
+        downgrade(revision="05a3332c2cf4")
+        day = date(2026, 11, 24)
+        rows = [  # in at the east gate at 10:00 and out; in at the west gate at 11:00, inside
+            (ids[2], False, now, now + timedelta(minutes=30)),
+            (ids[3], True, now + timedelta(hours=1), now + timedelta(hours=1)),
+        ]
+        with db.engine.begin() as connection:
+            for checkpoint_id, inside, first, last in rows:
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO presences (event_id, registration_id, checkpoint_id, day,"
+                        " inside, first_entry_at, last_change_at) VALUES (:e, :r, :c, :d, :i, :f, :l)"
+                    ),
+                    {"e": ids[0], "r": ids[1], "c": checkpoint_id, "d": day, "i": inside,
+                     "f": first.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else first,
+                     "l": last.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else last},
+                )  # fmt: skip
+        upgrade()
+        with db.engine.connect() as connection:
+            merged = connection.execute(
+                sa.text("SELECT checkpoint_id, inside FROM presences WHERE registration_id = :r"),
+                {"r": ids[1]},
+            ).all()
+        assert [(row[0], bool(row[1])) for row in merged] == [(ids[3], True)]
+        with db.engine.connect() as connection:
+            consents = connection.execute(sa.text("SELECT count(*) FROM consents")).scalar()
+            registrations = connection.execute(sa.text("SELECT count(*) FROM registrations"))
+            assert (consents, registrations.scalar()) == (3, 1)
+        db.engine.dispose()

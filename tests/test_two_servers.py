@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from exhibition.extensions import db
 from exhibition.mail.models import MessageStatus, OutboxMessage
 from exhibition.visitors.models import Registration
-from tests.conftest import _app_fixture, _pg_url
+from tests.conftest import _app_fixture, _pg_url, on_today
 from tests.visitors.test_registration_flow import form_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +95,7 @@ def _scan(base: str, token: str, code: str, nonce: str) -> dict:
 def test_two_app_servers_and_two_mail_workers_share_one_database(
     app, make_event, make_device, smtp_server, tmp_path
 ):
-    make_event()
+    make_event(**on_today())
     device = make_device()
     env = {
         **os.environ,

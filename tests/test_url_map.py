@@ -14,6 +14,7 @@ def demo_values(app):
     from exhibition.exhibitors.models import Exhibitor, ExhibitorStatus
     from exhibition.mail.models import OutboxMessage
     from exhibition.visitors.models import Registration
+    from exhibition.visitors.services import address_proof
 
     with app.app_context():
         event, _ = seed_demo(visitors=12)
@@ -27,6 +28,7 @@ def demo_values(app):
         return {
             "slug": event.slug,
             "token": registration.manage_token,
+            "proof": address_proof(registration=registration),
             "registration_id": registration.id,
             "exhibitor_id": exhibitor.id,
             "code": db.session.scalar(sa.select(Booth.code).order_by(Booth.id)),

@@ -91,6 +91,12 @@ SCHEMAS = {
                 "maximum": 2**31 - 1,
                 "description": "At a session's door: the session the person enters.",
             },
+            "admit": {
+                "type": "boolean",
+                "default": False,
+                "description": "The operator lets the person in although the last answer was "
+                "`not_today` (the exhibition is not on that day): judged as on an exhibition day.",
+            },
         },
         required=["code", "nonce"],
     ),
@@ -135,6 +141,10 @@ SCHEMAS = {
             "scanned_at": TIME,
             "offline": {"type": "boolean"},
             "flagged": {"type": "boolean"},
+            "admitted": {
+                "type": "boolean",
+                "description": "Let in by the operator on a day the exhibition is not on.",
+            },
         }
     ),
     "ScanAnswer": _object(
@@ -191,7 +201,15 @@ SCHEMAS = {
                     "print_on_arrival": {"type": "boolean"},
                 }
             ),
-            "event": _object({"slug": _string(), "name": _string()}),
+            "event": _object(
+                {
+                    "slug": _string(),
+                    "name": _string(),
+                    "first_day": _string(format="date"),
+                    "last_day": _string(format="date"),
+                    "timezone": _string(examples=["Asia/Ho_Chi_Minh"]),
+                }
+            ),
             "sessions": {
                 "type": "array",
                 "description": "Sessions whose door the station may act as.",
@@ -240,6 +258,10 @@ SCHEMAS = {
                         "k": _string(description="Category colour."),
                         "b": _string(description="Booths, for exhibitor staff."),
                         "in": TIME,
+                        "out": {
+                            "type": "boolean",
+                            "description": "Came in today (`in`) and went out since.",
+                        },
                         "s": {
                             "type": "array",
                             "items": INTEGER_ID,
@@ -454,6 +476,7 @@ SCAN_EXAMPLE = {
         "scanned_at": EXAMPLE_TIME,
         "offline": False,
         "flagged": False,
+        "admitted": False,
     },
     "replayed": False,
 }

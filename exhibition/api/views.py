@@ -34,6 +34,7 @@ def _result_message(result: ScanResult) -> str:
         ScanResult.WRONG_EVENT: _("This badge is for another exhibition."),
         ScanResult.NOT_REGISTERED: _("Not registered for this session."),
         ScanResult.NO_SESSION: _("No session in this room now."),
+        ScanResult.NOT_TODAY: _("The exhibition is not on today."),
     }[result]
 
 
@@ -75,7 +76,14 @@ def device_info():
                 "daily": checkpoint.daily,
                 "print_on_arrival": checkpoint.print_on_arrival,
             },
-            "event": {"slug": event.slug, "name": event.tr("name")},
+            "event": {
+                "slug": event.slug,
+                "name": event.tr("name"),
+                # entries on other days answer `not_today`, offline too
+                "first_day": event.first_day.isoformat(),
+                "last_day": event.last_day.isoformat(),
+                "timezone": event.timezone,
+            },
             # Checkpoints the station may pick instead of its own: each session's door.
             "sessions": [
                 {
@@ -112,6 +120,9 @@ def _scan_fields(item: dict) -> tuple[dict, dict]:
         or not 0 < session_id < 2**31
     ):
         errors["session_id"] = _("A session id is a positive whole number.")
+    admit = item.get("admit", False)
+    if not isinstance(admit, bool):
+        errors["admit"] = _("“admit” is true or false.")
     fields = {}
     if not errors:
         fields = {
@@ -119,6 +130,7 @@ def _scan_fields(item: dict) -> tuple[dict, dict]:
             "nonce": nonce.strip(),
             "scan_type": ScanType(kind),
             "session_id": session_id,
+            "admit": admit,
         }
     return fields, errors
 
@@ -143,6 +155,7 @@ def _scan_body(outcome) -> dict:
             "scanned_at": _iso(scan.scanned_at),
             "offline": scan.offline,
             "flagged": scan.flagged,
+            "admitted": scan.admitted,
         },
         "replayed": outcome.replayed,
     }

@@ -90,6 +90,7 @@ class ScanResult(enum.Enum):
     WRONG_EVENT = "wrong_event"
     NOT_REGISTERED = "not_registered"  # at a session's door: neither booked nor invited
     NO_SESSION = "no_session"  # at a room's door when no session is on
+    NOT_TODAY = "not_today"  # at an entrance on a day the exhibition is not on (amber)
 
 
 class Scan(db.Model):
@@ -130,6 +131,9 @@ class Scan(db.Model):
     flagged: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # What the scan changed, so that an operator's undo can take it back.
     effect: Mapped[str | None] = mapped_column(sa.String(16))
+    # The operator let the person in although the station warned (the exhibition is not on that
+    # day): judged by the door's rules as on an exhibition day, and shown as such to organisers.
+    admitted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     device: Mapped[Device] = relationship()
@@ -139,14 +143,16 @@ class Scan(db.Model):
 
 
 class Presence(db.Model):
-    """A person at an entrance checkpoint on a day: inside or gone out, and when they came.
+    """A person at the exhibition on a day: inside or gone out, when they first came, and the
+    entrance they last came in by.
 
-    One row per (registration, checkpoint, day): the unique key makes the first entry of the day
-    a single winner however many doors scan the badge at once.
+    One row per (registration, day), whichever entrances the person uses: the unique key makes the
+    first entry of the day a single winner however many doors scan the badge at once, and every
+    rule (second entry, re-entry, once per day) is judged against the person's day, not a door's.
     """
 
     __tablename__ = "presences"
-    __table_args__ = (sa.UniqueConstraint("registration_id", "checkpoint_id", "day"),)
+    __table_args__ = (sa.UniqueConstraint("registration_id", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
@@ -155,6 +161,7 @@ class Presence(db.Model):
     registration_id: Mapped[int] = mapped_column(
         sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
     )
+    # Where the person last came in (the first entrance, or the one of their latest re-entry).
     checkpoint_id: Mapped[int] = mapped_column(
         sa.ForeignKey("checkpoints.id", ondelete="CASCADE"), index=True
     )

@@ -43,7 +43,6 @@ def offline_list(*, device: Device) -> dict:
             Registration.full_name,
             Registration.organisation,
             Registration.exhibitor_id,
-            Registration.email_key,
             VisitorCategory.name_vi,
             VisitorCategory.name_en,
             VisitorCategory.color,
@@ -56,14 +55,16 @@ def offline_list(*, device: Device) -> dict:
         )
         .order_by(Registration.id)
     ).all()
-    entered = dict(
-        db.session.execute(
-            sa.select(Presence.registration_id, Presence.first_entry_at).where(
-                Presence.checkpoint_id == checkpoint.id,
-                Presence.day == presence_day(checkpoint, now),
+    # Who came in today by any entrance, and whether they went out since: the rules judge the
+    # person's day, not this door's.
+    entered = {
+        row.registration_id: row
+        for row in db.session.execute(
+            sa.select(Presence.registration_id, Presence.first_entry_at, Presence.inside).where(
+                Presence.event_id == event_id, Presence.day == presence_day(checkpoint, now)
             )
-        ).all()
-    )
+        )
+    }
     booths: dict[int, str] = {}
     if any(r.exhibitor_id for r in rows):
         for exhibitor in db.session.scalars(
@@ -82,17 +83,14 @@ def offline_list(*, device: Device) -> dict:
             )
         ):
             allowed.setdefault(registration_id, []).append(session_id)
-        invited: dict[str, list[int]] = {}
-        for email_key, session_id in db.session.execute(
-            sa.select(Invitation.email_key, Invitation.session_id).where(
+        for registration_id, session_id in db.session.execute(
+            sa.select(Invitation.registration_id, Invitation.session_id).where(
                 Invitation.session_id.in_(room_sessions),
+                Invitation.registration_id.is_not(None),
                 Invitation.status != InvitationStatus.DECLINED,
             )
         ):
-            invited.setdefault(email_key, []).append(session_id)
-        for row in rows:
-            for session_id in invited.get(row.email_key, []):
-                allowed.setdefault(row.id, []).append(session_id)
+            allowed.setdefault(registration_id, []).append(session_id)
     badges = []
     for row in rows:
         badge = {
@@ -105,7 +103,9 @@ def offline_list(*, device: Device) -> dict:
         if row.exhibitor_id in booths:
             badge["b"] = booths[row.exhibitor_id]
         if row.id in entered:
-            badge["in"] = entered[row.id].isoformat().replace("+00:00", "Z")
+            badge["in"] = entered[row.id].first_entry_at.isoformat().replace("+00:00", "Z")
+            if not entered[row.id].inside:
+                badge["out"] = True
         if row.id in allowed:
             badge["s"] = sorted(set(allowed[row.id]))
         badges.append(badge)

@@ -1,9 +1,11 @@
 """Judging a scanned badge at a checkpoint, by its rules, and storing the scan.
 
-Entrances: the first entry of a badge on a day (or of the event, for a checkpoint that is not
-daily) is `ok`; a second entry while inside is `already_checked_in`; an exit at any entrance marks
-the person outside wherever they came in that day; after an exit, coming in again is `ok` where
-re-entry is allowed. A room's door records attendance at the session on in the room.
+Entrances judge the person, not the door: a person has one presence a day (or one for the whole
+event, at a checkpoint that is not daily), whichever entrances they use. The first entry is `ok`; a
+second entry while inside is `already_checked_in` at every entrance; an exit at any entrance marks
+the person outside; after an exit, coming in again is `ok` where the entrance scanning allows
+re-entry. On a day the exhibition is not on, an entry is `not_today` (amber) unless the operator
+lets the person in. A room's door records attendance at the session on in the room.
 Every scan is stored, refused ones included; the same device nonce is stored once. An operator may
 undo the last scan of their device within a few minutes.
 """
@@ -103,10 +105,10 @@ def _session_result(session, registration: Registration, scan: Scan, now: dateti
         )
     )
     if booking is None:
-        invited = db.session.scalar(
+        invited = db.session.scalar(  # accepted by its own link for this registration
             sa.select(Invitation.id).where(
                 Invitation.session_id == session.id,
-                Invitation.email_key == registration.email_key,
+                Invitation.registration_id == registration.id,
                 Invitation.status != InvitationStatus.DECLINED,
             )
         )
@@ -135,31 +137,28 @@ def presence_day(checkpoint: Checkpoint, when: datetime) -> date:
 # building an ORM statement costs more than sending it (bench/checkin_load.py --profile).
 _presences = Presence.__table__
 _registrations = Registration.__table__
-_checkpoints = Checkpoint.__table__
-_LEAVE = (  # out through any entrance: outside at every entrance the person came in by that day
+_LEAVE = (  # out through any entrance, whichever one the person came in by
     sa.update(_presences)
     .where(
         _presences.c.registration_id == sa.bindparam("who"),
         _presences.c.inside.is_(True),
         # the scan's local day (daily entrances) or the event's first (entrances counting once)
         _presences.c.day.in_([sa.bindparam("today"), sa.bindparam("first_day")]),
-        _presences.c.checkpoint_id.in_(
-            sa.select(_checkpoints.c.id).where(
-                _checkpoints.c.event_id == sa.bindparam("event"), _checkpoints.c.room_id.is_(None)
-            )
-        ),
     )
     .values(inside=False, last_change_at=sa.bindparam("at"), exit_scan_id=sa.bindparam("scan"))
 )
-_REENTER = (  # back in at an entrance left earlier that day
+_REENTER = (  # back in, at any entrance, after going out that day; conditional: one winner
+    # exit_scan_id stays: undoing that exit later must still find the row
     sa.update(_presences)
     .where(
         _presences.c.registration_id == sa.bindparam("who"),
-        _presences.c.checkpoint_id == sa.bindparam("where"),
         _presences.c.day == sa.bindparam("on"),
         _presences.c.inside.is_(False),
     )
-    .values(inside=True, last_change_at=sa.bindparam("at"), exit_scan_id=None)
+    .values(inside=True, checkpoint_id=sa.bindparam("where"), last_change_at=sa.bindparam("at"))
+)
+_INSIDE = sa.select(_presences.c.inside).where(
+    _presences.c.registration_id == sa.bindparam("who"), _presences.c.day == sa.bindparam("on")
 )
 _FIRST_CHECK_IN = (
     sa.update(_registrations)
@@ -171,22 +170,28 @@ _BY_BADGE = sa.select(Registration).where(Registration.badge_code == sa.bindpara
 
 
 def _leave(checkpoint: Checkpoint, registration: Registration, scan: Scan, now) -> bool:
-    """Mark the person outside wherever they came in that day: the gate they leave by need not
-    be the one they entered at. Whether anything changed."""
+    """Mark the person outside: the gate they leave by need not be the one they entered at.
+    Whether anything changed."""
     event = checkpoint.event
-    params = {"who": registration.id, "event": event.id, "scan": scan.id, "at": now}
+    params = {"who": registration.id, "scan": scan.id, "at": now}
     params["today"] = now.astimezone(event.tz).date()
     params["first_day"] = event.first_day
     return db.session.execute(_LEAVE, params).rowcount > 0
 
 
-def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: Scan, now):
-    """Entry and exit at an entrance, by the checkpoint's rules; claims are conditional, so of
-    many doors scanning one badge at once exactly one gets `ok`."""
+def _entrance_result(
+    checkpoint: Checkpoint, registration: Registration, scan: Scan, now, *, not_today: bool
+):
+    """Entry and exit at an entrance, by the checkpoint's rules applied to the person's day;
+    claims are conditional, so of many doors scanning one badge at once exactly one gets `ok`.
+    `not_today`: the exhibition is not on; a person inside is still told apart."""
     day = presence_day(checkpoint, now)
     if scan.type is ScanType.EXIT:
         scan.effect = "left" if _leave(checkpoint, registration, scan, now) else None
         return ScanResult.OK
+    if not_today:
+        inside = db.session.scalar(_INSIDE, {"who": registration.id, "on": day})
+        return ScanResult.ALREADY_CHECKED_IN if inside else ScanResult.NOT_TODAY
     opened = _insert_presence(
         event_id=registration.event_id,
         registration_id=registration.id,
@@ -202,7 +207,7 @@ def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: S
         if registration.checked_in_at is None:  # else: came in before (another day or door)
             db.session.execute(_FIRST_CHECK_IN, {"who": registration.id, "at": now})
         return ScanResult.OK
-    # Already came in that day: a re-entry or a second entry.
+    # Already came in that day, by this entrance or another: a re-entry or a second entry.
     back = {"who": registration.id, "where": checkpoint.id, "on": day, "at": now}
     if checkpoint.allow_reentry and db.session.execute(_REENTER, back).rowcount == 1:
         scan.effect = "reentered"
@@ -211,11 +216,9 @@ def _entrance_result(checkpoint: Checkpoint, registration: Registration, scan: S
 
 
 def _insert_presence(**values) -> bool:
-    """Open a presence unless one exists for that person, checkpoint and day: of many doors at
-    once exactly one opens it."""
-    opened = _insert_unless_there(
-        Presence, values, key=("registration_id", "checkpoint_id", "day"), returning="id"
-    )
+    """Open a presence unless the person has one for that day: of many doors at once exactly
+    one opens it."""
+    opened = _insert_unless_there(Presence, values, key=("registration_id", "day"), returning="id")
     return opened is not None
 
 
@@ -260,7 +263,6 @@ def _first_time(scan: Scan) -> datetime | None:
         first = db.session.scalar(
             sa.select(Presence.first_entry_at).where(
                 Presence.registration_id == registration.id,
-                Presence.checkpoint_id == scan.checkpoint_id,
                 Presence.day == presence_day(scan.checkpoint, scan.scanned_at),
             )
         )
@@ -289,6 +291,7 @@ def record_scan(
     session_id: int | None = None,
     scanned_at: datetime | None = None,
     station_result: str | None = None,
+    admit: bool = False,
 ) -> ScanOutcome:
     """Judge a scanned badge at the device's checkpoint and store the scan; a repeated nonce
     returns the first answer.
@@ -296,7 +299,8 @@ def record_scan(
     `scanned_at` (with `station_result`, what the station answered) is given for scans made
     offline and uploaded later: they are judged at their own time and always stored; when the
     server's answer differs from the station's (the badge was used meanwhile elsewhere), the scan
-    is flagged for organisers.
+    is flagged for organisers. `admit` is the operator letting the person in although the
+    exhibition is not on that day (the station's amber `not_today`).
     """
     now = now or utcnow()
     when = scanned_at or now
@@ -323,6 +327,13 @@ def record_scan(
         result = ScanResult.NO_SESSION
     else:
         result = ScanResult.OK  # provisional; settled by the checkpoint's rules below
+    # An entry on a day the exhibition is not on is refused (amber) unless the operator admits.
+    outside_dates = (
+        result is ScanResult.OK
+        and not at_room_door
+        and scan_type is ScanType.ENTRY
+        and not device.event.is_on(when)
+    )
 
     values = {
         "event_id": device.event_id,
@@ -340,6 +351,7 @@ def record_scan(
         "station_result": None,
         "flagged": False,
         "effect": None,
+        "admitted": outside_dates and admit,  # let in although the exhibition is not on
         "undone_at": None,
     }
     # The insert is tried first because a new nonce is the usual case; a conflict means this
@@ -361,7 +373,9 @@ def record_scan(
     if result is ScanResult.OK and session is not None:
         scan.result, invited = _session_result(session, registration, scan, when)
     elif result is ScanResult.OK:
-        scan.result = _entrance_result(checkpoint, registration, scan, when)
+        scan.result = _entrance_result(
+            checkpoint, registration, scan, when, not_today=outside_dates and not admit
+        )
     if station_result is not None and station_result != scan.result.value:
         scan.station_result, scan.flagged = station_result[:32], True
     db.session.flush()
@@ -390,11 +404,7 @@ def undo_last_scan(*, device: Device, now: datetime | None = None) -> Scan:
     registration_id = scan.registration_id
     if scan.effect in ("entered", "reentered", "left"):
         day = presence_day(scan.checkpoint, scan.scanned_at)
-        key = (
-            Presence.registration_id == registration_id,
-            Presence.checkpoint_id == scan.checkpoint_id,
-            Presence.day == day,
-        )
+        key = (Presence.registration_id == registration_id, Presence.day == day)
         if scan.effect == "entered":
             db.session.execute(sa.delete(Presence).where(*key, Presence.entry_scan_id == scan.id))
             first = db.session.scalar(

@@ -59,10 +59,19 @@ class Event(Localized, db.Model):
         return self.starts_at.astimezone(self.tz).date()
 
     @property
+    def last_day(self) -> date:
+        """The local day the exhibition closes."""
+        return self.ends_at.astimezone(self.tz).date()
+
+    @property
     def days(self) -> list[date]:
         """The local days the exhibition is open, first to last."""
-        last = self.ends_at.astimezone(self.tz).date()
-        return [self.first_day + timedelta(days=n) for n in range((last - self.first_day).days + 1)]
+        count = (self.last_day - self.first_day).days + 1
+        return [self.first_day + timedelta(days=n) for n in range(count)]
+
+    def is_on(self, when: datetime) -> bool:
+        """Whether `when` falls on one of the exhibition's local days."""
+        return self.first_day <= when.astimezone(self.tz).date() <= self.last_day
 
     def registration_state(self, now: datetime | None = None) -> str:
         """'not_open', 'open' or 'closed' at `now`."""

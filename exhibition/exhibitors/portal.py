@@ -184,8 +184,7 @@ def add_staff(*, exhibitor: Exhibitor, data: StaffData) -> Registration:
         raise StaffNotAllowed()
     if len(staff(exhibitor=locked)) >= staff_quota(exhibitor=locked):
         raise StaffQuotaReached()
-    existing = find_by_email(event=locked.event, email=data.email)
-    if existing is not None and not existing.is_cancelled:
+    if find_by_email(event=locked.event, email=data.email) is not None:
         raise AlreadyRegistered()
     registration, _ = register_visitor(
         event=locked.event,

@@ -18,14 +18,23 @@ def queue_confirmation(*, registration: Registration, kind: str = "new") -> None
     """
     if not registration.has_email:
         return  # a walk-in who gave no address: no need to render what enqueue() would drop
+    from ..visitors.services import address_proof
+
     event = registration.event
     language = registration.language
     manage_url = public_url("visitors.manage", token=registration.manage_token, lang=language)
+    # The button proves the address when followed (see visitors.services.address_proof).
+    open_url = manage_url
+    if not registration.address_proven:
+        proof = address_proof(registration=registration)
+        open_url = public_url(
+            "visitors.prove_address", token=registration.manage_token, proof=proof, lang=language
+        )
     with force_locale(language):
         context = {
             "registration": registration,
             "event": event,
-            "manage_url": manage_url,
+            "manage_url": open_url,
             "kind": kind,
             "language": language,
         }

@@ -31,7 +31,13 @@ from ..spreadsheets import (
 )
 from ..text import csv_safe
 from ..visitors.models import Registration, RegistrationSource, VisitorCategory
-from ..visitors.services import Consents, VisitorData, register_visitor
+from ..visitors.services import (
+    Consents,
+    VisitorData,
+    cancel_registration,
+    find_by_email,
+    register_visitor,
+)
 from . import seats
 from .models import BookingStatus, ConferenceSession, Invitation, InvitationStatus
 
@@ -396,6 +402,10 @@ def _province_code() -> str | None:
 def accept(*, invitation: Invitation, now: datetime | None = None) -> Registration:
     """Accept: the person's registration (Delegate badge, made if needed) and a seat in the session.
 
+    The invitation's link proves the address: the invitation belongs to the registration made
+    or found here, and nothing else. A registration of that address typed on the public form and
+    never proven is not the invitee's to inherit (anybody may type a delegate's address): it is
+    cancelled and the invitee gets their own. One made by organisers or an exhibitor is theirs.
     Accepting again returns the same registration; accepting after a decline is allowed until
     the session ends.
     """
@@ -408,6 +418,9 @@ def accept(*, invitation: Invitation, now: datetime | None = None) -> Registrati
         if invitation.registration is not None:  # the other click did it
             return invitation.registration
     event, session = invitation.event, invitation.session
+    existing = find_by_email(event=event, email=invitation.email)
+    if existing is not None and existing.typed_by_a_stranger:
+        cancel_registration(registration=existing, now=now)
     registration, _created = register_visitor(
         event=event,
         data=VisitorData(
@@ -426,8 +439,11 @@ def accept(*, invitation: Invitation, now: datetime | None = None) -> Registrati
         source=RegistrationSource.INVITATION,
         public_only=False,
         check_window=False,
+        address_proven=True,
         now=now,
     )
+    if registration.email_verified_at is None:  # made by organisers or an exhibitor
+        registration.email_verified_at = now
     seats.book(session=session, registration=registration, invited=True, now=now)
     invitation.registration = registration
     db.session.flush()

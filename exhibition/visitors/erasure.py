@@ -167,17 +167,15 @@ def erase_registration(
         registration.email_key,
         registration.badge_code,
     )
-    addresses = {email_key}
+    # Mail sent to the address is the person's only if the address is: one typed on the public
+    # form and never proven may be somebody else's (whose mail stays), and so may invitations
+    # to it that were not accepted by this registration.
+    addresses = set() if registration.typed_by_a_stranger else {email_key}
 
     report.seats_given_up = _free_future_seats(registration, now)
 
     invitations = db.session.scalars(
-        sa.select(Invitation).where(
-            Invitation.event_id == event_id,
-            sa.or_(
-                Invitation.registration_id == registration.id, Invitation.email_key == email_key
-            ),
-        )
+        sa.select(Invitation).where(Invitation.registration_id == registration.id)
     ).all()
     for invitation in invitations:
         addresses.add(_anonymise_invitation(invitation).casefold())

@@ -467,6 +467,7 @@ def _insert_new(values: list[dict]) -> dict[str, int]:
     up online at this moment); returns e-mail key -> id of those inserted."""
     table = Registration.__table__
     keys = [table.c.event_id, table.c.email_key]
+    confirmed = sa.text("status = 'confirmed'")  # the predicate of the partial unique index
     if db.engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
 
@@ -475,14 +476,14 @@ def _insert_new(values: list[dict]) -> dict[str, int]:
         _copy(_STAGING, _COLUMNS, values)
         stmt = insert(table).from_select(_COLUMNS, sa.select(*_STAGING.c))
         inserted = db.session.execute(
-            stmt.on_conflict_do_nothing(index_elements=keys).returning(
+            stmt.on_conflict_do_nothing(index_elements=keys, index_where=confirmed).returning(
                 table.c.id, table.c.email_key
             )
         )
     else:
         from sqlalchemy.dialects.sqlite import insert
 
-        stmt = insert(table).on_conflict_do_nothing(index_elements=keys)
+        stmt = insert(table).on_conflict_do_nothing(index_elements=keys, index_where=confirmed)
         inserted = db.session.execute(stmt.returning(table.c.id, table.c.email_key), values)
     return {key: id_ for id_, key in inserted}
 
@@ -490,14 +491,17 @@ def _insert_new(values: list[dict]) -> dict[str, int]:
 def _registered(event: Event) -> dict[str, RegistrationStatus]:
     """The e-mail keys registered for the event, with their status: read in one query (a query
     per chunk with a thousand keys was planned as a scan of a table that was empty when its
-    statistics were taken, and cost more than the rest of the import on a new database)."""
-    return dict(
-        db.session.execute(
-            sa.select(Registration.email_key, Registration.status).where(
-                Registration.event_id == event.id
-            )
-        ).all()
-    )
+    statistics were taken, and cost more than the rest of the import on a new database). An
+    address with a confirmed registration and cancelled ones counts as confirmed."""
+    registered: dict[str, RegistrationStatus] = {}
+    for key, status in db.session.execute(
+        sa.select(Registration.email_key, Registration.status).where(
+            Registration.event_id == event.id
+        )
+    ):
+        if registered.get(key) is not RegistrationStatus.CONFIRMED:
+            registered[key] = status
+    return registered
 
 
 def _store_chunk(

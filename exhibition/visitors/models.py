@@ -72,7 +72,16 @@ registration_sectors = sa.Table(
 class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
-        sa.UniqueConstraint("event_id", "email_key"),
+        # One confirmed registration per address and event; a cancelled one keeps its history to
+        # itself, and a sign-up after it starts afresh.
+        sa.Index(
+            "uq_registrations_event_id_email_key",
+            "event_id",
+            "email_key",
+            unique=True,
+            sqlite_where=sa.text("status = 'confirmed'"),
+            postgresql_where=sa.text("status = 'confirmed'"),
+        ),
         sa.CheckConstraint(
             "(province_code IS NOT NULL AND country_code = 'VN')"
             " OR (province_code IS NULL AND country_code <> 'VN')",
@@ -114,6 +123,9 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the address was proven to belong to the person: they followed a link sent to it (the
+    # invitation's, or the one in the confirmation e-mail). A typed address is not proven.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the person's personal data was anonymised (see visitors/erasure.py); the row stays for
     # the figures, the badge stops working.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -136,6 +148,16 @@ class Registration(db.Model):
     @property
     def is_erased(self) -> bool:
         return self.erased_at is not None
+
+    @property
+    def address_proven(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def typed_by_a_stranger(self) -> bool:
+        """Signed up on the public form at an address not proven since: what was typed may be
+        anybody's words, so e-mails carry none of it but the name on the badge."""
+        return self.source is RegistrationSource.ONLINE and not self.address_proven
 
     @property
     def has_email(self) -> bool:

@@ -29,13 +29,7 @@ def export_personal_data(*, registration: Registration) -> dict:
     ).all()
     invitations = db.session.scalars(
         sa.select(Invitation)
-        .where(
-            Invitation.event_id == event.id,
-            sa.or_(
-                Invitation.registration_id == registration.id,
-                Invitation.email_key == registration.email_key,
-            ),
-        )
+        .where(Invitation.registration_id == registration.id)
         .order_by(Invitation.number)
     ).all()
     messages = db.session.scalars(

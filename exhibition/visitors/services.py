@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
 from ..badges.services import new_badge_code, new_manage_token
@@ -242,10 +243,12 @@ def _record_consents(
 
 
 def find_by_email(*, event: Event, email: str) -> Registration | None:
-    """The event's registration for this e-mail address (any case), if any."""
+    """The event's confirmed registration for this e-mail address (any case), if any."""
     return db.session.scalar(
         sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.email_key == email.strip().casefold()
+            Registration.event_id == event.id,
+            Registration.email_key == email.strip().casefold(),
+            Registration.status == RegistrationStatus.CONFIRMED,
         )
     )
 
@@ -272,13 +275,15 @@ def register_visitor(
     check_window: bool = True,
     exhibitor_id: int | None = None,
     resend_existing: bool = True,
+    address_proven: bool = False,
     now: datetime | None = None,
 ) -> tuple[Registration, bool]:
     """Register a person, or find their registration: returns (registration, created).
 
-    The same e-mail for the same event never makes a second badge: the existing registration is
-    returned and (with `resend_existing`) its link is e-mailed again. A cancelled registration is
-    renewed with a new badge.
+    The same e-mail for the same event never makes a second badge: the confirmed registration is
+    returned and (with `resend_existing`) its link is e-mailed again. After a cancellation a new
+    registration is made: the cancelled one keeps its history to itself. `address_proven`: the
+    person came by a link sent to the address (an invitation's).
     """
     from ..mail.messages import queue_confirmation
 
@@ -294,26 +299,10 @@ def register_visitor(
 
     email = data.email.strip()
     existing = find_by_email(event=event, email=email)
-    if existing is not None and not existing.is_cancelled:
+    if existing is not None:
         if resend_existing:
             _send_again(existing, now)
         return existing, False
-
-    if existing is not None:  # renew a cancelled registration
-        registration = existing
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.cancelled_at = None
-        registration.checked_in_at = None
-        registration.badge_code = new_badge_code()
-        registration.manage_token = new_manage_token()
-        registration.source = source
-        registration.exhibitor_id = exhibitor_id
-        registration.email = email
-        _apply(registration, data, event=event, public_only=public_only)
-        _record_consents(registration, consents, version=event.consent_version, now=now)
-        db.session.flush()
-        queue_confirmation(registration=registration)
-        return registration, True
 
     registration = Registration(
         event=event,
@@ -325,6 +314,7 @@ def register_visitor(
         source=source,
         status=RegistrationStatus.CONFIRMED,
         created_at=now,
+        email_verified_at=now if address_proven else None,
     )
     _apply(registration, data, event=event, public_only=public_only)
     _record_consents(registration, consents, version=event.consent_version, now=now)
@@ -390,6 +380,31 @@ def recent_walk_ins(
             .limit(limit)
         )
     )
+
+
+def _proof_signer(registration: Registration) -> URLSafeSerializer:
+    # Bound to the address without carrying it: a proof stops working if the address changes.
+    secret = current_app.config["SECRET_KEY"]
+    return URLSafeSerializer(secret, salt=f"address-proof:{registration.email_key}")
+
+
+def address_proof(*, registration: Registration) -> str:
+    """What the link in an e-mail to the registration's address carries: following it proves
+    the person holds the address (the "my registration" link alone does not: the sign-up page
+    shows it to whoever typed the address)."""
+    return _proof_signer(registration).dumps(registration.id)
+
+
+def prove_address(*, registration: Registration, proof: str, now: datetime | None = None) -> bool:
+    """Mark the address proven if `proof` came from an e-mail to it; whether it did."""
+    try:
+        proven = _proof_signer(registration).loads(proof) == registration.id
+    except BadSignature:
+        return False
+    if proven and registration.email_verified_at is None:
+        registration.email_verified_at = now or utcnow()
+        db.session.flush()
+    return proven
 
 
 def get_by_manage_token(*, token: str) -> Registration:

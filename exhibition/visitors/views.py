@@ -105,6 +105,18 @@ def _registration(token: str):
     return registration
 
 
+@bp.get("/r/<token>/proof/<proof>")
+@guess_limit
+@limiter.limit("60 per minute")
+def prove_address(token: str, proof: str):
+    """The link in the confirmation e-mail: opening it proves the address is the person's."""
+    registration = _registration(token)
+    if not services.prove_address(registration=registration, proof=proof):
+        abort(404)
+    db.session.commit()
+    return redirect(url_for("visitors.manage", token=token))
+
+
 def _consent_form(registration) -> ConsentForm:
     share = registration.consent_for(ConsentPurpose.SHARE_EXHIBITORS)
     news = registration.consent_for(ConsentPurpose.NEWS)

@@ -160,7 +160,15 @@
     });
   }
 
-  function judgeLocally(code, type, sessionId) {
+  // Whether today (in the exhibition's time zone) is one of its days, as /api/v1/device said.
+  function exhibitionDay() {
+    var event = (info && info.event) || {};
+    if (!event.first_day || !event.last_day) { return true; }
+    var today = new Date().toLocaleDateString("en-CA", { timeZone: event.timezone || "Asia/Ho_Chi_Minh" });
+    return event.first_day <= today && today <= event.last_day;
+  }
+
+  function judgeLocally(code, type, sessionId, admit) {
     return sha256(code).then(function (hash) {
       var badge = badges[hash];
       var answer = { result: "invalid", local: true };
@@ -170,7 +178,11 @@
         answer.result = (badge.s || []).indexOf(sessionId) >= 0 ? "ok" : "not_registered";
         return answer;
       }
-      var seen = local[hash] || (badge.in ? { in: true, at: badge.in } : null);
+      if (type === "entry" && !admit && !exhibitionDay()) {
+        answer.result = "not_today";
+        return answer;
+      }
+      var seen = local[hash] || (badge.in ? { in: !badge.out, at: badge.in } : null);
       if (type === "exit") {
         if (seen) { local[hash] = { in: false, at: seen.at }; }
         answer.result = "ok";
@@ -205,6 +217,7 @@
     var batch = queue.slice(0, 100).map(function (item) {
       var scan = { code: item.code, nonce: item.nonce, type: item.type, scanned_at: item.scanned_at, station_result: item.station_result };
       if (item.session_id) { scan.session_id = item.session_id; }
+      if (item.admit) { scan.admit = true; }
       return scan;
     });
     return post("/api/v1/checkin/batch", { scans: batch }).then(function (response) {
@@ -223,7 +236,7 @@
   }
 
   // --- answers ---------------------------------------------------------------------------------
-  var tone = { ok: [880, 0.12], already_checked_in: [440, 0.25], not_registered: [520, 0.25], no_session: [520, 0.25] };
+  var tone = { ok: [880, 0.12], already_checked_in: [440, 0.25], not_registered: [520, 0.25], no_session: [520, 0.25], not_today: [520, 0.25] };
   function beep(result) {
     try {
       var ctx = new (window.AudioContext || window.webkitAudioContext)();
@@ -240,12 +253,13 @@
   }
   function show(result, title, name, detail) {
     var box = $("result");
-    var warn = ["already_checked_in", "not_registered", "no_session"];
+    var warn = ["already_checked_in", "not_registered", "no_session", "not_today"];
     box.className = "result result-" + (result === "ok" ? "ok" : (warn.indexOf(result) >= 0 ? "warn" : "bad"));
     box.dataset.checkinResult = result;
     box.querySelector(".result-title").textContent = title;
     box.querySelector(".result-name").textContent = name || "";
     box.querySelector(".result-detail").textContent = detail || "";
+    $("admit").hidden = result !== "not_today";
   }
   function showAnswer(data) {
     var person = data.attendee || {};
@@ -265,18 +279,19 @@
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
 
-  var lastScan = null;  // {nonce, queued} for the undo button
-  function scan(code) {
-    var type = document.querySelector("input[name=type]:checked").value;
+  var lastScan = null;  // {nonce, queued, code} for the undo and "let in anyway" buttons
+  function scan(code, admit) {
+    var type = admit ? "entry" : document.querySelector("input[name=type]:checked").value;
     var session = $("checkpoint").value;
     var item = { code: code, nonce: nonce(), type: type, scanned_at: new Date().toISOString() };
     if (session) { item.session_id = parseInt(session, 10); }
+    if (admit) { item.admit = true; }
     var offline = function () {
       online = false;
-      return judgeLocally(code, type, item.session_id).then(function (answer) {
+      return judgeLocally(code, type, item.session_id, admit).then(function (answer) {
         item.station_result = answer.result;
         enqueue(item);
-        lastScan = { nonce: item.nonce, queued: true };
+        lastScan = { nonce: item.nonce, queued: true, code: code };
         setStatus();
         showAnswer(answer);
       });
@@ -287,6 +302,7 @@
     }
     var body = { code: item.code, nonce: item.nonce, type: item.type };
     if (item.session_id) { body.session_id = item.session_id; }
+    if (admit) { body.admit = true; }
     return post("/api/v1/checkin", body).then(function (response) {
       // The server could not judge the scan (its database restarting: 503, a proxy's 502...):
       // answer here and queue it like an offline scan; the upload keeps its nonce, so a scan
@@ -300,7 +316,7 @@
           beep("error");
           return;
         }
-        lastScan = { nonce: item.nonce, queued: false };
+        lastScan = { nonce: item.nonce, queued: false, code: code };
         setStatus();
         showAnswer(data);
         if (data.result === "ok" && item.type === "entry" && info.checkpoint && info.checkpoint.print_on_arrival) {
@@ -459,6 +475,11 @@
     if (scanner) { window.localStorage.removeItem(KEY + ".camera"); stopCamera(); } else { startCamera(); }
   });
   $("undo").addEventListener("click", undo);
+  // The exhibition is not on today: the operator may still let the person in (stored as such).
+  $("admit").addEventListener("click", function () {
+    if (lastScan && lastScan.code) { scan(lastScan.code, true); }
+    $("scan-input").focus();
+  });
   $("search-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var query = $("search-input").value.trim();

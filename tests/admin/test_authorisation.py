@@ -28,6 +28,7 @@ EXPECTED = {
     "visitors.register": PUBLIC,
     "visitors.sent_again": PUBLIC,
     "visitors.manage": PUBLIC,
+    "visitors.prove_address": PUBLIC,
     "visitors.cancel": PUBLIC,
     "visitors.consents": PUBLIC,
     "visitors.edit": PUBLIC,

@@ -16,7 +16,7 @@ from exhibition.events.models import Event
 from exhibition.extensions import db
 from exhibition.mail.models import MessageStatus, OutboxMessage
 from exhibition.visitors.models import VisitorCategory
-from tests.conftest import csrf_token, scan
+from tests.conftest import csrf_token, on_today, scan
 
 EMAIL = "organiser@example.com"
 PASSWORD = "correct-horse-42"
@@ -600,7 +600,7 @@ def test_registration_cancel_makes_badge_cancelled_at_checkin(
 def test_registration_cancel_without_csrf_token_is_refused(
     app, client, make_event, make_visitor, make_device
 ):
-    make_event()
+    make_event(**on_today())
     visitor = make_visitor()
     device_token = make_device()
     login(app, client)
@@ -734,7 +734,7 @@ def test_event_edit_to_taken_slug_shows_error_at_slug(app, client, make_event):
 def test_dashboard_counts_confirmed_and_checked_in(
     app, client, make_event, make_visitor, make_device
 ):
-    make_event()
+    make_event(**on_today())
     present = make_visitor()
     make_visitor()
     cancelled = make_visitor()

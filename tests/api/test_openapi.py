@@ -151,9 +151,13 @@ def test_api_real_answers_match_the_document(app, station):
 
     assert call("/ping", "GET", 200, token=None) == {"pong": True}
     assert call("/device", "GET", 200)["event"]["slug"] == slug
-    ok = call("/checkin", "POST", 200, body={"code": first, "nonce": "n1", "type": "entry"})
-    assert (ok["result"], ok["replayed"]) == ("ok", False)
-    again = call("/checkin", "POST", 200, body={"code": first, "nonce": "n1", "type": "entry"})
+    # The demo exhibition is not on today: the station warns, the operator lets people in.
+    warned = call("/checkin", "POST", 200, body={"code": first, "nonce": "n0"})
+    assert warned["result"] == "not_today"
+    entry = {"code": first, "nonce": "n1", "type": "entry", "admit": True}
+    ok = call("/checkin", "POST", 200, body=entry)
+    assert (ok["result"], ok["replayed"], ok["scan"]["admitted"]) == ("ok", False, True)
+    again = call("/checkin", "POST", 200, body=entry)
     assert again["replayed"] is True
     inside = call("/checkin", "POST", 200, body={"code": first + "\r\n", "nonce": "n2"})
     assert (inside["result"], inside["first_checked_in_at"]) == (
@@ -193,7 +197,13 @@ def test_api_real_answers_match_the_document(app, station):
         200,
         body={
             "scans": [
-                {"code": second, "nonce": "b1", "scanned_at": now, "station_result": "ok"},
+                {
+                    "code": second,
+                    "nonce": "b1",
+                    "scanned_at": now,
+                    "station_result": "ok",
+                    "admit": True,
+                },
                 {"code": second, "nonce": "b2", "scanned_at": "2001-01-01T00:00:00Z"},
                 {"code": second, "nonce": "b3"},
                 {"code": first, "nonce": "n1", "type": "exit", "scanned_at": now},

@@ -5,6 +5,7 @@ import threading
 import sqlalchemy as sa
 
 from exhibition.checkin.models import Scan
+from exhibition.events.services import get_event
 from exhibition.extensions import db
 from exhibition.visitors.models import Registration
 from tests.conftest import scan
@@ -165,6 +166,9 @@ def test_checkin_device_info(app, client, make_event, make_device):
     make_event()
     token = make_device(name="Cổng 1")
     response = client.get("/api/v1/device", headers={"Authorization": f"Bearer {token}"})
+    with app.app_context():
+        event = get_event(slug="expo-2026")
+        first_day, last_day = event.first_day.isoformat(), event.last_day.isoformat()
     assert response.json == {
         "device": {"id": response.json["device"]["id"], "name": "Cổng 1", "room": None},
         "checkpoint": {
@@ -175,7 +179,13 @@ def test_checkin_device_info(app, client, make_event, make_device):
             "daily": True,
             "print_on_arrival": False,
         },
-        "event": {"slug": "expo-2026", "name": "Triển lãm Công nghiệp hỗ trợ 2026"},
+        "event": {
+            "slug": "expo-2026",
+            "name": "Triển lãm Công nghiệp hỗ trợ 2026",
+            "first_day": first_day,
+            "last_day": last_day,
+            "timezone": "Asia/Ho_Chi_Minh",
+        },
         "sessions": [],
         "undo_seconds": 300,
     }

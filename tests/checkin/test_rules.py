@@ -68,7 +68,7 @@ def test_no_reentry_checkpoint_refuses_a_second_entry_after_exit(
 def test_a_badge_counts_once_per_day_on_a_multi_day_event(
     app, client, make_event, make_visitor, make_device
 ):
-    make_event()
+    make_event(starts_at=datetime.now(UTC) - timedelta(days=2))  # opened two days ago
     visitor = make_visitor()
     token = make_device()
     set_rules(app, allow_reentry=False, daily=True)
@@ -95,7 +95,7 @@ def test_a_badge_counts_once_per_day_on_a_multi_day_event(
 def test_not_daily_checkpoint_counts_once_for_the_event(
     app, client, make_event, make_visitor, make_device
 ):
-    make_event()
+    make_event(starts_at=datetime.now(UTC) - timedelta(days=2))  # opened two days ago
     visitor = make_visitor()
     token = make_device()
     set_rules(app, allow_reentry=False, daily=False)

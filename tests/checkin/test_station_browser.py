@@ -78,3 +78,35 @@ def test_register_form_shows_country_only_for_people_from_abroad(
     assert page.is_visible("#country")
     page.select_option("#province", "HP")
     assert not page.is_visible("#country")
+
+
+def test_station_warns_not_today_and_lets_the_person_in_on_the_operators_word(
+    app, make_event, make_visitor, make_device, browser, live_server
+):
+    from tests.checkin.test_entrances import opens_in_a_month
+
+    make_event(**opens_in_a_month())
+    visitor = make_visitor()
+    token = make_device(name="Cổng 1")
+    page = browser.new_page()
+    page.goto(f"{live_server}/checkin?lang=en")
+    page.fill("#device-token", token)
+    page.click("#setup-form button[type=submit]")
+    page.wait_for_selector("#scanner:not([hidden])")
+    assert page.is_hidden("#admit")
+
+    scan_with_keyboard(page, visitor["badge_code"])
+    result = page.wait_for_selector('[data-checkin-result="not_today"]')
+    assert "The exhibition is not on today." in result.inner_text()
+    assert "result-warn" in result.get_attribute("class")
+    page.click("#admit")  # "Let in anyway"
+    result = page.wait_for_selector('[data-checkin-result="ok"]')
+    assert "Nguyễn Thị Hồng Nhung" in result.inner_text()
+    assert page.is_hidden("#admit")
+
+    with app.app_context():
+        scans = db.session.scalars(sa.select(Scan).order_by(Scan.id)).all()
+        assert [(s.result.value, s.admitted) for s in scans] == [
+            ("not_today", False),
+            ("ok", True),
+        ]

@@ -165,6 +165,7 @@ def test_stats_bucket_entries_by_local_quarter_hour_of_the_local_day(app, make_e
                 nonce=f"n{index}",
                 scan_type=ScanType.ENTRY,
                 now=moment.astimezone(UTC),
+                admit=True,  # the evening before the opening, let in by the operator
             )
         db.session.commit()
 

@@ -10,7 +10,7 @@ from exhibition.extensions import db
 from exhibition.mail.models import OutboxMessage
 from exhibition.visitors.models import Registration, RegistrationStatus
 from tests.booths.test_allocation_service import confirm_booth
-from tests.conftest import csrf_token, login_client, scan
+from tests.conftest import csrf_token, login_client, on_today, scan
 
 
 def sign_in_links(app):
@@ -98,7 +98,7 @@ def add_staff(client, name, email):
 def test_staff_badges_follow_the_booth_area_and_check_in(
     app, client, make_event, make_floor, make_exhibitor, make_device
 ):
-    make_event()
+    make_event(**on_today())
     make_floor(count=2)
     exhibitor = make_exhibitor()
     confirm_booth(app, exhibitor, "A01")  # 9 m²: 3 badges

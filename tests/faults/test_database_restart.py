@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from exhibition.checkin.models import Scan
 from exhibition.extensions import db
-from tests.conftest import _empty_tables, _migrate, make_app
+from tests.conftest import _empty_tables, _migrate, make_app, on_today
 from tests.faults.support import PrivatePostgres
 
 
@@ -112,7 +112,7 @@ def test_the_first_request_after_a_restart_succeeds(
 def test_while_the_database_is_down_every_answer_is_a_clear_503(
     app, postgres, make_event, make_visitor, make_device, live_server
 ):
-    make_event()
+    make_event(**on_today())
     visitor = make_visitor()
     token = make_device()
     scan = {"code": visitor["badge_code"], "nonce": "n-1", "type": "entry"}
@@ -252,7 +252,7 @@ def test_the_station_queues_a_scan_the_server_cannot_take_and_uploads_it_later(
 ):
     """static/js/checkin.js in Chromium: a 503 answers the scan from the offline list and queues
     it; the station's own timer uploads it once the database is back."""
-    make_event()
+    make_event(**on_today())
     visitor = make_visitor()
     token = make_device()
     page = browser.new_context().new_page()

@@ -6,9 +6,15 @@ from exhibition.checkin.models import Device, Scan
 from exhibition.extensions import db
 from exhibition.programme import seats
 from exhibition.programme import services as programme
-from exhibition.programme.models import ConferenceSession, Invitation, Room, SessionBooking
+from exhibition.programme.models import (
+    ConferenceSession,
+    Invitation,
+    InvitationStatus,
+    Room,
+    SessionBooking,
+)
 from exhibition.visitors.models import Registration
-from tests.conftest import scan
+from tests.conftest import on_today, scan
 
 
 def book(app, session_id, visitor_id):
@@ -31,7 +37,7 @@ def at_session(client, token, code, nonce, session_id, type_="entry"):
 def test_a_session_door_says_ok_already_or_not_registered(
     app, client, make_event, make_session, make_visitor, make_device
 ):
-    make_event()
+    make_event(**on_today())
     seminar = make_session(title="Hội thảo số hoá")
     seated, stranger = make_visitor(), make_visitor()
     book(app, seminar, seated["id"])
@@ -74,6 +80,7 @@ def test_an_invited_delegate_is_let_in_and_bad_checkpoints_are_refused(
             Invitation(
                 event_id=person.event_id, session_id=closed, number=1, full_name=person.full_name,
                 email=person.email, email_key=person.email_key, token="t" * 40,
+                status=InvitationStatus.ACCEPTED, registration_id=person.id,
             )
         )  # fmt: skip
         db.session.commit()

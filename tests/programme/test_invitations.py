@@ -321,8 +321,18 @@ def test_accepting_without_the_form_token_changes_nothing(app, client, make_even
 def test_a_person_registered_already_keeps_one_registration(
     app, client, make_event, make_session, make_visitor
 ):
+    """Registered with a proven address (by the confirmation e-mail's link): the invitation joins
+    that registration (tests/visitors/test_addresses.py: a typed address takes nothing)."""
+    from exhibition.visitors.services import address_proof, prove_address
+
     session_id = invitation_session(make_event, make_session)
     visitor = make_visitor(email="an.nguyen@example.com")
+    with app.app_context():
+        registration = db.session.get(Registration, visitor["id"])
+        assert prove_address(
+            registration=registration, proof=address_proof(registration=registration)
+        )
+        db.session.commit()
     invite(app, session_id, [BAD_ROWS[0]])
     assert accept_by_page(client, tokens(app)["An.Nguyen@example.com"]).status_code == 302
     with app.app_context():

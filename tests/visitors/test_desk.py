@@ -14,7 +14,7 @@ from exhibition.visitors.models import (
     RegistrationSource,
     VisitorCategory,
 )
-from tests.conftest import csrf_token, login_client, scan
+from tests.conftest import csrf_token, login_client, on_today, scan
 
 DESK = "/admin/events/expo-2026/desk"
 
@@ -190,7 +190,7 @@ def test_walk_in_works_when_online_registration_is_closed(app, client, make_even
 
 
 def test_walk_in_badge_scans_ok_at_the_door(app, client, make_event, make_device):
-    make_event()
+    make_event(**on_today())
     token = make_device()
     login_client(app, client)
     badge_id(client.post(DESK, data=desk_data(client)))

@@ -33,7 +33,7 @@ from exhibition.visitors.models import (
     RegistrationStatus,
 )
 from exhibition.visitors.services import cancel_registration, registrations_query
-from tests.conftest import csrf_token, login_client, scan, use_smtp
+from tests.conftest import csrf_token, login_client, on_today, scan, use_smtp
 
 VI_HEADER = ["Họ và tên", "Email", "Điện thoại", "Đơn vị", "Chức vụ", "Loại khách",
              "Tỉnh/thành phố", "Quốc gia", "Lĩnh vực", "Ngôn ngữ"]  # fmt: skip
@@ -263,7 +263,7 @@ def test_imported_badges_are_unique_random_codes_that_scan_like_everyone_elses(
     app, client, make_event, make_device, smtp_server
 ):
     use_smtp(app, smtp_server)
-    make_event()
+    make_event(**on_today())
     device_token = make_device()
     report = run_import(app, csv_file(GOOD_ROWS), category="public", send=True)
     assert report.imported == 4

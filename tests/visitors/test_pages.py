@@ -206,7 +206,10 @@ def test_register_again_after_cancelling_gives_a_new_badge(app, client, make_eve
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/r/")
     with app.app_context():
-        (registration,) = db.session.scalars(sa.select(Registration)).all()
+        cancelled, registration = db.session.scalars(
+            sa.select(Registration).order_by(Registration.id)
+        ).all()  # a fresh registration: the cancelled one keeps its own history
+        assert (cancelled.id, cancelled.status) == (visitor["id"], RegistrationStatus.CANCELLED)
         assert registration.status is RegistrationStatus.CONFIRMED
         assert registration.badge_code != visitor["badge_code"]
         assert registration.manage_token != visitor["manage_token"]

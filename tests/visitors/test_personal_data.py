@@ -5,13 +5,13 @@ from exhibition.extensions import db
 from exhibition.programme import seats
 from exhibition.programme.models import ConferenceSession
 from exhibition.visitors.models import Registration
-from tests.conftest import scan
+from tests.conftest import on_today, scan
 
 
 def test_my_data_holds_registration_consents_scans_sessions_and_emails(
     app, client, make_event, make_visitor, make_device, make_session
 ):
-    make_event()
+    make_event(**on_today())
     seminar = make_session(title="Hội thảo số hoá")
     visitor = make_visitor()
     other = make_visitor()

@@ -11,7 +11,7 @@ from exhibition.checkin.models import Scan
 from exhibition.extensions import db
 from exhibition.mail.worker import run as run_worker
 from exhibition.visitors.models import Registration, VisitorCategory
-from tests.conftest import csrf_token, scan, use_smtp
+from tests.conftest import csrf_token, on_today, scan, use_smtp
 
 
 def category_id(app, code="trade"):
@@ -54,7 +54,7 @@ def badge_png(message) -> bytes:
 
 def test_register_email_qr_checkin_end_to_end(app, client, make_event, make_device, smtp_server):
     use_smtp(app, smtp_server)
-    make_event()
+    make_event(**on_today())
     device_token = make_device()
 
     page = client.get("/events/expo-2026/register")
