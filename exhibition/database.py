@@ -1,6 +1,7 @@
 """The database that DATABASE_URL names, checked when the app starts: a URL that cannot be used
 stops the process with one line saying where and why (never the password), not a traceback or
 Flask's "No such command 'db'" (which is what a factory failing inside Flask's CLI shows).
+Also: on SQLite, what an erasure removed leaves the disk once it commits (empty_wal_on_commit).
 
 A URL that is malformed, of another kind than PostgreSQL or SQLite, or whose driver is missing
 stops every process. Whether the server answers (refused, unreachable, authentication, a missing
@@ -12,6 +13,9 @@ import sys
 
 import click
 import sqlalchemy as sa
+from flask import current_app
+
+from .extensions import db
 
 SUPPORTED = ("postgresql", "sqlite")
 EXAMPLE = "postgresql+psycopg://user:password@host:5432/name or sqlite:////path/to/file.db"
@@ -113,3 +117,36 @@ def stop(error: UnusableDatabase) -> None:
     print(error, file=sys.stderr, flush=True)
     raise SystemExit(EXIT_STATUS)
 
+
+# --- erasure on SQLite ----------------------------------------------------------------------
+
+_EMPTY_WAL = "exhibition.empty_wal_on_commit"
+
+
+def empty_wal_on_commit() -> None:
+    """The current transaction erases personal data: once it commits, on SQLite, the write-ahead
+    log is copied into the database file and emptied. Until then the WAL keeps the pages as they
+    were, the person's data included; in the file itself secure_delete has zeroed what the
+    erasure freed (see _setup_sqlite)."""
+    db.session.info[_EMPTY_WAL] = True
+
+
+def empty_wal(engine: sa.Engine) -> bool:
+    """Checkpoint the WAL into the database file and truncate it to nothing; whether it was all
+    copied (a reader still on older pages keeps them, up to busy_timeout; the next erasure or
+    the daily purge tries again)."""
+    connection = engine.raw_connection()  # outside any transaction: no BEGIN is issued
+    try:
+        cursor = connection.cursor()
+        busy, _pages, _copied = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    return not busy
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _empty_wal_after_erasure(session: sa.orm.Session) -> None:
+    if session.info.pop(_EMPTY_WAL, False) and db.engine.dialect.name == "sqlite":
+        if not empty_wal(db.engine):
+            current_app.logger.warning("The SQLite WAL could not be emptied after an erasure.")
