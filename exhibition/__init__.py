@@ -9,6 +9,7 @@ from flask import Flask, abort, g, has_request_context, request, session
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
+from . import database
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .extensions import mail as mail_extension  # "mail" is also the subpackage exhibition.mail
@@ -32,6 +33,10 @@ def _setup_sqlite(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten content is zeroed, not left in free space: an erased person's
+        # name must leave the file itself (and every update of personal data, not only erasure,
+        # frees such space). Costs a little more writing, which this app does little of.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -40,6 +45,20 @@ def _setup_sqlite(engine: sa.Engine) -> None:
             return  # no transaction wanted (a PRAGMA that only works outside one, in a migration)
         mode = "IMMEDIATE" if sqlite_write_intent.get() else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _init_database(app: Flask) -> None:
+    """Bind Flask-SQLAlchemy to DATABASE_URL; UnusableDatabase when the URL or its driver is wrong."""
+    url = database.parse(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        # An unreachable host fails in seconds rather than after the system's two minutes.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"connect_timeout": 10, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    try:
+        db.init_app(app)
+    except (ImportError, sa.exc.NoSuchModuleError) as error:
+        raise database.driver_missing(url, error) from error
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -89,7 +108,10 @@ def create_app(config: dict | None = None) -> Flask:
     instance_path.mkdir(parents=True, exist_ok=True)
 
     app.url_map.converters["int"] = BoundedIntConverter
-    db.init_app(app)
+    try:
+        _init_database(app)
+    except database.UnusableDatabase as error:
+        database.stop(error)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True
     )
@@ -109,6 +131,11 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _setup_sqlite(db.engine)
+        if database.from_command_line():
+            try:
+                database.ping(db.engine)
+            except database.UnusableDatabase as error:
+                database.stop(error)
 
     @app.before_request
     def mark_read_only_requests():

@@ -1,10 +1,19 @@
 """Reading the tables organisers upload (delegates, visitors): CSV in UTF-8 (comma or semicolon,
 with or without BOM) or Excel .xlsx; cells as normalised text, column headers in Vietnamese or
-English, and problems reported per spreadsheet row."""
+English, and problems reported per spreadsheet row.
+
+A small file can hold a great deal of work: a 700 KB workbook 30 million empty rows, a 300 KB one
+a 300 MB text. Every upload that reads a table goes through the guards below (check_workbook,
+csv_lines and the row limit of read_table), which refuse such a file within seconds and before
+it is parsed, from the archive's directory and a scan of its raw XML."""
 
 import csv
 import io
+import re
 import unicodedata
+import zipfile
+import zlib
+from collections.abc import Iterator
 
 from flask_babel import gettext as _
 
@@ -23,6 +32,134 @@ LANGUAGES = {
 # Letters of any script, digits, spaces and punctuation; no control characters or emoji.
 _REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "So", "Sk"}
 
+# What a workbook may unpack to: a part larger than RATIO_FROM at most MAX_RATIO times its packed
+# size (real workbooks: 5 to 20 times; a bomb: 1000), and in all WORKBOOK_BASE (styles, themes)
+# plus BYTES_PER_CELL for each cell of the largest table allowed (real sheets: 40 to 70 bytes).
+MAX_RATIO = 100
+RATIO_FROM = 1_000_000
+WORKBOOK_BASE = 8_000_000
+BYTES_PER_CELL = 64
+MAX_PARTS = 1000
+MAX_ROW_CELLS = 16_384  # Excel's own number of columns
+MAX_LINE = 65_536  # characters in a line of a CSV file
+_SCAN_CHUNK = 1 << 20
+# Elements in a sheet's or the shared strings' XML, with or without a namespace prefix.
+_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+
+
+class OversizedTable(ValueError):
+    """A file that would cost far more work than the largest table allowed."""
+
+
+def max_lines(max_rows: int) -> int:
+    """The rows a file may have, blank ones included: twice the rows that are read."""
+    return 2 * max_rows
+
+
+def _too_many_rows(max_rows: int) -> OversizedTable:
+    return OversizedTable(
+        _(
+            "The file has more than %(count)s rows (blank rows count too); split it into smaller"
+            " files.",
+            count=max_lines(max_rows),
+        )
+    )
+
+
+def _not_a_workbook() -> ValueError:
+    return ValueError(_("The file is not an Excel workbook (.xlsx)."))
+
+
+def _scan_part(stream, *, max_rows: int, max_cells: int) -> None:
+    """Count the rows, the cells of each row and the shared strings of one part of a workbook
+    from its raw XML, without parsing it (openpyxl builds each row whole, 300 bytes a cell)."""
+    rows = cells = strings = in_row = 0
+    pending = b""
+    while True:
+        chunk = stream.read(_SCAN_CHUNK)
+        data = pending + chunk
+        pending = b""
+        if chunk:  # a tag cut in two at the end waits for the next chunk
+            cut = data.rfind(b"<", max(0, len(data) - 256))
+            if cut > 0:
+                data, pending = data[:cut], data[cut:]
+        pieces = _ROW.split(data)
+        for index, piece in enumerate(pieces):
+            if index:
+                rows += 1
+                in_row = 0
+            found = len(_CELL.findall(piece))
+            in_row += found
+            cells += found
+            if in_row > MAX_ROW_CELLS:
+                raise OversizedTable(
+                    _("A row of the file holds more than %(count)s cells.", count=MAX_ROW_CELLS)
+                )
+        strings += len(_STRING.findall(data))
+        if rows > max_lines(max_rows):
+            raise _too_many_rows(max_rows)
+        if cells > max_cells or strings > max_cells:
+            raise OversizedTable(
+                _(
+                    "The file holds more than %(count)s cells; keep only the columns to import,"
+                    " or split it into smaller files.",
+                    count=max_cells,
+                )
+            )
+        if not chunk:
+            return
+
+
+def check_workbook(data: bytes, *, max_rows: int, max_cols: int) -> None:
+    """Refuse (ValueError with a message for organisers) a workbook that would cost far more
+    than a table of max_rows x max_cols, before openpyxl reads any of it: from the archive's
+    directory (unpacked sizes, compression), then from a scan of each part for rows, cells per
+    row and shared strings. Zip itself holds a part to the size its directory declares."""
+    max_cells = (max_rows + 1) * max_cols
+    budget = WORKBOOK_BASE + BYTES_PER_CELL * max_cells
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            if len(parts) > MAX_PARTS:
+                raise _not_a_workbook()
+            if sum(part.file_size for part in parts) > budget:
+                raise OversizedTable(
+                    _(
+                        "The workbook unpacks to more than %(size)s MB; split it into smaller"
+                        " files.",
+                        size=budget // 1_000_000,
+                    )
+                )
+            for part in parts:
+                if part.file_size > max(RATIO_FROM, MAX_RATIO * part.compress_size):
+                    raise OversizedTable(
+                        _(
+                            "A part of the workbook unpacks to more than %(ratio)s times its"
+                            " size, which no real spreadsheet does; the file was not read.",
+                            ratio=MAX_RATIO,
+                        )
+                    )
+            for part in parts:
+                with archive.open(part) as stream:
+                    _scan_part(stream, max_rows=max_rows, max_cells=max_cells)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as error:
+        raise _not_a_workbook() from error  # damaged, encrypted, or an unknown compression
+
+
+def csv_lines(text: str, *, max_rows: int) -> Iterator[str]:
+    """The lines of a CSV text, for csv.reader; ValueError past max_lines(max_rows) lines (blank
+    ones count) or at a line longer than MAX_LINE characters."""
+    for number, line in enumerate(io.StringIO(text), start=1):
+        if number > max_lines(max_rows):
+            raise _too_many_rows(max_rows)
+        if len(line) > MAX_LINE:
+            raise OversizedTable(
+                _("A line of the file is longer than %(count)s characters.", count=MAX_LINE)
+            )
+        yield line
+
 
 def header_key(value) -> str:
     """A header (or a word in a cell) folded: no diacritics, lower case, letters and digits only."""
@@ -39,9 +176,12 @@ def cell_text(value) -> str:
 
 
 def _records(rows, max_rows: int) -> list[tuple[int, list[str]]]:
-    """(spreadsheet row number, cells) of the non-blank rows, header first; at most max_rows + 2."""
+    """(spreadsheet row number, cells) of the non-blank rows, header first; at most max_rows + 2.
+    Blank rows count against max_lines(max_rows)."""
     found = []
     for line, row in enumerate(rows, start=1):
+        if line > max_lines(max_rows):
+            raise _too_many_rows(max_rows)
         cells = [cell_text(value) for value in row]
         if any(cells):
             found.append((line, cells))
@@ -60,7 +200,9 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[str]]]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     try:
-        return _records(csv.reader(io.StringIO(text), delimiter=delimiter), max_rows)
+        return _records(
+            csv.reader(csv_lines(text, max_rows=max_rows), delimiter=delimiter), max_rows
+        )
     except csv.Error as error:
         raise ValueError(_("The file is not a CSV text file.")) from error
 
@@ -68,13 +210,17 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[str]]]:
 def _xlsx_rows(data: bytes, max_rows: int, max_cols: int) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
+    check_workbook(data, max_rows=max_rows, max_cols=max_cols)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # zip, XML and openpyxl's own errors for anything not a workbook
         raise ValueError(_("The file is not an Excel workbook (.xlsx).")) from error
     try:
         sheet = workbook.worksheets[0]
-        return _records(sheet.iter_rows(max_col=max_cols, values_only=True), max_rows)
+        rows = sheet.iter_rows(max_col=max_cols, max_row=max_lines(max_rows) + 1, values_only=True)
+        return _records(rows, max_rows)
+    except OversizedTable:
+        raise
     except Exception as error:
         raise ValueError(_("The file is not an Excel workbook (.xlsx).")) from error
     finally:

@@ -7,7 +7,6 @@ whole file is checked first: one bad row and nothing is stored.
 """
 
 import csv
-import io
 import math
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ from flask_babel import gettext as _
 from ..events.models import Event
 from ..extensions import db
 from ..reference.models import Sector
+from ..spreadsheets import OversizedTable, csv_lines
 from ..text import csv_safe
 from .models import Booth, BoothStatus, BoothType, Hall
 
@@ -53,7 +53,7 @@ def _number(value: str, *, minimum: float, maximum: float) -> float:
 
 def _parse(text: str) -> tuple[list[dict], list[str]]:
     rows, errors = [], []
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(csv_lines(text, max_rows=MAX_ROWS))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         return [], [_("The file lacks the columns: %(columns)s.", columns=", ".join(missing))]
@@ -126,6 +126,9 @@ def import_booths(*, event: Event, data: bytes) -> ImportReport:
         rows, report.errors = _parse(text)
     except csv.Error:
         report.errors.append(_("The file is not a CSV text file."))
+        return report
+    except OversizedTable as error:
+        report.errors.append(str(error))
         return report
     if report.errors:
         return report

@@ -14,7 +14,7 @@ from ..forms import Form
 from ..visitors.services import sectors
 from . import portal, services
 from .forms import PortalLoginForm, ProfileForm, StaffForm
-from .logos import InvalidLogo, delete_logo, prepare_logo, save_logo
+from .logos import InvalidLogo, delete_logo, logo_from_form, save_logo
 from .models import Exhibitor
 
 bp = Blueprint("portal", __name__, url_prefix="/events/<slug>/portal")
@@ -165,10 +165,8 @@ def profile(event, exhibitor):
     if not form.is_submitted():
         form.fill_from(exhibitor)
     if form.validate_on_submit():
-        logo = None
         try:
-            if form.logo.data:
-                logo = prepare_logo(form.logo.data.read(2_000_000))
+            logo = logo_from_form(form.logo)
         except InvalidLogo as error:
             form.logo.errors.append(str(error.message))
         else:

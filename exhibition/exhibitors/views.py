@@ -27,7 +27,7 @@ from ..pagination import paginate
 from ..visitors.services import provinces, sectors
 from . import services
 from .forms import ApplicationForm, StatusForm
-from .logos import InvalidLogo, logo_folder, prepare_logo, save_logo
+from .logos import InvalidLogo, logo_folder, logo_from_form, save_logo
 from .models import ExhibitorStatus
 
 bp = Blueprint("exhibitors", __name__)
@@ -44,10 +44,8 @@ def apply(slug: str):
     codes, zones = booths.codes_and_zones(event=event)
     form.setup_choices(provinces=provinces(), sectors=sectors(), booth_codes=codes, zones=zones)
     if form.validate_on_submit():
-        logo = None
         try:
-            if form.logo.data:
-                logo = prepare_logo(form.logo.data.read(2_000_000))
+            logo = logo_from_form(form.logo)
         except InvalidLogo as error:
             form.logo.errors.append(str(error.message))
         else:

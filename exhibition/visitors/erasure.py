@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..database import empty_wal_on_commit
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
@@ -216,6 +217,7 @@ def erase_registration(
     registration.job_title = ""
     registration.search_text = ""
     db.session.flush()
+    empty_wal_on_commit()
     return report
 
 
@@ -305,4 +307,5 @@ def purge_personal_data(
             .execution_options(synchronize_session=False)
         )
         db.session.flush()
+        empty_wal_on_commit()
     return results
