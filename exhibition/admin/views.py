@@ -61,7 +61,11 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+# Only wrong attempts count: the staff of a venue signing in behind one address at the start
+# of a shift are not refused.
+@limiter.limit(
+    "10 per minute", methods=["POST"], deduct_when=lambda response: response.status_code == 401
+)
 @public
 def login():
     """Organiser sign-in."""
