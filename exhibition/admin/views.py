@@ -40,7 +40,7 @@ def load_user(user_id: str):
     if not (number.isascii() and number.isdigit() and len(number) < 10 and token):
         return None
     user = db.session.get(User, int(number))
-    if user is None or not hmac.compare_digest(user.session_token, token):
+    if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
     # An account switched off ends its open sessions at once, not at their next sign-in.
     return user if user.active else None
