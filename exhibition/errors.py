@@ -149,7 +149,11 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         code, message = _HTTP_CODES.get(status, ("http_error", error.description))
-        return _render(status, code, message)
+        response = app.make_response(_render(status, code, message))
+        retry_after = getattr(error, "retry_after", None)  # werkzeug's 429 and 503
+        if isinstance(retry_after, int):
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

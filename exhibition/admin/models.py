@@ -1,7 +1,9 @@
 """Staff accounts, their roles per exhibition, and the audit log."""
 
 import enum
+import secrets
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -20,6 +22,26 @@ class Role(enum.Enum):
     EXHIBITORS = "exhibitors"  # exhibitors, booths and the floor plan
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of a random password, made like real ones: checked when there is no account to
+    check, so that an unknown e-mail address takes as long to refuse as a known one."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether `password` is the one behind `password_hash`; with no hash, always False, after
+    the same work."""
+    if password_hash is None:
+        check_password_hash(_dummy_hash(), password)
+        return False
+    return check_password_hash(password_hash, password)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -32,6 +54,11 @@ class User(UserMixin, db.Model):
     administrator: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the identity in every session and remember-me cookie of this account (get_id):
+    # a new value ends them all. Sign-out, a new password and switching the account off do so.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(32), default=new_session_token, server_default=""
+    )
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Membership.id"
@@ -45,11 +72,20 @@ class User(UserMixin, db.Model):
     def label(self) -> str:
         return self.name or self.email
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the cookie: the account and its current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Every cookie this account was given so far stops working."""
+        self.session_token = new_session_token()
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
 
 class Membership(db.Model):

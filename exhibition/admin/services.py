@@ -13,7 +13,7 @@ from ..extensions import db
 from ..phone import display_phone
 from ..text import csv_safe
 from ..visitors.models import ConsentPurpose, Registration
-from .models import Membership, Role, User
+from .models import Membership, Role, User, password_matches
 
 
 class LoginFailed(DomainError):
@@ -87,6 +87,8 @@ def update_staff(
     if password:
         _check_password(password)
         user.set_password(password)
+    if user.active and not active:
+        user.end_sessions()  # switching it on again does not bring the old cookies back
     user.name = name
     user.active = active
     user.administrator = administrator
@@ -96,6 +98,12 @@ def update_staff(
             user.memberships.remove(membership)
     for event_id, role in sorted(roles - held.keys(), key=lambda pair: (pair[0], pair[1].value)):
         user.memberships.append(Membership(event_id=event_id, role=role))
+    db.session.flush()
+
+
+def sign_out(*, user: User) -> None:
+    """End every session of this account: its cookies on every device stop working."""
+    user.end_sessions()
     db.session.flush()
 
 
@@ -118,9 +126,13 @@ def list_staff() -> list[User]:
 
 
 def authenticate(*, email: str, password: str, now: datetime | None = None) -> User:
-    """The active organiser with this e-mail and password, or LoginFailed."""
+    """The active organiser with this e-mail and password, or LoginFailed.
+
+    Every attempt checks one password hash (a dummy one when there is no such account), so the
+    time of the answer does not tell which e-mail addresses have an account."""
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.active or not user.check_password(password):
+    matches = password_matches(user.password_hash if user is not None else None, password)
+    if user is None or not user.active or not matches:
         raise LoginFailed()
     user.last_login_at = now or utcnow()
     return user

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from ..errors import DomainError
 from ..events import services as events
@@ -97,6 +97,9 @@ def user_edit(user_id: int | None = None):
         else:
             if saved is not None:
                 db.session.commit()
+                if saved.id == current_user.id and current_user.is_active:
+                    # A new password of one's own ended every session: keep this one.
+                    login_user(saved)
                 flash(_("Saved."), "success")
                 return redirect(url_for("staff.users"))
     return render_template(

@@ -1,5 +1,6 @@
 """Organiser pages: sign-in, events, registrations, devices, outgoing mail."""
 
+import hmac
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from .audit import record
 from .forms import CategoryForm, EventForm, LoginForm
 from .models import Role, User
 from .overview import day_chart, event_overview
-from .services import EXPORT_COLUMNS, LoginFailed, authenticate, registration_rows
+from .services import EXPORT_COLUMNS, LoginFailed, authenticate, registration_rows, sign_out
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -33,12 +34,16 @@ PAGE_SIZE = 50
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    """Flask-Login's loader: the organiser behind a session."""
-    if not user_id.isdigit():
+    """Flask-Login's loader: the organiser behind a session or remember-me cookie, whose
+    identity ("number:session token", see User.get_id) must hold the account's current token."""
+    number, _sep, token = user_id.partition(":")
+    if not (number.isascii() and number.isdigit() and len(number) < 10 and token):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(number))
+    if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
     # An account switched off ends its open sessions at once, not at their next sign-in.
-    return user if user is not None and user.active else None
+    return user if user.active else None
 
 
 bp.before_request(authorise)
@@ -56,7 +61,11 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+# Only wrong attempts count: the staff of a venue signing in behind one address at the start
+# of a shift are not refused.
+@limiter.limit(
+    "10 per minute", methods=["POST"], deduct_when=lambda response: response.status_code == 401
+)
 @public
 def login():
     """Organiser sign-in."""
@@ -76,7 +85,10 @@ def login():
 @bp.post("/logout")
 @signed_in
 def logout():
-    """Sign out."""
+    """Sign out: this cookie and every copy of it (or of the account's other cookies) stop
+    working, not only the one this browser held."""
+    sign_out(user=current_user._get_current_object())
+    db.session.commit()
     logout_user()
     return redirect(url_for("events.index"))
 

@@ -501,7 +501,9 @@ def _paths() -> dict:
                 "summary": "Judge one scanned badge and store the scan",
                 "description": "The same nonce again returns the stored answer (`replayed`) "
                 "and stores nothing new; the same nonce with another code or type is "
-                "`409 nonce_reused`. Over 600 scans a minute per device: 429.",
+                "`409 nonce_reused`. Over 600 scans a minute per device: 429. Requests "
+                "with no token or one that does not authenticate share 600 a minute per "
+                "client address.",
                 "security": DEVICE,
                 "requestBody": {
                     "required": True,

@@ -3,7 +3,7 @@
 import re
 from datetime import datetime
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
@@ -23,6 +23,29 @@ def _bearer_token() -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
+
+
+def _device():
+    """The device of this request's bearer token, looked up once per request (the rate limit's
+    key reads it before the view); InvalidToken or DeviceRevoked when there is none."""
+    if "api_device" not in g:
+        try:
+            g.api_device = authenticate_device(token=_bearer_token())
+        except DomainError as error:
+            g.api_device = error
+    if isinstance(g.api_device, DomainError):
+        raise g.api_device
+    return g.api_device
+
+
+def _device_or_address() -> str:
+    """What a device route's limit counts against: a device whose token authenticates, on its
+    own; anything else (no token, an invented or a revoked one) against the client's address,
+    so that inventing tokens does not make a fresh budget each time."""
+    try:
+        return f"device:{_device().id}"
+    except DomainError:
+        return get_remote_address()
 
 
 def _result_message(result: ScanResult) -> str:
@@ -53,12 +76,12 @@ def _iso(value):
 
 
 @bp.get("/device")
-@limiter.limit("60 per minute")
+@limiter.limit("60 per minute", key_func=_device_or_address)
 def device_info():
     """Who this device is: the station page calls it when set up."""
     from ..programme.services import sessions
 
-    device = authenticate_device(token=_bearer_token())
+    device = _device()
     event = device.event
     checkpoint = checkpoint_of(device=device)
     body = jsonify(
@@ -182,10 +205,10 @@ def _scan_body(outcome) -> dict:
 
 
 @bp.post("/checkin")
-@limiter.limit("600 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+@limiter.limit("600 per minute", key_func=_device_or_address)
 def checkin():
     """Judge one scanned badge and store the scan; the same nonce again returns the same answer."""
-    device = authenticate_device(token=_bearer_token())
+    device = _device()
     payload = _json_payload()
     if payload is None:
         db.session.rollback()
@@ -219,12 +242,12 @@ def _parse_time(value):
 
 
 @bp.post("/checkin/batch")
-@limiter.limit("60 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+@limiter.limit("60 per minute", key_func=_device_or_address)
 def checkin_batch():
     """Scans made offline, uploaded with their own times: each is judged at its time and stored
     (flagged when the server's answer differs from the station's); a nonce already stored returns
     the stored answer, so uploading the same batch again stores nothing new."""
-    device = authenticate_device(token=_bearer_token())
+    device = _device()
     payload = _json_payload()
     items = payload.get("scans") if payload is not None else None
     if not isinstance(items, list) or not 0 < len(items) <= MAX_BATCH:
@@ -270,10 +293,10 @@ def checkin_batch():
 
 
 @bp.post("/checkin/undo")
-@limiter.limit("60 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+@limiter.limit("60 per minute", key_func=_device_or_address)
 def checkin_undo():
     """Undo this device's last scan (a mistaken scan) within the undo window."""
-    device = authenticate_device(token=_bearer_token())
+    device = _device()
     try:
         scan = undo_last_scan(device=device)
     except DomainError:
@@ -289,12 +312,12 @@ def checkin_undo():
 
 
 @bp.get("/checkpoint/badges")
-@limiter.limit("30 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+@limiter.limit("30 per minute", key_func=_device_or_address)
 def checkpoint_badges():
     """What a station needs to answer scans with no network: for every valid badge, a hash of
     its code (not the code), the name, organisation and category, who is in today, and at a
     room's door the sessions each person may enter."""
-    device = authenticate_device(token=_bearer_token())
+    device = _device()
     body = offline_list(device=device)
     db.session.commit()
     response = jsonify(body)
@@ -303,11 +326,11 @@ def checkpoint_badges():
 
 
 @bp.get("/checkpoint/search")
-@limiter.limit("120 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+@limiter.limit("120 per minute", key_func=_device_or_address)
 def checkpoint_search():
     """A lost badge: find the person by name, phone, e-mail or organisation (at least 3
     characters), to check them in by hand. At most 10 answers."""
-    device = authenticate_device(token=_bearer_token())
+    device = _device()
     query = (request.args.get("q") or "").strip()[:100]
     people = search_people(device=device, query=query) if len(query) >= 3 else []
     db.session.commit()
@@ -329,7 +352,7 @@ def checkpoint_search():
 
 
 @bp.post("/checkin/<int:scan_id>/badge.pdf")
-@limiter.limit("120 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+@limiter.limit("120 per minute", key_func=_device_or_address)
 def arrival_badge(scan_id: int):
     """The badge of a person this device has just let in, to print on arrival (the checkpoint
     must print on arrival; the scan must be this device's, ok, and recent)."""
@@ -339,7 +362,7 @@ def arrival_badge(scan_id: int):
     from ..checkin.models import Scan
     from ..dbtypes import utcnow
 
-    device = authenticate_device(token=_bearer_token())
+    device = _device()
     scan = db.session.get(Scan, scan_id)
     checkpoint = checkpoint_of(device=device)
     if (
@@ -416,7 +439,7 @@ def _stats_day(value: str | None):
 
 
 @bp.get("/events/<slug>/stats")
-@limiter.limit("120 per minute", key_func=lambda: _bearer_token() or get_remote_address())
+@limiter.limit("120 per minute", key_func=_device_or_address)
 def event_stats(slug: str):
     """Live figures of an exhibition's doors, for a signed-in organiser or one of its devices."""
     from flask_login import current_user
@@ -433,7 +456,7 @@ def event_stats(slug: str):
         return json_error("forbidden", _("Your account has no organiser role here."), 403)
     event = get_event(slug=slug)
     if not current_user.is_authenticated:
-        device = authenticate_device(token=token)
+        device = _device()
         if device.event_id != event.id:
             db.session.rollback()
             return json_error("wrong_event", _("This device belongs to another exhibition."), 403)

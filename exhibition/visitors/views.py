@@ -20,7 +20,7 @@ from ..admin.audit import SELF, record
 from ..dbtypes import utcnow
 from ..errors import DomainError, json_error, wants_json
 from ..events.services import event_calendar, get_event
-from ..extensions import db, guess_limit, limiter
+from ..extensions import db, guess_limit, limiter, posted
 from ..forms import Form, choices
 from ..programme.models import SessionAccess
 from ..urls import public_url
@@ -47,7 +47,11 @@ def _choices(form, event, *, public_only: bool = True) -> None:
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+# Sized for a venue whose visitors share one public address (its Wi-Fi): hundreds sign up in a
+# morning rush. One e-mail address is sent at most 10 times in 10 minutes, from anywhere (and
+# its link is e-mailed again at most once per services.RESEND_PAUSE).
+@limiter.limit("120 per minute;1500 per hour", methods=["POST"])
+@limiter.limit("10 per 10 minutes", methods=["POST"], key_func=posted("email"))
 def register(slug: str):
     """The public sign-up form."""
     g.event = event = get_event(slug=slug)
