@@ -6,7 +6,7 @@ earlier cookie. Existing accounts get a random token each (their open sessions, 
 the account's number, end once: everyone signs in again after the upgrade).
 
 Revision ID: 6b1f0c2d9e47
-Revises: 05a3332c2cf4
+Revises: 8d2f4a1c7e90
 Create Date: 2026-11-27 10:00:00.000000
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6b1f0c2d9e47'
-down_revision = '05a3332c2cf4'
+down_revision = '8d2f4a1c7e90'
 branch_labels = None
 depends_on = None
 
