@@ -1,5 +1,6 @@
 // Check-in station. Badges come from the camera (qr-scanner), a handheld scanner (typed code +
-// Enter) or a search for a lost badge. Online, the API judges each scan. Offline, the station
+// Enter) or a search for a lost badge (answered with a handle that works at this device for a
+// few minutes, never the badge code). Online, the API judges each scan. Offline, the station
 // answers from the checkpoint's list of valid badges (kept in IndexedDB, refreshed in the
 // background; badges are known by a SHA-256 hash of their code) and queues the scans with their
 // own times; they are uploaded when the network returns (same nonce, stored once).
@@ -160,8 +161,8 @@
     });
   }
 
-  function judgeLocally(code, type, sessionId) {
-    return sha256(code).then(function (hash) {
+  function judgeLocally(code, type, sessionId, knownHash) {
+    return (knownHash ? Promise.resolve(knownHash) : sha256(code)).then(function (hash) {
       var badge = badges[hash];
       var answer = { result: "invalid", local: true };
       if (!badge) { return answer; }
@@ -203,7 +204,7 @@
     if (flushing || !queue.length || !token()) { return Promise.resolve(); }
     flushing = true;
     var batch = queue.slice(0, 100).map(function (item) {
-      var scan = { code: item.code, nonce: item.nonce, type: item.type, scanned_at: item.scanned_at, station_result: item.station_result };
+      var scan = { code: item.code, handle: item.handle, nonce: item.nonce, type: item.type, scanned_at: item.scanned_at, station_result: item.station_result };
       if (item.session_id) { scan.session_id = item.session_id; }
       return scan;
     });
@@ -266,14 +267,15 @@
   }
 
   var lastScan = null;  // {nonce, queued} for the undo button
-  function scan(code) {
+  function scan(code, found) {  // found: a search result ({handle, badge_hash}) instead of a code
     var type = document.querySelector("input[name=type]:checked").value;
     var session = $("checkpoint").value;
     var item = { code: code, nonce: nonce(), type: type, scanned_at: new Date().toISOString() };
+    if (found) { item = { handle: found.handle, hash: found.badge_hash, nonce: item.nonce, type: type, scanned_at: item.scanned_at }; }
     if (session) { item.session_id = parseInt(session, 10); }
     var offline = function () {
       online = false;
-      return judgeLocally(code, type, item.session_id).then(function (answer) {
+      return judgeLocally(code, type, item.session_id, item.hash).then(function (answer) {
         item.station_result = answer.result;
         enqueue(item);
         lastScan = { nonce: item.nonce, queued: true };
@@ -285,7 +287,7 @@
       // Keep the order of scans: while some wait, new ones wait behind them.
       return offline().then(flush);
     }
-    var body = { code: item.code, nonce: item.nonce, type: item.type };
+    var body = { code: item.code, handle: item.handle, nonce: item.nonce, type: item.type };
     if (item.session_id) { body.session_id = item.session_id; }
     return post("/api/v1/checkin", body).then(function (response) {
       // The server could not judge the scan (its database restarting: 503, a proxy's 502...):
@@ -415,12 +417,13 @@
         data.results.forEach(function (person) {
           var li = document.createElement("li");
           var label = document.createElement("span");
-          label.textContent = [person.name, person.organisation, person.category, "…" + person.phone_end].filter(Boolean).join(" · ");
+          var seen = person.checked_in_at && texts.first_at.replace("{time}", formatTime(person.checked_in_at));
+          label.textContent = [person.name, person.organisation, person.category, seen].filter(Boolean).join(" · ");
           var button = document.createElement("button");
           button.type = "button";
           button.className = "button small primary";
           button.textContent = texts.check_in;
-          button.addEventListener("click", function () { scan(person.code); $("scan-input").focus(); });
+          button.addEventListener("click", function () { scan(null, person); $("scan-input").focus(); });
           li.appendChild(label);
           li.appendChild(button);
           list.appendChild(li);
