@@ -6,6 +6,7 @@ and runs schemathesis against it: a route added without its description fails th
 """
 
 from ..checkin.models import ScanResult
+from ..checkin.offline import HANDLE_MAX_AGE, HANDLE_MAX_LENGTH
 
 API = "/api/v1"
 MAX_BATCH = 500  # api/views.py refuses larger batches; kept equal by a test
@@ -19,6 +20,8 @@ SCAN_RESULTS = [result.value for result in ScanResult]
 
 # Example values: what a station of the demo exhibition (`flask seed-demo`) would see.
 EXAMPLE_CODE = "K7Q2M4XZB3H6TAW5R2N4P7C3ZA"
+EXAMPLE_HANDLE = "WzQsMTJd.aRmxgA.0ZqJ8m6yDq7m0cUu4Jc6Wn1Xh9o"
+HANDLE_MINUTES = int(HANDLE_MAX_AGE.total_seconds() // 60)
 EXAMPLE_TIME = "2026-10-08T02:15:03.120000Z"
 EXAMPLE_SLUG = "cnht-haiphong-2021"
 
@@ -76,6 +79,17 @@ SCHEMAS = {
                 description="The text read from the badge's QR code (or typed).",
                 examples=[EXAMPLE_CODE],
             ),
+            "handle": _string(
+                minLength=1,
+                maxLength=HANDLE_MAX_LENGTH,
+                pattern=PLAIN_TEXT,
+                description="Instead of `code`: a person's `handle` from a search "
+                "(`GET /checkpoint/search`) by this device, used within "
+                f"{HANDLE_MINUTES} minutes of the search (for a scan made offline: its "
+                "`scanned_at`). Another device's, a changed or a stale handle is "
+                "`422 invalid_handle`.",
+                examples=[EXAMPLE_HANDLE],
+            ),
             "nonce": _string(
                 minLength=1,
                 maxLength=64,
@@ -98,7 +112,10 @@ SCHEMAS = {
                 "`not_today` (the exhibition is not on that day): judged as on an exhibition day.",
             },
         },
-        required=["code", "nonce"],
+        required=["nonce"],
+        oneOf=[{"required": ["code"]}, {"required": ["handle"]}],
+        description="A scan: exactly one of `code` (what the badge holds) and `handle` (a "
+        "search result's).",
     ),
     "BatchScan": {
         "allOf": [
@@ -280,11 +297,21 @@ SCHEMAS = {
                 "maxItems": 10,
                 "items": _object(
                     {
-                        "code": _string(description="The badge code, to check the person in."),
+                        "handle": _string(
+                            maxLength=HANDLE_MAX_LENGTH,
+                            description="Checks the person in at this device (`POST /checkin` "
+                            f"with `handle` instead of `code`) within {HANDLE_MINUTES} minutes; "
+                            "it is not the badge code and cannot be turned into one.",
+                            examples=[EXAMPLE_HANDLE],
+                        ),
+                        "badge_hash": _string(
+                            pattern="^[0-9a-f]{64}$",
+                            description="The hash the offline list knows the badge by (`h`), "
+                            "for a station that answers offline.",
+                        ),
                         "name": _string(),
                         "organisation": _string(),
                         "category": _string(),
-                        "phone_end": _string(maxLength=3),
                         "checked_in_at": _nullable(TIME),
                     }
                 ),
@@ -414,6 +441,10 @@ ERRORS = {
     "too_large": (413, "What you sent is too large."),
     "validation_failed": (422, "Some fields are not valid."),
     "unknown_session": (422, "This session is not part of this exhibition's programme."),
+    "invalid_handle": (
+        422,
+        "This search result is no longer valid here. Search for the person again.",
+    ),
     "too_many_requests": (429, "Too many requests. Please wait a moment and try again."),
 }
 
@@ -499,7 +530,8 @@ def _paths() -> dict:
             "post": {
                 "operationId": "checkin",
                 "summary": "Judge one scanned badge and store the scan",
-                "description": "The same nonce again returns the stored answer (`replayed`) "
+                "description": "The badge is given by its `code`, or by a search result's "
+                "`handle`. The same nonce again returns the stored answer (`replayed`) "
                 "and stores nothing new; the same nonce with another code or type is "
                 "`409 nonce_reused`. Over 600 scans a minute per device: 429. Requests "
                 "with no token or one that does not authenticate share 600 a minute per "
@@ -532,6 +564,7 @@ def _paths() -> dict:
                         "too_large",
                         "validation_failed",
                         "unknown_session",
+                        "invalid_handle",
                     ),
                 },
             }
@@ -542,8 +575,8 @@ def _paths() -> dict:
                 "summary": "Upload scans made offline, each judged at its own time",
                 "description": "Every scan gets its own answer in `results`, by `index`: the "
                 "scan's answer, or an error (`validation_failed` with `fields`, "
-                "`bad_scan_time`, `nonce_reused`, `unknown_session`). Uploading the same batch "
-                "again stores nothing new.",
+                "`bad_scan_time`, `nonce_reused`, `unknown_session`, `invalid_handle`). "
+                "Uploading the same batch again stores nothing new.",
                 "security": DEVICE,
                 "requestBody": {
                     "required": True,
@@ -611,6 +644,8 @@ def _paths() -> dict:
             "get": {
                 "operationId": "checkpointSearch",
                 "summary": "Find a person with a lost badge (at most 10 answers)",
+                "description": "Each answer has a handle to check the person in at this "
+                "device, never the badge code, the e-mail or the phone number.",
                 "security": DEVICE,
                 "parameters": [
                     {
@@ -624,7 +659,11 @@ def _paths() -> dict:
                     }
                 ],
                 "responses": {
-                    "200": _json(_ref("SearchAnswer"), "Confirmed registrations that match."),
+                    "200": _json(
+                        _ref("SearchAnswer"),
+                        "Confirmed registrations that match.",
+                        headers=NO_STORE,
+                    ),
                     **_errors(*DEVICE_ERRORS),
                 },
             }

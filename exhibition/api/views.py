@@ -8,7 +8,14 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from ..checkin.models import ScanResult, ScanType
-from ..checkin.offline import offline_list, search_people
+from ..checkin.offline import (
+    HANDLE_MAX_LENGTH,
+    badge_code_for,
+    badge_hash,
+    offline_list,
+    search_handle,
+    search_people,
+)
 from ..checkin.scanning import record_scan, undo_last_scan, undo_window
 from ..checkin.services import authenticate_device, checkpoint_of, redeem_setup_code
 from ..errors import DomainError, json_error
@@ -130,7 +137,12 @@ def _scan_fields(item: dict) -> tuple[dict, dict]:
     """The fields of one scan from a JSON object, and the errors by field."""
     errors = {}
     code, nonce, kind = item.get("code"), item.get("nonce"), item.get("type", "entry")
-    if not _plain(code, 1000):
+    handle = item.get("handle")  # a search result's, instead of the code
+    if handle is not None and code is not None:
+        errors["handle"] = _("Send either the badge code or a search result's handle, not both.")
+    elif handle is not None and not _plain(handle, HANDLE_MAX_LENGTH):
+        errors["handle"] = _("The handle is empty, too long or holds control characters.")
+    elif handle is None and not _plain(code, 1000):
         errors["code"] = _("The scanned text is missing, too long or holds control characters.")
     if not _plain(nonce, 64):
         errors["nonce"] = _("A nonce of 1 to 64 characters, unique per scan, is required.")
@@ -149,13 +161,25 @@ def _scan_fields(item: dict) -> tuple[dict, dict]:
     fields = {}
     if not errors:
         fields = {
-            "code": code.strip(),
+            "code": code.strip() if handle is None else None,
+            "handle": handle.strip() if handle is not None else None,
             "nonce": nonce.strip(),
             "scan_type": ScanType(kind),
             "session_id": session_id,
             "admit": admit,
         }
     return fields, errors
+
+
+def _with_badge_code(device, fields: dict, scanned_at=None) -> dict:
+    """The scan's fields for `record_scan`: a search result's handle becomes the badge code it
+    stands for (InvalidHandle when it is not this device's, or stale)."""
+    handle = fields.pop("handle")
+    if handle is not None:
+        fields["code"] = badge_code_for(
+            device=device, handle=handle, nonce=fields["nonce"], scanned_at=scanned_at
+        )
+    return fields
 
 
 def _json_payload():
@@ -218,7 +242,7 @@ def checkin():
         db.session.rollback()
         return json_error("validation_failed", _("Some fields are not valid."), 422, fields=errors)
     try:
-        outcome = record_scan(device=device, **fields)
+        outcome = record_scan(device=device, **_with_badge_code(device, fields))
     except DomainError:
         db.session.rollback()
         raise
@@ -275,6 +299,7 @@ def checkin_batch():
             )
             continue
         try:
+            fields = _with_badge_code(device, fields, scanned_at)
             with db.session.begin_nested():
                 outcome = record_scan(
                     device=device,
@@ -329,26 +354,28 @@ def checkpoint_badges():
 @limiter.limit("120 per minute", key_func=_device_or_address)
 def checkpoint_search():
     """A lost badge: find the person by name, phone, e-mail or organisation (at least 3
-    characters), to check them in by hand. At most 10 answers."""
+    characters), to check them in by hand. At most 10 answers, each with a handle to check the
+    person in at this device (never the badge code, nor the e-mail or phone)."""
     device = _device()
     query = (request.args.get("q") or "").strip()[:100]
     people = search_people(device=device, query=query) if len(query) >= 3 else []
+    body = {
+        "results": [
+            {
+                "handle": search_handle(device=device, registration=p),
+                "badge_hash": badge_hash(p.badge_code),  # as in the offline list
+                "name": p.full_name,
+                "organisation": p.organisation,
+                "category": p.category.tr("name"),
+                "checked_in_at": _iso(p.checked_in_at),
+            }
+            for p in people
+        ]
+    }
     db.session.commit()
-    return jsonify(
-        {
-            "results": [
-                {
-                    "code": p.badge_code,
-                    "name": p.full_name,
-                    "organisation": p.organisation,
-                    "category": p.category.tr("name"),
-                    "phone_end": p.phone[-3:],
-                    "checked_in_at": _iso(p.checked_in_at),
-                }
-                for p in people
-            ]
-        }
-    )
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/checkin/<int:scan_id>/badge.pdf")

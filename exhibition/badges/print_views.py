@@ -97,15 +97,13 @@ def batch(slug: str):
 @bp.post("/registrations/<int:registration_id>/badge.pdf")
 @allow(Role.ORGANISER, Role.CHECKIN)
 def single(slug: str, registration_id: int):
-    """One person's badge (at the desk, after a walk-in or on arrival); recorded as printed."""
+    """One person's badge (at the desk, after a walk-in or on arrival); recorded as printed.
+    Check-in staff print only the badges the desk shows them (visitors/desk.py)."""
+    from ..visitors.desk import registration_at_desk
+
     g.event = event = get_event(slug=slug)
-    registration = db.session.get(Registration, registration_id)
-    if (
-        registration is None
-        or registration.event_id != event.id
-        or registration.is_cancelled
-        or registration.is_erased
-    ):
+    registration = registration_at_desk(event, registration_id, request.form.get("ref"))
+    if registration.is_cancelled or registration.is_erased:
         abort(404)
     layout = request.form.get("layout", "a6")
     if layout not in printing.LAYOUTS:

@@ -54,6 +54,12 @@ def qr_svg(code: str) -> bytes:  # a renderer: one positional argument
     return image.to_string(encoding="unicode").encode("utf-8")
 
 
+def qr_svg_data_uri(code: str) -> str:  # a renderer: one positional argument
+    """The QR code as an inline SVG image (a `data:` URI), for pages that must not link to the
+    person's private address (the walk-in desk) or where there is none (a set-up link)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(code)).decode("ascii")
+
+
 def qr_png(code: str, *, box_size: int = 10) -> bytes:  # a renderer: one positional argument
     """The badge code's QR code as a PNG image."""
     qr = _qr(code)

@@ -1,7 +1,5 @@
 """Organisers' check-in set-up: checkpoints with their rules, and the devices at them."""
 
-import base64
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +7,7 @@ from flask_login import current_user
 from ..admin.access import allow, authorise
 from ..admin.audit import record
 from ..admin.models import Role
-from ..badges.services import qr_svg
+from ..badges.services import qr_svg_data_uri
 from ..errors import DomainError
 from ..events.services import get_event
 from ..extensions import db
@@ -38,8 +36,7 @@ def _setup_link(device: Device) -> dict:
     """A fresh one-time set-up link for a device, and its QR code (an inline SVG image)."""
     code = services.issue_setup_code(device=device)
     url = public_url("checkin.setup", code=code)
-    svg = base64.b64encode(qr_svg(url)).decode("ascii")
-    return {"device": device, "url": url, "qr": f"data:image/svg+xml;base64,{svg}"}
+    return {"device": device, "url": url, "qr": qr_svg_data_uri(url)}
 
 
 def _page(event, *, device_form, checkpoint_form, setup=None, new_token=None, status=200):

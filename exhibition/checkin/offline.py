@@ -1,20 +1,57 @@
-"""What a station keeps to answer scans with no network.
+"""What a station keeps to answer scans with no network, and its search for a lost badge.
 
 Only what the screen shows, and no badge code: each badge is known by a SHA-256 hash of its code
 (upper case, as scanned), so a lost phone does not hold the event's badges. The station hashes
-what it scans and looks it up.
+what it scans and looks it up. A search answers a handle for each person instead of the badge
+code: signed for that device and short-lived, it checks the person in there and nowhere else.
 """
 
 import hashlib
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from ..dbtypes import utcnow
+from ..errors import DomainError
 from ..extensions import db
 from ..visitors.models import Registration, RegistrationStatus, VisitorCategory
-from .models import Device, Presence
+from .models import Device, Presence, Scan
 from .scanning import presence_day
 from .services import checkpoint_of
+
+# A handle checks in a person found by a search within this time of the search (the scan's own
+# time, for a scan made offline and uploaded later).
+HANDLE_MAX_AGE = timedelta(minutes=10)
+HANDLE_MAX_LENGTH = 200
+
+
+class InvalidHandle(DomainError):
+    code = "invalid_handle"
+    status = 422
+    message = _l("This search result is no longer valid here. Search for the person again.")
+
+
+class _SignedAt(TimestampSigner):
+    """Signs with the time a service was given (`now`), not the clock's."""
+
+    def __init__(self, *args, at: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.at = at
+
+    def get_timestamp(self) -> int:
+        return self.at if self.at is not None else super().get_timestamp()
+
+
+def _handles(at: datetime | None = None) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"],
+        salt="checkin-search-handle",
+        signer=_SignedAt,
+        signer_kwargs={"at": int(at.timestamp()) if at is not None else None},
+    )
 
 
 def badge_hash(code: str) -> str:
@@ -144,3 +181,53 @@ def search_people(*, device: Device, query: str, limit: int = 10) -> list[Regist
             .limit(limit)
         )
     )
+
+
+def search_handle(
+    *, device: Device, registration: Registration, now: datetime | None = None
+) -> str:
+    """What a search answers for a person instead of the badge code: it names this device and
+    the registration, signed with the app's secret and the time of the search."""
+    return _handles(now or utcnow()).dumps([device.id, registration.id])
+
+
+def badge_code_for(
+    *,
+    device: Device,
+    handle: str,
+    nonce: str,
+    scanned_at: datetime | None = None,
+    now: datetime | None = None,
+) -> str:
+    """The badge code behind a search's handle, for a scan by `device`; InvalidHandle when the
+    handle was changed, is another device's, or was not used within HANDLE_MAX_AGE of the search.
+
+    The time that counts is the scan's: its own time (`scanned_at`, made offline), else the time
+    this nonce was first stored (a retry gets the stored answer), else now.
+    """
+    if len(handle) > HANDLE_MAX_LENGTH:
+        raise InvalidHandle()
+    try:
+        signed, signed_at = _handles().loads(handle, max_age=None, return_timestamp=True)
+    except BadSignature as error:
+        raise InvalidHandle() from error
+    if not (
+        isinstance(signed, list)
+        and len(signed) == 2
+        and all(type(value) is int for value in signed)
+        and signed[0] == device.id
+    ):
+        raise InvalidHandle()
+    at = scanned_at or db.session.scalar(
+        sa.select(Scan.scanned_at).where(Scan.device_id == device.id, Scan.nonce == nonce)
+    )
+    if abs((at or now or utcnow()) - signed_at) > HANDLE_MAX_AGE:
+        raise InvalidHandle()
+    code = db.session.scalar(
+        sa.select(Registration.badge_code).where(
+            Registration.id == signed[1], Registration.event_id == device.event_id
+        )
+    )
+    if code is None:  # erased meanwhile
+        raise InvalidHandle()
+    return code

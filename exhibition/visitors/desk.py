@@ -1,19 +1,42 @@
-"""The walk-in desk: organisers register a person on the spot and print the badge at once."""
+"""The walk-in desk: organisers register a person on the spot and print the badge at once.
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+Check-in staff work at the desk too, but see only what the door needs (name, organisation,
+category, the badge's state; never an e-mail or a phone number) and only the badges the desk has
+a reason to show: walk-ins registered at the desk, or a person found by their own search at the
+desk. A search result links to the badge with a short-lived reference signed for that staff
+member and that person, so walking the badge page's ids finds nothing.
+"""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from ..admin.access import allow, authorise
+from ..admin.access import allow, authorise, may
 from ..admin.models import Role
+from ..badges.services import qr_svg_data_uri
 from ..errors import DomainError
+from ..events.models import Event
 from ..events.services import get_event
 from ..extensions import db
 from . import services
 from .forms import DeskForm
-from .models import Registration
+from .models import Registration, RegistrationSource
 
 bp = Blueprint("desk", __name__, url_prefix="/admin")
 bp.before_request(authorise)
+
+BADGE_REF_MAX_AGE = 15 * 60  # seconds a search result's link (and its print button) works
 
 
 def _event(slug: str):
@@ -21,10 +44,48 @@ def _event(slug: str):
     return event
 
 
+def _ref_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="desk-badge")
+
+
+def badge_ref(registration: Registration) -> str:
+    """A reference letting the signed-in staff member open this person's badge for a while."""
+    return _ref_serializer().dumps([current_user.id, registration.id])
+
+
+def _ref_fits(ref: str | None, registration: Registration) -> bool:
+    if not ref or len(ref) > 200:
+        return False
+    try:
+        signed = _ref_serializer().loads(ref, max_age=BADGE_REF_MAX_AGE)
+    except BadSignature:  # a changed reference, or an expired one
+        return False
+    return signed == [current_user.id, registration.id]
+
+
+def sees_everything(event: Event) -> bool:
+    """Organisers (and administrators) see any badge with the person's contact details."""
+    return may(current_user, {Role.ORGANISER}, event.slug)
+
+
+def registration_at_desk(event: Event, registration_id: int, ref: str | None) -> Registration:
+    """The registration whose badge the signed-in staff member may see at the desk, else 404."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    if (
+        sees_everything(event)
+        or registration.source is RegistrationSource.DESK
+        or _ref_fits(ref, registration)
+    ):
+        return registration
+    abort(404)
+
+
 @bp.route("/events/<slug>/desk", methods=["GET", "POST"])
 @allow(Role.ORGANISER, Role.CHECKIN)
 def form(slug: str):
-    """The short walk-in form, with today's walk-ins below it."""
+    """The short walk-in form, a search for people registered already, and today's walk-ins."""
     event = _event(slug)
     form = DeskForm()
     categories = services.all_categories(event=event)
@@ -52,22 +113,41 @@ def form(slug: str):
                     ),
                     "warning",
                 )
-            return redirect(url_for("desk.badge", slug=slug, registration_id=registration.id))
+            found_elsewhere = not (
+                registration.source is RegistrationSource.DESK or sees_everything(event)
+            )
+            ref = badge_ref(registration) if found_elsewhere else None
+            return redirect(
+                url_for("desk.badge", slug=slug, registration_id=registration.id, ref=ref)
+            )
+    query = request.args.get("q", "").strip()[:100]
+    found = services.find_at_desk(event=event, query=query) if query else []
     status = 422 if form.is_submitted() else 200
     return render_template(
         "visitors/desk.html",
         event=event,
         form=form,
         recent=services.recent_walk_ins(event=event),
+        query=query,
+        found=[(r, badge_ref(r)) for r in found],
+        search_min=services.DESK_SEARCH_MIN,
     ), status
 
 
 @bp.get("/events/<slug>/desk/<int:registration_id>")
 @allow(Role.ORGANISER, Role.CHECKIN)
 def badge(slug: str, registration_id: int):
-    """A walk-in's badge, large, ready to print."""
+    """A person's badge, large, ready to print."""
     event = _event(slug)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
-    return render_template("visitors/desk_badge.html", event=event, registration=registration)
+    ref = request.args.get("ref")
+    registration = registration_at_desk(event, registration_id, ref)
+    valid = not (registration.is_cancelled or registration.is_erased)
+    return render_template(
+        "visitors/desk_badge.html",
+        event=event,
+        registration=registration,
+        ref=ref,
+        contact=sees_everything(event),
+        # Drawn inline: the QR's own address would hand over the person's private link.
+        qr_src=qr_svg_data_uri(registration.badge_code) if valid else None,
+    )

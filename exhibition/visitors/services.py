@@ -493,3 +493,16 @@ def registrations_query(
     if status in {s.value for s in RegistrationStatus}:
         stmt = stmt.where(Registration.status == RegistrationStatus(status))
     return stmt.order_by(Registration.created_at.desc(), Registration.id.desc())
+
+
+DESK_SEARCH_MIN = 3  # characters of a search at the desk
+DESK_SEARCH_LIMIT = 10
+
+
+def find_at_desk(*, event: Event, query: str) -> list[Registration]:
+    """A few registrations matching every word of a search at the desk (name, organisation,
+    phone, e-mail; diacritics ignored), newest first; none for a search shorter than 3."""
+    if len(query.strip()) < DESK_SEARCH_MIN:
+        return []
+    stmt = registrations_query(event=event, query=query)
+    return list(db.session.scalars(stmt.limit(DESK_SEARCH_LIMIT)))

@@ -1,5 +1,6 @@
 // Check-in station. Badges come from the camera (qr-scanner), a handheld scanner (typed code +
-// Enter) or a search for a lost badge. Online, the API judges each scan. Offline, the station
+// Enter) or a search for a lost badge (answered with a handle that works at this device for a
+// few minutes, never the badge code). Online, the API judges each scan. Offline, the station
 // answers from the checkpoint's list of valid badges (kept in IndexedDB, refreshed in the
 // background; badges are known by a SHA-256 hash of their code) and queues the scans with their
 // own times; they are uploaded when the network returns (same nonce, stored once).
@@ -168,8 +169,8 @@
     return event.first_day <= today && today <= event.last_day;
   }
 
-  function judgeLocally(code, type, sessionId, admit) {
-    return sha256(code).then(function (hash) {
+  function judgeLocally(code, type, sessionId, knownHash, admit) {
+    return (knownHash ? Promise.resolve(knownHash) : sha256(code)).then(function (hash) {
       var badge = badges[hash];
       var answer = { result: "invalid", local: true };
       if (!badge) { return answer; }
@@ -215,7 +216,7 @@
     if (flushing || !queue.length || !token()) { return Promise.resolve(); }
     flushing = true;
     var batch = queue.slice(0, 100).map(function (item) {
-      var scan = { code: item.code, nonce: item.nonce, type: item.type, scanned_at: item.scanned_at, station_result: item.station_result };
+      var scan = { code: item.code, handle: item.handle, nonce: item.nonce, type: item.type, scanned_at: item.scanned_at, station_result: item.station_result };
       if (item.session_id) { scan.session_id = item.session_id; }
       if (item.admit) { scan.admit = true; }
       return scan;
@@ -279,19 +280,21 @@
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
 
-  var lastScan = null;  // {nonce, queued, code} for the undo and "let in anyway" buttons
-  function scan(code, admit) {
+  var lastScan = null;  // {nonce, queued, code, found} for the undo and "let in anyway" buttons
+  // found: a search result ({handle, badge_hash}) instead of a code; admit: "let in anyway"
+  function scan(code, found, admit) {
     var type = admit ? "entry" : document.querySelector("input[name=type]:checked").value;
     var session = $("checkpoint").value;
     var item = { code: code, nonce: nonce(), type: type, scanned_at: new Date().toISOString() };
+    if (found) { item = { handle: found.handle, hash: found.badge_hash, nonce: item.nonce, type: type, scanned_at: item.scanned_at }; }
     if (session) { item.session_id = parseInt(session, 10); }
     if (admit) { item.admit = true; }
     var offline = function () {
       online = false;
-      return judgeLocally(code, type, item.session_id, admit).then(function (answer) {
+      return judgeLocally(code, type, item.session_id, item.hash, admit).then(function (answer) {
         item.station_result = answer.result;
         enqueue(item);
-        lastScan = { nonce: item.nonce, queued: true, code: code };
+        lastScan = { nonce: item.nonce, queued: true, code: code, found: found };
         setStatus();
         showAnswer(answer);
       });
@@ -300,7 +303,7 @@
       // Keep the order of scans: while some wait, new ones wait behind them.
       return offline().then(flush);
     }
-    var body = { code: item.code, nonce: item.nonce, type: item.type };
+    var body = { code: item.code, handle: item.handle, nonce: item.nonce, type: item.type };
     if (item.session_id) { body.session_id = item.session_id; }
     if (admit) { body.admit = true; }
     return post("/api/v1/checkin", body).then(function (response) {
@@ -316,7 +319,7 @@
           beep("error");
           return;
         }
-        lastScan = { nonce: item.nonce, queued: false, code: code };
+        lastScan = { nonce: item.nonce, queued: false, code: code, found: found };
         setStatus();
         showAnswer(data);
         if (data.result === "ok" && item.type === "entry" && info.checkpoint && info.checkpoint.print_on_arrival) {
@@ -431,12 +434,13 @@
         data.results.forEach(function (person) {
           var li = document.createElement("li");
           var label = document.createElement("span");
-          label.textContent = [person.name, person.organisation, person.category, "…" + person.phone_end].filter(Boolean).join(" · ");
+          var seen = person.checked_in_at && texts.first_at.replace("{time}", formatTime(person.checked_in_at));
+          label.textContent = [person.name, person.organisation, person.category, seen].filter(Boolean).join(" · ");
           var button = document.createElement("button");
           button.type = "button";
           button.className = "button small primary";
           button.textContent = texts.check_in;
-          button.addEventListener("click", function () { scan(person.code); $("scan-input").focus(); });
+          button.addEventListener("click", function () { scan(null, person); $("scan-input").focus(); });
           li.appendChild(label);
           li.appendChild(button);
           list.appendChild(li);
@@ -477,7 +481,7 @@
   $("undo").addEventListener("click", undo);
   // The exhibition is not on today: the operator may still let the person in (stored as such).
   $("admit").addEventListener("click", function () {
-    if (lastScan && lastScan.code) { scan(lastScan.code, true); }
+    if (lastScan) { scan(lastScan.code, lastScan.found, true); }
     $("scan-input").focus();
   });
   $("search-form").addEventListener("submit", function (event) {

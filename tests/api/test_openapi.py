@@ -220,7 +220,12 @@ def test_api_real_answers_match_the_document(app, station):
     assert call("/checkin/undo", "POST", 409)["error"]["code"] == "nothing_to_undo"
     badges = call("/checkpoint/badges", "GET", 200)
     assert len(badges["badges"]) >= 2
-    assert call("/checkpoint/search", "GET", 200, query={"q": "nguyen"})["results"] is not None
+    found = call("/checkpoint/search", "GET", 200, query={"q": "nguyen"})["results"]
+    assert found and all(set(person) >= {"handle", "badge_hash"} for person in found)
+    by_handle = call("/checkin", "POST", 200, body={"handle": found[-1]["handle"], "nonce": "s1"})
+    assert by_handle["result"] in ("ok", "already_checked_in")
+    stale = call("/checkin", "POST", 422, body={"handle": found[-1]["handle"] + "x", "nonce": "s2"})
+    assert stale["error"]["code"] == "invalid_handle"
     assert call("/checkpoint/search", "GET", 200, query={"q": "ab"})["results"] == []
     stats = call("/events/{slug}/stats", "GET", 200, path_parameters={"slug": slug})
     assert stats["totals"]["checked_in"] >= 1

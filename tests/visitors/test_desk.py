@@ -2,18 +2,24 @@
 
 import re
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 
 import sqlalchemy as sa
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from exhibition.admin.models import Role, User
+from exhibition.badges.services import qr_svg_data_uri
 from exhibition.extensions import db
 from exhibition.mail.models import OutboxMessage
 from exhibition.mail.services import enqueue, undeliverable
+from exhibition.visitors import desk as desk_views
 from exhibition.visitors.models import (
     ConsentPurpose,
     Registration,
     RegistrationSource,
     VisitorCategory,
 )
+from tests.admin.test_staff import account, sign_in
 from tests.conftest import csrf_token, login_client, on_today, scan
 
 DESK = "/admin/events/expo-2026/desk"
@@ -113,16 +119,15 @@ def test_walk_in_without_email_gets_a_badge_and_no_mail(app, client, make_event)
     assert '<p class="badge-name">Trần Văn Bình</p>' in page.text
     assert '<p class="badge-org">Công ty CP Nhựa Hải Phòng</p>' in page.text
     assert f'<p class="badge-code">{registration.badge_code}</p>' in page.text
-    qr = f"/r/{registration.manage_token}/badge.svg"
-    assert f'src="{qr}" alt="QR code of the badge"' in page.text
+    # The QR is drawn inline: its own address would be the person's private link.
+    assert registration.manage_token not in page.text
+    qr = f'src="{qr_svg_data_uri(registration.badge_code)}" alt="QR code of the badge"'
+    assert qr in page.text
     assert ">VIP</div>" in page.text
     assert "None given: nothing is e-mailed." in page.text
     assert "Print badge (PDF)" in page.text
     assert f'href="{DESK}">Next walk-in</a>' in page.text
     assert "/static/js/print.js" in page.text
-    svg = client.get(qr)
-    assert svg.status_code == 200
-    assert svg.mimetype == "image/svg+xml"
 
     desk = client.get(DESK)
     assert f'href="{DESK}/{registration_id}">Trần Văn Bình</a>' in desk.text
@@ -335,3 +340,194 @@ def test_outbox_drops_addresses_that_cannot_receive_mail(app):
         db.session.commit()
         assert message is None
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+# ---------------------------------------------------------------- what check-in staff may see
+
+PHONE = "+84913579246"  # not the example number in the walk-in form's hint
+PHONE_SHOWN = re.compile(r"(\+84|0)\s?913\s?579\s?246")
+
+
+class _Forms(HTMLParser):
+    """The forms of a page as rendered: attributes, and the named fields with their values."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._form: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self._form = {**attributes, "fields": {}}
+            self.forms.append(self._form)
+        elif self._form is not None and tag in ("input", "select") and attributes.get("name"):
+            self._form["fields"].setdefault(attributes["name"], attributes.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+
+
+def forms_of(html: str) -> list[dict]:
+    parser = _Forms()
+    parser.feed(html)
+    return parser.forms
+
+
+def desk_search(client, query):
+    """Search with the desk page's own search form, as the page renders it."""
+    page = client.get(DESK)
+    (form,) = [f for f in forms_of(page.text) if f.get("role") == "search"]
+    assert form.get("method", "get").lower() == "get"
+    (name,) = [n for n in form["fields"] if n != "csrf_token"]
+    return client.get(form["action"], query_string={name: query})
+
+
+def result_links(html: str) -> dict[str, str]:
+    """The badge links of the desk's search results, by the name shown."""
+    section = html.split('id="desk-search-results"', 1)[1].split("</section>", 1)[0]
+    return {
+        name: link.replace("&amp;", "&")
+        for link, name in re.findall(r'<a href="([^"]+)">([^<]+)</a>', section)
+    }
+
+
+def print_from(client, page_html):
+    """Print the badge with the badge page's own print form."""
+    (form,) = [f for f in forms_of(page_html) if "print-pdf" in f.get("class", "")]
+    return client.post(form["action"], data={**form["fields"], "layout": "a6"})
+
+
+def checkin_staff(app, email="soat@example.com"):
+    account(app, email, role=Role.CHECKIN)
+    return sign_in(app.test_client(), email)
+
+
+def test_desk_badge_of_an_online_registration_is_404_for_checkin_staff(
+    app, make_event, make_visitor
+):
+    make_event()
+    visitor = make_visitor(email="nhung.online@example.com", phone=PHONE)
+    staff = checkin_staff(app)
+    page = staff.get(f"{DESK}/{visitor['id']}")
+    assert page.status_code == 404
+    assert "nhung.online@example.com" not in page.text
+    assert not PHONE_SHOWN.search(page.text)
+    assert visitor["badge_code"] not in page.text
+    form = staff.get(DESK)
+    pdf = staff.post(
+        f"/admin/events/expo-2026/registrations/{visitor['id']}/badge.pdf",
+        data={"csrf_token": csrf_token(form.text), "layout": "a6"},
+    )
+    assert pdf.status_code == 404
+    with app.app_context():
+        assert db.session.get(Registration, visitor["id"]).badge_printed_at is None
+
+
+def test_desk_search_finds_a_person_whose_badge_opens_without_contact_details(
+    app, make_event, make_visitor
+):
+    make_event()
+    visitor = make_visitor(email="nhung.online@example.com", phone=PHONE)
+    cuong = make_visitor(
+        full_name="Phạm Văn Cường", email="cuong@example.com", phone="+84987654321"
+    )
+    staff = checkin_staff(app)
+
+    found = desk_search(staff, "nhung hai an")
+    assert found.status_code == 200
+    links = result_links(found.text)
+    assert list(links) == ["Nguyễn Thị Hồng Nhung"]
+    results = found.text.split('id="desk-search-results"', 1)[1].split("</section>", 1)[0]
+    assert "Công ty TNHH Cơ khí Hải An" in results
+    assert "Trade visitor" in results
+    assert "Valid" in results
+    assert "nhung.online@example.com" not in found.text
+    assert not PHONE_SHOWN.search(found.text)
+    assert list(result_links(desk_search(staff, "0987 654 321").text)) == ["Phạm Văn Cường"]
+    assert list(result_links(desk_search(staff, "cuong@example").text)) == ["Phạm Văn Cường"]
+    short = desk_search(staff, "ng")
+    assert "Type at least 3 characters." in short.text
+    assert result_links(short.text) == {}
+
+    badge = staff.get(links["Nguyễn Thị Hồng Nhung"])
+    assert badge.status_code == 200
+    assert '<p class="badge-name">Nguyễn Thị Hồng Nhung</p>' in badge.text
+    assert f'<p class="badge-code">{visitor["badge_code"]}</p>' in badge.text
+    assert "nhung.online@example.com" not in badge.text
+    assert not PHONE_SHOWN.search(badge.text)
+    assert visitor["manage_token"] not in badge.text  # the person's own private link
+    printed = print_from(staff, badge.text)
+    assert printed.status_code == 200 and printed.mimetype == "application/pdf"
+    with app.app_context():
+        assert db.session.get(Registration, visitor["id"]).badge_printed_at is not None
+
+    # The link is bound to the staff member who searched, and to that person.
+    other = checkin_staff(app, "soat2@example.com")
+    assert other.get(links["Nguyễn Thị Hồng Nhung"]).status_code == 404
+    assert print_from(staff, badge.text).status_code == 200
+    ref = re.search(r"ref=([^&]+)", links["Nguyễn Thị Hồng Nhung"]).group(1)
+    tampered = ref[:-2] + ("AA" if ref[-2:] != "AA" else "BB")
+    assert staff.get(f"{DESK}/{visitor['id']}?ref={tampered}").status_code == 404
+    assert staff.get(f"{DESK}/{cuong['id']}?ref={ref}").status_code == 404
+
+
+def test_desk_search_link_expires(app, make_event, make_visitor):
+    make_event()
+    visitor = make_visitor()
+    staff = checkin_staff(app)
+    link = result_links(desk_search(staff, "nhung").text)["Nguyễn Thị Hồng Nhung"]
+    assert staff.get(link).status_code == 200
+
+    class Earlier(TimestampSigner):
+        def get_timestamp(self):
+            return super().get_timestamp() - desk_views.BADGE_REF_MAX_AGE - 60
+
+    with app.app_context():
+        salt = desk_views._ref_serializer().salt
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == "soat@example.com"))
+    # The same reference as the page's, signed as if the search was made 16 minutes ago.
+    signer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=salt, signer=Earlier)
+    expired = signer.dumps([user_id, visitor["id"]])
+    assert staff.get(f"{DESK}/{visitor['id']}?ref={expired}").status_code == 404
+
+
+def test_walk_in_made_by_checkin_staff_opens_its_badge_and_prints(app, make_event, make_visitor):
+    make_event()
+    staff = checkin_staff(app)
+    response = staff.post(DESK, data=desk_data(staff, email="binh@example.com", phone=PHONE))
+    registration_id = badge_id(response)
+    badge = staff.get(response.headers["Location"])
+    assert badge.status_code == 200
+    assert '<p class="badge-name">Trần Văn Bình</p>' in badge.text
+    assert "binh@example.com" not in badge.text
+    assert not PHONE_SHOWN.search(badge.text)
+    assert "Registration details" not in badge.text  # an organiser's page
+    assert print_from(staff, badge.text).status_code == 200
+    # Walk-ins stay reachable from the desk's list, by their own id.
+    listing = staff.get(DESK)
+    assert f'href="{DESK}/{registration_id}">Trần Văn Bình</a>' in listing.text
+    assert staff.get(f"{DESK}/{registration_id}").status_code == 200
+
+    # A person registered online who comes to the desk: the existing badge is shown.
+    online = make_visitor(email="nhung@example.com")
+    again = staff.post(DESK, data=desk_data(staff, email="NHUNG@example.com"))
+    assert again.status_code == 302
+    existing = staff.get(again.headers["Location"])
+    assert existing.status_code == 200
+    assert f'<p class="badge-code">{online["badge_code"]}</p>' in existing.text
+    assert "nhung@example.com" not in existing.text
+
+
+def test_organiser_sees_email_and_phone_on_any_desk_badge(app, make_event, make_visitor):
+    make_event()
+    visitor = make_visitor(email="nhung.online@example.com", phone=PHONE)
+    account(app, "btc.org@example.com", role=Role.ORGANISER)
+    organiser = sign_in(app.test_client(), "btc.org@example.com")
+    page = organiser.get(f"{DESK}/{visitor['id']}")
+    assert page.status_code == 200
+    assert "nhung.online@example.com" in page.text
+    assert "0913 579 246" in page.text
+    assert "Registration details" in page.text
+    assert print_from(organiser, page.text).status_code == 200
