@@ -457,11 +457,25 @@ def change_consents(
 
 
 def cancel_registration(*, registration: Registration, now: datetime | None = None) -> Registration:
-    """Cancel: the badge stops working at once."""
-    if registration.is_cancelled:
+    """Cancel: the badge stops working at once, and the person's seats, waiting-list places and
+    requests in sessions still to come are given up (a freed seat goes to the first waiting)."""
+    # Programme depends on visitors, not the other way round: imported where it is needed.
+    from ..programme.seats import give_up_future_bookings
+
+    now = now or utcnow()
+    # A conditional update: of two cancellations at once (a double click) exactly one goes on.
+    claimed = db.session.execute(
+        sa.update(Registration)
+        .where(
+            Registration.id == registration.id, Registration.status == RegistrationStatus.CONFIRMED
+        )
+        .values(status=RegistrationStatus.CANCELLED, cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(registration, ["status", "cancelled_at"])
+    if claimed != 1:
         raise RegistrationCancelled()
-    registration.status = RegistrationStatus.CANCELLED
-    registration.cancelled_at = now or utcnow()
+    give_up_future_bookings(registration=registration, now=now)
     db.session.flush()
     return registration
 
