@@ -297,7 +297,7 @@ def _check(
         problems.append(_("full name missing"))
     elif len(full_name) < 2:
         problems.append(_("full name shorter than 2 characters"))
-    problems += text_problems(values, TEXT_FIELDS)
+    problems += text_problems(values, TEXT_FIELDS, names=("full_name",))
 
     email = key = ""
     if not values.get("email"):
