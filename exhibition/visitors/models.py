@@ -114,6 +114,9 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the link was last e-mailed again to someone signing up with this address; the pause
+    # between two is kept by a conditional update of this column (see services._send_again).
+    link_resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the person's personal data was anonymised (see visitors/erasure.py); the row stays for
     # the figures, the badge stops working.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

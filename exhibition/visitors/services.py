@@ -254,11 +254,27 @@ RESEND_PAUSE = timedelta(minutes=10)
 
 
 def _send_again(registration: Registration, now: datetime) -> None:
-    """E-mail the link again, at most once per RESEND_PAUSE (the form must not become a mail cannon)."""
-    from ..mail.messages import queue_confirmation
-    from ..mail.services import sent_recently
+    """E-mail the link again, at most once per RESEND_PAUSE (the form must not become a mail cannon).
 
-    if not sent_recently(to=registration.email, kind="confirmation_again", within=RESEND_PAUSE):
+    One conditional update claims the sending: of many sign-ups with the address at the same
+    moment exactly one finds the pause over (the others wait for its row lock, then see its time).
+    """
+    from ..mail.messages import queue_confirmation
+
+    claimed = db.session.execute(
+        sa.update(Registration)
+        .where(
+            Registration.id == registration.id,
+            sa.or_(
+                Registration.link_resent_at.is_(None),
+                Registration.link_resent_at <= now - RESEND_PAUSE,
+            ),
+        )
+        # updated_at stays: the person's details did not change.
+        .values(link_resent_at=now, updated_at=Registration.updated_at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed == 1:
         queue_confirmation(registration=registration, kind="again")
 
 
