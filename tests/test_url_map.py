@@ -27,6 +27,7 @@ def demo_values(app):
         return {
             "slug": event.slug,
             "token": registration.manage_token,
+            "feed_token": registration.feed_token,
             "registration_id": registration.id,
             "exhibitor_id": exhibitor.id,
             "code": db.session.scalar(sa.select(Booth.code).order_by(Booth.id)),

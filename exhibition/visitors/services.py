@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from ..badges.services import new_badge_code, new_manage_token
+from ..badges.services import new_badge_code, new_feed_token, new_manage_token
 from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound
 from ..events.models import Event
@@ -322,6 +322,7 @@ def register_visitor(
         registration.checked_in_at = None
         registration.badge_code = new_badge_code()
         registration.manage_token = new_manage_token()
+        registration.feed_token = new_feed_token()
         registration.source = source
         registration.exhibitor_id = exhibitor_id
         registration.email = email
@@ -408,16 +409,54 @@ def recent_walk_ins(
     )
 
 
-def get_by_manage_token(*, token: str) -> Registration:
-    """The registration behind a "my registration" link, or RegistrationNotFound."""
+def _by_secret(column, token: str) -> Registration:
     if not token or len(token) > 64:
         raise RegistrationNotFound()
-    registration = db.session.scalar(
-        sa.select(Registration).where(Registration.manage_token == token)
-    )
+    registration = db.session.scalar(sa.select(Registration).where(column == token))
     if registration is None:
         raise RegistrationNotFound()
     return registration
+
+
+def get_by_manage_token(*, token: str) -> Registration:
+    """The registration behind a "my registration" link, or RegistrationNotFound."""
+    return _by_secret(Registration.manage_token, token)
+
+
+def get_by_feed_token(*, token: str) -> Registration:
+    """The registration behind a calendar feed's address (read-only), or RegistrationNotFound."""
+    return _by_secret(Registration.feed_token, token)
+
+
+def send_new_links(*, limit: int = 500) -> int:
+    """E-mail their new "my registration" link to up to `limit` people whose link was replaced
+    without their asking. Each is claimed by a conditional update, so running this twice (or on
+    two machines) sends nobody two. Returns how many were claimed (someone without a deliverable
+    address is claimed and sent nothing)."""
+    from ..mail.messages import queue_new_link
+
+    pending = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.new_link_pending_since.is_not(None))
+        .order_by(Registration.id)
+        .limit(limit)
+    ).all()
+    claimed = 0
+    for registration in pending:
+        claim = (
+            sa.update(Registration)
+            .where(
+                Registration.id == registration.id,
+                Registration.new_link_pending_since.is_not(None),
+            )
+            .values(new_link_pending_since=None, updated_at=Registration.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        if db.session.execute(claim).rowcount == 1:
+            claimed += 1
+            queue_new_link(registration=registration)
+    db.session.flush()
+    return claimed
 
 
 def update_registration(

@@ -267,7 +267,7 @@ def test_someone_signing_up_during_the_import_is_skipped_not_an_error(
         }  # fmt: skip
         values = [
             {**row, "email": email, "email_key": email.casefold(), "badge_code": badge,
-             "manage_token": token}
+             "manage_token": token, "feed_token": token.upper()}
             for email, badge, token in (
                 ("Late@example.com", "A" * 26, "a" * 43), ("early@example.com", "B" * 26, "b" * 43)
             )
