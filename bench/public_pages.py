@@ -128,12 +128,12 @@ def pages(app) -> list[tuple[str, str]]:
         session = db.session.scalar(
             sa.select(ConferenceSession.id).order_by(ConferenceSession.starts_at).limit(1)
         )
-        token = db.session.scalar(  # a visitor with seats in the programme
-            sa.select(Registration.manage_token)
+        token, feed = db.session.execute(  # a visitor with seats in the programme
+            sa.select(Registration.manage_token, Registration.feed_token)
             .join(SessionBooking, SessionBooking.registration_id == Registration.id)
             .order_by(Registration.id)
             .limit(1)
-        )
+        ).one()
         invitation = db.session.scalar(sa.select(Invitation.token).limit(1))
     event = f"/events/{DEMO_SLUG}"
     listed = [
@@ -152,7 +152,7 @@ def pages(app) -> list[tuple[str, str]]:
         ("my badge.svg", f"/r/{token}/badge.svg"),
         ("my badge.png", f"/r/{token}/badge.png"),
         ("my event.ics", f"/r/{token}/event.ics"),
-        ("my programme .ics", f"{event}/programme/my/{token}.ics"),
+        ("my programme .ics", f"{event}/programme/my/{feed}.ics"),
         ("my data .json", f"/r/{token}/my-data.json"),
     ]
     if invitation:

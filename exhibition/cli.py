@@ -218,6 +218,23 @@ def purge_personal_data_command(dry_run: bool):
         click.echo("No exhibition is past its retention period.")
 
 
+@click.command("send-new-links")
+@with_appcontext
+def send_new_links_command():
+    """E-mail their new "my registration" link to the people whose link an upgrade replaced
+    (run once after upgrading; running it again sends nobody a second one)."""
+    from .visitors.services import send_new_links
+
+    total = 0
+    while True:
+        claimed = send_new_links()
+        db.session.commit()
+        total += claimed
+        if not claimed:
+            break
+    click.echo(f"New links e-mailed: {total}")
+
+
 def _login_file() -> Path:
     return Path(current_app.instance_path) / "organiser-login.txt"
 
@@ -338,6 +355,7 @@ def register_cli(app: Flask) -> None:
         allocate_booths_command,
         import_visitors_command,
         purge_personal_data_command,
+        send_new_links_command,
         create_organiser_command,
         seed_demo_command,
         show_login_command,

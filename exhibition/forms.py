@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, ValidationError, widgets
 
 from .phone import normalize_phone
+from .text import MAX_MARKS_PER_LETTER, name_problem
 
 
 class Form(FlaskForm):
@@ -49,6 +50,20 @@ def plain_text(form, field) -> None:
             raise ValidationError(
                 _l("Use letters, digits and ordinary punctuation only (no emoji or symbols).")
             )
+
+
+def person_name(form, field) -> None:
+    """A person's name: at least one visible letter, and no letter under a pile of marks."""
+    problem = name_problem(field.data or "")
+    if problem == "no_visible_letter":
+        raise ValidationError(_l("Enter a name with at least one visible letter."))
+    if problem == "too_many_marks":
+        raise ValidationError(
+            _l(
+                "Too many accent marks on one letter (at most %(count)s).",
+                count=MAX_MARKS_PER_LETTER,
+            )
+        )
 
 
 def plain_multiline(form, field) -> None:

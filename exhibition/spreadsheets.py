@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from flask_babel import gettext as _
 
-from .text import fold, normalize_name
+from .text import MAX_MARKS_PER_LETTER, fold, name_problem, normalize_name
 
 # The language of a person's e-mails as people write it in a file, keyed by header_key().
 LANGUAGES = {
@@ -269,9 +269,10 @@ def plain(text: str) -> bool:
     )
 
 
-def text_problems(values: dict, fields: dict) -> list[str]:
+def text_problems(values: dict, fields: dict, *, names: tuple[str, ...] = ()) -> list[str]:
     """What is wrong with a row's free-text cells: `fields` maps a column to (its label, its
-    longest length); a cell too long or holding symbols or emoji is reported by its label."""
+    longest length); a cell too long or holding symbols or emoji is reported by its label, and so
+    is a person's name (the columns in `names`) that text.name_problem refuses."""
     problems = []
     for key, (label, limit) in fields.items():
         text = values.get(key, "")
@@ -281,6 +282,18 @@ def text_problems(values: dict, fields: dict) -> list[str]:
             )
         elif not plain(text):
             problems.append(_("%(field)s holds symbols or emoji", field=label))
+        elif text and key in names:
+            problem = name_problem(text)
+            if problem == "no_visible_letter":
+                problems.append(_("%(field)s has no visible letter", field=label))
+            elif problem == "too_many_marks":
+                problems.append(
+                    _(
+                        "%(field)s has a letter with more than %(count)s accent marks",
+                        field=label,
+                        count=MAX_MARKS_PER_LETTER,
+                    )
+                )
     return problems
 
 

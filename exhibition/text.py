@@ -1,4 +1,4 @@
-"""Text helpers: folding Vietnamese for search, safe CSV cells."""
+"""Text helpers: folding Vietnamese for search, safe CSV cells, what a person's name may hold."""
 
 import re
 import unicodedata
@@ -11,6 +11,28 @@ _SPACES = re.compile(r"\s+")
 def normalize_name(value: str) -> str:
     """NFC form with single spaces: how names and other typed text are stored."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", value or "")).strip()
+
+
+# Letters that show nothing: the Hangul fillers (Unicode lists them as default-ignorable).
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+# Combining marks one character may carry, counted in NFD: Vietnamese needs two ("ệ" is e + dot
+# below + circumflex); more only piles marks on a badge or a list.
+MAX_MARKS_PER_LETTER = 3
+
+
+def name_problem(value: str) -> str | None:
+    """What makes `value` unfit as a person's name, or None: "no_visible_letter" (only fillers,
+    zero-width or format characters, punctuation) or "too_many_marks" (a character carrying more
+    than MAX_MARKS_PER_LETTER combining marks). The forms and the importers word the message."""
+    decomposed = unicodedata.normalize("NFD", value or "")
+    if not any(ch.isalpha() and ch not in _INVISIBLE_LETTERS for ch in decomposed):
+        return "no_visible_letter"
+    marks = 0
+    for ch in decomposed:
+        marks = marks + 1 if unicodedata.category(ch) in ("Mn", "Mc", "Me") else 0
+        if marks > MAX_MARKS_PER_LETTER:
+            return "too_many_marks"
+    return None
 
 
 def fold(value: str | None) -> str:

@@ -245,6 +245,7 @@ def make_visitor(app):
                 "id": registration.id,
                 "badge_code": registration.badge_code,
                 "manage_token": registration.manage_token,
+                "feed_token": registration.feed_token,
                 "email": registration.email,
             }
 

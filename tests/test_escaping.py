@@ -44,7 +44,7 @@ from exhibition.exhibitors.models import (
 from exhibition.exhibitors.portal import StaffData, add_staff, request_sign_in
 from exhibition.exhibitors.services import ApplicationData, apply
 from exhibition.extensions import db
-from exhibition.mail.messages import queue_session_message
+from exhibition.mail.messages import queue_new_link, queue_session_message
 from exhibition.mail.models import OutboxAttachment, OutboxMessage
 from exhibition.mail.services import _as_flask_mail
 from exhibition.programme import invitations
@@ -291,6 +291,8 @@ def build_world(app) -> dict:
         booking = db.session.scalar(sa.select(SessionBooking).order_by(SessionBooking.id))
         for kind in ("promoted", "approved", "waiting", "declined", "changed", "cancelled"):
             queue_session_message(booking=booking, kind=kind)
+        # The new "my registration" link of someone whose link an upgrade replaced.
+        queue_new_link(registration=booking.registration)
         # An exhibitor applies (received) and applies again; another asks for a portal sign-in
         # link and registers staff (a badge e-mailed like a visitor's).
         application = ApplicationData(
@@ -631,6 +633,7 @@ def test_emails_escape_html_keep_plain_text_and_gain_no_header(world):
             "exhibitor_portal_link",
             *(f"session_{k}" for k in ("promoted", "approved", "waiting", "declined")),
             *(f"session_{k}" for k in ("changed", "cancelled")),
+            "new_link",
         }
         for message in messages:
             where = f"{message.kind} #{message.id}"
@@ -803,7 +806,7 @@ def test_calendars_escape_text_per_rfc_5545(world):
         assert str(item["LOCATION"]) == f"{venue}, {address}"
     for url in (
         f"/events/{slug}/programme/programme.ics?lang=vi",
-        f"/events/{slug}/programme/my/{world['values']['token']}.ics?lang=vi",
+        f"/events/{slug}/programme/my/{world['values']['feed_token']}.ics?lang=vi",
     ):
         feed = _calendar(client.get(url).data)
         # icalendar leaves X- properties as they are written

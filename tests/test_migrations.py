@@ -156,3 +156,135 @@ def test_presences_of_one_person_and_day_at_two_entrances_are_merged(empty_datab
             registrations = connection.execute(sa.text("SELECT count(*) FROM registrations"))
             assert (consents, registrations.scalar()) == (3, 1)
         db.engine.dispose()
+
+
+FEED_REVISION = "e13f7a9e3ac7"  # calendar feeds get their own secret
+
+
+def _revision_before(revision: str) -> str:
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_revision(revision).down_revision
+
+
+def _people_before_feed_secrets(app) -> dict[str, str]:
+    """Upgrade, make an exhibition where A has a seat, B no session and C had a seat in a session
+    deleted since (so only its e-mail tells), then go back to before the feed secret: the e-mail
+    address of each with the manage token its calendar link held then."""
+    from datetime import UTC, datetime, timedelta
+
+    from flask_migrate import downgrade
+
+    from exhibition.events.services import EventData, create_event
+    from exhibition.programme import seats
+    from exhibition.programme import services as programme
+    from exhibition.programme.models import SessionType
+    from exhibition.visitors.models import VisitorCategory
+    from exhibition.visitors.services import Consents, VisitorData, register_visitor
+
+    now = datetime.now(UTC)
+    with app.app_context():
+        upgrade()
+        event = create_event(
+            data=EventData(
+                slug="expo-2026",
+                name_vi="Triển lãm 2026",
+                name_en="Expo 2026",
+                starts_at=now + timedelta(days=30),
+                ends_at=now + timedelta(days=33),
+                registration_opens_at=now - timedelta(days=1),
+                registration_closes_at=now + timedelta(days=29),
+            )
+        )
+        category = db.session.scalar(
+            sa.select(VisitorCategory).where(VisitorCategory.code == "trade")
+        )
+        room = programme.save_room(event=event, name_vi="Phòng 1", name_en="Room 1", capacity=50)
+        sessions = [
+            programme.save_session(
+                event=event, title_vi=title, title_en=title, type=SessionType.SEMINAR, room=room,
+                starts_at=event.starts_at + timedelta(hours=hour),
+                ends_at=event.starts_at + timedelta(hours=hour + 1),
+            )
+            for hour, title in ((1, "Hội thảo khuôn mẫu"), (3, "Hội thảo bị hủy"))
+        ]  # fmt: skip
+        programme.publish(event=event)
+        people = {}
+        for name in ("a", "b", "c"):
+            registration, _ = register_visitor(
+                event=event,
+                data=VisitorData(
+                    full_name=f"Khách {name.upper()}", email=f"{name}@example.com",
+                    phone="+84912345678", category_id=category.id, province_code="HP",
+                ),
+                consents=Consents(processing=True),
+            )  # fmt: skip
+            people[name] = registration
+        seats.book(session=sessions[0], registration=people["a"])
+        seats.book(session=sessions[1], registration=people["c"])
+        programme.delete_session(session=sessions[1])
+        db.session.commit()
+        before = _revision_before(FEED_REVISION)
+        db.session.remove()
+        downgrade(revision=before)
+        tokens = dict(
+            db.session.execute(sa.text("SELECT email, manage_token FROM registrations")).all()
+        )
+        db.session.remove()
+        upgrade()
+        db.session.remove()
+    return tokens
+
+
+def test_an_existing_feed_link_keeps_answering_the_feed_after_the_upgrade(empty_database, tmp_path):
+    from exhibition.mail.models import OutboxMessage
+    from exhibition.visitors.models import Registration
+    from tests.conftest import make_app
+
+    app = make_app(empty_database, tmp_path / "i")
+    old = _people_before_feed_secrets(app)
+    client = app.test_client()
+
+    feed = client.get(f"/events/expo-2026/programme/my/{old['a@example.com']}.ics")
+    assert feed.status_code == 200
+    assert "SUMMARY:Hội thảo khuôn mẫu" in feed.text
+    for email in ("a@example.com", "c@example.com"):  # could have been in a calendar: rotated
+        for path in ("", "/my-data.json", "/edit", "/erase"):
+            assert client.get(f"/r/{old[email]}{path}").status_code == 404
+    assert client.get(f"/r/{old['b@example.com']}").status_code == 200  # never shown a feed
+    assert (
+        client.get(f"/events/expo-2026/programme/my/{old['b@example.com']}.ics").status_code == 404
+    )
+
+    with app.app_context():
+        people = {
+            r.email: r
+            for r in db.session.scalars(sa.select(Registration).order_by(Registration.id))
+        }
+        a, b, c = people["a@example.com"], people["b@example.com"], people["c@example.com"]
+        assert (a.feed_token, c.feed_token) == (old["a@example.com"], old["c@example.com"])
+        assert a.manage_token != old["a@example.com"] and c.manage_token != old["c@example.com"]
+        assert b.manage_token == old["b@example.com"] and b.feed_token != old["b@example.com"]
+        assert [p.new_link_pending_since is not None for p in (a, b, c)] == [True, False, True]
+        new_tokens = {a.email: a.manage_token, c.email: c.manage_token}
+    page = client.get(f"/r/{new_tokens['a@example.com']}")
+    assert page.status_code == 200
+    assert f"/events/expo-2026/programme/my/{old['a@example.com']}.ics" in page.text
+
+    # The people whose link changed are e-mailed the new one, once.
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["send-new-links"]).output.strip().endswith("2")
+    assert runner.invoke(args=["send-new-links"]).output.strip().endswith("0")
+    with app.app_context():
+        sent = db.session.execute(
+            sa.select(OutboxMessage.to_address, OutboxMessage.body_text)
+            .where(OutboxMessage.kind == "new_link")
+            .order_by(OutboxMessage.to_address)
+        ).all()
+        db.engine.dispose()
+    assert [to for to, _ in sent] == ["a@example.com", "c@example.com"]
+    for to, body in sent:
+        assert f"/r/{new_tokens[to]}" in body
+        assert old[to] not in body

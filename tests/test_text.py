@@ -1,10 +1,12 @@
 """Text helpers: search folding, CSV safety, phone numbers, badge codes."""
 
+import unicodedata
+
 import pytest
 
 from exhibition.badges.services import new_badge_code, normalize_badge_code
 from exhibition.phone import display_phone, normalize_phone
-from exhibition.text import csv_safe, fold, normalize_name
+from exhibition.text import csv_safe, fold, name_problem, normalize_name
 
 
 def test_fold_removes_vietnamese_diacritics_and_case():
@@ -62,3 +64,27 @@ def test_badge_codes_are_128_bit_base32_and_distinct():
     assert all(len(code) == 26 and normalize_badge_code(code) == code for code in codes)
     assert normalize_badge_code("0" * 26) is None  # 0 is not in the base32 alphabet
     assert normalize_badge_code("A" * 25) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Nguyễn Thị Ánh Tuyết", "Phạm Ngọc Ệ", "José Müller", "李小龍", "Kim Min-jun", "O'Brien"],
+)
+def test_name_problem_accepts_real_names_in_nfc_and_nfd(name):
+    assert name_problem(name) is None
+    assert name_problem(unicodedata.normalize("NFD", name)) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\u115f\u1160", "\u3164", "\uffa0\uffa0", "\u200b\u200b", "\u200c\u200d", "\u2060", "- .", ""],
+)
+def test_name_problem_refuses_names_without_a_visible_letter(name):
+    assert name_problem(name) == "no_visible_letter"
+
+
+def test_name_problem_allows_three_marks_per_letter_and_refuses_four():
+    assert name_problem("Lan" + "\u0301\u0323\u0302") is None
+    assert name_problem("Lan" + "\u0301\u0323\u0302\u0306") == "too_many_marks"
+    assert name_problem("a" + "\u0301" * 119) == "too_many_marks"
+    assert name_problem("\u0301\u0301\u0301\u0301 An") == "too_many_marks"

@@ -29,6 +29,7 @@ def demo_values(app):
             "slug": event.slug,
             "token": registration.manage_token,
             "proof": address_proof(registration=registration),
+            "feed_token": registration.feed_token,
             "registration_id": registration.id,
             "exhibitor_id": exhibitor.id,
             "code": db.session.scalar(sa.select(Booth.code).order_by(Booth.id)),

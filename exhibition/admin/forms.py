@@ -23,7 +23,7 @@ from wtforms.validators import (
 )
 
 from ..events.services import EventData
-from ..forms import Form, email_address, plain_multiline, plain_text, strip_filter
+from ..forms import Form, email_address, person_name, plain_multiline, plain_text, strip_filter
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -218,7 +218,9 @@ class StaffForm(Form):
         validators=[DataRequired(_l("Enter an e-mail address.")), Length(max=254), email_address],
     )
     name = StringField(
-        _l("Name"), filters=[strip_filter], validators=[Optional(), Length(max=120), plain_text]
+        _l("Name"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=120), plain_text, person_name],
     )
     password = PasswordField(
         _l("Password"),

@@ -25,6 +25,12 @@ def new_manage_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def new_feed_token() -> str:
+    """The secret in a person's calendar feed address (256 bits, URL-safe): it only reads their
+    sessions, so the address can sit in a shared calendar without opening their registration."""
+    return secrets.token_urlsafe(32)
+
+
 def normalize_badge_code(text: str) -> str | None:  # a parser: one positional argument
     """The badge code in scanned text, or None when it cannot be one."""
     candidate = (text or "").strip().upper()

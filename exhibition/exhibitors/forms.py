@@ -28,6 +28,7 @@ from ..forms import (
     MultiCheckboxField,
     choices,
     email_address,
+    person_name,
     phone_number,
     plain_multiline,
     plain_text,
@@ -146,6 +147,7 @@ class ApplicationForm(Form):
             DataRequired(_l("Enter the contact person's name.")),
             Length(max=120, message=_l("At most 120 characters.")),
             plain_text,
+            person_name,
         ],
     )
     contact_email = EmailField(
@@ -346,6 +348,7 @@ class StaffForm(Form):
             DataRequired(_l("Enter the full name.")),
             Length(max=120, message=_l("At most 120 characters.")),
             plain_text,
+            person_name,
         ],
     )
     email = ApplicationForm.contact_email

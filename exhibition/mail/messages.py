@@ -70,6 +70,36 @@ def queue_confirmation(*, registration: Registration, kind: str = "new") -> None
     )
 
 
+def queue_new_link(*, registration: Registration) -> None:
+    """The person's new "my registration" link, when the old one was replaced without their
+    asking (it had been part of their calendar feed's address); the badge is unchanged."""
+    if not registration.has_email:
+        return
+    event = registration.event
+    language = registration.language
+    manage_url = public_url("visitors.manage", token=registration.manage_token, lang=language)
+    with force_locale(language):
+        context = {
+            "registration": registration,
+            "event": event,
+            "manage_url": manage_url,
+            "language": language,
+        }
+        subject = _("Your new registration link: %(event)s", event=event.tr("name", language))
+        body_text = render_template("emails/new_link.txt", **context)
+        body_html = render_template("emails/new_link.html", **context)
+    enqueue(
+        to=registration.email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        kind="new_link",
+        language=language,
+        event_id=event.id,
+        registration_id=registration.id,
+    )
+
+
 def queue_exhibitor_message(*, exhibitor, kind: str, change=None, token: str | None = None) -> None:
     """An e-mail to an exhibitor's contact: application received, applied already, a status
     change, or a sign-in link to the exhibitor portal (`token`)."""

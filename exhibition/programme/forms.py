@@ -22,13 +22,14 @@ from wtforms.validators import (
 )
 
 from ..admin.forms import sensible_year
-from ..forms import Form, choices, plain_multiline, plain_text, strip_filter
+from ..forms import Form, choices, person_name, plain_multiline, plain_text, strip_filter
 from ..labels import label
 from .models import SessionAccess, SessionType
 
 
-def _text(label, *, required: str | None = None, max_length: int = 200):
-    """A one-line text field: stripped, length-limited, plain text; required with a message."""
+def _text(label, *, required: str | None = None, max_length: int = 200, more=()):
+    """A one-line text field: stripped, length-limited, plain text; required with a message;
+    `more` validators after those."""
     first = DataRequired(required) if required else Optional()
     return StringField(
         label,
@@ -37,6 +38,7 @@ def _text(label, *, required: str | None = None, max_length: int = 200):
             first,
             Length(max=max_length, message=_l("At most %(max)d characters.")),
             plain_text,
+            *more,
         ],
     )
 
@@ -107,7 +109,9 @@ class RoomForm(Form):
 
 
 class SpeakerForm(Form):
-    full_name = _text(_l("Full name"), required=_l("Enter the full name."), max_length=120)
+    full_name = _text(
+        _l("Full name"), required=_l("Enter the full name."), max_length=120, more=[person_name]
+    )
     title_vi = _text(_l("Job title (Vietnamese)"))
     title_en = _text(_l("Job title (English)"))
     organisation_vi = _text(_l("Organisation (Vietnamese)"))

@@ -156,7 +156,7 @@ def _parse(data: bytes, filename: str) -> tuple[list[DelegateRow], list[tuple[in
         full_name = values.get("full_name", "")
         if not full_name:
             problems.append(_("full name missing"))
-        problems += text_problems(values, TEXT_FIELDS)
+        problems += text_problems(values, TEXT_FIELDS, names=("full_name",))
         email = values.get("email", "")
         if not email:
             problems.append(_("e-mail missing"))

@@ -7,7 +7,7 @@ from ..events.services import get_event
 from ..extensions import guess_limit
 from ..i18n import current_language
 from ..urls import public_url
-from ..visitors.services import RegistrationNotFound, get_by_manage_token
+from ..visitors.services import RegistrationNotFound, get_by_feed_token
 from . import schedule as programme
 from . import services
 from .models import PersonRole, SessionAccess
@@ -81,9 +81,10 @@ def programme_feed(slug: str):
 @bp.get("/my/<token>.ics")
 @guess_limit
 def personal_feed(slug: str, token: str):
-    """One attendee's seated sessions as an iCalendar feed; the address holds their secret."""
+    """One attendee's seated sessions as an iCalendar feed. The address holds the feed's own
+    read-only secret, never the manage token: people paste it into calendars they share."""
     event = get_event(slug=slug)
-    registration = get_by_manage_token(token=token)
+    registration = get_by_feed_token(token=token)
     if registration.event_id != event.id or registration.is_erased:
         raise RegistrationNotFound()
     language = current_language()

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..visitors.models import Registration
+from ..visitors.models import Registration, RegistrationStatus
 from .models import (
     BookingStatus,
     ConferenceSession,
@@ -250,6 +250,28 @@ def cancel_booking(*, booking: SessionBooking) -> SessionBooking | None:
     return promoted[0] if promoted else None
 
 
+def give_up_future_bookings(*, registration: Registration, now: datetime | None = None) -> int:
+    """Give up a person's seats, places on waiting lists and requests in sessions that have not
+    ended (each freed seat goes to the first valid person waiting), when they cancel or are
+    erased; bookings of past sessions stay, for attendance. Returns how many were given up."""
+    now = now or utcnow()
+    bookings = db.session.scalars(
+        sa.select(SessionBooking)
+        .join(ConferenceSession, ConferenceSession.id == SessionBooking.session_id)
+        .where(
+            SessionBooking.registration_id == registration.id,
+            SessionBooking.status.in_(
+                [BookingStatus.SEATED, BookingStatus.WAITING, BookingStatus.REQUESTED]
+            ),
+            sa.or_(ConferenceSession.ends_at.is_(None), ConferenceSession.ends_at > now),
+        )
+        .order_by(SessionBooking.id)
+    ).all()
+    for booking in bookings:
+        cancel_booking(booking=booking)
+    return len(bookings)
+
+
 def promote_waiting(*, session: ConferenceSession, now: datetime | None = None) -> list:
     """Give free seats to the waiting list in order, e-mailing each person seated."""
     now = now or utcnow()
@@ -257,9 +279,13 @@ def promote_waiting(*, session: ConferenceSession, now: datetime | None = None) 
     while True:
         candidate = db.session.scalar(
             sa.select(SessionBooking)
+            .join(Registration, Registration.id == SessionBooking.registration_id)
             .where(
                 SessionBooking.session_id == session.id,
                 SessionBooking.status == BookingStatus.WAITING,
+                # A person cancelled or erased is never seated, even if still on the list.
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.erased_at.is_(None),
             )
             .order_by(SessionBooking.queued_at, SessionBooking.id)
             .limit(1)

@@ -63,29 +63,6 @@ def _is_erased_address(column):
     return column.like(f"%@{ERASED_DOMAIN}")
 
 
-def _free_future_seats(registration: Registration, now: datetime) -> int:
-    """Give up seats, places on waiting lists and requests in sessions that have not ended (a
-    freed seat goes to the first who waits); bookings of past sessions stay, for attendance."""
-    from ..programme import seats
-    from ..programme.models import BookingStatus, ConferenceSession, SessionBooking
-
-    bookings = db.session.scalars(
-        sa.select(SessionBooking)
-        .join(ConferenceSession, ConferenceSession.id == SessionBooking.session_id)
-        .where(
-            SessionBooking.registration_id == registration.id,
-            SessionBooking.status.in_(
-                [BookingStatus.SEATED, BookingStatus.WAITING, BookingStatus.REQUESTED]
-            ),
-            sa.or_(ConferenceSession.ends_at.is_(None), ConferenceSession.ends_at > now),
-        )
-        .order_by(SessionBooking.id)
-    ).all()
-    for booking in bookings:
-        seats.cancel_booking(booking=booking)
-    return len(bookings)
-
-
 def _anonymise_invitation(invitation) -> str:
     """Blank an invitation's delegate; its link stops working. Returns the address it had."""
     address = invitation.email
@@ -146,6 +123,7 @@ def erase_registration(
     """
     from ..checkin.models import Scan
     from ..mail.models import OutboxMessage
+    from ..programme import seats
     from ..programme.models import Invitation
 
     if reason not in REASONS:
@@ -173,7 +151,7 @@ def erase_registration(
     # to it that were not accepted by this registration.
     addresses = set() if registration.typed_by_a_stranger else {email_key}
 
-    report.seats_given_up = _free_future_seats(registration, now)
+    report.seats_given_up = seats.give_up_future_bookings(registration=registration, now=now)
 
     invitations = db.session.scalars(
         sa.select(Invitation).where(Invitation.registration_id == registration.id)

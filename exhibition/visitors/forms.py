@@ -21,6 +21,7 @@ from ..forms import (
     MultiCheckboxField,
     choices,
     email_address,
+    person_name,
     phone_number,
     plain_text,
     strip_filter,
@@ -88,6 +89,7 @@ class VisitorDetailsForm(Form):
             DataRequired(_l("Enter your full name.")),
             Length(min=2, max=120, message=_l("Between 2 and 120 characters.")),
             plain_text,
+            person_name,
         ],
     )
     phone = TelField(
@@ -236,6 +238,7 @@ class DeskForm(Form):
             DataRequired(_l("Enter the person's full name.")),
             Length(min=2, max=120, message=_l("Between 2 and 120 characters.")),
             plain_text,
+            person_name,
         ],
     )
     phone = TelField(

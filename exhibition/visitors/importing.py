@@ -29,7 +29,7 @@ from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES, DOT_AT
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..badges.services import new_badge_code, new_manage_token
+from ..badges.services import new_badge_code, new_feed_token, new_manage_token
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
@@ -297,7 +297,7 @@ def _check(
         problems.append(_("full name missing"))
     elif len(full_name) < 2:
         problems.append(_("full name shorter than 2 characters"))
-    problems += text_problems(values, TEXT_FIELDS)
+    problems += text_problems(values, TEXT_FIELDS, names=("full_name",))
 
     email = key = ""
     if not values.get("email"):
@@ -422,7 +422,7 @@ def _parse(
 _COLUMNS = (
     "event_id", "category_id", "status", "source", "full_name", "email", "email_key", "phone",
     "organisation", "job_title", "province_code", "country_code", "language", "badge_code",
-    "manage_token", "search_text", "created_at", "updated_at",
+    "manage_token", "feed_token", "search_text", "created_at", "updated_at",
 )  # fmt: skip
 
 
@@ -544,6 +544,7 @@ def _store_chunk(
                 "language": row.language,
                 "badge_code": new_badge_code(),
                 "manage_token": new_manage_token(),
+                "feed_token": new_feed_token(),
                 "search_text": search_text_for(row),
                 "created_at": now,
                 "updated_at": now,

@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..badges.services import new_feed_token
 from ..dbtypes import UTCDateTime, enum_column, utcnow
 from ..events.models import Event
 from ..extensions import db
@@ -116,6 +117,15 @@ class Registration(db.Model):
     language: Mapped[str] = mapped_column(sa.String(2), default="vi")
     badge_code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The read-only secret of the "my sessions" calendar feed, never the manage token: the feed's
+    # address goes into calendars that people share. A unique index (not a constraint), so that
+    # its migration adds it without copying the table on SQLite.
+    feed_token: Mapped[str] = mapped_column(
+        sa.String(64), index=True, unique=True, default=new_feed_token
+    )
+    # Set when the manage link was replaced without the person asking (it had been exposed in a
+    # calendar feed's address), until they are e-mailed the new one (`flask send-new-links`).
+    new_link_pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Name, e-mail, organisation and phone folded (no diacritics, lower case) for searching.
     search_text: Mapped[str] = mapped_column(sa.String(800), default="")
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -126,6 +136,9 @@ class Registration(db.Model):
     # When the address was proven to belong to the person: they followed a link sent to it (the
     # invitation's, or the one in the confirmation e-mail). A typed address is not proven.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the link was last e-mailed again to someone signing up with this address; the pause
+    # between two is kept by a conditional update of this column (see services._send_again).
+    link_resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the person's personal data was anonymised (see visitors/erasure.py); the row stays for
     # the figures, the badge stops working.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

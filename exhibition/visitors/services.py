@@ -257,11 +257,27 @@ RESEND_PAUSE = timedelta(minutes=10)
 
 
 def _send_again(registration: Registration, now: datetime) -> None:
-    """E-mail the link again, at most once per RESEND_PAUSE (the form must not become a mail cannon)."""
-    from ..mail.messages import queue_confirmation
-    from ..mail.services import sent_recently
+    """E-mail the link again, at most once per RESEND_PAUSE (the form must not become a mail cannon).
 
-    if not sent_recently(to=registration.email, kind="confirmation_again", within=RESEND_PAUSE):
+    One conditional update claims the sending: of many sign-ups with the address at the same
+    moment exactly one finds the pause over (the others wait for its row lock, then see its time).
+    """
+    from ..mail.messages import queue_confirmation
+
+    claimed = db.session.execute(
+        sa.update(Registration)
+        .where(
+            Registration.id == registration.id,
+            sa.or_(
+                Registration.link_resent_at.is_(None),
+                Registration.link_resent_at <= now - RESEND_PAUSE,
+            ),
+        )
+        # updated_at stays: the person's details did not change.
+        .values(link_resent_at=now, updated_at=Registration.updated_at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed == 1:
         queue_confirmation(registration=registration, kind="again")
 
 
@@ -407,16 +423,54 @@ def prove_address(*, registration: Registration, proof: str, now: datetime | Non
     return proven
 
 
-def get_by_manage_token(*, token: str) -> Registration:
-    """The registration behind a "my registration" link, or RegistrationNotFound."""
+def _by_secret(column, token: str) -> Registration:
     if not token or len(token) > 64:
         raise RegistrationNotFound()
-    registration = db.session.scalar(
-        sa.select(Registration).where(Registration.manage_token == token)
-    )
+    registration = db.session.scalar(sa.select(Registration).where(column == token))
     if registration is None:
         raise RegistrationNotFound()
     return registration
+
+
+def get_by_manage_token(*, token: str) -> Registration:
+    """The registration behind a "my registration" link, or RegistrationNotFound."""
+    return _by_secret(Registration.manage_token, token)
+
+
+def get_by_feed_token(*, token: str) -> Registration:
+    """The registration behind a calendar feed's address (read-only), or RegistrationNotFound."""
+    return _by_secret(Registration.feed_token, token)
+
+
+def send_new_links(*, limit: int = 500) -> int:
+    """E-mail their new "my registration" link to up to `limit` people whose link was replaced
+    without their asking. Each is claimed by a conditional update, so running this twice (or on
+    two machines) sends nobody two. Returns how many were claimed (someone without a deliverable
+    address is claimed and sent nothing)."""
+    from ..mail.messages import queue_new_link
+
+    pending = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.new_link_pending_since.is_not(None))
+        .order_by(Registration.id)
+        .limit(limit)
+    ).all()
+    claimed = 0
+    for registration in pending:
+        claim = (
+            sa.update(Registration)
+            .where(
+                Registration.id == registration.id,
+                Registration.new_link_pending_since.is_not(None),
+            )
+            .values(new_link_pending_since=None, updated_at=Registration.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        if db.session.execute(claim).rowcount == 1:
+            claimed += 1
+            queue_new_link(registration=registration)
+    db.session.flush()
+    return claimed
 
 
 def update_registration(
@@ -472,11 +526,25 @@ def change_consents(
 
 
 def cancel_registration(*, registration: Registration, now: datetime | None = None) -> Registration:
-    """Cancel: the badge stops working at once."""
-    if registration.is_cancelled:
+    """Cancel: the badge stops working at once, and the person's seats, waiting-list places and
+    requests in sessions still to come are given up (a freed seat goes to the first waiting)."""
+    # Programme depends on visitors, not the other way round: imported where it is needed.
+    from ..programme.seats import give_up_future_bookings
+
+    now = now or utcnow()
+    # A conditional update: of two cancellations at once (a double click) exactly one goes on.
+    claimed = db.session.execute(
+        sa.update(Registration)
+        .where(
+            Registration.id == registration.id, Registration.status == RegistrationStatus.CONFIRMED
+        )
+        .values(status=RegistrationStatus.CANCELLED, cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(registration, ["status", "cancelled_at"])
+    if claimed != 1:
         raise RegistrationCancelled()
-    registration.status = RegistrationStatus.CANCELLED
-    registration.cancelled_at = now or utcnow()
+    give_up_future_bookings(registration=registration, now=now)
     db.session.flush()
     return registration
 

@@ -294,7 +294,7 @@ def test_personal_feed_has_only_the_persons_seated_sessions(
     assert book(app, me["id"], programme_of["late"]) is BookingStatus.REQUESTED
     assert book(app, me["id"], programme_of["workshop"]) is BookingStatus.WAITING
 
-    response = client.get(f"/events/expo-2026/programme/my/{me['manage_token']}.ics?lang=en")
+    response = client.get(f"/events/expo-2026/programme/my/{me['feed_token']}.ics?lang=en")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert "private" in response.headers["Cache-Control"]
@@ -306,7 +306,7 @@ def test_personal_feed_has_only_the_persons_seated_sessions(
     assert (start.hour, start.minute, start.utcoffset()) == (9, 0, PLUS7)
 
     theirs = events_of(
-        client.get(f"/events/expo-2026/programme/my/{someone['manage_token']}.ics?lang=vi").data
+        client.get(f"/events/expo-2026/programme/my/{someone['feed_token']}.ics?lang=vi").data
     )
     assert list(theirs) == ["Hội thảo khuôn mẫu"]
     late = theirs["Hội thảo khuôn mẫu"].decoded("DTSTART")
@@ -322,7 +322,7 @@ def test_personal_feed_follows_cancellation_and_is_valid_when_empty(
         booking = seats.bookings_of(registration=db.session.get(Registration, me["id"]))[0]
         seats.cancel_booking(booking=booking)
         db.session.commit()
-    body = client.get(f"/events/expo-2026/programme/my/{me['manage_token']}.ics").data
+    body = client.get(f"/events/expo-2026/programme/my/{me['feed_token']}.ics").data
     calendar = Calendar.from_ical(body)
     assert calendar.walk("VEVENT") == []
     assert [str(z["TZID"]) for z in calendar.walk("VTIMEZONE")] == ["Asia/Ho_Chi_Minh"]
@@ -333,7 +333,7 @@ def test_personal_feed_of_an_unknown_token_or_another_event_is_404(
 ):
     assert client.get("/events/expo-2026/programme/my/not-a-token.ics").status_code == 404
     make_event(slug="other-expo")
-    token = make_visitor()["manage_token"]
+    token = make_visitor()["feed_token"]
     assert client.get(f"/events/other-expo/programme/my/{token}.ics").status_code == 404
     assert client.get(f"/events/expo-2026/programme/my/{token}.ics").status_code == 200
 

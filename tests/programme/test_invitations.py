@@ -140,6 +140,30 @@ def test_delegate_import_with_bad_rows_reports_each_row_and_imports_the_good_row
         assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 2
 
 
+def test_delegate_names_without_a_visible_letter_are_reported_by_row(
+    app, client, make_event, make_session
+):
+    session_id = invitation_session(make_event, make_session)
+    login_client(app, client)
+    rows = [
+        ["\u3164\u3164", "", "", "filler@example.com", "", ""],
+        ["Lê Văn" + "\u0301" * 4, "", "", "piled@example.com", "", ""],
+        ["Nguyễn Thị Ánh Tuyết", "", "", "tuyet@example.com", "", ""],
+    ]
+    page = client.get(admin_url(session_id))
+    response = client.post(
+        admin_url(session_id),
+        data={"csrf_token": csrf_token(page.text), "file": (io.BytesIO(csv_file(rows)), "a.csv")},
+        content_type="multipart/form-data",
+    )
+    assert re.findall(r"<li>(Row \d+: [^<]+)</li>", response.text) == [
+        "Row 2: full name has no visible letter.",
+        "Row 3: full name has a letter with more than 3 accent marks.",
+    ]
+    with app.app_context():
+        assert db.session.scalars(sa.select(Invitation.full_name)).all() == ["Nguyễn Thị Ánh Tuyết"]
+
+
 def test_delegate_import_of_good_rows_only_answers_200(app, client, make_event, make_session):
     session_id = invitation_session(make_event, make_session)
     login_client(app, client)

@@ -252,7 +252,8 @@ def test_erasure_leaves_nothing_of_the_person_in_any_table_or_file_and_figures_s
         assert client.get(f"/r/{token}/{path}").status_code == 404
     for path in ("event.ics", "my-data.json", "edit", "cancel", "erase"):
         assert client.get(f"/r/{token}/{path}").status_code == 410
-    assert client.get(f"/events/expo-2026/programme/my/{token}.ics").status_code == 404
+    feed = f"/events/expo-2026/programme/my/{person['feed_token']}.ics"
+    assert client.get(feed).status_code == 404
 
     # The badge answers like a cancelled one, with nothing about the person.
     answer = scan(client, device, person["badge_code"], "n3").json

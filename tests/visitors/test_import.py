@@ -196,6 +196,24 @@ def test_a_row_with_several_problems_lists_them_all(app, make_event):
     ]
 
 
+def test_names_without_a_visible_letter_or_with_piled_marks_are_reported_by_row(app, make_event):
+    make_event()
+    rows = [
+        ["\u115f\u1160", "filler@example.com", "0912345670", "", "", "trade", "HP", "", "", ""],
+        ["\u3164\u3164", "filler2@example.com", "0912345671", "", "", "trade", "HP", "", "", ""],
+        ["a" + "\u0301" * 119, "zalgo@example.com", "0912345672", "", "", "trade", "HP", "", "", ""],
+        ["Phạm Ngọc Ệ", "e@example.com", "0912345673", "", "", "trade", "HP", "", "", ""],
+    ]  # fmt: skip
+    reasons = [
+        "Row 2: full name has no visible letter.",
+        "Row 3: full name has no visible letter.",
+        "Row 4: full name has a letter with more than 3 accent marks.",
+    ]
+    assert run_import(app, csv_file(rows)).problems == reasons
+    assert run_import(app, xlsx_file(rows[:3])).problems == reasons
+    assert [r[0] for r in stored(app)] == ["Phạm Ngọc Ệ"]
+
+
 def test_people_registered_already_are_skipped_without_a_second_badge(
     app, make_event, make_visitor
 ):
@@ -249,7 +267,7 @@ def test_someone_signing_up_during_the_import_is_skipped_not_an_error(
         }  # fmt: skip
         values = [
             {**row, "email": email, "email_key": email.casefold(), "badge_code": badge,
-             "manage_token": token}
+             "manage_token": token, "feed_token": token.upper()}
             for email, badge, token in (
                 ("Late@example.com", "A" * 26, "a" * 43), ("early@example.com", "B" * 26, "b" * 43)
             )

@@ -1,6 +1,8 @@
 """Public sign-up: bad input, registration windows, and the "my registration" pages."""
 
 import io
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -53,6 +55,70 @@ def test_register_emoji_in_name_is_refused_with_a_message(app, client, make_even
     assert response.status_code == 422
     assert 'id="full_name-error"' in response.text
     assert count(app, Registration) == 0
+
+
+# Names that show nothing (Hangul fillers, zero-width characters) or a letter under a pile of marks.
+UNSEEN_NAMES = [
+    "\u115f\u1160",
+    "\u3164",
+    "\u3164\u3164",
+    "\uffa0\uffa0",
+    "\u200b\u200b",
+    "\u200c\u200d",
+    "a" + "\u0301" * 119,
+    "Lan" + "\u0301\u0323\u0302\u0306",
+]
+
+
+def _name_error(html: str) -> str:
+    match = re.search(r'<p class="error" id="full_name-error" role="alert">([^<]+)</p>', html)
+    return match.group(1) if match else ""
+
+
+def test_register_refuses_names_without_visible_letters_or_with_piled_marks(
+    app, client, make_event
+):
+    make_event()
+    for name in UNSEEN_NAMES:
+        response = post_form(app, client, full_name=name)
+        assert response.status_code == 422, repr(name)
+        assert _name_error(response.text), repr(name)
+    assert count(app, Registration) == 0
+    assert count(app, OutboxMessage) == 0
+
+
+def test_register_name_errors_are_clear_in_both_languages(app, client, make_event):
+    make_event()
+    expected = {
+        "vi": {
+            "\u115f\u1160": "Vui lòng nhập tên có ít nhất một chữ cái nhìn thấy được.",
+            "a" + "\u0301" * 119: "Một chữ cái mang quá nhiều dấu (tối đa 3).",
+        },
+        "en": {
+            "\u115f\u1160": "Enter a name with at least one visible letter.",
+            "a" + "\u0301" * 119: "Too many accent marks on one letter (at most 3).",
+        },
+    }
+    for language, messages in expected.items():
+        for name, message in messages.items():
+            page = client.get(f"/events/expo-2026/register?lang={language}")
+            response = client.post(
+                "/events/expo-2026/register", data=form_data(app, page.text, full_name=name)
+            )
+            assert _name_error(response.text) == message
+
+
+def test_register_accepts_vietnamese_accents_and_other_scripts(app, client, make_event):
+    make_event()
+    names = ["Nguyễn Thị Ánh Tuyết", "Phạm Ngọc Ệ", "José Müller", "李小龍"]
+    for number, name in enumerate(names):
+        for form in ("NFC", "NFD"):
+            typed = unicodedata.normalize(form, name)
+            response = post_form(app, client, full_name=typed, email=f"p{number}{form}@example.com")
+            assert response.status_code == 302, (name, form)
+    with app.app_context():
+        stored = db.session.scalars(sa.select(Registration.full_name).order_by(Registration.id))
+        assert list(stored) == [n for n in names for _ in ("NFC", "NFD")]
 
 
 def test_register_html_in_name_is_shown_as_text(app, client, make_event):
@@ -181,6 +247,43 @@ def test_manage_edit_bad_phone_keeps_stored_details(app, client, make_event, mak
     assert 'id="phone-error"' in response.text
     with app.app_context():
         assert db.session.get(Registration, visitor["id"]).phone == "+84912345678"
+
+
+def test_manage_edit_refuses_a_name_of_fillers_and_keeps_the_stored_one(
+    app, client, make_event, make_visitor
+):
+    make_event()
+    visitor = make_visitor()
+    url = f"/r/{visitor['manage_token']}/edit"
+    for name in ("\u3164\u3164", "Nhung" + "\u0300" * 5):
+        data = form_data(app, client.get(url).text, full_name=name)
+        response = client.post(url, data=data)
+        assert response.status_code == 422
+        assert _name_error(response.text)
+    with app.app_context():
+        assert db.session.get(Registration, visitor["id"]).full_name == "Nguyễn Thị Hồng Nhung"
+
+
+def test_every_form_asking_for_a_persons_name_checks_it_with_person_name():
+    """The public sign-up and corrections, the desk, exhibitors' contact and staff, speakers and
+    staff accounts: one check (text.name_problem) behind every name field."""
+    from exhibition.admin.forms import StaffForm as AccountForm
+    from exhibition.exhibitors.forms import ApplicationForm, ProfileForm, StaffForm
+    from exhibition.forms import person_name
+    from exhibition.programme.forms import SpeakerForm
+    from exhibition.visitors.forms import DeskForm, RegistrationForm, VisitorDetailsForm
+
+    fields = [
+        RegistrationForm.full_name,
+        VisitorDetailsForm.full_name,
+        DeskForm.full_name,
+        ApplicationForm.contact_name,
+        ProfileForm.contact_name,
+        StaffForm.full_name,
+        SpeakerForm.full_name,
+        AccountForm.name,
+    ]
+    assert [person_name in field.kwargs["validators"] for field in fields] == [True] * len(fields)
 
 
 def test_manage_cancel_stops_the_badge(app, client, make_event, make_visitor, make_device):
