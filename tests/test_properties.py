@@ -357,7 +357,7 @@ def _world(app) -> dict:
     assert signed_in.status_code == 302
     visitor = app.test_client()
     with visitor.session_transaction() as session:
-        session["portal_exhibitor_id"] = portal_exhibitor
+        session["portal"] = [portal_exhibitor, 0]  # see exhibitors.portal.session_key
     urls = get_urls(app, values)
     urls.append(f"/events/{values['slug']}/portal/profile")
     urls.append(f"/invitations/{invitation}")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from exhibition.extensions import db
 from exhibition.mail.models import OutboxMessage
 from exhibition.visitors.models import Registration
-from tests.conftest import csrf_token, make_app, scan
+from tests.conftest import csrf_token, make_app, on_today, scan
 from tests.visitors.test_registration_flow import form_data
 
 
@@ -56,7 +56,7 @@ def browser_at(app, address):
 def test_invented_bearer_tokens_count_against_their_address_then_429(
     app, db_url, tmp_path, make_event, make_visitor, make_device
 ):
-    make_event()
+    make_event(**on_today())
     badge = make_visitor()["badge_code"]
     token = make_device()
     limited = limited_app(app, db_url, tmp_path)

@@ -75,6 +75,9 @@ class Exhibitor(Localized, db.Model):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Counts portal sign-ins; a sign-in link carries the count it was made for, so it works once.
     portal_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Counts portal sign-outs: a portal session holds the count it began with, so signing out
+    # ends every session of the company (a copied cookie too), not only this browser's.
+    portal_sign_outs: Mapped[int] = mapped_column(default=0, server_default="0")
 
     event: Mapped[Event] = relationship()
     province: Mapped[Province] = relationship()

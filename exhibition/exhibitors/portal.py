@@ -120,6 +120,36 @@ def sign_in(*, event: Event, token: str) -> Exhibitor:
     return db.session.get(Exhibitor, exhibitor_id)
 
 
+def session_key(*, exhibitor: Exhibitor) -> list[int]:
+    """What a portal session holds: the company and its sign-out count when it began."""
+    return [exhibitor.id, exhibitor.portal_sign_outs]
+
+
+def signed_in_exhibitor(*, event: Event, key) -> Exhibitor | None:
+    """The exhibitor a portal session is for, if that session is still open."""
+    if not (isinstance(key, list) and len(key) == 2 and all(type(n) is int for n in key)):
+        return None  # none, or a session from before sign-outs were counted
+    exhibitor = db.session.get(Exhibitor, key[0])
+    if (
+        exhibitor is None
+        or exhibitor.event_id != event.id
+        or exhibitor.portal_sign_outs != key[1]
+        or exhibitor.status in CLOSED
+    ):
+        return None
+    return exhibitor
+
+
+def sign_out(*, exhibitor: Exhibitor) -> None:
+    """End every portal session of the company."""
+    db.session.execute(
+        sa.update(Exhibitor)
+        .where(Exhibitor.id == exhibitor.id)
+        .values(portal_sign_outs=Exhibitor.portal_sign_outs + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def staff_quota(*, exhibitor: Exhibitor) -> int:
     """Staff badges allowed: the event's number per 9 m², over the area of the company's booths."""
     if exhibitor.status not in WITH_STAFF:

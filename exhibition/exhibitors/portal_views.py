@@ -15,10 +15,9 @@ from ..visitors.services import sectors
 from . import portal, services
 from .forms import PortalLoginForm, ProfileForm, StaffForm
 from .logos import InvalidLogo, delete_logo, logo_from_form, save_logo
-from .models import Exhibitor
 
 bp = Blueprint("portal", __name__, url_prefix="/events/<slug>/portal")
-SESSION_KEY = "portal_exhibitor_id"
+SESSION_KEY = "portal"  # [exhibitor id, its sign-out count]: see portal.session_key
 
 
 def signed_in(view):
@@ -27,8 +26,8 @@ def signed_in(view):
     @wraps(view)
     def wrapper(slug: str, **kwargs):
         g.event = event = get_event(slug=slug)
-        exhibitor = db.session.get(Exhibitor, session.get(SESSION_KEY) or 0)
-        if exhibitor is None or exhibitor.event_id != event.id or exhibitor.status in portal.CLOSED:
+        exhibitor = portal.signed_in_exhibitor(event=event, key=session.get(SESSION_KEY))
+        if exhibitor is None:
             session.pop(SESSION_KEY, None)
             return redirect(url_for("portal.login", slug=slug))
         return view(event, exhibitor, **kwargs)
@@ -74,14 +73,19 @@ def sign_in(slug: str, token: str):
         return redirect(url_for("portal.login", slug=slug))
     db.session.commit()
     session.pop(SESSION_KEY, None)
-    session[SESSION_KEY] = exhibitor.id
+    session[SESSION_KEY] = portal.session_key(exhibitor=exhibitor)
     return redirect(url_for("portal.home", slug=slug))
 
 
 @bp.post("/logout")
 def logout(slug: str):
-    """Sign out of the portal."""
-    session.pop(SESSION_KEY, None)
+    """Sign out of the portal: every session of the company ends, a copied cookie too."""
+    exhibitor = portal.signed_in_exhibitor(
+        event=get_event(slug=slug), key=session.pop(SESSION_KEY, None)
+    )
+    if exhibitor is not None:
+        portal.sign_out(exhibitor=exhibitor)
+        db.session.commit()
     return redirect(url_for("events.detail", slug=slug))
 
 

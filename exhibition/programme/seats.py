@@ -209,8 +209,10 @@ def book(
 
 
 def approve(*, booking: SessionBooking, now: datetime | None = None) -> SessionBooking:
-    """An organiser accepts a request for a session with approval: a seat, or the waiting list."""
-    if booking.status is not BookingStatus.REQUESTED:
+    """An organiser accepts a request for a session with approval: a seat, or the waiting list
+    (not for a person cancelled or erased since)."""
+    person = booking.registration
+    if booking.status is not BookingStatus.REQUESTED or person.is_cancelled or person.is_erased:
         return booking
     now = now or utcnow()
     if _take_seat(booking.session_id):

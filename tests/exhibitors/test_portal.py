@@ -59,6 +59,37 @@ def test_sign_in_link_is_sent_to_the_contact_and_works_once(
     )
 
 
+def test_signing_out_of_the_portal_ends_a_copied_session_cookie_too(
+    app, client, make_event, make_exhibitor
+):
+    make_event()
+    make_exhibitor()
+    sign_in(app, client)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    thief = app.test_client()
+    thief.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    assert thief.get("/events/expo-2026/portal/").status_code == 200  # the copy works meanwhile
+    home = client.get("/events/expo-2026/portal/")
+    form = re.search(
+        r'<form method="post" action="(/events/expo-2026/portal/logout)"[^>]*>(.*?)</form>',
+        home.text,
+        re.S,
+    )
+    out = client.post(form.group(1), data={"csrf_token": csrf_token(form.group(2))})
+    assert out.status_code == 302
+    for browser in (client, thief):
+        answer = browser.get("/events/expo-2026/portal/")
+        assert answer.headers["Location"] == "/events/expo-2026/portal/login"
+    with app.app_context():  # a new link (the e-mail is not sent twice within a minute)
+        from exhibition.exhibitors.models import Exhibitor
+        from exhibition.exhibitors.portal import sign_in_token
+
+        token = sign_in_token(exhibitor=db.session.scalar(sa.select(Exhibitor)))
+    link = f"/events/expo-2026/portal/login/{token}"
+    client.post(link, data={"csrf_token": csrf_token(client.get(link).text)})
+    assert client.get("/events/expo-2026/portal/").status_code == 200  # signed in again
+
+
 def test_unknown_address_gets_the_same_answer_and_no_mail(app, client, make_event, make_exhibitor):
     make_event()
     make_exhibitor()
