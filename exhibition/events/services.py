@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from .. import ical
 from ..errors import DomainError, NotFound
 from ..extensions import db
+from ..urls import public_url
 from .models import Event
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -111,8 +112,10 @@ def update_event(*, event: Event, data: EventData) -> Event:
     return event
 
 
-def event_calendar(*, event: Event, language: str, url: str = "") -> bytes:
-    """The event as an .ics file."""
+def event_calendar(*, event: Event, language: str) -> bytes:
+    """The event as an .ics file. Its link is the exhibition's public page, never a private one:
+    a calendar entry is seen by whoever the calendar is shared with."""
+    url = public_url("events.detail", slug=event.slug, lang=language)
     location = ", ".join(p for p in (event.tr("venue", language), event.address) if p)
     return ical.calendar(
         tz_name=event.timezone,

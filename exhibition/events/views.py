@@ -4,7 +4,6 @@ from flask import Blueprint, Response, g, render_template
 
 from ..dbtypes import utcnow
 from ..i18n import current_language
-from ..urls import public_url
 from .services import event_calendar, get_event, list_events
 
 bp = Blueprint("events", __name__)
@@ -27,9 +26,7 @@ def detail(slug: str):
 def calendar(slug: str):
     """The exhibition as a calendar file."""
     event = get_event(slug=slug)
-    body = event_calendar(
-        event=event, language=current_language(), url=public_url("events.detail", slug=slug)
-    )
+    body = event_calendar(event=event, language=current_language())
     return Response(
         body,
         mimetype="text/calendar",

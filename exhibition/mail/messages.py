@@ -64,7 +64,7 @@ def queue_confirmation(*, registration: Registration, kind: str = "new") -> None
             Attachment(
                 f"{event.slug}.ics",
                 "text/calendar",
-                event_calendar(event=event, language=language, url=manage_url),
+                event_calendar(event=event, language=language),
             ),
         ],
     )

@@ -39,7 +39,7 @@ from ..visitors.services import (
     register_visitor,
 )
 from . import seats
-from .models import BookingStatus, ConferenceSession, Invitation, InvitationStatus
+from .models import HOLDING, ConferenceSession, Invitation, InvitationStatus
 
 MAX_BYTES = 2_000_000
 MAX_ROWS = 2000
@@ -460,11 +460,7 @@ def decline(*, invitation: Invitation, now: datetime | None = None) -> Invitatio
     previous = _claim(invitation, InvitationStatus.DECLINED, now)
     if previous is InvitationStatus.ACCEPTED and invitation.registration is not None:
         booking = seats.booking_of(session=invitation.session, registration=invitation.registration)
-        if booking is not None and booking.status in (
-            BookingStatus.SEATED,
-            BookingStatus.WAITING,
-            BookingStatus.REQUESTED,
-        ):
+        if booking is not None and booking.status in HOLDING:
             seats.cancel_booking(booking=booking)
     db.session.flush()
     return invitation

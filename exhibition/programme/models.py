@@ -185,6 +185,10 @@ class BookingStatus(enum.Enum):
     CANCELLED = "cancelled"
 
 
+# The bookings that still hold something: a seat, a place on the waiting list, or a request.
+HOLDING = (BookingStatus.SEATED, BookingStatus.WAITING, BookingStatus.REQUESTED)
+
+
 class SessionBooking(db.Model):
     """A person's place in a session (or on its waiting list)."""
 

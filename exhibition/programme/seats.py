@@ -12,6 +12,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..visitors.models import Registration, RegistrationStatus
 from .models import (
+    HOLDING,
     BookingStatus,
     ConferenceSession,
     Room,
@@ -94,9 +95,7 @@ def bookings_of(*, registration: Registration) -> list[SessionBooking]:
             .join(ConferenceSession, ConferenceSession.id == SessionBooking.session_id)
             .where(
                 SessionBooking.registration_id == registration.id,
-                SessionBooking.status.in_(
-                    [BookingStatus.SEATED, BookingStatus.WAITING, BookingStatus.REQUESTED]
-                ),
+                SessionBooking.status.in_(HOLDING),
             )
             .order_by(ConferenceSession.starts_at, ConferenceSession.id)
             .options(  # the session and its room come with the booking (one statement)
@@ -160,11 +159,7 @@ def book(
         if not session_open(session, now):
             raise SessionClosed(_l("This session is over."))
     booking = booking_of(session=session, registration=registration)
-    if booking is not None and booking.status in (
-        BookingStatus.SEATED,
-        BookingStatus.WAITING,
-        BookingStatus.REQUESTED,
-    ):
+    if booking is not None and booking.status in HOLDING:
         return booking
     _check_overlap(session, registration)
     if booking is None:
@@ -262,9 +257,7 @@ def give_up_future_bookings(*, registration: Registration, now: datetime | None 
         .join(ConferenceSession, ConferenceSession.id == SessionBooking.session_id)
         .where(
             SessionBooking.registration_id == registration.id,
-            SessionBooking.status.in_(
-                [BookingStatus.SEATED, BookingStatus.WAITING, BookingStatus.REQUESTED]
-            ),
+            SessionBooking.status.in_(HOLDING),
             sa.or_(ConferenceSession.ends_at.is_(None), ConferenceSession.ends_at > now),
         )
         .order_by(SessionBooking.id)

@@ -31,7 +31,7 @@ from . import conflicts as conflict_rules
 from . import seats, services
 from .forms import PlaceForm, RoomForm, SessionForm, SpeakerForm, parse_windows
 from .models import (
-    BookingStatus,
+    HOLDING,
     ConferenceSession,
     PersonRole,
     SessionAccess,
@@ -443,7 +443,7 @@ def booking_action(slug: str, booking_id: int, action: str):
         seats.approve(booking=booking)
     elif action == "decline":
         seats.decline(booking=booking)
-    elif booking.status in (BookingStatus.SEATED, BookingStatus.WAITING, BookingStatus.REQUESTED):
+    elif booking.status in HOLDING:
         seats.cancel_booking(booking=booking)
     db.session.commit()
     flash(

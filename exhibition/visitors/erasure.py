@@ -207,8 +207,7 @@ def retention_over(event: Event, now: datetime) -> bool:
     `retention_days` is before today."""
     if event.retention_days is None:
         return False
-    last_day = event.ends_at.astimezone(event.tz).date()
-    return now.astimezone(event.tz).date() > last_day + timedelta(days=event.retention_days)
+    return now.astimezone(event.tz).date() > event.last_day + timedelta(days=event.retention_days)
 
 
 def _anonymise_contact(exhibitor) -> None:

@@ -23,7 +23,6 @@ from ..events.services import event_calendar, get_event
 from ..extensions import db, guess_limit, limiter, posted
 from ..forms import Form, choices
 from ..programme.models import SessionAccess
-from ..urls import public_url
 from . import services
 from .erasure import RegistrationErased, erase_registration
 from .forms import ConsentForm, EraseForm, RegistrationForm, VisitorDetailsForm
@@ -371,14 +370,11 @@ def my_data(token: str):
 @guess_limit
 @limiter.limit("120 per minute")
 def calendar(token: str):
-    """The exhibition as a calendar file, linking back to this registration."""
+    """The exhibition as a calendar file in the person's language (it links to the exhibition's
+    public page: a calendar may be shared)."""
     registration = _registration(token)
     event = registration.event
-    body = event_calendar(
-        event=event,
-        language=registration.language,
-        url=public_url("visitors.manage", token=token),
-    )
+    body = event_calendar(event=event, language=registration.language)
     return Response(
         body,
         mimetype="text/calendar",

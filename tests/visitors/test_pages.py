@@ -207,6 +207,10 @@ def test_manage_calendar_file_has_event_in_vietnam_time(app, client, make_event,
     assert "DTSTART;TZID=Asia/Ho_Chi_Minh:20261210T090000" in body
     assert "SUMMARY:Triển lãm Công nghiệp hỗ trợ 2026" in body
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+    # A calendar may be shared: the entry links to the public page, never the private link.
+    unfolded = body.replace("\r\n ", "")
+    assert "URL:http://testserver.local/events/expo-2026/?lang=vi" in unfolded
+    assert visitor["manage_token"] not in unfolded
 
 
 def test_manage_edit_corrects_details(app, client, make_event, make_visitor):
