@@ -25,6 +25,8 @@ $(VENDOR)/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)/qr-scanner
 	cp node_modules/qr-scanner/qr-scanner.umd.min.js node_modules/qr-scanner/qr-scanner-worker.min.js node_modules/qr-scanner/LICENSE $(VENDOR)/qr-scanner/
+	mkdir -p $(VENDOR)/svg-pan-zoom
+	cp node_modules/svg-pan-zoom/dist/svg-pan-zoom.min.js node_modules/svg-pan-zoom/LICENSE $(VENDOR)/svg-pan-zoom/
 	touch $@
 
 install: $(VENV)/.installed translations $(VENDOR)/.installed

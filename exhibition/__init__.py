@@ -163,6 +163,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .badges.print_views import bp as badge_print_bp
     from .badges.views import bp as badges_bp
+    from .booths.public_views import bp as plan_bp
     from .booths.views import bp as booths_bp
     from .checkin.admin_views import bp as checkin_admin_bp
     from .checkin.live_views import bp as checkin_live_bp
@@ -195,6 +196,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(exhibitors_bp)
     app.register_blueprint(exhibitors_admin_bp)
     app.register_blueprint(booths_bp)
+    app.register_blueprint(plan_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(programme_bp)
     app.register_blueprint(agenda_bp)

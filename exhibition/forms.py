@@ -6,9 +6,9 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectMultipleField, ValidationError, widgets
+from wtforms import SelectChoice, SelectMultipleField, TelField, ValidationError, widgets
 
-from .phone import normalize_phone
+from .phone import display_phone, normalize_phone
 from .text import MAX_MARKS_PER_LETTER, name_problem
 
 
@@ -90,6 +90,16 @@ def phone_number(form, field) -> None:
                 "Enter a phone number such as 0912 345 678 or +84 912 345 678 (with + and the country code from abroad)."
             )
         ) from error
+
+
+class PhoneField(TelField):
+    """A phone number, kept in E.164 by `phone_number` and shown back as people write it
+    ("0225 3822 456", not "+842253822456"); a number that was refused is shown as typed."""
+
+    def _value(self) -> str:
+        if self.errors and self.raw_data:
+            return self.raw_data[0]
+        return display_phone(self.data) if self.data else ""
 
 
 class MultiCheckboxField(SelectMultipleField):

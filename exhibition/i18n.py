@@ -18,3 +18,8 @@ class Localized:
         language = language or current_language()
         value = getattr(self, f"{field}_{language}", None)
         return value or getattr(self, f"{field}_vi", "") or ""
+
+    def tr_language(self, field: str, language: str | None = None) -> str:
+        """The language of what tr() shows: `language`, or "vi" when it falls back."""
+        language = language or current_language()
+        return language if getattr(self, f"{field}_{language}", None) else "vi"

@@ -7,7 +7,8 @@ site only. The check-in station needs the camera, a worker built from a blob by 
 and blob: frames for the badge PDF it prints on arrival.
 """
 
-from flask import Flask, request
+from flask import Blueprint, Flask, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -57,3 +58,16 @@ def register_security(app: Flask) -> None:
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+def allow_large_uploads(bp: Blueprint, endpoints: set[str], limit: int) -> None:
+    """Let signed-in staff send up to `limit` bytes to these pages (the site-wide limit,
+    MAX_CONTENT_LENGTH, is smaller), set before any hook reads the body (CSRF, NUL check)."""
+
+    def allow() -> None:
+        if request.endpoint in endpoints and current_user.is_authenticated:
+            request.max_content_length = limit
+
+    @bp.record_once
+    def first_of_the_hooks(state) -> None:
+        state.app.before_request_funcs.setdefault(None, []).insert(0, allow)

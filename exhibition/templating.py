@@ -2,6 +2,7 @@
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_time
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from .i18n import current_language
@@ -21,6 +22,13 @@ def lang_url(language: str) -> str:
         return url_for("events.index", lang=language)
 
 
+def lang_attr(obj, field: str) -> Markup:
+    """` lang="vi"` where a page in another language shows a field's Vietnamese text (it has no
+    translation), so that screen readers and translators know; nothing otherwise."""
+    shown = obj.tr_language(field)
+    return Markup(f' lang="{shown}"') if shown != current_language() else Markup("")
+
+
 def register_template_helpers(app: Flask) -> None:
     # Dates are stored in UTC; Flask-Babel shows them in the time zone chosen by
     # select_timezone (the current event's, Asia/Ho_Chi_Minh by default), in the page's language.
@@ -31,6 +39,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         lang_url=lang_url,
+        lang_attr=lang_attr,
         current_language=current_language,
         plan_label=plan_label,
         label=label,

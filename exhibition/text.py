@@ -62,3 +62,101 @@ def matches_all_words(column, query: str) -> sa.ColumnElement[bool]:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append(column.like(f"%{escaped}%", escape="\\"))
     return sa.and_(sa.true(), *clauses)
+
+
+# The Vietnamese alphabet, with f, j, w and z (foreign words) in their Latin places. Ranks 1-10
+# are the digits and 0 separates words, so that "Ba Lan" comes before "Bahamas".
+_ALPHABET = "a ă â b c d đ e ê f g h i j k l m n o ô ơ p q r s t u ư v w x y z".split()
+_LETTER_RANKS = {letter: rank for rank, letter in enumerate(_ALPHABET, start=11)}
+_OTHER_LETTERS = 100  # letters of other scripts come after z, by code point
+# Tones in dictionary order: level (none), huyền, hỏi, ngã, sắc, nặng.
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+# Breve, circumflex and horn make another letter (ă, â, ê, ô, ơ, ư), not a tone.
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}
+
+
+def vietnamese_sort_key(value: str | None) -> tuple:
+    """A key sorting text the Vietnamese way: letters of the Vietnamese alphabet in its order
+    (a ă â b c d đ e ê …), word by word, then tones (none, huyền, hỏi, ngã, sắc, nặng), then
+    case; so Anh, Áo, Ấn Độ, Ba Lan, Bỉ, Đức, Úc."""
+    text = value or ""
+    letters: list[list] = []  # [letter, tone] per base character
+    for char in unicodedata.normalize("NFD", text.casefold()):
+        if unicodedata.combining(char):
+            if not letters:
+                continue
+            if char in _TONES:
+                letters[-1][1] = _TONES[char]
+            elif char in _LETTER_MARKS:
+                letters[-1][0] = unicodedata.normalize("NFC", letters[-1][0] + char)
+            continue
+        letters.append([char, 0])
+    primary: list[int] = []
+    tones: list[int] = []
+    for char, tone in letters:
+        if char in _LETTER_RANKS:
+            rank = _LETTER_RANKS[char]
+        elif char.isdigit() and char.isascii():
+            rank = 1 + int(char)
+        elif char.isalnum():
+            rank = _OTHER_LETTERS + ord(char)
+        else:  # spaces and punctuation separate words
+            if primary and primary[-1] != 0:
+                primary.append(0)
+            continue
+        primary.append(rank)
+        tones.append(tone)
+    while primary and primary[-1] == 0:
+        primary.pop()
+    return tuple(primary), tuple(tones), text
+
+
+# Legal forms that start a company's name (compared folded, word by word), longest first, and
+# those that end it (English), so that a directory sorts "Công ty CP Đông Á" under Đ.
+_LEGAL_PREFIXES = sorted(
+    (
+        tuple(form.split())
+        for form in (
+            "chi nhanh", "chi nhanh cong ty", "tong cong ty", "tap doan", "cong ty", "cty",
+            "ctcp", "cong ty co phan", "cong ty cp", "cty cp", "cong ty tnhh", "cty tnhh",
+            "cong ty trach nhiem huu han", "mot thanh vien", "hai thanh vien tro len", "mtv",
+            "tnhh", "co phan", "cp", "cong ty hop danh", "doanh nghiep tu nhan", "dntn",
+            "hop tac xa", "htx", "jsc", "jsc.", "joint stock company", "company limited",
+        )
+    ),
+    key=len,
+    reverse=True,
+)  # fmt: skip
+_LEGAL_SUFFIXES = sorted(
+    (
+        tuple(form.split())
+        for form in (
+            "co ltd", "co", "ltd", "company limited", "limited", "jsc", "joint stock company",
+            "corp", "corporation", "inc", "llc", "plc", "company", "group", "co ltd branch",
+        )
+    ),
+    key=len,
+    reverse=True,
+)  # fmt: skip
+
+
+def company_short_name(name: str | None) -> str:
+    """A company's name without its legal form ("Công ty TNHH Cơ khí Hải An" -> "Cơ khí Hải An",
+    "Dong A Mould JSC" -> "Dong A Mould"): what people call it, for sorting and small labels."""
+    words = (name or "").split()
+    keys = [fold(word).strip(".,;:()&-–") for word in words]
+    changed = True
+    while changed and len(words) > 1:
+        changed = False
+        if not keys[0]:  # a dash or comma left between two legal forms
+            words, keys, changed = words[1:], keys[1:], True
+            continue
+        for form in _LEGAL_PREFIXES:
+            if len(keys) > len(form) and tuple(keys[: len(form)]) == form:
+                words, keys, changed = words[len(form) :], keys[len(form) :], True
+                break
+        for form in _LEGAL_SUFFIXES:
+            if len(keys) > len(form) and tuple(keys[-len(form) :]) == form:
+                words, keys, changed = words[: -len(form)], keys[: -len(form)], True
+                break
+    return " ".join(words).strip(" ,-–") or (name or "").strip()

@@ -88,3 +88,47 @@ def test_name_problem_allows_three_marks_per_letter_and_refuses_four():
     assert name_problem("Lan" + "\u0301\u0323\u0302\u0306") == "too_many_marks"
     assert name_problem("a" + "\u0301" * 119) == "too_many_marks"
     assert name_problem("\u0301\u0301\u0301\u0301 An") == "too_many_marks"
+
+
+def test_vietnamese_sort_key_orders_letters_and_tones_the_vietnamese_way():
+    from exhibition.text import vietnamese_sort_key
+
+    countries = ["Úc", "Đức", "Áo", "Ấn Độ", "Anh", "Ba Lan", "Bỉ", "Bahamas", "Đan Mạch", "Dominica"]  # fmt: skip
+    assert sorted(countries, key=vietnamese_sort_key) == [
+        "Anh", "Áo", "Ấn Độ", "Ba Lan", "Bahamas", "Bỉ", "Dominica", "Đan Mạch", "Đức", "Úc",
+    ]  # fmt: skip
+    assert sorted(["mạ", "má", "mã", "mả", "mà", "ma"], key=vietnamese_sort_key) == [
+        "ma", "mà", "mả", "mã", "má", "mạ",
+    ]  # fmt: skip
+    assert sorted(["Cơ khí", "Công", "Cô", "Co"], key=vietnamese_sort_key) == [
+        "Co", "Cô", "Công", "Cơ khí",
+    ]  # fmt: skip
+    # Decomposed input (as some keyboards send it) sorts like the composed form.
+    assert (
+        vietnamese_sort_key("Ấn Độ")[:2]
+        == vietnamese_sort_key(unicodedata.normalize("NFD", "Ấn Độ"))[:2]
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("Công ty TNHH Cơ khí Chính xác Hải An", "Cơ khí Chính xác Hải An"),
+        ("Công ty CP Khuôn mẫu Đông Á", "Khuôn mẫu Đông Á"),
+        ("Công ty Cổ phần Nhựa Tiền Phong", "Nhựa Tiền Phong"),
+        ("CÔNG TY TRÁCH NHIỆM HỮU HẠN Bao bì Kiến An", "Bao bì Kiến An"),
+        ("Công ty TNHH MTV Cảng Hải Phòng", "Cảng Hải Phòng"),
+        ("Chi nhánh Công ty TNHH Xăng dầu tại Hải Phòng", "Xăng dầu tại Hải Phòng"),
+        ("Tập đoàn Hòa Phát", "Hòa Phát"),
+        ("Doanh nghiệp tư nhân Minh Châu", "Minh Châu"),
+        ("CTCP Vinamilk", "Vinamilk"),
+        ("Hai An Precision Engineering Co., Ltd.", "Hai An Precision Engineering"),
+        ("Dong A Mould JSC", "Dong A Mould"),
+        ("Vietnam Steel Corp.", "Vietnam Steel"),
+        ("Công ty", "Công ty"),
+    ],
+)
+def test_company_short_name_drops_the_legal_form(name, short):
+    from exhibition.text import company_short_name
+
+    assert company_short_name(name) == short

@@ -4,6 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -138,6 +139,10 @@ class EventForm(Form):
             NumberRange(min=0, max=3650, message=_l("From 0 to 3650 days.")),
         ],
     )
+    banner = FileField(_l("Banner (PNG, JPEG or WebP, at most 3 MB)"))
+    remove_banner = BooleanField(_l("Remove the banner"))
+    logo = FileField(_l("Logo (PNG, JPEG or WebP, at most 1.5 MB)"))
+    remove_logo = BooleanField(_l("Remove the logo"))
 
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:

@@ -12,6 +12,14 @@ from ..checkin.models import Scan
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events import services as events
+from ..exhibitors.logos import (
+    BANNER,
+    EVENT_LOGO,
+    InvalidLogo,
+    delete_image,
+    image_from_form,
+    save_image,
+)
 from ..exhibitors.services import STATUS_LABELS
 from ..exports import export_response
 from ..extensions import db, limiter, login_manager
@@ -19,6 +27,7 @@ from ..forms import Form
 from ..mail import services as mail
 from ..mail.models import MessageStatus, OutboxMessage
 from ..pagination import paginate
+from ..security import allow_large_uploads
 from ..visitors import services as visitors
 from ..visitors.models import Registration, RegistrationStatus
 from .access import allow, authorise, event_ids_with, public, signed_in, visible_event_slugs
@@ -128,18 +137,52 @@ def dashboard():
     )
 
 
+# The event form may carry a banner and a logo, more than the site-wide upload limit.
+allow_large_uploads(bp, {"admin.event_new", "admin.event_edit"}, 5 * 1024 * 1024)
+EVENT_IMAGES = (("banner", BANNER), ("logo", EVENT_LOGO))
+
+
+def _event_images(form: EventForm) -> dict[str, bytes | None] | None:
+    """The banner and logo sent with the event form, checked and re-encoded; None (and an error
+    next to the field) when one is not a fit image."""
+    images: dict[str, bytes | None] = {}
+    for name, kind in EVENT_IMAGES:
+        try:
+            images[name] = image_from_form(form[name], kind)
+        except InvalidLogo as error:
+            form[name].errors.append(str(error.message))
+    return None if any(form[name].errors for name, _kind in EVENT_IMAGES) else images
+
+
+def _store_event_images(event, form: EventForm, images: dict[str, bytes | None]) -> list[str]:
+    """Store new images (or forget removed ones); returns the files no longer used."""
+    unused = []
+    for name, kind in EVENT_IMAGES:
+        column = f"{name}_filename"
+        if images[name] is not None or form[f"remove_{name}"].data:
+            unused.append(getattr(event, column))
+            setattr(event, column, save_image(images[name], kind) if images[name] else None)
+    return [name for name in unused if name]
+
+
+def _delete_event_images(names: list[str]) -> None:
+    for name in names:
+        delete_image(name, BANNER if name.endswith(".jpg") else EVENT_LOGO)
+
+
 @bp.route("/events/new", methods=["GET", "POST"])
 @allow()
 def event_new():
     """Create an exhibition."""
     form = EventForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and (images := _event_images(form)) is not None:
         try:
             event = events.create_event(data=form.event_data())
         except DomainError as error:
             db.session.rollback()
             form.slug.errors.append(str(error.message))
         else:
+            _store_event_images(event, form, images)
             record(actor=current_user, action="event.created", event=event, summary=event.slug)
             db.session.commit()
             flash(_("The exhibition has been created."), "success")
@@ -177,15 +220,17 @@ def event_edit(slug: str):
     form = EventForm()
     if request.method == "GET":
         form.fill_from(event)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and (images := _event_images(form)) is not None:
         try:
             events.update_event(event=event, data=form.event_data())
         except DomainError as error:
             db.session.rollback()
             form.slug.errors.append(str(error.message))
         else:
+            unused = _store_event_images(event, form, images)
             record(actor=current_user, action="event.updated", event=event, summary=event.slug)
             db.session.commit()
+            _delete_event_images(unused)
             flash(_("Saved."), "success")
             return redirect(url_for("admin.event_edit", slug=event.slug))
     return render_template("admin/event_form.html", form=form, event=event), (

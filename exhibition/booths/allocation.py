@@ -1,8 +1,8 @@
 """Optimal booth allocation (pure functions: no database here).
 
 Each approved exhibitor without a booth asks for a number of adjacent booths of one type (or one raw
-space of some area), in booths themed for its sectors, with up to five ranked wishes (a booth or a
-zone). The allocation minimises, in this order:
+space of some area), in booths themed for its sectors, with up to five ranked wishes (a booth, a
+zone or a hall). The allocation minimises, in this order:
 
 1. how many exhibitors get nothing;
 2. the sum of the ranks the others get (a wish ranked r costs r, any other suitable place costs 6);
@@ -45,6 +45,7 @@ class Wish:
     rank: int
     booth_id: int | None = None
     zone: str | None = None
+    hall_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -134,15 +135,23 @@ def _ranker(request: Request):
     """A function giving the rank of a block for this request: its best wish met, or OTHER_RANK."""
     by_booth: dict[int, int] = {}
     by_zone: dict[str, int] = {}
+    by_hall: dict[int, int] = {}
     for wish in request.wishes:
         if wish.booth_id is not None:
             by_booth[wish.booth_id] = min(wish.rank, by_booth.get(wish.booth_id, OTHER_RANK))
         if wish.zone is not None:
             by_zone[wish.zone] = min(wish.rank, by_zone.get(wish.zone, OTHER_RANK))
+        if wish.hall_id is not None:
+            by_hall[wish.hall_id] = min(wish.rank, by_hall.get(wish.hall_id, OTHER_RANK))
 
     def rank(block: tuple[BoothInfo, ...]) -> int:
         return min(
-            min(by_booth.get(b.id, OTHER_RANK), by_zone.get(b.zone, OTHER_RANK)) for b in block
+            min(
+                by_booth.get(b.id, OTHER_RANK),
+                by_zone.get(b.zone, OTHER_RANK),
+                by_hall.get(b.hall_id, OTHER_RANK),
+            )
+            for b in block
         )
 
     return rank
@@ -256,7 +265,7 @@ def _solve_assignment(booths, requests, options, weights) -> Result:
 
 def _kind(booth: BoothInfo) -> tuple:
     """Booths of one kind are interchangeable for anyone who did not name one of them."""
-    return (booth.type, booth.sector, booth.zone)
+    return (booth.type, booth.sector, booth.zone, booth.hall_id)
 
 
 def _solve_milp(booths, requests, options, weights, time_limit: float | None = None) -> Result:
@@ -264,7 +273,7 @@ def _solve_milp(booths, requests, options, weights, time_limit: float | None = N
     exhibitor left out; each booth used at most once.
 
     To stay small, a single-booth request of a shell-scheme type gets binaries only for the booths
-    it names, plus one per kind of booth (type, sector theme, zone) meaning "some booth of this
+    it names, plus one per kind of booth (type, sector theme, zone, hall) meaning "some booth of this
     kind"; kinds get a capacity row. This has the same optimum as one binary per booth (any
     allocation maps to one of equal cost, and a solution is turned back into booths kind by kind,
     never at a higher cost); real ranks are recomputed from the booths actually given.

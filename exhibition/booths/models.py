@@ -82,6 +82,13 @@ class Booth(db.Model):
     def display_status(self) -> str:
         return "assigned" if self.assignment is not None else self.status.value
 
+    @property
+    def public_status(self) -> str:
+        """What visitors see: "taken", "free", or "reserved" (held back or blocked)."""
+        if self.assignment is not None:
+            return "taken"
+        return "free" if self.status is BoothStatus.AVAILABLE else "reserved"
+
 
 class BoothAssignment(db.Model):
     """The exhibitor holding a booth. The unique booth_id is the rule: one exhibitor per booth."""

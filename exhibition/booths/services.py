@@ -1,6 +1,7 @@
 """Booths: look-ups, and assigning or freeing them by hand (safe under concurrency)."""
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,8 +12,12 @@ from ..admin.models import User
 from ..errors import DomainError, NotFound
 from ..events.models import Event
 from ..extensions import db
+from ..text import company_short_name, fold, normalize_name, vietnamese_sort_key
 from . import allocation
 from .models import Booth, BoothAssignment, BoothStatus, BoothType, Hall
+
+# A booth code as people type it: letters, then a number ("A05", "a 5", "B-12").
+_CODE_PARTS = re.compile(r"([A-Z]+)[\s.-]*0*(\d+)")
 
 
 class BoothNotFound(NotFound):
@@ -38,22 +43,81 @@ class NotApproved(DomainError):
     message = _l("Only approved exhibitors can get a booth.")
 
 
-_LEGAL_FORMS = (
-    "công ty trách nhiệm hữu hạn", "công ty cổ phần", "công ty tnhh", "công ty cp", "công ty",
-    "co., ltd.", "jsc", "co. ltd",
-)  # fmt: skip
-
-
 def plan_label(name: str, width_m: float) -> str:
     """A company name short enough for its booth on the plan: legal form dropped, cut to fit."""
-    text = name.strip()
-    lowered = text.lower()
-    for form in _LEGAL_FORMS:
-        if lowered.startswith(form):
-            text = text[len(form) :].strip()
-            break
+    text = company_short_name(name)
     room = max(4, int(width_m * 3))
     return text if len(text) <= room else text[: room - 1].rstrip() + "…"
+
+
+def plan_lines(name: str, width_m: float, lines: int = 2) -> list[str]:
+    """A company's short name in at most `lines` lines that fit its booth, cut at words (the last
+    line ends with "…" when the name is longer)."""
+    room = max(4, int(width_m * 3.4))
+    words, result, current = company_short_name(name).split(), [], ""
+    for word in words:
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= room:
+            current = candidate
+            continue
+        if current:
+            result.append(current)
+        current = word
+        if len(result) == lines:
+            break
+    if current and len(result) < lines:
+        result.append(current)
+    shown = " ".join(result)
+    if len(shown) < len(" ".join(words)) or any(len(line) > room for line in result):
+        last = result[-1]
+        result[-1] = (last if len(last) < room else last[: room - 1].rstrip()) + "…"
+    return result
+
+
+def find_on_plan(*, plan: list[tuple[Hall, list[Booth]]], query: str) -> list[Booth]:
+    """Booths of the plan that a visitor's search names: a booth code ("A05", "a5"), or a company
+    whose name holds every word typed (accents and capitals ignored). Only companies shown to
+    the public are found."""
+    words = fold(query).split()[:8]
+    if not words:
+        return []
+    everything = [booth for _hall, booths in plan for booth in booths]
+    code = normalize_name(query).upper().replace(" ", "")
+    parts = _CODE_PARTS.fullmatch(code)
+    by_code = [
+        b
+        for b in everything
+        if b.code == code
+        or (
+            parts
+            and (m := _CODE_PARTS.fullmatch(b.code))
+            and (m[1], int(m[2])) == (parts[1], int(parts[2]))
+        )
+    ]
+    if by_code:
+        return by_code
+    found = []
+    for booth in everything:
+        holder = public_holder(booth)
+        if holder is None:
+            continue
+        text = fold(f"{holder.company_name_vi} {holder.company_name_en}")
+        if all(word in text for word in words):
+            found.append(booth)
+    return found
+
+
+def public_holder(booth: Booth):
+    """The exhibitor the public sees on a booth (one whose booth is assigned or confirmed)."""
+    from ..exhibitors.models import ExhibitorStatus
+
+    holder = booth.assignment.exhibitor if booth.assignment is not None else None
+    if holder is None or holder.status not in (
+        ExhibitorStatus.BOOTH_ASSIGNED,
+        ExhibitorStatus.CONFIRMED,
+    ):
+        return None
+    return holder
 
 
 def halls(*, event: Event) -> list[Hall]:
@@ -175,12 +239,79 @@ def delete_booth(*, booth: Booth) -> None:
     db.session.flush()
 
 
-def codes_and_zones(*, event: Event) -> tuple[set[str], set[str]]:
-    """Booth codes and zone names of an event, for preferences."""
+@dataclass
+class HallWishes:
+    hall: Hall
+    zones: list[str]
+    free_codes: list[str]  # booths nobody holds, not reserved or blocked
+
+
+@dataclass
+class WishOptions:
+    """What a company may wish for in its application: a booth, a hall or a zone of the event."""
+
+    halls: list[HallWishes]
+    codes: set[str]
+
+    @property
+    def zones(self) -> list[str]:
+        return sorted({z for h in self.halls for z in h.zones}, key=vietnamese_sort_key)
+
+    @property
+    def free_codes(self) -> list[str]:
+        return [code for h in self.halls for code in h.free_codes]
+
+    def resolve(self, text: str) -> tuple[str, str] | None:
+        """What a typed wish names, as ("booth", code), ("hall", code) or ("zone", name); None
+        if nothing. Case, accents and spacing do not matter ("a5" is A05, "nha a" is Nhà A)."""
+        value = normalize_name(text)
+        upper = value.upper().replace(" ", "")
+        if upper in self.codes:
+            return ("booth", upper)
+        parts = _CODE_PARTS.fullmatch(upper)
+        if parts:
+            for code in self.codes:
+                other = _CODE_PARTS.fullmatch(code)
+                if other and (other[1], int(other[2])) == (parts[1], int(parts[2])):
+                    return ("booth", code)
+        key = fold(value)
+        for entry in self.halls:
+            hall = entry.hall
+            if key in {fold(hall.code), fold(hall.name_vi), fold(hall.name_en)} - {""}:
+                return ("hall", hall.code)
+        for entry in self.halls:
+            for zone in entry.zones:
+                if fold(zone) == key:
+                    return ("zone", zone)
+        return None
+
+
+def wish_options(*, event: Event) -> WishOptions:
+    """The halls of an event with their zones and free booths, for an application's wishes."""
     rows = db.session.execute(
-        sa.select(Booth.code, Booth.zone).where(Booth.event_id == event.id)
+        sa.select(Booth.hall_id, Booth.code, Booth.zone, Booth.status, BoothAssignment.id)
+        .outerjoin(BoothAssignment, BoothAssignment.booth_id == Booth.id)
+        .where(Booth.event_id == event.id)
+        .order_by(Booth.code)
     ).all()
-    return {code for code, _ in rows}, {zone for _, zone in rows if zone}
+    zones: dict[int, set[str]] = {}
+    free: dict[int, list[str]] = {}
+    for hall_id, code, zone, status, assignment_id in rows:
+        if zone:
+            zones.setdefault(hall_id, set()).add(zone)
+        if status is BoothStatus.AVAILABLE and assignment_id is None:
+            free.setdefault(hall_id, []).append(code)
+    return WishOptions(
+        halls=[
+            HallWishes(
+                hall=hall,
+                zones=sorted(zones.get(hall.id, ()), key=vietnamese_sort_key),
+                free_codes=free.get(hall.id, []),
+            )
+            for hall in halls(event=event)
+        ],
+        codes={code for _, code, *_ in rows},
+    )
 
 
 def assign_booth(*, booth: Booth, exhibitor, user: User | None = None) -> BoothAssignment:
@@ -335,7 +466,8 @@ def plan_allocation(*, event: Event, time_limit: float | None = None) -> Allocat
             raw_area=x.raw_area_m2,
             sectors=frozenset(s.code for s in x.sectors),
             wishes=tuple(
-                allocation.Wish(p.rank, booth_id=p.booth_id, zone=p.zone) for p in x.preferences
+                allocation.Wish(p.rank, booth_id=p.booth_id, hall_id=p.hall_id, zone=p.zone)
+                for p in x.preferences
             ),
         )
         for order, x in enumerate(waiting)

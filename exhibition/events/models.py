@@ -47,6 +47,9 @@ class Event(Localized, db.Model):
     # Days after the last day of the event after which visitors' personal data is anonymised
     # (`flask purge-personal-data`); None keeps it until people or organisers erase it.
     retention_days: Mapped[int | None] = mapped_column()
+    # The public page's banner and logo: re-encoded images under instance/uploads/events/.
+    banner_filename: Mapped[str | None] = mapped_column(sa.String(64))
+    logo_filename: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -121,6 +121,16 @@ COMPANIES = [
         "Da thuộc, đế giày",
     ),
 ]
+# Product lines in English for the English directory (the others fall back to Vietnamese).
+PRODUCTS_EN = {
+    "Hai An Precision Engineering Co., Ltd.": "CNC machine parts, shafts, gears",
+    "Dong A Mould JSC": "Plastic injection moulds, metal stamping dies",
+    "Dinh Vu Electronic Components Co., Ltd.": "Circuit boards, cables, sensors",
+    "Trang Due Automation JSC": "Welding robots, conveyors, PLC control cabinets",
+    "Tien Phong Plastic JSC": "PVC and HDPE pipes, fittings",
+    "Viet Hung Auto Parts Co., Ltd.": "Brakes, clutches, stamped parts",
+    "Kien An Packaging Co., Ltd.": "Cardboard boxes, shrink film, offset printing",
+}
 STATUSES = [ExhibitorStatus.CONFIRMED] * 6 + [ExhibitorStatus.BOOTH_ASSIGNED] * 4 + [
     ExhibitorStatus.APPROVED] * 4 + [ExhibitorStatus.SUBMITTED] * 2 + [ExhibitorStatus.WAITLISTED, ExhibitorStatus.REJECTED]  # fmt: skip
 
@@ -163,6 +173,7 @@ def seed_exhibitors(*, event: Event) -> int:
                 contact_name=rng.choice(["Nguyễn Văn Hùng", "Trần Thị Mai", "Lê Minh Tuấn", "Phạm Thu Hà"]),
                 contact_email=f"kinhdoanh{index + 1}@{slug}.example.com", contact_phone=f"+84912{rng.randint(100000, 999999)}",
                 booth_type=BoothType.STANDARD, booth_count=1, sector_codes=[sector], main_products=products,
+                main_products_en=PRODUCTS_EN.get(name_en, ""),
                 certifications=["ISO 9001"] + (["IATF 16949"] if sector == "automotive" else []),
                 description_vi=f"{name_vi}: {products}.", street="Khu công nghiệp Đình Vũ", commune="Phường Đông Hải",
                 preferences=[Preference(rank=i + 1, booth_code=b.code) for i, b in enumerate(wishes)],

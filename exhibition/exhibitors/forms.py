@@ -9,7 +9,6 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
-    TelField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -23,9 +22,11 @@ from wtforms.validators import (
 )
 
 from ..booths.models import BoothType
+from ..booths.services import WishOptions
 from ..forms import (
     Form,
     MultiCheckboxField,
+    PhoneField,
     choices,
     email_address,
     person_name,
@@ -108,10 +109,18 @@ class ApplicationForm(Form):
         _l("Sectors"), validators=[DataRequired(_l("Choose at least one sector."))]
     )
     main_products = TextAreaField(
-        _l("Main products"),
+        _l("Main products (Vietnamese)"),
         validators=[
             plain_multiline,
             DataRequired(_l("List your main products.")),
+            Length(max=1000, message=_l("At most 1000 characters.")),
+        ],
+    )
+    main_products_en = TextAreaField(
+        _l("Main products (English)"),
+        validators=[
+            plain_multiline,
+            Optional(),
             Length(max=1000, message=_l("At most 1000 characters.")),
         ],
     )
@@ -159,7 +168,7 @@ class ApplicationForm(Form):
             email_address,
         ],
     )
-    contact_phone = TelField(
+    contact_phone = PhoneField(
         _l("Contact phone"),
         filters=[strip_filter],
         validators=[DataRequired(_l("Enter your phone number.")), phone_number],
@@ -196,13 +205,14 @@ class ApplicationForm(Form):
         _l("5th choice"), filters=[strip_filter], validators=[Optional(), Length(max=32)]
     )
 
-    def setup_choices(self, *, provinces, sectors, booth_codes: set[str], zones: set[str]) -> None:
+    def setup_choices(self, *, provinces, sectors, wishes: WishOptions) -> None:
         self.province.choices = choices(
             [("", _l("Choose…"))] + [(p.code, p.tr("name")) for p in provinces]
         )
         self.sectors.choices = choices((s.code, s.tr("name")) for s in sectors)
         self.certifications.choices = choices((c, c) for c in CERTIFICATIONS)
-        self.booth_codes, self.zones = booth_codes, zones
+        self.wishes = wishes
+        self.resolved: dict[str, tuple[str, str]] = {}
         if not self.contact_language.data:
             self.contact_language.data = current_language()
 
@@ -218,8 +228,14 @@ class ApplicationForm(Form):
 
     def _check_preference(self, field) -> None:
         value = (field.data or "").strip()
-        if value and value.upper() not in self.booth_codes and value not in self.zones:
-            raise ValidationError(_l("Not a booth code or zone of this exhibition."))
+        if not value or not self.wishes.halls:  # without a plan, no wish is asked for
+            return
+        wish = self.wishes.resolve(value)
+        if wish is None:
+            raise ValidationError(
+                _l("Not a hall, zone or booth code of this exhibition: see the list above.")
+            )
+        self.resolved[field.name] = wish
 
     validate_preference_1 = validate_preference_2 = validate_preference_3 = _check_preference
     validate_preference_4 = validate_preference_5 = _check_preference
@@ -227,11 +243,13 @@ class ApplicationForm(Form):
     def application_data(self) -> ApplicationData:
         preferences = []
         for rank, name in enumerate(PREFERENCE_FIELDS, start=1):
-            value = (getattr(self, name).data or "").strip()
-            if not value:
+            if name not in self.resolved:
                 continue
-            if value.upper() in self.booth_codes:
-                preferences.append(Preference(rank=rank, booth_code=value.upper()))
+            kind, value = self.resolved[name]
+            if kind == "booth":
+                preferences.append(Preference(rank=rank, booth_code=value))
+            elif kind == "hall":
+                preferences.append(Preference(rank=rank, hall_code=value))
             else:
                 preferences.append(Preference(rank=rank, zone=value))
         other = [c.strip() for c in (self.other_certifications.data or "").split(",") if c.strip()]
@@ -245,6 +263,7 @@ class ApplicationForm(Form):
             website=self.website.data or "",
             sector_codes=list(self.sectors.data or []),
             main_products=self.main_products.data or "",
+            main_products_en=self.main_products_en.data or "",
             certifications=list(self.certifications.data or []) + other,
             description_vi=self.description_vi.data or "",
             description_en=self.description_en.data or "",
@@ -292,6 +311,7 @@ class ProfileForm(Form):
     website = ApplicationForm.website
     sectors = ApplicationForm.sectors
     main_products = ApplicationForm.main_products
+    main_products_en = ApplicationForm.main_products_en
     certifications = ApplicationForm.certifications
     other_certifications = ApplicationForm.other_certifications
     description_vi = ApplicationForm.description_vi
@@ -307,7 +327,8 @@ class ProfileForm(Form):
 
     def fill_from(self, exhibitor) -> None:
         for name in ("company_name_vi", "company_name_en", "commune", "street", "website", "main_products",
-                     "description_vi", "description_en", "contact_name", "contact_phone", "contact_language"):  # fmt: skip
+                     "main_products_en", "description_vi", "description_en", "contact_name", "contact_phone",
+                     "contact_language"):  # fmt: skip
             getattr(self, name).data = getattr(exhibitor, name)
         self.sectors.data = [s.code for s in exhibitor.sectors]
         self.certifications.data = [c for c in exhibitor.certifications if c in CERTIFICATIONS]
@@ -327,6 +348,7 @@ class ProfileForm(Form):
             website=self.website.data or "",
             sector_codes=list(self.sectors.data or []),
             main_products=self.main_products.data or "",
+            main_products_en=self.main_products_en.data or "",
             certifications=list(self.certifications.data or []) + other,
             description_vi=self.description_vi.data or "",
             description_en=self.description_en.data or "",

@@ -4,9 +4,9 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
-from ..booths.models import Booth, BoothAssignment, BoothType
+from ..booths.models import Booth, BoothAssignment, BoothType, Hall
 from ..dbtypes import UTCDateTime, enum_column, utcnow
 from ..events.models import Event
 from ..extensions import db
@@ -54,7 +54,9 @@ class Exhibitor(Localized, db.Model):
     commune: Mapped[str] = mapped_column(sa.String(120), default="")
     street: Mapped[str] = mapped_column(sa.String(200), default="")
     website: Mapped[str] = mapped_column(sa.String(200), default="")
-    main_products: Mapped[str] = mapped_column(sa.Text, default="")
+    main_products: Mapped[str] = mapped_column(sa.Text, default="")  # in Vietnamese
+    main_products_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    main_products_vi = synonym("main_products")  # so that tr("main_products") works
     certifications: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     description_vi: Mapped[str] = mapped_column(sa.Text, default="")
     description_en: Mapped[str] = mapped_column(sa.Text, default="")
@@ -100,23 +102,37 @@ class Exhibitor(Localized, db.Model):
 
 
 class BoothPreference(db.Model):
-    """A ranked wish: a specific booth, or any booth in a zone."""
+    """A ranked wish: a specific booth, or any booth in a hall or in a zone."""
 
     __tablename__ = "booth_preferences"
     __table_args__ = (
         sa.UniqueConstraint("exhibitor_id", "rank"),
         sa.CheckConstraint("rank BETWEEN 1 AND 5", name="rank"),
-        sa.CheckConstraint("booth_id IS NOT NULL OR zone IS NOT NULL", name="booth_or_zone"),
+        sa.CheckConstraint(
+            "booth_id IS NOT NULL OR hall_id IS NOT NULL OR zone IS NOT NULL",
+            name="booth_hall_or_zone",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exhibitor_id: Mapped[int] = mapped_column(sa.ForeignKey("exhibitors.id", ondelete="CASCADE"))
     rank: Mapped[int] = mapped_column()
     booth_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booths.id", ondelete="CASCADE"))
+    hall_id: Mapped[int | None] = mapped_column(sa.ForeignKey("halls.id", ondelete="CASCADE"))
     zone: Mapped[str | None] = mapped_column(sa.String(32))
 
     exhibitor: Mapped[Exhibitor] = relationship(back_populates="preferences")
     booth: Mapped[Booth | None] = relationship()
+    hall: Mapped[Hall | None] = relationship()
+
+    @property
+    def wish(self) -> str:
+        """What was wished for, as people read it: a booth code, a hall's name or a zone."""
+        if self.booth is not None:
+            return self.booth.code
+        if self.hall is not None:
+            return self.hall.tr("name")
+        return self.zone or ""
 
 
 class ExhibitorStatusChange(db.Model):

@@ -6,16 +6,24 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from stdnum import exceptions as stdnum_errors
 from stdnum.vn import mst
 
 from ..admin.models import User
-from ..booths.models import Booth, BoothAssignment, BoothType
+from ..booths.models import Booth, BoothAssignment, BoothType, Hall
 from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound
 from ..events.models import Event
 from ..extensions import db
+from ..pagination import Page, paginate_list
 from ..reference.models import Province, Sector
-from ..text import fold, matches_all_words, normalize_name
+from ..text import (
+    company_short_name,
+    fold,
+    matches_all_words,
+    normalize_name,
+    vietnamese_sort_key,
+)
 from .models import BoothPreference, Exhibitor, ExhibitorStatus, ExhibitorStatusChange
 
 S = ExhibitorStatus
@@ -100,12 +108,28 @@ class InvalidTaxCode(DomainError):
     )
 
 
+class TaxCodeCheckDigit(InvalidTaxCode):
+    code = "tax_code_check_digit"
+    message = _l(
+        "The digits of this tax code do not add up (its check digit is wrong): compare it with"
+        " the business registration certificate."
+    )
+
+
 def normalize_tax_code(raw: str) -> str:
-    """The compact tax code (10 or 13 digits) with its check digit verified, or InvalidTaxCode."""
+    """The compact tax code (10 or 13 digits) with its check digit verified, or InvalidTaxCode
+    (TaxCodeCheckDigit when the format is right but the check digit is not)."""
     try:
         return mst.validate(raw or "")
+    except stdnum_errors.InvalidChecksum as error:
+        raise TaxCodeCheckDigit() from error
     except Exception as error:  # stdnum raises several ValidationError subclasses
         raise InvalidTaxCode() from error
+
+
+def example_tax_code() -> str:
+    """A made-up tax code with a right check digit, for hints."""
+    return "020012345" + mst.calc_check_digit("020012345")
 
 
 def format_tax_code(compact: str) -> str:
@@ -118,6 +142,7 @@ class Preference:
     rank: int
     booth_code: str | None = None
     zone: str | None = None
+    hall_code: str | None = None
 
 
 @dataclass
@@ -136,6 +161,7 @@ class ApplicationData:
     street: str = ""
     website: str = ""
     main_products: str = ""
+    main_products_en: str = ""
     certifications: list[str] = field(default_factory=list)
     description_vi: str = ""
     description_en: str = ""
@@ -151,6 +177,7 @@ def search_text_for(exhibitor: Exhibitor) -> str:
         exhibitor.company_name_en,
         exhibitor.tax_code,
         exhibitor.main_products,
+        exhibitor.main_products_en,
         exhibitor.contact_name,
         exhibitor.contact_email,
         " ".join(exhibitor.certifications or []),
@@ -181,6 +208,17 @@ def _preferences(event: Event, wishes: list[Preference]) -> list[BoothPreference
                     status=422,
                 )
             result.append(BoothPreference(rank=len(result) + 1, booth=booth))
+        elif wish.hall_code:
+            hall = db.session.scalar(
+                sa.select(Hall).where(Hall.event_id == event.id, Hall.code == wish.hall_code)
+            )
+            if hall is None:
+                raise DomainError(
+                    _l("There is no hall %(code)s.", code=wish.hall_code),
+                    code="unknown_hall",
+                    status=422,
+                )
+            result.append(BoothPreference(rank=len(result) + 1, hall=hall))
         elif wish.zone:
             result.append(BoothPreference(rank=len(result) + 1, zone=wish.zone.strip()[:32]))
     return result
@@ -207,6 +245,7 @@ def _apply_data(exhibitor: Exhibitor, data: ApplicationData, event: Event) -> No
     exhibitor.street = normalize_name(data.street)
     exhibitor.website = data.website.strip()
     exhibitor.main_products = data.main_products.strip()
+    exhibitor.main_products_en = data.main_products_en.strip()
     exhibitor.certifications = sorted({normalize_name(c) for c in data.certifications if c.strip()})
     exhibitor.description_vi = data.description_vi.strip()
     exhibitor.description_en = data.description_en.strip()
@@ -224,6 +263,7 @@ def _apply_data(exhibitor: Exhibitor, data: ApplicationData, event: Event) -> No
                 exhibitor.company_name_vi,
                 exhibitor.company_name_en,
                 exhibitor.main_products,
+                exhibitor.main_products_en,
                 *exhibitor.certifications,
             ]
         )
@@ -385,18 +425,58 @@ def exhibitors_query(
 PUBLIC_STATUSES = (ExhibitorStatus.BOOTH_ASSIGNED, ExhibitorStatus.CONFIRMED)
 
 
-def directory_query(*, event: Event, query: str = "", sector: str = ""):
-    """Exhibitors shown in the public directory (those with a booth), found by name, product or
-    certification (never by contact or tax code)."""
-    stmt = exhibitors_query(
-        event=event, query=query, sector=sector, column=Exhibitor.public_search_text
+def directory_sort_key(*, name_vi: str, name_en: str, language: str) -> tuple:
+    """Where a company goes in the directory: by its name in `language` without the legal form
+    ("Công ty CP Đông Á" under Đ, with "Công ty TNHH Đình Vũ"), the Vietnamese way."""
+    name = name_en if language == "en" and name_en else name_vi
+    return vietnamese_sort_key(company_short_name(name)), vietnamese_sort_key(name)
+
+
+def directory_page(
+    *,
+    event: Event,
+    query: str = "",
+    sector: str = "",
+    page: int | None = None,
+    size: int = 60,
+    language: str = "vi",
+) -> Page:
+    """One page of the public directory: exhibitors with a booth, found by name, product or
+    certification (never by contact or tax code), in the order of directory_sort_key."""
+    found = (
+        exhibitors_query(
+            event=event, query=query, sector=sector, column=Exhibitor.public_search_text
+        )
+        .where(Exhibitor.status.in_(PUBLIC_STATUSES))
+        .order_by(None)
     )
-    stmt = stmt.where(Exhibitor.status.in_(PUBLIC_STATUSES)).options(
-        # Each card shows the company's booths and sectors: loaded for the whole page at once.
-        sa.orm.selectinload(Exhibitor.assignments).joinedload(BoothAssignment.booth),
-        sa.orm.selectinload(Exhibitor.sectors),
+    names = db.session.execute(
+        found.with_only_columns(Exhibitor.id, Exhibitor.company_name_vi, Exhibitor.company_name_en)
+    ).all()
+    names.sort(
+        key=lambda row: (
+            directory_sort_key(name_vi=row[1], name_en=row[2], language=language),
+            row[0],
+        )
     )
-    return stmt.order_by(None).order_by(Exhibitor.company_name_vi, Exhibitor.id)
+    result = paginate_list([row[0] for row in names], page=page, size=size)
+    by_id = {
+        x.id: x
+        for x in db.session.scalars(
+            sa.select(Exhibitor)
+            .where(Exhibitor.id.in_(result.rows))
+            .options(
+                # Each card shows the company's booths (with their hall, for "find on map") and
+                # its sectors: loaded for the whole page at once.
+                sa.orm.selectinload(Exhibitor.assignments)
+                .joinedload(BoothAssignment.booth)
+                .joinedload(Booth.hall),
+                sa.orm.selectinload(Exhibitor.sectors),
+            )
+        )
+    }
+    result.rows = [by_id[i] for i in result.rows]
+    return result
 
 
 EXPORT_COLUMNS = [
@@ -421,6 +501,7 @@ def export_rows(*, event: Event, stmt) -> list[list]:
     stmt = stmt.options(
         sa.orm.selectinload(Exhibitor.sectors),
         sa.orm.selectinload(Exhibitor.preferences).joinedload(BoothPreference.booth),
+        sa.orm.selectinload(Exhibitor.preferences).joinedload(BoothPreference.hall),
         sa.orm.selectinload(Exhibitor.assignments),
     )
     for x in db.session.scalars(stmt):
@@ -429,7 +510,7 @@ def export_rows(*, event: Event, stmt) -> list[list]:
             x.province_code, x.commune, x.street, x.website, ";".join(s.code for s in x.sectors),
             x.main_products, ";".join(x.certifications or []), x.contact_name, x.contact_email,
             display_phone(x.contact_phone), x.booth_type.value, x.booth_count, x.raw_area_m2 or "",
-            ";".join(f"{p.rank}:{p.booth.code if p.booth else p.zone}" for p in x.preferences),
+            ";".join(f"{p.rank}:{p.wish}" for p in x.preferences),
             ";".join(b.code for b in x.booths), local(x.created_at), local(x.approved_at),
         ]  # fmt: skip
         rows.append([csv_safe(cell) for cell in row])

@@ -23,6 +23,7 @@ from ..errors import DomainError
 from ..events.services import get_event
 from ..exports import export_response
 from ..extensions import db, limiter
+from ..i18n import current_language
 from ..pagination import paginate
 from ..visitors.services import provinces, sectors
 from . import services
@@ -41,8 +42,8 @@ def apply(slug: str):
     """The public application form for companies."""
     g.event = event = get_event(slug=slug)
     form = ApplicationForm()
-    codes, zones = booths.codes_and_zones(event=event)
-    form.setup_choices(provinces=provinces(), sectors=sectors(), booth_codes=codes, zones=zones)
+    wishes = booths.wish_options(event=event)
+    form.setup_choices(provinces=provinces(), sectors=sectors(), wishes=wishes)
     if form.validate_on_submit():
         try:
             logo = logo_from_form(form.logo)
@@ -66,8 +67,8 @@ def apply(slug: str):
         "exhibitors/apply.html",
         event=event,
         form=form,
-        booth_codes=sorted(codes),
-        zones=sorted(zones),
+        wishes=wishes,
+        tax_code_example=services.example_tax_code(),
     ), status
 
 
@@ -93,14 +94,20 @@ def directory(slug: str):
     """The public exhibitor directory: search by name, product or certification (diacritics ignored), by sector."""
     g.event = event = get_event(slug=slug)
     query, sector = request.args.get("q", "")[:200], request.args.get("sector", "")
-    stmt = services.directory_query(event=event, query=query, sector=sector)
     return render_template(
         "exhibitors/directory.html",
         event=event,
-        page=paginate(stmt, page=request.args.get("page", type=int), size=60),
+        page=services.directory_page(
+            event=event,
+            query=query,
+            sector=sector,
+            page=request.args.get("page", type=int),
+            language=current_language(),
+        ),
         query=query,
         sector=sector,
         sectors=sectors(),
+        has_plan=bool(booths.halls(event=event)),
     )
 
 

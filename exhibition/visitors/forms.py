@@ -11,7 +11,6 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
-    TelField,
     widgets,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..forms import (
     Form,
     MultiCheckboxField,
+    PhoneField,
     choices,
     email_address,
     person_name,
@@ -92,7 +92,7 @@ class VisitorDetailsForm(Form):
             person_name,
         ],
     )
-    phone = TelField(
+    phone = PhoneField(
         _l("Phone"),
         filters=[strip_filter],
         validators=[DataRequired(_l("Enter your phone number.")), phone_number],
@@ -241,7 +241,7 @@ class DeskForm(Form):
             person_name,
         ],
     )
-    phone = TelField(
+    phone = PhoneField(
         _l("Phone"),
         filters=[strip_filter],
         validators=[DataRequired(_l("Enter the person's phone number.")), phone_number],

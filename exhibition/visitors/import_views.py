@@ -1,6 +1,6 @@
 """Organisers import visitors from a CSV or Excel file (see importing.py)."""
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -14,6 +14,7 @@ from ..errors import DomainError
 from ..events.services import get_event
 from ..extensions import db
 from ..forms import Form, choices
+from ..security import allow_large_uploads
 from . import importing
 from .services import all_categories
 
@@ -23,16 +24,8 @@ bp.before_request(authorise)
 SHOWN_PROBLEMS = 500  # rows listed on the page; the rest is counted
 
 
-def _allow_large_upload():
-    """Lists of tens of thousands of people are larger than the site-wide upload limit: raise it
-    for this page, for signed-in staff only, before any hook reads the body (CSRF, NUL check)."""
-    if request.endpoint == "visitor_import.upload" and current_user.is_authenticated:
-        request.max_content_length = importing.MAX_BYTES + 1_000_000
-
-
-@bp.record_once
-def _first_of_the_hooks(state) -> None:
-    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_large_upload)
+# Lists of tens of thousands of people are larger than the site-wide upload limit.
+allow_large_uploads(bp, {"visitor_import.upload"}, importing.MAX_BYTES + 1_000_000)
 
 
 class VisitorImportForm(Form):

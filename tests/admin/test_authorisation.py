@@ -25,6 +25,8 @@ EXPECTED = {
     "events.index": PUBLIC,
     "events.detail": PUBLIC,
     "events.calendar": PUBLIC,
+    "events.image": PUBLIC,
+    "plan.hall": PUBLIC,
     "visitors.register": PUBLIC,
     "visitors.sent_again": PUBLIC,
     "visitors.manage": PUBLIC,

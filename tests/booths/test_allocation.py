@@ -131,6 +131,20 @@ def test_zone_wishes_count_for_any_booth_of_the_zone():
     assert rank_of(request, (booths[0],)) == 6
 
 
+def test_hall_wishes_count_for_any_booth_of_the_hall():
+    booths = row(2, hall=1) + row(2, hall=2, y=6.0, start_id=10)
+    request = Request(1, order=0, booth_type=S, wishes=(Wish(1, hall_id=2),))
+    assert solve(booths, [request]).places[1] in ((10,), (11,))
+    assert rank_of(request, (booths[0],)) == 6
+    assert rank_of(request, (booths[2],)) == 1
+    # With a two-booth request wishing for the same hall (the integer program, where booths of
+    # one kind are pooled), booths of two halls are not one kind: the earlier approved gets it.
+    pair = Request(2, order=1, booth_type=S, count=2, wishes=(Wish(1, hall_id=2),))
+    result = solve(booths, [request, pair])
+    assert result.places[1] in ((10,), (11,)) and result.ranks[1] == 1
+    assert result.places[2] == (0, 1)
+
+
 def _brute_force(booths, requests):
     """Every way of giving each request one of its blocks or nothing; the lexicographic best."""
     requests = sorted(requests, key=lambda r: r.order)

@@ -165,8 +165,9 @@ def test_apply_refuses_a_file_over_the_request_limit_with_413(app, client, make_
     assert exhibitors(app) == []
 
 
-def test_apply_bad_fields_get_messages_next_to_them(app, client, make_event):
+def test_apply_bad_fields_get_messages_next_to_them(app, client, make_event, make_floor):
     make_event()
+    make_floor()  # the wishes are asked for once there is a plan
     cases = {
         "tax_code": {"tax_code": "0100233489"},
         "website": {"website": "javascript:alert(1)"},
