@@ -53,7 +53,7 @@ def plan_label(name: str, width_m: float) -> str:
 def plan_lines(name: str, width_m: float, lines: int = 2) -> list[str]:
     """A company's short name in at most `lines` lines that fit its booth, cut at words (the last
     line ends with "…" when the name is longer)."""
-    room = max(4, int(width_m * 3.4))
+    room = max(4, int(width_m * 3.1))
     words, result, current = company_short_name(name).split(), [], ""
     for word in words:
         candidate = f"{current} {word}".strip()
