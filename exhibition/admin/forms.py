@@ -102,6 +102,16 @@ class EventForm(Form):
             email_address,
         ],
     )
+    mail_sender_vi = StringField(
+        _l("Sender name of the e-mails (Vietnamese)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=120), plain_text],
+    )
+    mail_sender_en = StringField(
+        _l("Sender name of the e-mails (English)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=120), plain_text],
+    )
     starts_at = DateTimeLocalField(
         _l("Opens (Vietnam time)"),
         format="%Y-%m-%dT%H:%M",
@@ -164,6 +174,8 @@ class EventForm(Form):
             venue_en=self.venue_en.data or "",
             address=self.address.data or "",
             contact_email=self.contact_email.data or "",
+            mail_sender_vi=self.mail_sender_vi.data or "",
+            mail_sender_en=self.mail_sender_en.data or "",
             starts_at=_local(self.starts_at),
             ends_at=_local(self.ends_at),
             registration_opens_at=_local(self.registration_opens_at),
@@ -174,8 +186,8 @@ class EventForm(Form):
 
     def fill_from(self, event) -> None:
         for name in ("slug", "name_vi", "name_en", "description_vi", "description_en", "organiser_vi",
-                     "organiser_en", "venue_vi", "venue_en", "address", "contact_email", "staff_per_9m2",
-                     "retention_days"):  # fmt: skip
+                     "organiser_en", "venue_vi", "venue_en", "address", "contact_email", "mail_sender_vi",
+                     "mail_sender_en", "staff_per_9m2", "retention_days"):  # fmt: skip
             getattr(self, name).data = getattr(event, name)
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
             getattr(self, name).data = getattr(event, name).astimezone(TZ).replace(tzinfo=None)

@@ -18,7 +18,8 @@ STAFF_LOGIN = "/admin/login?next=%2Fadmin%2Fstaff"
 
 class _Form(HTMLParser):
     """What a browser sends for the form whose action ends with `action` (with none, the form
-    that posts to the page itself): its hidden and text fields, its ticked boxes."""
+    that posts to the page itself): its hidden and text fields, its ticked boxes, its text areas
+    and the chosen option of each list."""
 
     def __init__(self, action: str | None):
         super().__init__()
@@ -26,6 +27,10 @@ class _Form(HTMLParser):
         self.inside = False
         self.found = False
         self.data: dict[str, str] = {}
+        self.textarea: str | None = None  # the name of the text area being read
+        self.text: list[str] = []
+        self.select: str | None = None  # the name of the list being read
+        self.multiple = False
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
@@ -33,15 +38,36 @@ class _Form(HTMLParser):
             target = attributes.get("action")
             self.inside = target is None if self.action is None else target.endswith(self.action)
             self.found = self.inside
-        elif tag == "input" and self.inside and attributes.get("name"):
+        elif not self.inside or (tag != "option" and not attributes.get("name")):
+            return
+        elif tag == "input":
             kind = attributes.get("type", "text")
-            if kind == "checkbox" and "checked" not in attributes:
+            if kind in ("checkbox", "radio") and "checked" not in attributes:
                 return
             self.data[attributes["name"]] = attributes.get("value") or ""
+        elif tag == "textarea":
+            self.textarea, self.text = attributes["name"], []
+        elif tag == "select":
+            self.select, self.multiple = attributes["name"], "multiple" in attributes
+        elif tag == "option" and self.select:
+            first = self.select not in self.data and not self.multiple
+            if first or "selected" in attributes:
+                self.data[self.select] = attributes.get("value") or ""
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.text.append(data)
 
     def handle_endtag(self, tag):
         if tag == "form":
             self.inside = False
+        elif tag == "textarea" and self.textarea:
+            # A browser drops the line break that follows <textarea>.
+            text = "".join(self.text)
+            self.data[self.textarea] = text.removeprefix("\r\n").removeprefix("\n")
+            self.textarea = None
+        elif tag == "select":
+            self.select = None
 
 
 def rendered_form(html: str, action: str | None = None, **changes) -> dict:
