@@ -10,11 +10,14 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    RadioField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
+    EqualTo,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -23,7 +26,16 @@ from wtforms.validators import (
 )
 
 from ..events.services import EventData
-from ..forms import Form, email_address, person_name, plain_multiline, plain_text, strip_filter
+from ..forms import (
+    Form,
+    choices,
+    email_address,
+    person_name,
+    plain_multiline,
+    plain_text,
+    strip_filter,
+)
+from ..i18n import current_language
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -234,11 +246,6 @@ class StaffForm(Form):
         filters=[strip_filter],
         validators=[Optional(), Length(max=120), plain_text, person_name],
     )
-    password = PasswordField(
-        _l("Password"),
-        description=_l("At least 8 characters. Leave empty to keep the current one."),
-        validators=[Optional(), Length(min=8, max=200)],
-    )
     active = BooleanField(_l("May sign in"), default=True)
     administrator = BooleanField(
         _l("Administrator"),
@@ -253,8 +260,43 @@ class StaffForm(Form):
         }
 
 
+def _language_field(label) -> RadioField:
+    return RadioField(
+        label,
+        choices=choices([("vi", "Tiếng Việt"), ("en", "English")]),
+        default=current_language,
+        validators=[InputRequired(_l("Choose a language."))],
+    )
+
+
+class PasswordLinkForm(Form):
+    """Send an account's owner a link to set a new password."""
+
+    language = _language_field(_l("Language of the e-mail"))
+
+
+class SetPasswordForm(Form):
+    """A member of staff chooses their own password (the rules of every staff password)."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(min=8, max=200, message=_l("From 8 to 200 characters.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[
+            DataRequired(_l("Type the password a second time.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+    )
+
+
 def staff_form(*, events, user=None) -> StaffForm:
-    """A StaffForm with a check-box for every role in every exhibition, filled from `user`."""
+    """A StaffForm with a check-box for every role in every exhibition, filled from `user`; a
+    new account's form also asks the language of its invitation."""
     from .models import Role
 
     fields = [(event, role, f"role_{event.id}_{role.value}") for event in events for role in Role]
@@ -264,6 +306,8 @@ def staff_form(*, events, user=None) -> StaffForm:
 
     for _event, role, name in fields:
         setattr(Bound, name, BooleanField(role.value))
+    if user is None:
+        Bound.language = _language_field(_l("Language of the invitation e-mail"))
     form = Bound()
     if user is not None and not form.is_submitted():
         form.email.data = user.email

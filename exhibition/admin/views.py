@@ -1,10 +1,21 @@
 """Organiser pages: sign-in, events, registrations, devices, outgoing mail."""
 
 import hmac
+from email.headerregistry import Address
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -400,6 +411,53 @@ def outbox():
     )
 
 
+def _scoped_message(message_id: int) -> OutboxMessage:
+    """A message of an exhibition this person organises (any, for administrators), else 404."""
+    message = db.session.get(OutboxMessage, message_id)
+    scope = _mail_scope()
+    if message is None or (scope is not None and message.event_id not in scope):
+        abort(404)
+    return message
+
+
+@bp.get("/mail/<int:message_id>")
+@allow(Role.ORGANISER)
+def outbox_message(message_id: int):
+    """One message as it is sent: its headers, text part, HTML part and attachments."""
+    message = _scoped_message(message_id)
+    name, address = mail.sender(message)
+    return render_template(
+        "admin/outbox_message.html",
+        message=message,
+        sender=str(Address(display_name=name, addr_spec=address)),
+        message_id_header=mail.message_id(message),
+        file_name=mail.eml_path(message).name if message.transport == "file" else "",
+        form=Form(),
+    )
+
+
+# The stored HTML of a message, shown in a sandboxed frame of the message page: no script, no
+# form, no request anywhere (not even for images: inline ones come as data: URLs), and only
+# this site may frame it.
+MESSAGE_HTML_POLICY = (
+    "default-src 'none'; img-src cid: data:; style-src 'unsafe-inline'; sandbox; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+
+
+@bp.get("/mail/<int:message_id>/html")
+@allow(Role.ORGANISER)
+def outbox_message_html(message_id: int):
+    """The HTML part of a message, for the message page's frame."""
+    message = _scoped_message(message_id)
+    response = make_response(mail.preview_html(message))
+    response.mimetype = "text/html"
+    response.headers["Content-Security-Policy"] = MESSAGE_HTML_POLICY
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/mail/retry-failed")
 @allow(Role.ORGANISER)
 def outbox_retry_failed():
@@ -417,13 +475,12 @@ def outbox_retry_failed():
 @allow(Role.ORGANISER)
 def outbox_retry(message_id: int):
     """Send a failed or waiting message now."""
-    message = db.session.get(OutboxMessage, message_id)
-    scope = _mail_scope()
-    if message is None or (scope is not None and message.event_id not in scope):
-        abort(404)
+    message = _scoped_message(message_id)
     if not Form().validate_on_submit():
         abort(400)
     mail.retry_now(message=message)
     db.session.commit()
     flash(_("The message will be sent again."), "success")
+    if request.form.get("next") == "message":
+        return redirect(url_for("admin.outbox_message", message_id=message.id))
     return redirect(url_for("admin.outbox"))

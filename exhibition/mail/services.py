@@ -1,5 +1,6 @@
 """Writing messages to the outbox and delivering them (SMTP, or .eml files with no MAIL_SERVER)."""
 
+import base64
 import contextlib
 import contextvars
 import secrets
@@ -266,12 +267,31 @@ def _as_flask_mail(message: OutboxMessage) -> Message:
     return mail_message
 
 
+def eml_path(message: OutboxMessage) -> Path:
+    """Where the file transport writes a message (with no MAIL_SERVER)."""
+    return Path(current_app.config["MAIL_FILE_DIR"]) / f"{message.id:08d}-{message.kind}.eml"
+
+
 def _write_file(message: OutboxMessage, mail_message: Message) -> str:
-    folder = Path(current_app.config["MAIL_FILE_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{message.id:08d}-{message.kind}.eml"
+    path = eml_path(message)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(mail_message.as_bytes())
     return str(path)
+
+
+def preview_html(message: OutboxMessage) -> str:
+    """The message's HTML part for reading on the mail desk: its inline images (cid:...) become
+    data: URLs, as a mail program would show them."""
+    html = message.body_html
+    for item in message.attachments:
+        if not item.content_id or not item.content_type.startswith("image/"):
+            continue
+        content_type, data = item.content_type, item.data
+        if content_type == BADGE_QR_PNG:
+            content_type, data = "image/png", qr_png(data.decode("ascii"), box_size=8)
+        url = f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
+        html = html.replace(f'"cid:{item.content_id}"', f'"{url}"')
+    return html
 
 
 class _TimedConnection(Connection):
