@@ -205,16 +205,9 @@ class EventForm(Form):
             getattr(self, name).data = getattr(event, name).astimezone(TZ).replace(tzinfo=None)
 
 
-class CategoryForm(Form):
-    code = StringField(
-        _l("Code"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Enter a code.")),
-            Length(max=32),
-            Regexp(r"^[a-z0-9_-]+$", message=_l("Use lower-case letters, digits, - and _.")),
-        ],
-    )
+class CategoryDetailsForm(Form):
+    """What can be changed of a visitor category (its code stays: badges and exports use it)."""
+
     name_vi = StringField(
         _l("Name (Vietnamese)"),
         filters=[strip_filter],
@@ -231,6 +224,18 @@ class CategoryForm(Form):
         validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour such as #1f6feb."))],
     )
     is_public = BooleanField(_l("Offered on the public sign-up form"), default=True)
+
+
+class CategoryForm(CategoryDetailsForm):
+    code = StringField(
+        _l("Code"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter a code.")),
+            Length(max=32),
+            Regexp(r"^[a-z0-9_-]+$", message=_l("Use lower-case letters, digits, - and _.")),
+        ],
+    )
 
 
 class StaffForm(Form):

@@ -31,10 +31,10 @@ from ..mail import services as mail
 from ..mail.models import MessageStatus, OutboxMessage
 from ..pagination import paginate
 from ..visitors import services as visitors
-from ..visitors.models import Registration, RegistrationStatus
+from ..visitors.models import Registration, RegistrationStatus, VisitorCategory
 from .access import allow, authorise, event_ids_with, public, signed_in, visible_event_slugs
 from .audit import record
-from .forms import CategoryForm, EventForm, LoginForm
+from .forms import CategoryDetailsForm, CategoryForm, EventForm, LoginForm
 from .models import Role, User
 from .overview import day_chart, event_overview
 from .services import EXPORT_COLUMNS, LoginFailed, authenticate, registration_rows, sign_out
@@ -345,7 +345,7 @@ def registration_cancel(slug: str, registration_id: int):
 @bp.route("/events/<slug>/categories", methods=["GET", "POST"])
 @allow(Role.ORGANISER)
 def categories(slug: str):
-    """Visitor categories of an exhibition; organisers can add more."""
+    """Visitor categories of an exhibition; organisers can add more and change them."""
     event = _event(slug)
     form = CategoryForm()
     if form.validate_on_submit():
@@ -379,6 +379,39 @@ def categories(slug: str):
         form=form,
         categories=visitors.all_categories(event=event),
     ), (422 if form.is_submitted() else 200)
+
+
+@bp.route("/events/<slug>/categories/<int:category_id>", methods=["GET", "POST"])
+@allow(Role.ORGANISER)
+def category_edit(slug: str, category_id: int):
+    """Change a visitor category: its names, colour, and whether the public form offers it."""
+    event = _event(slug)
+    category = db.session.get(VisitorCategory, category_id)
+    if category is None or category.event_id != event.id:
+        abort(404)
+    form = CategoryDetailsForm(obj=category)
+    if form.validate_on_submit():
+        visitors.update_category(
+            category=category,
+            name_vi=form.name_vi.data,
+            name_en=form.name_en.data,
+            color=form.color.data.lower(),
+            is_public=form.is_public.data,
+        )
+        record(
+            actor=current_user,
+            action="category.changed",
+            event=event,
+            target=category,
+            target_type="category",
+            summary=category.code,
+        )
+        db.session.commit()
+        flash(_("The category has been saved."), "success")
+        return redirect(url_for("admin.categories", slug=slug))
+    return render_template("admin/category_form.html", event=event, category=category, form=form), (
+        422 if form.is_submitted() else 200
+    )
 
 
 def _mail_scope() -> set[int] | None:
