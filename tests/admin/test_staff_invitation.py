@@ -6,7 +6,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from exhibition.admin.models import AuditEntry, User
-from exhibition.admin.services import password_link
 from exhibition.dbtypes import utcnow
 from exhibition.events.services import get_event
 from exhibition.extensions import db
@@ -95,6 +94,8 @@ def test_invitation_in_english_when_chosen(app, client):
 
 
 def test_set_password_link_expires_after_seven_days(app):
+    from exhibition.admin.services import password_link
+
     user_id = account(app, "late@example.com", administrator=False)
     with app.app_context():
         user = db.session.get(User, user_id)
@@ -138,6 +139,8 @@ def test_administrator_sends_a_new_password_link_and_the_old_password_works_unti
 
 
 def test_link_of_an_account_switched_off_does_not_work(app, client):
+    from exhibition.admin.services import password_link
+
     account(app, "admin@example.com", administrator=True)
     user_id = account(app, "gone@example.com", administrator=False)
     with app.app_context():
