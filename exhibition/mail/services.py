@@ -7,8 +7,8 @@ import secrets
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.headerregistry import Address
-from email.utils import parseaddr
+from email.policy import compat32
+from email.utils import parseaddr, quote
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -226,18 +226,41 @@ def sender(message: OutboxMessage) -> tuple[str, str]:
     return (message.sender_name or name, address)
 
 
+def from_header(name: str, address: str) -> str:
+    """The From line's value: `name` as RFC 2047 encoded words (base64 UTF-8, each at most 75
+    characters and cut between characters), the address on a line of its own, every line short
+    enough that no policy folds it again. A decoder joins adjacent encoded words without the
+    folding between them (RFC 2047, 6.2), so a word may be cut anywhere. (Python's own parser of
+    address headers keeps that folding as a space: it is not the reference.) A short ASCII name
+    is written as a quoted string."""
+    if not name:
+        return address
+    if name.isascii() and name.isprintable() and len(name) <= 60:
+        return f'"{quote(name)}"\n <{address}>'
+    words, chunk = [], ""
+    for char in name:
+        if len((chunk + char).encode()) > 45:  # 45 bytes are 60 base64 characters
+            words.append(chunk)
+            chunk = ""
+        chunk += char
+    words.append(chunk)
+    encoded = [f"=?utf-8?b?{base64.b64encode(w.encode()).decode('ascii')}?=" for w in words]
+    return "\n ".join(encoded) + f"\n <{address}>"
+
+
 class _Message(Message):
-    """Flask-Mail's message with its From line written by the e-mail package: Flask-Mail encodes
-    a long non-ASCII name itself and the message's policy then folds it again, which puts a
-    space inside a word ("Triển lã m CNHT")."""
+    """Flask-Mail's message with the From line of from_header(): Flask-Mail encodes a long
+    non-ASCII name in one piece and the message's policy then folds it again, putting the
+    space between two words into the folding, where mail programs drop it ("Triểnlãm")."""
 
     display_name = ""
 
     def _message(self):
         built = super()._message()
-        del built["From"]
-        # RFC 2047 encoded words for a non-ASCII name, folded once, by the message's policy.
-        built["From"] = str(Address(display_name=self.display_name, addr_spec=self.sender))
+        policy = built.policy
+        built.policy = compat32  # stored as written: its lines are short, so it is not refolded
+        built.replace_header("From", from_header(self.display_name, self.sender))
+        built.policy = policy
         return built
 
 
