@@ -59,6 +59,7 @@ from exhibition.programme.models import (
 from exhibition.visitors.models import Registration, VisitorCategory
 from exhibition.visitors.services import resend_confirmation
 from tests.conftest import _empty_tables, _pg_url, csrf_token, login_client, make_app, scan
+from tests.mail.test_sender import shown_from
 from tests.test_url_map import demo_values, get_urls
 
 SCRIPT = "<script>alert(1)</script>"
@@ -134,6 +135,11 @@ def _hostile_rows(event: Event) -> None:
     event.name_vi, event.name_en = EVENT_NAME_VI, EVENT_NAME_EN
     event.description_vi = event.description_en = DESCRIPTION
     event.organiser_vi, event.organiser_en = evil("Sở"), evil("Department")
+    # The From line's name (ASCII in English: written as it is, so a line break would inject).
+    event.mail_sender_vi, event.mail_sender_en = (
+        evil("Sở Công Thương") + BCC,
+        f"Dept {SCRIPT}{VT_BCC}",
+    )
     event.venue_vi, event.venue_en = evil("Trung tâm", "="), evil("Centre", "@")
     event.address = evil("Số 2; Lê Thánh Tông, Hải Phòng")
     for model, fields in HOSTILE_FIELDS.items():
@@ -225,7 +231,7 @@ def build_world(app) -> dict:
         {
             "email": "soat.ve@example.com",
             "name": evil("Lê Văn Soát", "="),
-            "password": "mat-khau-moi-1",
+            "language": "vi",  # the invitation e-mail, with its name, goes to the outbox
             "active": "y",
             f"role_{event_id}_checkin": "y",
         },
@@ -642,8 +648,13 @@ def test_emails_escape_html_keep_plain_text_and_gain_no_header(world):
             assert _plain_text(message.body_text), (where, message.body_text)
             # The message as it goes to the SMTP server (or into an .eml file).
             built = message_from_bytes(_as_flask_mail(message).as_bytes(), policy=policy.default)
-            assert sorted(built.keys()) == sorted(HEADERS), (where, built.keys())
+            expected = HEADERS + ["Reply-To"] if message.reply_to else HEADERS
+            assert sorted(built.keys()) == sorted(expected), (where, built.keys())
             assert built["To"] == message.to_address, where
+            if message.event_id is not None:  # the exhibition's name for it, on one line
+                assert shown_from(built) == (message.sender_name, "no-reply@example.com"), where
+                assert "Bcc" in message.sender_name and "\n" not in message.sender_name, where
+                assert built["Reply-To"] == message.reply_to, where
             # (a long subject is folded right after "Subject:", hence the strip)
             assert built["Subject"].strip() == message.subject, where
             assert message.subject.splitlines() == [message.subject], where

@@ -42,6 +42,7 @@ def demo_values(app):
                 sa.select(ConferenceSession.id).order_by(ConferenceSession.id)
             ),
             "room_id": db.session.scalar(sa.select(Room.id).order_by(Room.id)),
+            "category_id": registration.category_id,
             "speaker_id": db.session.scalar(sa.select(Speaker.id).order_by(Speaker.id)),
             "booking_id": db.session.scalar(sa.select(SessionBooking.id)) or 1,
             "invitation_id": db.session.scalar(sa.select(Invitation.id)) or 1,

@@ -18,6 +18,7 @@ ACTIONS = {
     "event.created": _l("Exhibition created"),
     "event.updated": _l("Exhibition settings changed"),
     "category.created": _l("Visitor category added"),
+    "category.changed": _l("Visitor category changed"),
     "registration.cancelled": _l("Registration cancelled"),
     "registration.erased": _l("Personal data erased"),
     "registration.resent": _l("Confirmation sent again"),
@@ -46,6 +47,8 @@ ACTIONS = {
     "mail.retry_failed": _l("Failed mail sent again"),
     "user.created": _l("Staff account created"),
     "user.changed": _l("Staff account changed"),
+    "user.password_link": _l("Link to set a password sent"),
+    "user.password_set": _l("Password set by the account's owner"),
 }
 
 

@@ -11,11 +11,14 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    RadioField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
+    EqualTo,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -24,7 +27,16 @@ from wtforms.validators import (
 )
 
 from ..events.services import EventData
-from ..forms import Form, email_address, person_name, plain_multiline, plain_text, strip_filter
+from ..forms import (
+    Form,
+    choices,
+    email_address,
+    person_name,
+    plain_multiline,
+    plain_text,
+    strip_filter,
+)
+from ..i18n import current_language
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -103,6 +115,16 @@ class EventForm(Form):
             email_address,
         ],
     )
+    mail_sender_vi = StringField(
+        _l("Sender name of the e-mails (Vietnamese)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=120), plain_text],
+    )
+    mail_sender_en = StringField(
+        _l("Sender name of the e-mails (English)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=120), plain_text],
+    )
     starts_at = DateTimeLocalField(
         _l("Opens (Vietnam time)"),
         format="%Y-%m-%dT%H:%M",
@@ -169,6 +191,8 @@ class EventForm(Form):
             venue_en=self.venue_en.data or "",
             address=self.address.data or "",
             contact_email=self.contact_email.data or "",
+            mail_sender_vi=self.mail_sender_vi.data or "",
+            mail_sender_en=self.mail_sender_en.data or "",
             starts_at=_local(self.starts_at),
             ends_at=_local(self.ends_at),
             registration_opens_at=_local(self.registration_opens_at),
@@ -179,23 +203,16 @@ class EventForm(Form):
 
     def fill_from(self, event) -> None:
         for name in ("slug", "name_vi", "name_en", "description_vi", "description_en", "organiser_vi",
-                     "organiser_en", "venue_vi", "venue_en", "address", "contact_email", "staff_per_9m2",
-                     "retention_days"):  # fmt: skip
+                     "organiser_en", "venue_vi", "venue_en", "address", "contact_email", "mail_sender_vi",
+                     "mail_sender_en", "staff_per_9m2", "retention_days"):  # fmt: skip
             getattr(self, name).data = getattr(event, name)
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
             getattr(self, name).data = getattr(event, name).astimezone(TZ).replace(tzinfo=None)
 
 
-class CategoryForm(Form):
-    code = StringField(
-        _l("Code"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Enter a code.")),
-            Length(max=32),
-            Regexp(r"^[a-z0-9_-]+$", message=_l("Use lower-case letters, digits, - and _.")),
-        ],
-    )
+class CategoryDetailsForm(Form):
+    """What can be changed of a visitor category (its code stays: badges and exports use it)."""
+
     name_vi = StringField(
         _l("Name (Vietnamese)"),
         filters=[strip_filter],
@@ -214,6 +231,18 @@ class CategoryForm(Form):
     is_public = BooleanField(_l("Offered on the public sign-up form"), default=True)
 
 
+class CategoryForm(CategoryDetailsForm):
+    code = StringField(
+        _l("Code"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter a code.")),
+            Length(max=32),
+            Regexp(r"^[a-z0-9_-]+$", message=_l("Use lower-case letters, digits, - and _.")),
+        ],
+    )
+
+
 class StaffForm(Form):
     """A staff account. Role check-boxes, one per exhibition and role, are added by `staff_form`."""
 
@@ -226,11 +255,6 @@ class StaffForm(Form):
         _l("Name"),
         filters=[strip_filter],
         validators=[Optional(), Length(max=120), plain_text, person_name],
-    )
-    password = PasswordField(
-        _l("Password"),
-        description=_l("At least 8 characters. Leave empty to keep the current one."),
-        validators=[Optional(), Length(min=8, max=200)],
     )
     active = BooleanField(_l("May sign in"), default=True)
     administrator = BooleanField(
@@ -246,8 +270,43 @@ class StaffForm(Form):
         }
 
 
+def _language_field(label) -> RadioField:
+    return RadioField(
+        label,
+        choices=choices([("vi", "Tiếng Việt"), ("en", "English")]),
+        default=current_language,
+        validators=[InputRequired(_l("Choose a language."))],
+    )
+
+
+class PasswordLinkForm(Form):
+    """Send an account's owner a link to set a new password."""
+
+    language = _language_field(_l("Language of the e-mail"))
+
+
+class SetPasswordForm(Form):
+    """A member of staff chooses their own password (the rules of every staff password)."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(min=8, max=200, message=_l("From 8 to 200 characters.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[
+            DataRequired(_l("Type the password a second time.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+    )
+
+
 def staff_form(*, events, user=None) -> StaffForm:
-    """A StaffForm with a check-box for every role in every exhibition, filled from `user`."""
+    """A StaffForm with a check-box for every role in every exhibition, filled from `user`; a
+    new account's form also asks the language of its invitation."""
     from .models import Role
 
     fields = [(event, role, f"role_{event.id}_{role.value}") for event in events for role in Role]
@@ -257,6 +316,8 @@ def staff_form(*, events, user=None) -> StaffForm:
 
     for _event, role, name in fields:
         setattr(Bound, name, BooleanField(role.value))
+    if user is None:
+        Bound.language = _language_field(_l("Language of the invitation e-mail"))
     form = Bound()
     if user is not None and not form.is_submitted():
         form.email.data = user.email

@@ -1,10 +1,16 @@
 """Organiser accounts and exports."""
 
-from datetime import datetime
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import selectinload
+from werkzeug.security import generate_password_hash
 
 from ..dbtypes import utcnow
 from ..errors import DomainError
@@ -13,7 +19,7 @@ from ..extensions import db
 from ..phone import display_phone
 from ..text import csv_safe
 from ..visitors.models import ConsentPurpose, Registration
-from .models import Membership, Role, User, password_matches
+from .models import Membership, Role, User, new_session_token, password_matches
 
 
 class LoginFailed(DomainError):
@@ -57,12 +63,85 @@ class EmailTaken(DomainError):
     message = _l("Another account already uses this e-mail address.")
 
 
-def create_staff(*, email: str, name: str, password: str, administrator: bool = False) -> User:
-    """A new staff account; refused when the e-mail is already used."""
+def create_staff(*, email: str, name: str, administrator: bool = False) -> User:
+    """A new staff account with a password nobody knows: its owner sets one by the link of the
+    invitation (password_link). Refused when the e-mail is already used."""
     email = email.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise EmailTaken()
-    return create_organiser(email=email, password=password, name=name, administrator=administrator)
+    return create_organiser(
+        email=email, password=secrets.token_urlsafe(32), name=name, administrator=administrator
+    )
+
+
+PASSWORD_LINK_DAYS = 7  # how long a link to set one's password works
+
+
+class InvalidPasswordLink(DomainError):
+    code = "invalid_password_link"
+    status = 410
+    message = _l(
+        "This link has expired or has been used already. Ask an administrator to send a new one."
+    )
+
+
+def _password_links() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="staff-password-link")
+
+
+def _fingerprint(user: User) -> str:
+    """Changes whenever the account's password or session token does: a link made before that
+    (one that was used, or an account switched off since) no longer matches."""
+    material = f"{user.id}:{user.session_token}:{user.password_hash}".encode()
+    return hashlib.sha256(material).hexdigest()[:32]
+
+
+def password_link(*, user: User, now: datetime | None = None) -> str:
+    """The token of a link by which the account's owner sets their own password: signed, valid
+    for PASSWORD_LINK_DAYS, and used once (setting the password changes the fingerprint)."""
+    expires = (now or utcnow()) + timedelta(days=PASSWORD_LINK_DAYS)
+    return _password_links().dumps(
+        {"u": user.id, "f": _fingerprint(user), "x": int(expires.timestamp())}
+    )
+
+
+def password_link_user(*, token: str, now: datetime | None = None) -> User:
+    """The active account a link is for, while it works; else InvalidPasswordLink."""
+    try:
+        data = _password_links().loads(token)
+        user_id, fingerprint, expires = int(data["u"]), str(data["f"]), int(data["x"])
+    except (BadSignature, KeyError, TypeError, ValueError) as error:
+        raise InvalidPasswordLink() from error
+    user = db.session.get(User, user_id)
+    if (
+        user is None
+        or not user.active
+        or expires < (now or utcnow()).timestamp()
+        or not hmac.compare_digest(_fingerprint(user), fingerprint)
+    ):
+        raise InvalidPasswordLink()
+    return user
+
+
+def set_own_password(*, token: str, password: str, now: datetime | None = None) -> User:
+    """Set the password of the account a link is for; the link, and every session the account
+    had, then stop working. Two uses of one link at once: one wins, the other is refused."""
+    user = password_link_user(token=token, now=now)
+    _check_password(password)
+    done = db.session.execute(
+        sa.update(User)
+        .where(
+            User.id == user.id,
+            User.session_token == user.session_token,
+            User.password_hash == user.password_hash,
+        )
+        .values(password_hash=generate_password_hash(password), session_token=new_session_token())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(user)  # read again: the new hash and session token
+    if done.rowcount != 1:
+        raise InvalidPasswordLink()
+    return user
 
 
 def update_staff(
@@ -72,7 +151,6 @@ def update_staff(
     active: bool,
     administrator: bool,
     roles: set[tuple[int, Role]],
-    password: str = "",
 ) -> None:
     """Change an account: its name, whether it may sign in, administrator or not, and its roles
     as (event id, role) pairs. The last active administrator cannot be demoted or disabled."""
@@ -84,9 +162,6 @@ def update_staff(
         )
         if not others:
             raise LastAdministrator()
-    if password:
-        _check_password(password)
-        user.set_password(password)
     if user.active and not active:
         user.end_sessions()  # switching it on again does not bring the old cookies back
     user.name = name

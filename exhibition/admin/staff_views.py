@@ -12,10 +12,19 @@ from ..events import services as events
 from ..extensions import db
 from ..pagination import paginate
 from . import audit
-from .access import allow, authorise
-from .forms import staff_form
+from .access import allow, authorise, public
+from .forms import PasswordLinkForm, SetPasswordForm, staff_form
 from .models import Role, User
-from .services import create_staff, list_staff, update_staff
+from .notifications import queue_password_link
+from .services import (
+    PASSWORD_LINK_DAYS,
+    InvalidPasswordLink,
+    create_staff,
+    list_staff,
+    password_link_user,
+    set_own_password,
+    update_staff,
+)
 
 bp = Blueprint("staff", __name__, url_prefix="/admin")
 bp.before_request(authorise)
@@ -44,13 +53,9 @@ def users():
 
 def _save(form, user: User | None):
     if user is None:
-        if not form.password.data:
-            form.password.errors.append(_("Choose a password for the new account."))
-            return None
         user = create_staff(
             email=form.email.data,
             name=form.name.data or "",
-            password=form.password.data,
             administrator=form.administrator.data,
         )
         action = "user.created"
@@ -62,7 +67,6 @@ def _save(form, user: User | None):
         active=form.active.data,
         administrator=form.administrator.data,
         roles=form.roles(),
-        password=(form.password.data or "") if action == "user.changed" else "",
     )
     # Stored as codes, not in the page's language: the log reads the same for everyone.
     roles = ", ".join(
@@ -81,7 +85,8 @@ def _save(form, user: User | None):
 @bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
 @allow()
 def user_edit(user_id: int | None = None):
-    """Create a staff account or change one: name, password, administrator, roles per exhibition."""
+    """Create a staff account (its owner is e-mailed a link to set a password) or change one:
+    name, whether it may sign in, administrator, roles per exhibition."""
     user = db.session.get(User, user_id) if user_id is not None else None
     if user_id is not None and user is None:
         abort(404)
@@ -95,20 +100,84 @@ def user_edit(user_id: int | None = None):
             target = form.email if error.code == "email_taken" else form.administrator
             target.errors.append(str(error.message))
         else:
-            if saved is not None:
-                db.session.commit()
-                if saved.id == current_user.id and current_user.is_active:
-                    # A new password of one's own ended every session: keep this one.
-                    login_user(saved)
+            if user is None and saved.active:
+                # Its owner chooses the password, by the link in this invitation.
+                queue_password_link(
+                    user=saved, language=form.language.data, invited_by=current_user, new=True
+                )
+            db.session.commit()
+            if user is None and saved.active:
+                flash(_("The account has been created and an invitation to set a password"
+                        " sent to %(email)s.", email=saved.email), "success")  # fmt: skip
+            else:
                 flash(_("Saved."), "success")
-                return redirect(url_for("staff.users"))
+            return redirect(url_for("staff.users"))
     return render_template(
         "admin/staff_form.html",
         form=form,
         user=user,
         events=all_events,
         role_labels=role_labels(),
+        link_form=PasswordLinkForm() if user is not None else None,
+        link_days=PASSWORD_LINK_DAYS,
     ), (422 if form.is_submitted() else 200)
+
+
+@bp.post("/staff/<int:user_id>/password-link")
+@allow()
+def password_link(user_id: int):
+    """E-mail the account's owner a link to set a new password (theirs to choose)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = PasswordLinkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not user.active:
+        flash(_("This account may not sign in: allow it first, then send the link."), "error")
+    else:
+        queue_password_link(
+            user=user, language=form.language.data, invited_by=current_user, new=False
+        )
+        audit.record(
+            actor=current_user, action="user.password_link", target=user, summary=user.email
+        )
+        db.session.commit()
+        flash(_("A link to set a new password has been sent to %(email)s.", email=user.email),
+              "success")  # fmt: skip
+    return redirect(url_for("staff.user_edit", user_id=user.id))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@public
+def set_password(token: str):
+    """A member of staff sets their own password by the link they were e-mailed; then they are
+    signed in. The link works once."""
+    try:
+        user = password_link_user(token=token)
+    except InvalidPasswordLink as error:
+        return render_template("admin/set_password.html", form=None, problem=error.message), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = set_own_password(token=token, password=form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            if error.code != "invalid_password_link":
+                form.password.errors.append(str(error.message))
+            else:
+                return render_template(
+                    "admin/set_password.html", form=None, problem=error.message
+                ), 410
+        else:
+            audit.record(actor=user, action="user.password_set", target=user, summary=user.email)
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password is set. You are signed in."), "success")
+            return redirect(url_for("admin.dashboard"))
+    return render_template("admin/set_password.html", form=form, user=user, problem=None), (
+        422 if form.is_submitted() else 200
+    )
 
 
 def _day(value: str | None) -> date | None:

@@ -1,10 +1,21 @@
 """Organiser pages: sign-in, events, registrations, devices, outgoing mail."""
 
 import hmac
+from email.headerregistry import Address
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -29,10 +40,10 @@ from ..mail.models import MessageStatus, OutboxMessage
 from ..pagination import paginate
 from ..security import allow_large_uploads
 from ..visitors import services as visitors
-from ..visitors.models import Registration, RegistrationStatus
+from ..visitors.models import Registration, RegistrationStatus, VisitorCategory
 from .access import allow, authorise, event_ids_with, public, signed_in, visible_event_slugs
 from .audit import record
-from .forms import CategoryForm, EventForm, LoginForm
+from .forms import CategoryDetailsForm, CategoryForm, EventForm, LoginForm
 from .models import Role, User
 from .overview import day_chart, event_overview
 from .services import EXPORT_COLUMNS, LoginFailed, authenticate, registration_rows, sign_out
@@ -379,7 +390,7 @@ def registration_cancel(slug: str, registration_id: int):
 @bp.route("/events/<slug>/categories", methods=["GET", "POST"])
 @allow(Role.ORGANISER)
 def categories(slug: str):
-    """Visitor categories of an exhibition; organisers can add more."""
+    """Visitor categories of an exhibition; organisers can add more and change them."""
     event = _event(slug)
     form = CategoryForm()
     if form.validate_on_submit():
@@ -415,6 +426,39 @@ def categories(slug: str):
     ), (422 if form.is_submitted() else 200)
 
 
+@bp.route("/events/<slug>/categories/<int:category_id>", methods=["GET", "POST"])
+@allow(Role.ORGANISER)
+def category_edit(slug: str, category_id: int):
+    """Change a visitor category: its names, colour, and whether the public form offers it."""
+    event = _event(slug)
+    category = db.session.get(VisitorCategory, category_id)
+    if category is None or category.event_id != event.id:
+        abort(404)
+    form = CategoryDetailsForm(obj=category)
+    if form.validate_on_submit():
+        visitors.update_category(
+            category=category,
+            name_vi=form.name_vi.data,
+            name_en=form.name_en.data,
+            color=form.color.data.lower(),
+            is_public=form.is_public.data,
+        )
+        record(
+            actor=current_user,
+            action="category.changed",
+            event=event,
+            target=category,
+            target_type="category",
+            summary=category.code,
+        )
+        db.session.commit()
+        flash(_("The category has been saved."), "success")
+        return redirect(url_for("admin.categories", slug=slug))
+    return render_template("admin/category_form.html", event=event, category=category, form=form), (
+        422 if form.is_submitted() else 200
+    )
+
+
 def _mail_scope() -> set[int] | None:
     """The exhibitions whose mail this person sees: all for administrators, else those organised."""
     return event_ids_with(current_user, Role.ORGANISER)
@@ -445,6 +489,53 @@ def outbox():
     )
 
 
+def _scoped_message(message_id: int) -> OutboxMessage:
+    """A message of an exhibition this person organises (any, for administrators), else 404."""
+    message = db.session.get(OutboxMessage, message_id)
+    scope = _mail_scope()
+    if message is None or (scope is not None and message.event_id not in scope):
+        abort(404)
+    return message
+
+
+@bp.get("/mail/<int:message_id>")
+@allow(Role.ORGANISER)
+def outbox_message(message_id: int):
+    """One message as it is sent: its headers, text part, HTML part and attachments."""
+    message = _scoped_message(message_id)
+    name, address = mail.sender(message)
+    return render_template(
+        "admin/outbox_message.html",
+        message=message,
+        sender=str(Address(display_name=name, addr_spec=address)),
+        message_id_header=mail.message_id(message),
+        file_name=mail.eml_path(message).name if message.transport == "file" else "",
+        form=Form(),
+    )
+
+
+# The stored HTML of a message, shown in a sandboxed frame of the message page: no script, no
+# form, no request anywhere (not even for images: inline ones come as data: URLs), and only
+# this site may frame it.
+MESSAGE_HTML_POLICY = (
+    "default-src 'none'; img-src cid: data:; style-src 'unsafe-inline'; sandbox; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+
+
+@bp.get("/mail/<int:message_id>/html")
+@allow(Role.ORGANISER)
+def outbox_message_html(message_id: int):
+    """The HTML part of a message, for the message page's frame."""
+    message = _scoped_message(message_id)
+    response = make_response(mail.preview_html(message))
+    response.mimetype = "text/html"
+    response.headers["Content-Security-Policy"] = MESSAGE_HTML_POLICY
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/mail/retry-failed")
 @allow(Role.ORGANISER)
 def outbox_retry_failed():
@@ -462,13 +553,12 @@ def outbox_retry_failed():
 @allow(Role.ORGANISER)
 def outbox_retry(message_id: int):
     """Send a failed or waiting message now."""
-    message = db.session.get(OutboxMessage, message_id)
-    scope = _mail_scope()
-    if message is None or (scope is not None and message.event_id not in scope):
-        abort(404)
+    message = _scoped_message(message_id)
     if not Form().validate_on_submit():
         abort(400)
     mail.retry_now(message=message)
     db.session.commit()
     flash(_("The message will be sent again."), "success")
+    if request.form.get("next") == "message":
+        return redirect(url_for("admin.outbox_message", message_id=message.id))
     return redirect(url_for("admin.outbox"))

@@ -38,6 +38,8 @@ DEMO_EVENT = EventData(
     venue_en="Hai Phong Exhibition Centre",
     address="Số 2 Lê Thánh Tông, phường Ngô Quyền, Hải Phòng",
     contact_email="xttm@haiphong.gov.vn",
+    mail_sender_vi="Sở Công Thương Hải Phòng – Triển lãm CNHT",
+    mail_sender_en="Hai Phong Department of Industry and Trade – Supporting Industry Exhibition",
     starts_at=datetime(2021, 11, 23, 9, 0, tzinfo=TZ),
     ends_at=datetime(2021, 11, 26, 17, 0, tzinfo=TZ),
     registration_opens_at=datetime(2021, 10, 1, 0, 0, tzinfo=TZ),

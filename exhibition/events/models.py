@@ -39,7 +39,10 @@ class Event(Localized, db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registration_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Where replies to the exhibition's e-mails go (their Reply-To), and whom they come from.
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    mail_sender_vi: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    mail_sender_en: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     # Version of the consent wording shown on the sign-up form; stored with every consent.
     consent_version: Mapped[str] = mapped_column(sa.String(20), default="2026-01")
     # Exhibitor staff badges allowed for every 9 m² of booth area.
@@ -51,6 +54,15 @@ class Event(Localized, db.Model):
     banner_filename: Mapped[str | None] = mapped_column(sa.String(64))
     logo_filename: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def mail_sender(self, language: str) -> str:
+        """The sender's name on this exhibition's e-mails in `language`: the one set for it, else
+        the organiser's name, else the exhibition's (in that language first, then in Vietnamese)."""
+        for suffix in dict.fromkeys((language, "vi")):
+            for field in ("mail_sender", "organiser", "name"):
+                if value := getattr(self, f"{field}_{suffix}", ""):
+                    return value
+        return ""
 
     @property
     def tz(self) -> ZoneInfo:

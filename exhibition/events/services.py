@@ -53,6 +53,8 @@ class EventData:
     venue_en: str = ""
     address: str = ""
     contact_email: str = ""
+    mail_sender_vi: str = ""
+    mail_sender_en: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     staff_per_9m2: int = 3
     retention_days: int | None = None

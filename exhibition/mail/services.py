@@ -1,12 +1,14 @@
 """Writing messages to the outbox and delivering them (SMTP, or .eml files with no MAIL_SERVER)."""
 
+import base64
 import contextlib
 import contextvars
 import secrets
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
+from email.policy import compat32
+from email.utils import parseaddr, quote
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +18,7 @@ from flask_mail import Connection, Message
 
 from ..badges.services import qr_png
 from ..dbtypes import utcnow
+from ..events.models import Event
 from ..extensions import db
 from .models import MessageStatus, OutboxAttachment, OutboxMessage
 
@@ -53,6 +56,13 @@ def undeliverable(address: str) -> bool:
     return domain == "invalid" or domain.endswith(".invalid")
 
 
+def _one_line(text: str) -> str:
+    """A header's text on one line: the e-mail package starts a new header at any
+    str.splitlines() break (also VT, FF, FS, GS, RS), and writes ASCII text as it is (an
+    injected "Bcc: ...")."""
+    return " ".join(text.splitlines())
+
+
 def enqueue(
     *,
     to: str,
@@ -67,15 +77,21 @@ def enqueue(
 ) -> OutboxMessage | None:
     """Add a message to the outbox in the caller's transaction; a worker sends it after commit.
 
+    A message of an exhibition (`event_id`) comes from the exhibition's sender name in the
+    message's language and has its contact address as Reply-To, whoever builds it.
     Nothing is written while the outbox is muted or for an address that cannot receive mail.
     """
     if _muted.get() or undeliverable(to):
         return None
+    sender_name = reply_to = ""
+    event = db.session.get(Event, event_id) if event_id is not None else None
+    if event is not None:
+        sender_name, reply_to = event.mail_sender(language), event.contact_email
     message = OutboxMessage(
         to_address=to,
-        # One line: the e-mail package starts a new header at any str.splitlines() break (also
-        # VT, FF, FS, GS, RS), and an ASCII subject is written as it is (injected "Bcc: ...").
-        subject=" ".join(subject.splitlines())[:300],
+        sender_name=_one_line(sender_name)[:120],
+        reply_to=_one_line(reply_to)[:254],
+        subject=_one_line(subject)[:300],
         body_text=body_text,
         body_html=body_html,
         kind=kind,
@@ -196,20 +212,67 @@ def message_id(message: OutboxMessage) -> str:
     """The message's Message-ID, the same at every attempt: when one outbox message reaches a
     mailbox twice (the SMTP window in docs/deployment.md), mail services that collapse
     duplicates by Message-ID show it once. Unique across databases by the row's creation time."""
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    address = parseaddr(sender[1] if isinstance(sender, tuple) else str(sender or ""))[1]
+    address = sender(message)[1]
     domain = address.rpartition("@")[2] or urlsplit(current_app.config["BASE_URL"]).hostname
     stamp = message.created_at.strftime("%Y%m%d%H%M%S%f") if message.created_at else "0"
     return f"<outbox.{message.id}.{stamp}@{domain or 'localhost'}>"
 
 
+def sender(message: OutboxMessage) -> tuple[str, str]:
+    """The message's From as (name, address): the address is always MAIL_DEFAULT_SENDER's, the
+    name the exhibition's (when the message has one) or MAIL_DEFAULT_SENDER's."""
+    configured = current_app.config["MAIL_DEFAULT_SENDER"]
+    name, address = configured if isinstance(configured, tuple) else parseaddr(configured or "")
+    return (message.sender_name or name, address)
+
+
+def from_header(name: str, address: str) -> str:
+    """The From line's value: `name` as RFC 2047 encoded words (base64 UTF-8, each at most 75
+    characters and cut between characters), the address on a line of its own, every line short
+    enough that no policy folds it again. A decoder joins adjacent encoded words without the
+    folding between them (RFC 2047, 6.2), so a word may be cut anywhere. (Python's own parser of
+    address headers keeps that folding as a space: it is not the reference.) A short ASCII name
+    is written as a quoted string."""
+    if not name:
+        return address
+    if name.isascii() and name.isprintable() and len(name) <= 60:
+        return f'"{quote(name)}"\n <{address}>'
+    words, chunk = [], ""
+    for char in name:
+        if len((chunk + char).encode()) > 45:  # 45 bytes are 60 base64 characters
+            words.append(chunk)
+            chunk = ""
+        chunk += char
+    words.append(chunk)
+    encoded = [f"=?utf-8?b?{base64.b64encode(w.encode()).decode('ascii')}?=" for w in words]
+    return "\n ".join(encoded) + f"\n <{address}>"
+
+
+class _Message(Message):
+    """Flask-Mail's message with the From line of from_header(): Flask-Mail encodes a long
+    non-ASCII name in one piece and the message's policy then folds it again, putting the
+    space between two words into the folding, where mail programs drop it ("Triểnlãm")."""
+
+    display_name = ""
+
+    def _message(self):
+        built = super()._message()
+        policy = built.policy
+        built.policy = compat32  # stored as written: its lines are short, so it is not refolded
+        built.replace_header("From", from_header(self.display_name, self.sender))
+        built.policy = policy
+        return built
+
+
 def _as_flask_mail(message: OutboxMessage) -> Message:
-    mail_message = Message(
+    name, address = sender(message)
+    mail_message = _Message(
         subject=message.subject,
         recipients=[message.to_address],
         body=message.body_text,
         html=message.body_html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        sender=address,  # also the envelope's sender
+        reply_to=message.reply_to or None,
         extra_headers={"X-Outbox-Id": str(message.id), "Auto-Submitted": "auto-generated"},
     )
     for item in message.attachments:
@@ -222,16 +285,36 @@ def _as_flask_mail(message: OutboxMessage) -> Message:
         if content_type == BADGE_QR_PNG:
             content_type, data = "image/png", qr_png(data.decode("ascii"), box_size=8)
         mail_message.attach(item.filename, content_type, data, disposition, headers)
+    mail_message.display_name = name
     mail_message.msgId = message_id(message)
     return mail_message
 
 
+def eml_path(message: OutboxMessage) -> Path:
+    """Where the file transport writes a message (with no MAIL_SERVER)."""
+    return Path(current_app.config["MAIL_FILE_DIR"]) / f"{message.id:08d}-{message.kind}.eml"
+
+
 def _write_file(message: OutboxMessage, mail_message: Message) -> str:
-    folder = Path(current_app.config["MAIL_FILE_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{message.id:08d}-{message.kind}.eml"
+    path = eml_path(message)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(mail_message.as_bytes())
     return str(path)
+
+
+def preview_html(message: OutboxMessage) -> str:
+    """The message's HTML part for reading on the mail desk: its inline images (cid:...) become
+    data: URLs, as a mail program would show them."""
+    html = message.body_html
+    for item in message.attachments:
+        if not item.content_id or not item.content_type.startswith("image/"):
+            continue
+        content_type, data = item.content_type, item.data
+        if content_type == BADGE_QR_PNG:
+            content_type, data = "image/png", qr_png(data.decode("ascii"), box_size=8)
+        url = f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
+        html = html.replace(f'"cid:{item.content_id}"', f'"{url}"')
+    return html
 
 
 class _TimedConnection(Connection):

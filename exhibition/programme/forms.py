@@ -8,7 +8,6 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -22,7 +21,15 @@ from wtforms.validators import (
 )
 
 from ..admin.forms import sensible_year
-from ..forms import Form, choices, person_name, plain_multiline, plain_text, strip_filter
+from ..forms import (
+    Form,
+    MultiCheckboxField,
+    choices,
+    person_name,
+    plain_multiline,
+    plain_text,
+    strip_filter,
+)
 from ..labels import label
 from .models import SessionAccess, SessionType
 
@@ -143,8 +150,9 @@ class SessionForm(Form):
     ends_at = DateTimeLocalField(
         _l("Ends (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[Optional(), sensible_year]
     )
-    chairs = SelectMultipleField(_l("Chairs"), validators=[Optional(strip_whitespace=False)])
-    speakers = SelectMultipleField(_l("Speakers"), validators=[Optional(strip_whitespace=False)])
+    # Check-boxes, not a multiple list: a list needs Ctrl-click, which a tablet does not have.
+    chairs = MultiCheckboxField(_l("Chairs"), validators=[Optional(strip_whitespace=False)])
+    speakers = MultiCheckboxField(_l("Speakers"), validators=[Optional(strip_whitespace=False)])
     description_vi = _long_text(_l("Description (Vietnamese)"))
     description_en = _long_text(_l("Description (English)"))
 

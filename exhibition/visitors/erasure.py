@@ -13,10 +13,8 @@ sessions still to come are given up, and the badge stops working.
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..database import empty_wal_on_commit
@@ -75,15 +73,11 @@ def _anonymise_invitation(invitation) -> str:
     return address
 
 
-def _mail_file(message) -> Path:
-    """Where the file transport wrote a message (see mail.services._write_file)."""
-    return Path(current_app.config["MAIL_FILE_DIR"]) / f"{message.id:08d}-{message.kind}.eml"
-
-
 def _scrub_messages(stmt, *, to: str, reason: str) -> tuple[int, int]:
     """Blank the outgoing e-mails selected by `stmt`: recipient, subject, bodies, attachments and
     the .eml file written for each. One not sent yet never will be. Returns (messages, files)."""
     from ..mail.models import MessageStatus, OutboxAttachment
+    from ..mail.services import eml_path
 
     messages = list(db.session.scalars(stmt))
     files = 0
@@ -96,7 +90,7 @@ def _scrub_messages(stmt, *, to: str, reason: str) -> tuple[int, int]:
             message.status = MessageStatus.FAILED
             message.claim_token = message.locked_until = None
             message.last_error = f"Not sent: personal data erased ({reason})."
-        path = _mail_file(message)
+        path = eml_path(message)
         if path.exists():
             path.unlink()
             files += 1

@@ -12,8 +12,10 @@ from ..admin.audit import record
 from ..admin.models import Role
 from ..errors import DomainError
 from ..events.services import get_event
+from ..exports import export_response
 from ..extensions import db
 from ..forms import Form, choices
+from ..i18n import current_language
 from ..security import allow_large_uploads
 from . import importing
 from .services import all_categories
@@ -47,6 +49,17 @@ class VisitorImportForm(Form):
         ),
         validators=[DataRequired(_l("People can only be imported with this confirmation."))],
     )
+
+
+@bp.get("/registrations/import/template.<any(csv, xlsx):kind>")
+@allow(Role.ORGANISER)
+def template(slug: str, kind: str):
+    """A file to fill in and import: the headers in the page's language and one example row."""
+    event = get_event(slug=slug)
+    language = current_language()
+    header, rows = importing.template_table(event=event, language=language)
+    name = "mau-nhap-khach" if language == "vi" else "visitors-template"
+    return export_response(header, rows, kind=kind, name=f"{event.slug}-{name}")
 
 
 @bp.route("/registrations/import", methods=["GET", "POST"])

@@ -96,6 +96,20 @@ HEADERS = {
     "sectors": {"linhvuc", "linhvucquantam", "nganh", "nganhnghe", "sectors", "sector"},
     "language": {"ngonngu", "language", "lang"},
 }
+# The columns of the template file offered on the import page, with their headers in each
+# language (each one among HEADERS once folded).
+TEMPLATE_COLUMNS = [
+    ("full_name", "Họ và tên", "Full name"),
+    ("email", "Email", "E-mail"),
+    ("phone", "Điện thoại", "Phone"),
+    ("organisation", "Đơn vị", "Organisation"),
+    ("job_title", "Chức vụ", "Job title"),
+    ("category", "Loại khách", "Category"),
+    ("province", "Tỉnh/thành phố", "Province or city"),
+    ("country", "Quốc gia", "Country"),
+    ("sectors", "Lĩnh vực", "Sectors"),
+    ("language", "Ngôn ngữ", "Language"),
+]
 REQUIRED = {
     "full_name": _l("Full name"),
     "email": _l("E-mail"),
@@ -632,3 +646,30 @@ def import_visitors(
         _store_chunk(event, chunk, registered, report, problems, send_confirmations, now)
     report.problems = [text for _line, text in sorted(problems, key=lambda p: p[0])]
     return report
+
+
+def template_table(*, event: Event, language: str) -> tuple[list[str], list[list[str]]]:
+    """The header row, in `language`, and one example row of a file this import takes."""
+    english = language == "en"
+    header = [en if english else vi for _field, vi, en in TEMPLATE_COLUMNS]
+    categories = list(
+        db.session.scalars(
+            sa.select(VisitorCategory.code)
+            .where(VisitorCategory.event_id == event.id)
+            .order_by(VisitorCategory.is_public.desc(), VisitorCategory.position)
+        )
+    )
+    sectors = list(db.session.scalars(sa.select(Sector.code).order_by(Sector.position).limit(2)))
+    example = {
+        "full_name": "Nguyễn Văn An",
+        "email": "an.nguyen@example.com",
+        "phone": "0912 345 678",
+        "organisation": "Công ty TNHH Cơ khí Hải An",
+        "job_title": "Sales manager" if english else "Trưởng phòng kinh doanh",
+        "category": "trade" if "trade" in categories else (categories[0] if categories else ""),
+        "province": "Hai Phong" if english else "Hải Phòng",
+        "country": "Viet Nam" if english else "Việt Nam",
+        "sectors": "; ".join(sectors),
+        "language": language,
+    }
+    return header, [[example[field] for field, _vi, _en in TEMPLATE_COLUMNS]]

@@ -160,6 +160,19 @@ def add_category(
     return category
 
 
+def update_category(
+    *, category: VisitorCategory, name_vi: str, name_en: str, color: str, is_public: bool
+) -> VisitorCategory:
+    """Change a category's names, colour and whether the public form offers it; its code stays
+    (badges, exports and imports name it)."""
+    category.name_vi = name_vi
+    category.name_en = name_en
+    category.color = color
+    category.is_public = is_public
+    db.session.flush()
+    return category
+
+
 @dataclass(frozen=True)
 class ReferenceItem(Localized):
     """A province or a sector as forms offer it (code and names; `tr("name")` works)."""

@@ -67,6 +67,7 @@ EXPECTED = {
     "checkin.manifest": PUBLIC,
     "checkin.setup": PUBLIC,  # a one-time set-up code is the secret
     "admin.login": PUBLIC,
+    "staff.set_password": PUBLIC,  # the signed one-time link e-mailed to the account is the secret
     # any signed-in staff member
     "admin.dashboard": SIGNED_IN,
     "admin.logout": SIGNED_IN,
@@ -75,6 +76,7 @@ EXPECTED = {
     "staff.users": {ADMIN},
     "staff.user_new": {ADMIN},
     "staff.user_edit": {ADMIN},
+    "staff.password_link": {ADMIN},
     "staff.audit_log": {ADMIN},
     # organisers of the exhibition
     "admin.event_dashboard": {ADMIN, ORG},
@@ -85,7 +87,10 @@ EXPECTED = {
     "admin.registration_resend": {ADMIN, ORG},
     "admin.registration_cancel": {ADMIN, ORG},
     "admin.categories": {ADMIN, ORG},
+    "admin.category_edit": {ADMIN, ORG},
     "admin.outbox": {ADMIN, ORG},
+    "admin.outbox_message": {ADMIN, ORG},
+    "admin.outbox_message_html": {ADMIN, ORG},
     "admin.outbox_retry": {ADMIN, ORG},
     "admin.outbox_retry_failed": {ADMIN, ORG},
     "staff.event_audit": {ADMIN, ORG},
@@ -116,6 +121,7 @@ EXPECTED = {
     "invitations.resend": {ADMIN, ORG},
     "invitations.resend_pending": {ADMIN, ORG},
     "visitor_import.upload": {ADMIN, ORG},
+    "visitor_import.template": {ADMIN, ORG},
     # check-in staff: the walk-in desk, reprinting a badge there, and setting up their own station
     "desk.form": {ADMIN, ORG, CHECKIN},
     "desk.badge": {ADMIN, ORG, CHECKIN},

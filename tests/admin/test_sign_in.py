@@ -18,7 +18,8 @@ STAFF_LOGIN = "/admin/login?next=%2Fadmin%2Fstaff"
 
 class _Form(HTMLParser):
     """What a browser sends for the form whose action ends with `action` (with none, the form
-    that posts to the page itself): its hidden and text fields, its ticked boxes."""
+    that posts to the page itself): its hidden and text fields, its ticked boxes, its text areas
+    and the chosen option of each list."""
 
     def __init__(self, action: str | None):
         super().__init__()
@@ -26,22 +27,50 @@ class _Form(HTMLParser):
         self.inside = False
         self.found = False
         self.data: dict[str, str] = {}
+        self.textarea: str | None = None  # the name of the text area being read
+        self.text: list[str] = []
+        self.select: str | None = None  # the name of the list being read
+        self.multiple = False
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         if tag == "form" and not self.found:
             target = attributes.get("action")
-            self.inside = target is None if self.action is None else target.endswith(self.action)
+            if self.action is None:
+                self.inside = target is None
+            else:
+                self.inside = target is not None and target.endswith(self.action)
             self.found = self.inside
-        elif tag == "input" and self.inside and attributes.get("name"):
+        elif not self.inside or (tag != "option" and not attributes.get("name")):
+            return
+        elif tag == "input":
             kind = attributes.get("type", "text")
-            if kind == "checkbox" and "checked" not in attributes:
+            if kind in ("checkbox", "radio") and "checked" not in attributes:
                 return
             self.data[attributes["name"]] = attributes.get("value") or ""
+        elif tag == "textarea":
+            self.textarea, self.text = attributes["name"], []
+        elif tag == "select":
+            self.select, self.multiple = attributes["name"], "multiple" in attributes
+        elif tag == "option" and self.select:
+            first = self.select not in self.data and not self.multiple
+            if first or "selected" in attributes:
+                self.data[self.select] = attributes.get("value") or ""
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.text.append(data)
 
     def handle_endtag(self, tag):
         if tag == "form":
             self.inside = False
+        elif tag == "textarea" and self.textarea:
+            # A browser drops the line break that follows <textarea>.
+            text = "".join(self.text)
+            self.data[self.textarea] = text.removeprefix("\r\n").removeprefix("\n")
+            self.textarea = None
+        elif tag == "select":
+            self.select = None
 
 
 def rendered_form(html: str, action: str | None = None, **changes) -> dict:
@@ -126,33 +155,43 @@ def test_copied_cookie_stops_working_after_a_new_password_from_the_command_line(
     assert sign_in(app.test_client(), "admin@example.com", "another-password").status_code == 302
 
 
-def test_copied_cookie_stops_working_after_a_new_password_on_the_staff_page(app, client):
+def send_password_link(client, user_id: int) -> None:
+    """An administrator's click on "Send a link to set a new password" on the account's page."""
+    action = f"/admin/staff/{user_id}/password-link"
+    page = client.get(f"/admin/staff/{user_id}")
+    assert client.post(action, data=rendered_form(page.text, action)).status_code == 302
+
+
+def test_copied_cookie_stops_working_after_a_new_password_set_by_the_emailed_link(app, client):
+    from tests.admin.test_staff import link_in_mail, set_password
+
     account(app, "admin@example.com")
     user_id = account(app, "other@example.com")
     copied = signed_in_copy(app, app.test_client(), "other@example.com")
     sign_in(client, "admin@example.com")
+    send_password_link(client, user_id)
+    assert staff_page(with_cookie(app, copied)) == (200, None)  # not until the link is used
 
-    page = client.get(f"/admin/staff/{user_id}")
-    saved = client.post(
-        f"/admin/staff/{user_id}", data=rendered_form(page.text, password="new-password-2")
+    saved = set_password(
+        app.test_client(), link_in_mail(app, "other@example.com"), "new-password-2"
     )
 
     assert saved.status_code == 302
     assert staff_page(with_cookie(app, copied)) == (302, STAFF_LOGIN)
-    # The administrator who made the change is still signed in.
+    # The administrator who sent the link is still signed in.
     assert staff_page(client) == (200, None)
 
 
 def test_own_new_password_keeps_this_browser_signed_in_and_ends_the_others(app, client):
+    from tests.admin.test_staff import link_in_mail, set_password
+
     user_id = account(app, "admin@example.com")
     account(app, "other@example.com")
     copied = signed_in_copy(app, app.test_client(), "admin@example.com")
     sign_in(client, "admin@example.com")
+    send_password_link(client, user_id)
 
-    page = client.get(f"/admin/staff/{user_id}")
-    saved = client.post(
-        f"/admin/staff/{user_id}", data=rendered_form(page.text, password="new-password-2")
-    )
+    saved = set_password(client, link_in_mail(app, "admin@example.com"), "new-password-2")
 
     assert saved.status_code == 302
     assert staff_page(client) == (200, None)

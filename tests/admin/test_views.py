@@ -352,7 +352,7 @@ def test_outbox_lists_confirmation_with_status(app, client, make_event, make_vis
     response = client.get("/admin/mail")
 
     assert response.status_code == 200
-    assert f"<td>{subject}</td>" in response.text
+    assert f'<td><a href="/admin/mail/{message_id}">{subject}</a></td>' in response.text
     assert f"<td>{visitor['email']}</td>" in response.text
     assert status_pill(response.text, message_id) == ("pending", "Waiting")
 
