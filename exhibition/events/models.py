@@ -47,6 +47,8 @@ class Event(Localized, db.Model):
     # Days after the last day of the event after which visitors' personal data is anonymised
     # (`flask purge-personal-data`); None keeps it until people or organisers erase it.
     retention_days: Mapped[int | None] = mapped_column()
+    # Registering a person at the walk-in desk also checks them in: they are standing there.
+    desk_checks_in: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
