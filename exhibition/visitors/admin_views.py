@@ -128,7 +128,7 @@ def change_category(slug: str, registration_id: int):
     categories = services.all_categories(event=registration.event)
     form.setup_choices(categories=categories)
     if not form.validate_on_submit():
-        flash(" ".join(form.category.errors) or _("Choose a category."), "error")
+        flash(" ".join(str(error) for error in form.category.errors), "error")
         return _back(registration)
     category = next(c for c in categories if c.id == form.category.data)
     try:
