@@ -176,6 +176,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .programme.invitation_views import bp as invitation_bp
     from .programme.public_views import bp as agenda_bp
     from .programme.views import bp as programme_bp
+    from .visitors.admin_views import bp as registration_admin_bp
     from .visitors.desk import bp as desk_bp
     from .visitors.erasure_views import bp as erasure_bp
     from .visitors.import_views import bp as visitor_import_bp
@@ -192,6 +193,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(erasure_bp)
+    app.register_blueprint(registration_admin_bp)
     app.register_blueprint(visitor_import_bp)
     app.register_blueprint(exhibitors_bp)
     app.register_blueprint(exhibitors_admin_bp)

@@ -60,6 +60,7 @@ from exhibition.visitors.models import Registration, VisitorCategory
 from exhibition.visitors.services import resend_confirmation
 from tests.conftest import _empty_tables, _pg_url, csrf_token, login_client, make_app, scan
 from tests.mail.test_sender import shown_from
+from tests.pages import form_posting_to
 from tests.test_url_map import demo_values, get_urls
 
 SCRIPT = "<script>alert(1)</script>"
@@ -704,12 +705,12 @@ def test_badge_pdfs_print_hostile_text_literally(world):
     text = _pdf_text(app.test_client().get(f"/r/{world['staff_token']}/badge.pdf").data)
     for value in (NAME, JOB, company, "Gian " + ", ".join(booths)):
         assert _compact(value) in text, (value, text)
-    page = admin.get(f"/admin/events/{slug}/registrations/{registration_id}")
-    for layout in ("a4", "card"):
-        printed = admin.post(
-            f"/admin/events/{slug}/registrations/{registration_id}/badge.pdf",
-            data={"csrf_token": csrf_token(page.text), "layout": layout},
-        )
+    desk = f"/admin/events/{slug}/desk/{registration_id}"
+    form = form_posting_to(admin.get(desk).text, f"/registrations/{registration_id}/badge.pdf")
+    layouts = [value for value, _selected in form.control("layout").options]
+    assert layouts == ["a6", "card"]
+    for layout in layouts:
+        printed = admin.post(form.action, data=form.data(layout=layout))
         assert printed.mimetype == "application/pdf", layout
         text = _pdf_text(printed.data)
         assert _compact(ORG) in text and _compact(JOB) in text, (layout, text)

@@ -288,3 +288,59 @@ def test_an_existing_feed_link_keeps_answering_the_feed_after_the_upgrade(empty_
     for to, body in sent:
         assert f"/r/{new_tokens[to]}" in body
         assert old[to] not in body
+
+
+def test_scans_of_existing_devices_survive_the_check_in_by_hand_migration(empty_database, tmp_path):
+    """The migration copies `devices` on SQLite to add a foreign key: no scan goes with the old
+    copy, either way, and every exhibition gets "the desk checks people in" on."""
+    from datetime import UTC, datetime, timedelta
+
+    from flask_migrate import downgrade
+
+    from exhibition.checkin.models import ScanType
+    from exhibition.checkin.scanning import record_scan
+    from exhibition.checkin.services import create_device
+    from exhibition.events.services import EventData, create_event
+    from exhibition.visitors.models import VisitorCategory
+    from exhibition.visitors.services import Consents, VisitorData, register_visitor
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database, "INSTANCE_PATH": str(tmp_path / "i")}
+    )
+    now = datetime.now(UTC)
+    with app.app_context():
+        upgrade()
+        event = create_event(
+            data=EventData(
+                slug="expo", name_vi="Triển lãm", name_en="Expo", starts_at=now - timedelta(hours=1),
+                ends_at=now + timedelta(days=2), registration_opens_at=now - timedelta(days=9),
+                registration_closes_at=now + timedelta(days=1),
+            )
+        )  # fmt: skip
+        category = db.session.scalar(sa.select(VisitorCategory.id).limit(1))
+        person, _ = register_visitor(
+            event=event,
+            data=VisitorData(
+                full_name="Trần Văn An", email="an@example.com", phone="+84912345678",
+                category_id=category, province_code="HP",
+            ),
+            consents=Consents(processing=True), public_only=False,
+        )  # fmt: skip
+        device, _token = create_device(event=event, name="Cổng 1")
+        record_scan(device=device, code=person.badge_code, nonce="n-1", scan_type=ScanType.ENTRY)
+        db.session.commit()
+        db.session.remove()
+
+        def count(table):
+            with db.engine.connect() as connection:
+                return connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
+
+        downgrade(revision="3f6c2b8e1d05")
+        assert (count("devices"), count("scans"), count("presences")) == (1, 1, 1)
+        upgrade()
+        assert (count("devices"), count("scans"), count("presences")) == (1, 1, 1)
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT user_id FROM devices")).scalar() is None
+            on = connection.execute(sa.text("SELECT desk_checks_in FROM events")).scalar()
+        assert bool(on) is True
+        db.engine.dispose()

@@ -166,6 +166,10 @@ class EventForm(Form):
     logo = FileField(_l("Logo (PNG, JPEG or WebP, at most 1.5 MB)"))
     remove_logo = BooleanField(_l("Remove the logo"))
 
+    desk_checks_in = BooleanField(
+        _l("Registering a person at the walk-in desk checks them in"), default=True
+    )
+
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("The end must be after the start."))
@@ -199,12 +203,13 @@ class EventForm(Form):
             registration_closes_at=_local(self.registration_closes_at),
             staff_per_9m2=3 if self.staff_per_9m2.data is None else self.staff_per_9m2.data,
             retention_days=self.retention_days.data,
+            desk_checks_in=bool(self.desk_checks_in.data),
         )
 
     def fill_from(self, event) -> None:
         for name in ("slug", "name_vi", "name_en", "description_vi", "description_en", "organiser_vi",
                      "organiser_en", "venue_vi", "venue_en", "address", "contact_email", "mail_sender_vi",
-                     "mail_sender_en", "staff_per_9m2", "retention_days"):  # fmt: skip
+                     "mail_sender_en", "staff_per_9m2", "retention_days", "desk_checks_in"):  # fmt: skip
             getattr(self, name).data = getattr(event, name)
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
             getattr(self, name).data = getattr(event, name).astimezone(TZ).replace(tzinfo=None)

@@ -40,6 +40,7 @@ from ..mail.models import MessageStatus, OutboxMessage
 from ..pagination import paginate
 from ..security import allow_large_uploads
 from ..visitors import services as visitors
+from ..visitors.forms import CategoryChangeForm
 from ..visitors.models import Registration, RegistrationStatus, VisitorCategory
 from .access import allow, authorise, event_ids_with, public, signed_in, visible_event_slugs
 from .audit import record
@@ -335,6 +336,10 @@ def registration_detail(slug: str, registration_id: int):
         .where(OutboxMessage.registration_id == registration.id)
         .order_by(OutboxMessage.id)
     ).all()
+    category_form = None
+    if not (registration.is_cancelled or registration.is_erased):
+        category_form = CategoryChangeForm(formdata=None, category=registration.category_id)
+        category_form.setup_choices(categories=visitors.all_categories(event=registration.event))
     return render_template(
         "admin/registration.html",
         event=registration.event,
@@ -342,6 +347,7 @@ def registration_detail(slug: str, registration_id: int):
         scans=scans,
         messages=messages,
         form=Form(),
+        category_form=category_form,
     )
 
 
@@ -366,13 +372,21 @@ def registration_resend(slug: str, registration_id: int):
     )
 
 
-@bp.post("/events/<slug>/registrations/<int:registration_id>/cancel")
+@bp.route("/events/<slug>/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
 @allow(Role.ORGANISER)
 def registration_cancel(slug: str, registration_id: int):
-    """Cancel a registration: the badge stops working."""
+    """Cancel a registration: the badge stops working (a page asks first)."""
     registration = _registration(slug, registration_id)
-    if not Form().validate_on_submit():
-        abort(400)
+    form = Form()
+    if not form.validate_on_submit():
+        if form.is_submitted():
+            abort(400)
+        return render_template(
+            "admin/registration_cancel.html",
+            event=registration.event,
+            registration=registration,
+            form=form,
+        )
     try:
         visitors.cancel_registration(registration=registration)
     except DomainError as error:

@@ -62,7 +62,9 @@ def batch(slug: str):
     g.event = event = get_event(slug=slug)
     form = PrintForm(
         formdata=request.form if request.method == "POST" else request.args or None,
-        meta={"csrf": request.method == "POST"},  # counting is a GET; printing posts the form
+        # Counting is a GET, without a token; printing posts the page's second form, which
+        # renders its own token (templates/badges/print.html).
+        meta={"csrf": request.method == "POST"},
     )
     categories = all_categories(event=event)
     form.layout.choices = layout_choices()

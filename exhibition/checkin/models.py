@@ -43,9 +43,18 @@ class Checkpoint(Localized, db.Model):
 
 
 class Device(db.Model):
-    """A phone or laptop at a door; it authenticates with a bearer token stored only as a hash."""
+    """A phone or laptop at a door; it authenticates with a bearer token stored only as a hash.
+
+    A device with a `user_id` stands for that staff member checking people in by hand (the
+    "check in now" button of a registration's page, the walk-in desk): one per staff member and
+    exhibition, made on first use (checkin.services.staff_device).
+    """
 
     __tablename__ = "devices"
+    __table_args__ = (
+        # A unique index, not a constraint: its migration adds it without copying the table.
+        sa.Index("uq_devices_event_id_user_id", "event_id", "user_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
@@ -63,6 +72,7 @@ class Device(db.Model):
     # device a fresh token. Cleared once used or expired.
     setup_code_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     setup_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     event: Mapped[Event] = relationship()
     checkpoint: Mapped[Checkpoint | None] = relationship()

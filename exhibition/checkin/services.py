@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from ..dbtypes import utcnow
 from ..errors import DomainError
@@ -46,19 +47,28 @@ def checkpoints(*, event: Event) -> list[Checkpoint]:
 
 
 def main_entrance(*, event: Event) -> Checkpoint:
-    """The event's first entrance checkpoint, made on first use."""
-    entrance = db.session.scalar(
-        sa.select(Checkpoint)
-        .where(Checkpoint.event_id == event.id, Checkpoint.room_id.is_(None))
-        .order_by(Checkpoint.position, Checkpoint.id)
-        .limit(1)
-    )
+    """The event's first entrance checkpoint, made on first use (by one of several requests
+    making it at once: the others find it)."""
+
+    def first() -> Checkpoint | None:
+        return db.session.scalar(
+            sa.select(Checkpoint)
+            .where(Checkpoint.event_id == event.id, Checkpoint.room_id.is_(None))
+            .order_by(Checkpoint.position, Checkpoint.id)
+            .limit(1)
+        )
+
+    entrance = first()
     if entrance is None:
         entrance = Checkpoint(
             event_id=event.id, name_vi="Cổng chính", name_en="Main entrance", position=0
         )
-        db.session.add(entrance)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(entrance)
+                db.session.flush()
+        except IntegrityError:
+            entrance = first()
     return entrance
 
 
@@ -184,6 +194,37 @@ def create_device(
     db.session.add(device)
     db.session.flush()
     return device, token
+
+
+def staff_device(*, event: Event, user) -> Device:
+    """The device standing for a staff member who checks people in by hand (a registration's
+    page, the walk-in desk): one per staff member and exhibition, at the main entrance, made on
+    first use. Its token is never given out; a revoked one is refused like any device."""
+    from flask_babel import gettext
+
+    def existing() -> Device | None:
+        return db.session.scalar(
+            sa.select(Device).where(Device.event_id == event.id, Device.user_id == user.id)
+        )
+
+    device = existing()
+    if device is None:
+        device = Device(
+            event_id=event.id,
+            user_id=user.id,
+            name=gettext("In person: %(name)s", name=user.label)[:80],
+            token_hash=_hash_token(secrets.token_urlsafe(32)),
+            checkpoint_id=main_entrance(event=event).id,
+        )
+        try:
+            with db.session.begin_nested():  # the same person in two tabs at once: one device
+                db.session.add(device)
+                db.session.flush()
+        except IntegrityError:
+            device = existing()
+    if device.is_revoked:
+        raise DeviceRevoked()
+    return device
 
 
 def revoke_device(*, device: Device, now: datetime | None = None) -> Device:

@@ -53,6 +53,8 @@ class Event(Localized, db.Model):
     # The public page's banner and logo: re-encoded images under instance/uploads/events/.
     banner_filename: Mapped[str | None] = mapped_column(sa.String(64))
     logo_filename: Mapped[str | None] = mapped_column(sa.String(64))
+    # Registering a person at the walk-in desk also checks them in: they are standing there.
+    desk_checks_in: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def mail_sender(self, language: str) -> str:

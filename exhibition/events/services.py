@@ -58,6 +58,7 @@ class EventData:
     timezone: str = "Asia/Ho_Chi_Minh"
     staff_per_9m2: int = 3
     retention_days: int | None = None
+    desk_checks_in: bool = True
 
 
 def get_event(*, slug: str) -> Event:

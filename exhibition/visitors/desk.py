@@ -82,6 +82,22 @@ def registration_at_desk(event: Event, registration_id: int, ref: str | None) ->
     abort(404)
 
 
+def _check_in(registration: Registration) -> bool:
+    """The person is standing at the desk: checked in as a scan of the staff member's own device
+    (see checkin.scanning.check_in_by_hand). Whether they are in; a refusal is said, and the
+    registration is kept."""
+    from ..checkin.models import ScanResult
+    from ..checkin.scanning import check_in_by_hand
+
+    try:
+        with db.session.begin_nested():
+            outcome = check_in_by_hand(registration=registration, user=current_user)
+    except DomainError as error:
+        flash(_("Not checked in: %(reason)s", reason=error.message), "error")
+        return False
+    return outcome.scan.result in (ScanResult.OK, ScanResult.ALREADY_CHECKED_IN)
+
+
 @bp.route("/events/<slug>/desk", methods=["GET", "POST"])
 @allow(Role.ORGANISER, Role.CHECKIN)
 def form(slug: str):
@@ -103,9 +119,15 @@ def form(slug: str):
             db.session.rollback()
             flash(str(error.message), "error")
         else:
+            checked_in = event.desk_checks_in and _check_in(registration)
             db.session.commit()
             if created:
-                flash(_("Registered: the badge is ready to print."), "success")
+                flash(
+                    _("Registered and checked in: the badge is ready to print.")
+                    if checked_in
+                    else _("Registered: the badge is ready to print."),
+                    "success",
+                )
             else:
                 flash(
                     _(

@@ -318,3 +318,81 @@ class DeskForm(Form):
 
     def consents(self) -> Consents:
         return Consents(processing=bool(self.consent_processing.data))
+
+
+class RegistrationEditForm(Form):
+    """An organiser correcting a registration: the person's details and e-mail address (the
+    category is changed on its own, with CategoryChangeForm)."""
+
+    full_name = DeskForm.full_name
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("At most 254 characters.")),
+            email_address,
+        ],
+    )
+    phone = DeskForm.phone
+    organisation = DeskForm.organisation
+    job_title = DeskForm.job_title
+    province = DeskForm.province
+    country = DeskForm.country
+    sectors = VisitorDetailsForm.sectors
+    language = DeskForm.language
+
+    def setup_choices(self, *, provinces, sectors) -> None:
+        language = current_language()
+        self.province.choices = choices(
+            [(p.code, p.tr("name", language)) for p in provinces]
+            + [(ABROAD, _l("Outside Vietnam"))]
+        )
+        self.country.choices = country_choices(language)
+        self.sectors.choices = choices((s.code, s.tr("name", language)) for s in sectors)
+
+    def validate_country(self, field) -> None:
+        if self.province.data == ABROAD and not field.data:
+            raise ValidationError(_l("Choose the country the person comes from."))
+
+    def fill_from(self, registration) -> None:
+        self.full_name.data = registration.full_name
+        self.email.data = registration.email if registration.has_email else ""
+        self.phone.data = registration.phone
+        self.organisation.data = registration.organisation
+        self.job_title.data = registration.job_title
+        self.province.data = registration.province_code or ABROAD
+        self.country.data = "" if registration.province_code else registration.country_code
+        self.sectors.data = [s.code for s in registration.sectors]
+        self.language.data = registration.language
+
+    def visitor_data(self, *, registration) -> VisitorData:
+        """The details typed, in the registration's own category and with its e-mail address
+        (changed apart: visitors.services.change_email)."""
+        abroad = self.province.data == ABROAD
+        return VisitorData(
+            full_name=self.full_name.data,
+            email=registration.email,
+            phone=self.phone.data,
+            category_id=registration.category_id,
+            organisation=self.organisation.data or "",
+            job_title=self.job_title.data or "",
+            province_code=None if abroad else self.province.data,
+            country_code=self.country.data if abroad else "VN",
+            sector_codes=list(self.sectors.data or []),
+            language=self.language.data,
+        )
+
+
+class CategoryChangeForm(Form):
+    """Any category of the exhibition, public or not, for one registration."""
+
+    category = SelectField(
+        _l("Category"),
+        coerce=optional_int,
+        validators=[DataRequired(_l("Choose a category."))],
+        validate_choice=True,
+    )
+
+    def setup_choices(self, *, categories) -> None:
+        self.category.choices = choices([(c.id, c.tr("name")) for c in categories])

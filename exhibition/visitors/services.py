@@ -486,15 +486,83 @@ def send_new_links(*, limit: int = 500) -> int:
     return claimed
 
 
+def _on_the_badge(registration: Registration) -> tuple:
+    """What a printed badge shows of the person (badges/printing.py)."""
+    return (
+        registration.full_name,
+        registration.organisation,
+        registration.job_title,
+        registration.category_id,
+    )
+
+
 def update_registration(
     *, registration: Registration, data: VisitorData, public_only: bool = True
 ) -> Registration:
-    """Correct a person's details (the e-mail stays: it is how the person is known)."""
+    """Correct a person's details (the e-mail stays: it is how the person is known). A badge
+    printed before a change of what it shows counts as not printed any more."""
     if registration.is_cancelled or registration.is_erased:
         raise RegistrationCancelled()
+    printed = _on_the_badge(registration)
     _apply(registration, data, event=registration.event, public_only=public_only)
     db.session.flush()
+    if _on_the_badge(registration) != printed:
+        registration.badge_printed_at = None
     return registration
+
+
+class EmailTaken(DomainError):
+    code = "email_taken"
+    status = 409
+    message = _l(
+        "Another registration of this exhibition has this e-mail address: one address, one "
+        "registration."
+    )
+
+
+def change_email(*, registration: Registration, email: str) -> bool:
+    """Give a registration another e-mail address (an organiser correcting a mistyped one), or
+    none (empty). One confirmed registration per address and event stays the rule. A new address
+    is not proven, and the "my registration" link is replaced: the old one was e-mailed to the
+    old address. Returns whether the address changed."""
+    if registration.is_cancelled or registration.is_erased:
+        raise RegistrationCancelled()
+    email = email.strip()
+    if not email:
+        if not registration.has_email:
+            return False
+        email = no_email_placeholder()
+    if email.casefold() == registration.email_key:
+        registration.email = email  # the same address, another case
+        return False
+    taken = find_by_email(event=registration.event, email=email)
+    if taken is not None and taken.id != registration.id:
+        raise EmailTaken()
+    registration.email, registration.email_key = email, email.casefold()
+    registration.email_verified_at = None
+    registration.manage_token = new_manage_token()
+    registration.search_text = search_text_for(registration)
+    try:
+        with db.session.begin_nested():  # the same address given to another person meanwhile
+            db.session.flush()
+    except IntegrityError as error:
+        raise EmailTaken() from error
+    return True
+
+
+def change_category(*, registration: Registration, category: VisitorCategory) -> VisitorCategory:
+    """Put a registration in another category of its exhibition (public or not); its badge
+    counts as not printed any more (the category is on it). Returns the former category."""
+    if registration.is_cancelled or registration.is_erased:
+        raise RegistrationCancelled()
+    if category.event_id != registration.event_id:
+        raise InvalidChoice(_l("Choose one of the categories offered."))
+    former = registration.category
+    if category.id != former.id:
+        registration.category = category
+        registration.badge_printed_at = None
+        db.session.flush()
+    return former
 
 
 def resend_confirmation(*, registration: Registration) -> None:

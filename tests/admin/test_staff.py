@@ -14,6 +14,7 @@ from exhibition.extensions import db
 from exhibition.mail.models import MessageStatus, OutboxMessage
 from tests.admin.test_sign_in import rendered_form
 from tests.conftest import csrf_token
+from tests.pages import form_posting_to
 
 PASSWORD = "mat-khau-dai"
 
@@ -276,13 +277,11 @@ def test_booth_moves_and_exports_are_in_the_searchable_audit_log(
     account(app, "gian@example.com", role=Role.EXHIBITORS)
     account(app, "org@example.com", role=Role.ORGANISER)
     manager = sign_in(app.test_client(), "gian@example.com")
-    page = manager.get("/admin/events/expo-2026/booths/A01")
-    token = csrf_token(page.text)
-    manager.post(
-        "/admin/events/expo-2026/booths/A01/assign",
-        data={"csrf_token": token, "exhibitor_id": exhibitor_id},
-    )
-    manager.post("/admin/events/expo-2026/booths/A01/move", data={"csrf_token": token, "to": "A03"})
+    booth = "/admin/events/expo-2026/booths/A01"
+    assign = form_posting_to(manager.get(booth).text, "/A01/assign", booth)
+    manager.post(assign.action, data=assign.data(exhibitor_id=str(exhibitor_id)))
+    move = form_posting_to(manager.get(booth).text, "/A01/move", booth)
+    manager.post(move.action, data=move.data(to="A03"))
     manager.get("/admin/events/expo-2026/exhibitors/export.csv")
 
     log = entries(app)

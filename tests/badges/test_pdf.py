@@ -6,10 +6,12 @@ import pypdfium2 as pdfium
 import sqlalchemy as sa
 import zxingcpp
 
+from exhibition.admin.services import create_organiser
 from exhibition.badges.pdf import BadgeData, render
 from exhibition.extensions import db
 from exhibition.visitors.models import Registration
-from tests.conftest import csrf_token, login_client
+from tests.conftest import login_client
+from tests.pages import form_posting_to, forms_in
 
 ORG = "Công ty TNHH Sản xuất Linh kiện Cơ khí Chính xác Hải Phòng 1"  # 60 characters
 
@@ -72,31 +74,29 @@ def test_organisers_print_a_selection_once_and_one_badge_at_the_desk(
     trade = [make_visitor() for _ in range(3)]
     press = make_visitor(category="press")
     login_client(app, client)
-    page = client.get("/admin/events/expo-2026/badges?not_printed=y")
-    assert page.status_code == 200 and 'data-count="4"' in page.text
-    token = csrf_token(page.text)
     with app.app_context():
         trade_category = db.session.get(Registration, trade[0]["id"]).category_id
-    printed = client.post(
-        "/admin/events/expo-2026/badges",
-        data={
-            "csrf_token": token,
-            "layout": "a4",
-            "category": str(trade_category),
-            "not_printed": "y",
-        },
+    page = client.get("/admin/events/expo-2026/badges")
+    assert page.status_code == 200 and 'data-count="4"' in page.text
+    (count_form,) = [
+        f for f in forms_in(page.text, "/admin/events/expo-2026/badges") if f.method == "GET"
+    ]
+    counted = client.get(
+        count_form.action, query_string=count_form.data(layout="a4", category=str(trade_category))
     )
+    assert 'data-count="3"' in counted.text
+    print_form = form_posting_to(counted.text, "/badges", counted.request.full_path)
+    printed = client.post(print_form.action, data=print_form.data())
     assert printed.status_code == 200 and printed.mimetype == "application/pdf"
     images = [image for _text, image in pages(printed.data)]
     assert sorted(r.text for r in zxingcpp.read_barcodes(images[0])) == sorted(
         t["badge_code"] for t in trade
     )
-    again = client.get("/admin/events/expo-2026/badges?not_printed=y")
+    again = client.get("/admin/events/expo-2026/badges")
     assert 'data-count="1"' in again.text  # only the press badge is left
-    single = client.post(
-        f"/admin/events/expo-2026/registrations/{press['id']}/badge.pdf",
-        data={"csrf_token": token, "layout": "card"},
-    )
+    desk = client.get(f"/admin/events/expo-2026/desk/{press['id']}")
+    single_form = form_posting_to(desk.text, f"/registrations/{press['id']}/badge.pdf")
+    single = client.post(single_form.action, data=single_form.data(layout="card"))
     assert single.status_code == 200
     ((_text, image),) = list(pages(single.data))
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [press["badge_code"]]
@@ -109,6 +109,54 @@ def test_organisers_print_a_selection_once_and_one_badge_at_the_desk(
         )
     bad = client.get("/admin/events/expo-2026/badges?registered_from=soon")
     assert bad.status_code == 422
+
+
+def test_print_button_gives_the_chosen_badges_as_a_pdf_in_chromium(
+    app, make_event, make_visitor, browser, live_server
+):
+    make_event()
+    trade = [make_visitor(full_name=f"Trần Văn Khách {n}") for n in range(2)]
+    make_visitor(category="press", full_name="Phạm Thị Báo Chí")
+    with app.app_context():
+        create_organiser(email="btc@example.com", password="mat-khau-dai")
+        db.session.commit()
+        trade_category = str(db.session.get(Registration, trade[0]["id"]).category_id)
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{live_server}/admin/login?lang=en")
+    page.fill("input[name=email]", "btc@example.com")
+    page.fill("input[name=password]", "mat-khau-dai")
+    page.click("form button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(f"{live_server}/admin/events/expo-2026/badges")
+    page.select_option("select[name=category]", trade_category)
+    page.select_option("select[name=layout]", "a4")
+    page.click("form[method=get] button[type=submit]")
+    page.wait_for_selector('[data-count="2"]')
+    answers = []
+
+    def keep_the_answer(route):  # the new tab shows the PDF in a viewer: its bytes are kept here
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        answer = route.fetch()
+        answers.append((answer.status, answer.headers.get("content-type"), answer.body()))
+        route.fulfill(response=answer)
+
+    context.route(lambda url: "/badges" in url, keep_the_answer)
+    with context.expect_page() as opened:
+        page.click("text=Print these badges (PDF)")
+    opened.value.wait_for_load_state()
+    ((status, kind, body),) = answers
+    assert status == 200, body[:300]
+    assert kind == "application/pdf"
+    ((_text, image),) = list(pages(body))
+    assert sorted(r.text for r in zxingcpp.read_barcodes(image)) == sorted(
+        t["badge_code"] for t in trade
+    )
+    page.reload()
+    page.wait_for_selector('[data-count="0"]')  # printed, so no longer "not printed yet"
+    context.close()
 
 
 def test_a_person_downloads_their_own_badge_pdf(app, client, make_event, make_visitor):

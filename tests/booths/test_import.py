@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from exhibition.booths.models import Booth, BoothStatus, BoothType, Hall
 from exhibition.extensions import db
 from tests.conftest import csrf_token, login_client
+from tests.pages import form_posting_to
 
 HEADER = "hall,code,x_m,y_m,width_m,depth_m,type,zone,sector,price_vnd,status\n"
 GOOD = HEADER + (
@@ -106,28 +107,16 @@ def test_booth_settings_are_edited_and_an_assigned_booth_cannot_be_blocked(
     make_floor(count=2)
     exhibitor = make_exhibitor()
     login_client(app, client)
-    page = client.get("/admin/events/expo-2026/booths/A01")
-    token = csrf_token(page.text)
+    settings = booth_form(client, "A01")
     saved = client.post(
-        "/admin/events/expo-2026/booths/A01",
-        data={
-            "csrf_token": token,
-            "status": "reserved",
-            "zone": "VIP",
-            "sector": "",
-            "price_vnd": "20000000",
-        },
+        settings.action, data=settings.data(status="reserved", zone="VIP", price_vnd="20000000")
     )
     assert saved.status_code == 302
     assert booths(app)["A01"][4:] == (BoothStatus.RESERVED, 20_000_000)
-    client.post(
-        "/admin/events/expo-2026/booths/A02/assign",
-        data={"csrf_token": token, "exhibitor_id": str(exhibitor)},
-    )
-    refused = client.post(
-        "/admin/events/expo-2026/booths/A02",
-        data={"csrf_token": token, "status": "blocked", "zone": "", "sector": "", "price_vnd": "1"},
-    )
+    assign = booth_form(client, "A02", "/assign")
+    client.post(assign.action, data=assign.data(exhibitor_id=str(exhibitor)))
+    settings = booth_form(client, "A02")
+    refused = client.post(settings.action, data=settings.data(status="blocked", price_vnd="1"))
     assert refused.status_code == 422
     assert "Free the booth before blocking it" in refused.text
     assert booths(app)["A02"][4:] == (BoothStatus.AVAILABLE, 15_000_000)
@@ -156,13 +145,8 @@ def test_import_does_not_block_or_reshape_an_assigned_booth(
     make_floor(count=1)
     exhibitor = make_exhibitor()
     login_client(app, client)
-    client.post(
-        "/admin/events/expo-2026/booths/A01/assign",
-        data={
-            "csrf_token": csrf_token(client.get("/admin/events/expo-2026/booths/A01").text),
-            "exhibitor_id": str(exhibitor),
-        },
-    )
+    assign = booth_form(client, "A01", "/assign")
+    client.post(assign.action, data=assign.data(exhibitor_id=str(exhibitor)))
     for row in [
         "A,A01,4,4,3,3,standard,,,0,blocked\n",
         "A,A01,4,4,6,3,standard,,,0,available\n",
@@ -175,6 +159,12 @@ def test_import_does_not_block_or_reshape_an_assigned_booth(
     assert (
         upload(client, HEADER + "A,A01,10,4,3,3,standard,Mới,,1,available\n").status_code == 302
     )  # moving it in its hall is fine
+
+
+def booth_form(client, code, action=""):
+    """A form of the booth's page as rendered: its settings, or the one posting to `action`."""
+    url = f"/admin/events/expo-2026/booths/{code}"
+    return form_posting_to(client.get(url).text, f"/booths/{code}{action}", url)
 
 
 def place(app, code):
@@ -190,35 +180,25 @@ def test_booth_place_size_and_type_are_edited_on_its_page_without_overlaps(
     make_floor(count=3)  # A01 at x 4, A02 at 7, A03 at 10; hall 17 m wide
     exhibitor = make_exhibitor()
     login_client(app, client)
-    page = client.get("/admin/events/expo-2026/booths/A03")
-    assert 'name="width_m"' in page.text and 'value="3.0"' in page.text
-    token = csrf_token(page.text)
-    base = {"csrf_token": token, "status": "available", "zone": "", "sector": "", "price_vnd": "1"}
+    settings = booth_form(client, "A03")
+    assert settings.control("width_m").value == "3.0"
     moved = client.post(
-        "/admin/events/expo-2026/booths/A03",
-        data=base | {"type": "raw", "x_m": "13", "y_m": "4", "width_m": "6", "depth_m": "3"},
+        settings.action,
+        data=settings.data(type="raw", x_m="13", y_m="4", width_m="6", depth_m="3"),
     )
     assert moved.status_code == 302
     assert place(app, "A03") == (13.0, 4.0, 6.0, 3.0, BoothType.RAW, 19.0)
-    overlap = client.post(
-        "/admin/events/expo-2026/booths/A02",
-        data=base | {"type": "standard", "x_m": "5", "y_m": "4", "width_m": "3", "depth_m": "3"},
-    )
+    settings = booth_form(client, "A02")
+    overlap = client.post(settings.action, data=settings.data(x_m="5"))
     assert overlap.status_code == 422 and "overlaps booth A01" in overlap.text
     for bad in ("nan", "-1", "inf", "abc", "5000"):
-        refused = client.post(
-            "/admin/events/expo-2026/booths/A02", data=base | {"x_m": bad, "type": "standard"}
-        )
+        refused = client.post(settings.action, data=settings.data(x_m=bad))
         assert refused.status_code == 422, bad
     assert place(app, "A02")[:4] == (7.0, 4.0, 3.0, 3.0)
-    client.post(
-        "/admin/events/expo-2026/booths/A02/assign",
-        data={"csrf_token": token, "exhibitor_id": str(exhibitor)},
-    )
-    resized = client.post(
-        "/admin/events/expo-2026/booths/A02",
-        data=base | {"type": "standard", "x_m": "7", "y_m": "4", "width_m": "4", "depth_m": "3"},
-    )
+    assign = booth_form(client, "A02", "/assign")
+    client.post(assign.action, data=assign.data(exhibitor_id=str(exhibitor)))
+    settings = booth_form(client, "A02")
+    resized = client.post(settings.action, data=settings.data(width_m="4"))
     assert resized.status_code == 422 and "Free the booth before changing" in resized.text
 
 
@@ -229,18 +209,19 @@ def test_a_free_booth_can_be_deleted_an_assigned_one_cannot(
     make_floor(count=2)
     exhibitor = make_exhibitor()
     login_client(app, client)
-    token = csrf_token(client.get("/admin/events/expo-2026/booths/A01").text)
-    client.post(
-        "/admin/events/expo-2026/booths/A01/assign",
-        data={"csrf_token": token, "exhibitor_id": str(exhibitor)},
-    )
+    assign = booth_form(client, "A01", "/assign")
+    client.post(assign.action, data=assign.data(exhibitor_id=str(exhibitor)))
+    page = client.get("/admin/events/expo-2026/booths/A01")
+    assert "/A01/delete" not in page.text  # not offered: a script asking anyway is refused
+    token = csrf_token(page.text)
     refused = client.post(
         "/admin/events/expo-2026/booths/A01/delete",
         json={},
         headers={"X-CSRFToken": token},
     )
     assert refused.status_code == 409 and refused.json["error"]["code"] == "booth_assigned"
-    deleted = client.post("/admin/events/expo-2026/booths/A02/delete", data={"csrf_token": token})
+    delete = booth_form(client, "A02", "/delete")
+    deleted = client.post(delete.action, data=delete.data())
     assert deleted.status_code == 302
     assert place(app, "A02") is None and place(app, "A01") is not None
     assert client.get("/admin/events/expo-2026/booths/A02").status_code == 404

@@ -1,11 +1,14 @@
 """Organisers build the programme: rooms, speakers, sessions, the grid, conflicts, publishing."""
 
+import re
+
 import sqlalchemy as sa
 
 from exhibition.events.services import get_event
 from exhibition.extensions import db
 from exhibition.programme.models import ConferenceSession, PersonRole, Room, Speaker
-from tests.conftest import csrf_token, login_client
+from tests.conftest import login_client
+from tests.pages import form_posting_to
 
 BASE = "/admin/events/expo-2026/programme"
 
@@ -20,76 +23,74 @@ def local(app, hours):
         return value.strftime("%Y-%m-%dT%H:%M")
 
 
+def page_form(client, path, action=None):
+    """The form of a programme page as rendered: the one posting to the page itself, or to
+    `action`."""
+    return form_posting_to(client.get(BASE + path).text, BASE + (action or path), BASE + path)
+
+
 def test_organiser_adds_room_speaker_and_session_then_a_clash_is_refused(app, client, make_event):
     make_event()
     login_client(app, client)
-    token = csrf_token(client.get(f"{BASE}/rooms").text)
+    rooms = page_form(client, "/rooms")
     bad_window = client.post(
-        f"{BASE}/rooms",
-        data={
-            "csrf_token": token,
-            "name_vi": "Hội trường A",
-            "capacity": "200",
-            "windows": "sáng mai",
-        },
+        rooms.action,
+        data=rooms.data(name_vi="Hội trường A", capacity="200", windows="sáng mai"),
     )
     assert bad_window.status_code == 422 and "Line 1" in bad_window.text
-    assert (
-        client.post(
-            f"{BASE}/rooms",
-            data={
-                "csrf_token": token,
-                "name_vi": "Hội trường A",
-                "name_en": "Hall A",
-                "capacity": "200",
-            },
-        ).status_code
-        == 302
+    added = client.post(
+        rooms.action, data=rooms.data(name_vi="Hội trường A", name_en="Hall A", capacity="200")
     )
-    assert (
-        client.post(
-            f"{BASE}/speakers",
-            data={
-                "csrf_token": token,
-                "full_name": "Bùi Quang Hải",
-                "title_vi": "Giám đốc Sở Công Thương",
-                "organisation_vi": "Sở Công Thương Hải Phòng",
-            },
-        ).status_code
-        == 302
+    assert added.status_code == 302
+    speakers = page_form(client, "/speakers")
+    added = client.post(
+        speakers.action,
+        data=speakers.data(
+            full_name="Bùi Quang Hải",
+            title_vi="Giám đốc Sở Công Thương",
+            organisation_vi="Sở Công Thương Hải Phòng",
+        ),
     )
+    assert added.status_code == 302
     with app.app_context():
         room_id = db.session.scalar(sa.select(Room.id))
         speaker_id = db.session.scalar(sa.select(Speaker.id))
-    form = {
-        "csrf_token": token,
-        "title_vi": "Hội nghị ngành Công Thương khối quận, huyện",
-        "type": "conference",
-        "access": "invitation",
-        "room": str(room_id),
-        "starts_at": local(app, 1),
-        "ends_at": local(app, 3),
-        "chairs": [str(speaker_id)],
-    }
-    created = client.post(f"{BASE}/sessions/new", data=form)
+    new_session = page_form(client, "/sessions/new")
+    form = dict(
+        title_vi="Hội nghị ngành Công Thương khối quận, huyện",
+        type="conference",
+        access="invitation",
+        room=str(room_id),
+        starts_at=local(app, 1),
+        ends_at=local(app, 3),
+        chairs=[str(speaker_id)],
+    )
+    created = client.post(new_session.action, data=new_session.data(**form))
     assert created.status_code == 302
     with app.app_context():
         session = db.session.scalar(sa.select(ConferenceSession))
         assert session.speakers_with(PersonRole.CHAIR)[0].full_name == "Bùi Quang Hải"
         assert session.ends_at - session.starts_at == __import__("datetime").timedelta(hours=2)
         assert not session.is_published
+    new_session = page_form(client, "/sessions/new")
     clash = client.post(
-        f"{BASE}/sessions/new",
-        data=form
-        | {"title_vi": "Hội thảo khác", "starts_at": local(app, 2), "ends_at": local(app, 4)},
+        new_session.action,
+        data=new_session.data(
+            **form
+            | {"title_vi": "Hội thảo khác", "starts_at": local(app, 2), "ends_at": local(app, 4)}
+        ),
     )
     assert clash.status_code == 422 and "Hall A already holds" in clash.text
-    half = client.post(f"{BASE}/sessions/new", data=form | {"title_vi": "Nửa vời", "room": ""})
+    half = client.post(
+        new_session.action, data=new_session.data(**form | {"title_vi": "Nửa vời", "room": ""})
+    )
     assert half.status_code == 422
     back_to_back = client.post(
-        f"{BASE}/sessions/new",
-        data=form
-        | {"title_vi": "Phiên chiều", "starts_at": local(app, 3), "ends_at": local(app, 4)},
+        new_session.action,
+        data=new_session.data(
+            **form
+            | {"title_vi": "Phiên chiều", "starts_at": local(app, 3), "ends_at": local(app, 4)}
+        ),
     )
     assert back_to_back.status_code == 302
     page = client.get(back_to_back.headers["Location"])
@@ -97,7 +98,8 @@ def test_organiser_adds_room_speaker_and_session_then_a_clash_is_refused(app, cl
     assert 'data-conflict="person"' not in page.text
     with app.app_context():
         assert db.session.query(ConferenceSession).count() == 2
-    published = client.post(f"{BASE}/publish", data={"csrf_token": token})
+    publish = page_form(client, "", "/publish")
+    published = client.post(publish.action, data=publish.data())
     assert published.status_code == 302
     with app.app_context():
         assert all(s.is_published for s in db.session.scalars(sa.select(ConferenceSession)))
@@ -119,7 +121,8 @@ def test_the_grid_moves_a_session_and_answers_conflicts_or_409(
     login_client(app, client)
     schedule = client.get(f"{BASE}/schedule")
     assert schedule.status_code == 200 and f'data-session-id="{first}"' in schedule.text
-    token = csrf_token(client.get(f"{BASE}/rooms").text)
+    # The grid's script sends the token the schedule page gives it.
+    token = re.search(r'data-csrf="([^"]+)"', schedule.text).group(1)
     with app.app_context():
         room1, room2 = (r.id for r in db.session.scalars(sa.select(Room).order_by(Room.id)))
     taken = client.post(

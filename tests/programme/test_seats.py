@@ -10,6 +10,7 @@ from exhibition.programme import seats
 from exhibition.programme.models import BookingStatus, ConferenceSession, SessionBooking
 from exhibition.visitors.models import Registration
 from tests.conftest import csrf_token
+from tests.pages import form_posting_to
 
 
 def statuses(app, session_id):
@@ -30,26 +31,25 @@ def test_visitor_signs_up_from_my_registration_and_leaves(
     make_event()
     seminar = make_session(title="Hội thảo số hoá", capacity=1)
     first, second = make_visitor(), make_visitor()
-    page = client.get(f"/r/{first['manage_token']}")
+    mine = f"/r/{first['manage_token']}"
+    page = client.get(mine)
     assert "Hội thảo số hoá" in page.text
-    token = csrf_token(page.text)
-    joined = client.post(
-        f"/r/{first['manage_token']}/sessions/{seminar}", data={"csrf_token": token}
-    )
+    join = form_posting_to(page.text, f"/sessions/{seminar}", mine)
+    joined = client.post(join.action, data=join.data())
     assert joined.status_code == 302
-    page = client.get(f"/r/{first['manage_token']}?lang=en")
+    page = client.get(f"{mine}?lang=en")
     assert "Give up my seat" in page.text
+    leave = form_posting_to(page.text, f"/sessions/{seminar}/leave", mine)
+    # The same buttons asked for JSON (a script on the page would): the form's own token.
+    theirs = f"/r/{second['manage_token']}"
+    join = form_posting_to(client.get(theirs).text, f"/sessions/{seminar}", theirs)
     waiting = client.post(
-        f"/r/{second['manage_token']}/sessions/{seminar}",
-        json={},
-        headers={"X-CSRFToken": token},
+        join.action, json={}, headers={"X-CSRFToken": join.control("csrf_token").value}
     )
     assert waiting.status_code == 200 and waiting.json["status"] == "waiting"
     assert statuses(app, seminar) == ({"seated": 1, "waiting": 1}, 1)
     left = client.post(
-        f"/r/{first['manage_token']}/sessions/{seminar}/leave",
-        json={},
-        headers={"X-CSRFToken": token},
+        leave.action, json={}, headers={"X-CSRFToken": leave.control("csrf_token").value}
     )
     assert left.status_code == 200
     assert statuses(app, seminar) == ({"cancelled": 1, "seated": 1}, 1)

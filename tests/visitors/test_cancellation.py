@@ -15,6 +15,7 @@ from exhibition.programme import seats
 from exhibition.programme.models import BookingStatus, ConferenceSession, SessionBooking
 from exhibition.visitors.models import Registration, RegistrationStatus
 from tests.conftest import csrf_token, login_client
+from tests.pages import form_posting_to
 
 
 def _book(app, session_id, *people, now=None):
@@ -184,13 +185,14 @@ def test_organiser_cancel_on_the_registration_page_seats_the_first_waiting(
     _book(app, seminar, seated, waiting)
     login_client(app, client)
     detail = f"/admin/events/expo-2026/registrations/{seated['id']}"
-    page = client.get(detail).text
-    (form,) = re.findall(
-        r'<form method="post" action="([^"]+/cancel)"[^>]*>(.*?)</form>', page, re.S
+    (link,) = re.findall(
+        r'<a class="button danger" href="([^"]+/cancel)">', client.get(detail).text
     )
-    assert "Cancel registration" in form[1]
+    confirm = client.get(link)  # the page asks first
+    assert "Cancel the registration of" in confirm.text
+    form = form_posting_to(confirm.text, "/cancel", link)
 
-    response = client.post(form[0], data={"csrf_token": csrf_token(form[1])})
+    response = client.post(form.action, data=form.data())
 
     assert response.status_code == 302
     assert _statuses(app, seminar) == (

@@ -115,7 +115,7 @@ def test_walk_in_without_email_gets_a_badge_and_no_mail(app, client, make_event)
 
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
-    assert "Registered: the badge is ready to print." in page.text
+    assert "Registered and checked in: the badge is ready to print." in page.text
     assert '<p class="badge-name">Trần Văn Bình</p>' in page.text
     assert '<p class="badge-org">Công ty CP Nhựa Hải Phòng</p>' in page.text
     assert f'<p class="badge-code">{registration.badge_code}</p>' in page.text
@@ -194,15 +194,24 @@ def test_walk_in_works_when_online_registration_is_closed(app, client, make_even
     assert len(registrations(app)) == 1
 
 
-def test_walk_in_badge_scans_ok_at_the_door(app, client, make_event, make_device):
+def test_walk_in_badge_at_the_door_is_in_already_unless_the_desk_does_not_check_in(
+    app, client, make_event, make_device
+):
     make_event(**on_today())
     token = make_device()
     login_client(app, client)
     badge_id(client.post(DESK, data=desk_data(client)))
     (registration,) = registrations(app)
     answer = scan(client, token, registration.badge_code, "desk-1")
-    assert answer.status_code == 200
-    assert answer.json["result"] == "ok"
+    assert (answer.status_code, answer.json["result"]) == (200, "already_checked_in")
+    with app.app_context():
+        from exhibition.events.services import get_event
+
+        get_event(slug="expo-2026").desk_checks_in = False
+        db.session.commit()
+    badge_id(client.post(DESK, data=desk_data(client, full_name="Lê Thị Hoa")))
+    answer = scan(client, token, registrations(app)[1].badge_code, "desk-2")
+    assert (answer.status_code, answer.json["result"]) == (200, "ok")
 
 
 def test_walk_in_from_abroad_needs_a_country(app, client, make_event):
@@ -531,3 +540,52 @@ def test_organiser_sees_email_and_phone_on_any_desk_badge(app, make_event, make_
     assert "0913 579 246" in page.text
     assert "Registration details" in page.text
     assert print_from(organiser, page.text).status_code == 200
+
+
+def test_the_desk_checks_the_walk_in_in_unless_the_exhibition_says_not_to_in_chromium(
+    app, make_event, browser, live_server
+):
+    from exhibition.checkin.models import Device, Scan
+    from exhibition.checkin.stats import event_stats
+    from exhibition.events.services import get_event
+    from tests.programme.test_browser import sign_in as browser_sign_in
+
+    make_event()  # the desk is open before the exhibition too: the person is let in anyway
+
+    def checked_in():
+        with app.test_request_context():
+            return event_stats(event=get_event(slug="expo-2026"))["totals"]["checked_in"]
+
+    def register(name):
+        page.goto(f"{live_server}{DESK}")
+        page.fill("#full_name", name)
+        page.fill("#phone", "0912 345 678")
+        page.check("#consent_processing")
+        page.click("button:has-text('Register and show the badge')")
+        page.wait_for_url("**/desk/*")
+        return page.inner_text(".flashes")
+
+    page = browser.new_page()
+    browser_sign_in(app, page, live_server)
+    assert checked_in() == 0
+    assert "Registered and checked in" in register("Trần Văn Bình")
+    assert checked_in() == 1
+    with app.app_context():
+        organiser = db.session.scalar(sa.select(User).where(User.email == "btc@example.com"))
+        (scan,) = db.session.scalars(sa.select(Scan)).all()
+        assert (scan.device.user_id, scan.admitted) == (organiser.id, True)
+        assert scan.registration.full_name == "Trần Văn Bình"
+
+    page.goto(f"{live_server}/admin/events/expo-2026/edit")
+    assert page.is_checked("#desk_checks_in")  # on by default
+    page.uncheck("#desk_checks_in")
+    page.click("button:has-text('Save')")
+    page.wait_for_selector(".flash-success")
+    with app.app_context():
+        assert get_event(slug="expo-2026").desk_checks_in is False
+    flashed = register("Lê Thị Hoa")
+    assert "Registered: the badge is ready to print." in flashed
+    assert checked_in() == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Device)) == 1
