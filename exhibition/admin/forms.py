@@ -24,6 +24,7 @@ from wtforms.validators import (
 
 from ..events.services import EventData
 from ..forms import Form, email_address, person_name, plain_multiline, plain_text, strip_filter
+from ..text import FIRST_YEAR, LAST_YEAR
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -40,7 +41,7 @@ class LoginForm(Form):
 
 
 def sensible_year(form, field) -> None:
-    if field.data is not None and not 2000 <= field.data.year <= 2100:
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
         raise ValidationError(_l("Enter a date between the years 2000 and 2100."))
 
 

@@ -7,6 +7,7 @@ from flask import Blueprint, g, render_template, request
 from ..admin.access import allow, authorise
 from ..admin.models import Role
 from ..events.services import get_event
+from ..text import parse_day
 from .stats import event_stats
 
 bp = Blueprint("checkin_live", __name__, url_prefix="/admin/events/<slug>")
@@ -14,14 +15,6 @@ bp.before_request(authorise)
 
 # The chart's drawing area, in SVG units; static/js/live.js draws the same with the same numbers.
 CHART = {"width": 960, "height": 220, "left": 40, "right": 8, "top": 12, "bottom": 24}
-
-
-def _day(value: str | None) -> date | None:
-    """The `day` query argument as a date; today (None) when absent or not a date."""
-    try:
-        return date.fromisoformat(value) if value and len(value) == 10 else None
-    except ValueError:
-        return None
 
 
 def chart(series: list[dict]) -> dict:
@@ -55,7 +48,7 @@ def chart(series: list[dict]) -> dict:
 def live(slug: str):
     """Live figures: people in, entries per quarter hour, by category, province, door, session."""
     g.event = event = get_event(slug=slug)
-    stats = event_stats(event=event, day=_day(request.args.get("day")))
+    stats = event_stats(event=event, day=parse_day(request.args.get("day")))
     generated = datetime.fromisoformat(stats["generated_at"].replace("Z", "+00:00"))
     return render_template(
         "checkin/live.html",

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from .. import ical
 from ..events.models import Event
 from ..labels import label
-from ..text import fold
+from ..text import fold, parse_day
 from ..urls import public_url
 from ..visitors.models import Registration
 from . import seats, services
@@ -48,10 +48,7 @@ class AgendaFilter:
     @classmethod
     def parse(cls, args) -> "AgendaFilter":
         """Read ?track=, ?day=YYYY-MM-DD and ?type= leniently: a value that means nothing is ignored."""
-        try:
-            day = date.fromisoformat(args.get("day", ""))
-        except ValueError:
-            day = None
+        day = parse_day(args.get("day"))
         try:
             type_ = SessionType(args.get("type", ""))
         except ValueError:

@@ -351,3 +351,44 @@ def test_leaving_by_another_gate_counts_as_outside_and_its_undo_puts_the_person_
     with app.app_context():
         effects = list(db.session.scalars(sa.select(Scan.effect).order_by(Scan.id)))
     assert effects == ["entered", "left", "left", "reentered"]
+
+
+FAR_DAYS = ("0001-01-01", "9999-12-31", "0001-01-02", "9999-12-30")
+MALFORMED_DAYS = ("20-05-2026", "2026-13-01", "2026-W01-1", "20260520", "２０２６-05-20", "", "x")
+
+
+def test_live_page_day_filter_answers_far_and_malformed_days_with_today(
+    app, client, make_event, make_visitor, make_device
+):
+    """`?day=` far off (year 1, year 9999) once made the live page answer 500; a day that is no
+    day shows today, as a missing one does, and a real day shows that day."""
+    make_event()
+    token = make_device()
+    assert scan(client, token, make_visitor()["badge_code"], "d1").json["result"] == "ok"
+    login_client(app, client)
+    today = datetime.now(HCM).date().isoformat()
+
+    for day in FAR_DAYS + MALFORMED_DAYS:
+        page = client.get("/admin/events/expo-2026/live", query_string={"day": day, "lang": "en"})
+        assert page.status_code == 200, day
+        assert "(today)" in page.text, day
+        assert 'data-total="checked_in" id="live-checked-in">1<' in page.text, day
+
+    other = client.get("/admin/events/expo-2026/live?day=2026-05-20&lang=en")
+    assert other.status_code == 200
+    assert "(2026-05-20)" in other.text
+    assert 'data-url="/api/v1/events/expo-2026/stats?day=2026-05-20"' in other.text
+    assert (
+        client.get(f"/admin/events/expo-2026/live?day={today}&lang=en").text.count("(today)") == 1
+    )
+
+
+def test_stats_api_refuses_far_and_malformed_days_and_answers_real_ones(app, client, make_event):
+    make_event()
+    login_client(app, client)
+    for day in FAR_DAYS + MALFORMED_DAYS[:-2]:
+        answer = stats(client, day=day)
+        assert (answer.status_code, answer.json["error"]["code"]) == (400, "invalid_day"), day
+    assert stats(client, day="").json["day"] == datetime.now(HCM).date().isoformat()
+    assert stats(client, day="2026-05-20").json["day"] == "2026-05-20"
+    assert stats(client, day="2000-01-01").json["day"] == "2000-01-01"
