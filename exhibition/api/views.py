@@ -55,7 +55,9 @@ def _device_or_address() -> str:
         return get_remote_address()
 
 
-def _result_message(result: ScanResult) -> str:
+def _result_message(result: ScanResult, scan_type: ScanType = ScanType.ENTRY) -> str:
+    if result is ScanResult.OK and scan_type is ScanType.EXIT:
+        return _("Exit recorded — see you again")
     return {
         ScanResult.OK: _("Welcome!"),
         ScanResult.ALREADY_CHECKED_IN: _("Already checked in."),
@@ -194,7 +196,7 @@ def _scan_body(outcome) -> dict:
     scan, registration = outcome.scan, outcome.registration
     body = {
         "result": scan.result.value,
-        "message": _result_message(scan.result),
+        "message": _result_message(scan.result, scan.type),
         "scan": {
             "id": scan.id,
             "nonce": scan.nonce,
