@@ -30,10 +30,17 @@ def local_day(session: ConferenceSession, event: Event) -> date:
     return session.starts_at.astimezone(event.tz).date()
 
 
+def session_over(session: ConferenceSession) -> bool:
+    """Whether a session has ended: nobody can take a seat in it any more."""
+    return not seats.session_open(session)
+
+
 def seats_left(session: ConferenceSession) -> int | None:
-    """Free seats (never below zero), or None when the session has no limit."""
+    """Free seats (never below zero), or None when the session has no limit or is over."""
     limit = session.seat_limit
-    return None if limit is None else max(limit - session.seats_taken, 0)
+    if limit is None or session_over(session):
+        return None
+    return max(limit - session.seats_taken, 0)
 
 
 # --- the agenda page --------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def test_station_refuses_an_unknown_token_and_keeps_a_good_one(
     page.fill("#device-token", "wrong-token")
     page.click("#setup-form button[type=submit]")
     error = page.wait_for_selector("#setup-error:not([hidden])")
-    assert "not known" in error.inner_text()
+    assert "wrong or has been replaced" in error.inner_text()
     page.fill("#device-token", token)
     page.click("#setup-form button[type=submit]")
     page.wait_for_selector("#scanner:not([hidden])")
