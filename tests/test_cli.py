@@ -225,6 +225,7 @@ def terminal_qr(output: str):
 
 
 def test_seed_demo_dates_the_exhibition_from_the_day_it_is_loaded(app, runner):
+    from exhibition.admin.overview import event_overview
     from exhibition.programme.models import BookingStatus, ConferenceSession, SessionBooking
 
     result = invoke(app, runner, "seed-demo")
@@ -272,6 +273,10 @@ def test_seed_demo_dates_the_exhibition_from_the_day_it_is_loaded(app, runner):
             )
         )
         assert waiting >= 2
+        # The overview's chart: a bar for each day since sign-up opened, five weeks ago.
+        history = event_overview(event=event)["registrations"]["history"]
+        assert (history["unit"], len(history["bars"])) == ("day", 36)
+        assert sum(bar["count"] for bar in history["bars"]) == len(registrations)
     # Demo visitors get no e-mail.
     assert count(app, OutboxMessage) == 0
     assert (count(app, User), count(app, Device)) == (1, 1)

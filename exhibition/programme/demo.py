@@ -276,8 +276,8 @@ def _invite_delegates(event: Event, now: datetime) -> None:
         now=now - timedelta(days=14),
     )
     assert not report.errors, report.errors  # the demo's own rows are right
-    answered = now - timedelta(days=7)
     for index, invitation in enumerate(report.invitations):
+        answered = now - timedelta(days=12) + index * timedelta(hours=26)  # over ten days
         if index < 9:
             accept(invitation=invitation, now=answered)
         elif index == 9:
