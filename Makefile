@@ -43,10 +43,14 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --project exhibition .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -D messages --ignore-obsolete --no-fuzzy-matching --no-wrap
 
-## Migrate, load the demo exhibition (idempotent), serve with an in-process mail worker.
+## Migrate, load the demo exhibition (idempotent; it opens three weeks after the day it is
+## loaded), print the organiser's login and a fresh one-time set-up link for a check-in station,
+## serve with an in-process mail worker. `make run TODAY=1`: the exhibition opens today, for
+## trying the stations (`flask seed-demo --today`; a demo loaded before is moved to today).
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo
+	$(FLASK) seed-demo $(if $(TODAY),--today)
+	$(FLASK) show-login
 	$(FLASK) serve
 
 ## Install test dependencies and run the whole suite.

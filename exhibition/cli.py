@@ -240,42 +240,91 @@ def _login_file() -> Path:
 
 
 @click.command("seed-demo")
+@click.option(
+    "--today",
+    is_flag=True,
+    help="Make the exhibition open today, for trying the check-in stations (a demo loaded "
+    "before is moved to today).",
+)
 @with_appcontext
-def seed_demo_command():
-    """Load the demo exhibition, an organiser and a scanner device (running it again changes nothing)."""
+def seed_demo_command(today: bool):
+    """Load the demo exhibition, an organiser and a scanner device, dated from today (running it
+    again changes nothing)."""
     from .admin.models import User
     from .admin.services import create_organiser
     from .checkin.services import create_device
     from .events.demo import demo_password, seed_demo
 
-    event, created = seed_demo()
+    event, done = seed_demo(today=today)
     email = "organiser@example.com"
-    lines = []
+    password = None
     if db.session.scalar(sa.select(User).where(User.email == email)) is None:
         password = demo_password()
         create_organiser(email=email, password=password, name="Ban tổ chức")
-        _, token = create_device(event=event, name="Cổng 1")
-        lines = [
-            f"Organiser login: {email} / {password}",
-            f"Demo check-in device token (Cổng 1): {token}",
-        ]
+        create_device(event=event, name=DEMO_DEVICE)
     db.session.commit()
-    if lines:
+    if password is not None:
         path = _login_file()
-        path.write_text("\n".join(lines) + "\n")
+        path.write_text(f"Organiser login: {email} / {password}\n")
         path.chmod(0o600)
-    click.echo(f"Demo exhibition '{event.slug}' {'loaded' if created else 'already there'}.")
+    if done == "there":
+        click.echo(f"Demo exhibition '{event.slug}' already there.")
+        return
+    click.echo(
+        f"Demo exhibition '{event.slug}' {done}: {event.first_day:%Y-%m-%d} to "
+        f"{event.last_day:%Y-%m-%d}."
+    )
+    if done == "loaded":
+        click.echo(
+            "`flask show-login` prints the organiser's login and a check-in station set-up link."
+        )
+
+
+DEMO_DEVICE = "Cổng 1"
+
+
+def _demo_setup_link() -> list[str]:
+    """A fresh one-time set-up link for the demo's station (any earlier one stops working; the
+    station already set up keeps its code until the link is opened), and its QR code drawn in
+    the terminal. Nothing when there is no demo device."""
+    from .badges.services import qr_text
+    from .checkin.models import Device
+    from .checkin.services import issue_setup_code
+    from .events.demo import DEMO_SLUG
+    from .events.models import Event
+    from .urls import public_url
+
+    device = db.session.scalar(
+        sa.select(Device)
+        .join(Event, Event.id == Device.event_id)
+        .where(Event.slug == DEMO_SLUG, Device.name == DEMO_DEVICE, Device.revoked_at.is_(None))
+        .order_by(Device.id)
+        .limit(1)
+    )
+    if device is None:
+        return []
+    link = public_url("checkin.setup", code=issue_setup_code(device=device))
+    db.session.commit()
+    return [
+        f"Check-in station '{device.name}': open this one-time set-up link on the station's "
+        "phone or tablet, or scan the QR code (valid 24 hours; `flask show-login` makes a new one):",
+        link,
+        qr_text(link).rstrip("\n"),
+    ]
 
 
 @click.command("show-login")
 @with_appcontext
 def show_login_command():
-    """Print the demo organiser's login written by seed-demo."""
+    """Print the demo organiser's login written by seed-demo, and a fresh one-time set-up link
+    for the demo's check-in station."""
     path = _login_file()
     if path.exists():
         click.echo(path.read_text().rstrip())
     else:
         click.echo("No demo login recorded; create one with `flask create-organiser`.")
+    for line in _demo_setup_link():
+        click.echo(line)
 
 
 @click.command("mail-worker")
@@ -338,9 +387,6 @@ def serve_command(host: str | None, port: int | None, threads: int):
         def load(self):
             return app
 
-    path = _login_file()
-    if path.exists():
-        click.echo(path.read_text().rstrip())
     mail_mode = app.config.get("MAIL_SERVER") or f"files in {app.config['MAIL_FILE_DIR']}"
     click.echo(f"Mail: {mail_mode}")
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")

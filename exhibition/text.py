@@ -1,11 +1,30 @@
-"""Text helpers: folding Vietnamese for search, safe CSV cells, what a person's name may hold."""
+"""Text helpers: folding Vietnamese for search, safe CSV cells, what a person's name may hold,
+days typed in addresses."""
 
 import re
 import unicodedata
+from datetime import date
 
 import sqlalchemy as sa
 
 _SPACES = re.compile(r"\s+")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The years a date typed by a person may fall in (forms and `?day=` alike): beyond them it is a
+# slip, and year 1 or 9999 leaves the calendar once moved to Vietnam time.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def parse_day(value: str | None) -> date | None:
+    """A day given as YYYY-MM-DD (a query argument such as `?day=`); None when absent, in
+    another form, not a day, or outside FIRST_YEAR..LAST_YEAR. The one parser of days in
+    addresses: pages ignore a None, the API answers it with an error."""
+    if not value or not _DAY.fullmatch(value):
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 def normalize_name(value: str) -> str:

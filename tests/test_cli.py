@@ -1,9 +1,10 @@
 """Command-line interface: events, devices, organisers, the demo data and the mail worker."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ from exhibition.visitors.models import Consent, Registration, VisitorCategory
 from tests.conftest import csrf_token, scan
 
 DEMO_SLUG = "cnht-haiphong-2021"
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 DEMO_NAME = "Triển lãm quốc tế lần thứ nhất về công nghiệp hỗ trợ và Chế biến chế tạo"
 
 
@@ -190,23 +192,91 @@ def row_counts(app):
     return {model.__tablename__: count(app, model) for model in models}
 
 
-def test_seed_demo_loads_the_announced_exhibition(app, runner):
+def local_today():
+    return datetime.now(HCM).date()
+
+
+def demo_event(app):
+    with app.app_context():
+        return db.session.scalar(sa.select(Event).where(Event.slug == DEMO_SLUG))
+
+
+def set_up_link(output: str) -> str:
+    """The one-time station set-up link printed by `show-login`."""
+    (link,) = re.findall(r"^(http\S+/checkin/setup/\S+)$", output, re.M)
+    return link
+
+
+def terminal_qr(output: str):
+    """The QR code `show-login` draws with block characters, as an image a camera would see
+    (light modules are the filled halves, as on a dark terminal)."""
+    from PIL import Image
+
+    rows = [line for line in output.splitlines() if line and set(line) <= set("█▀▄\xa0 ")]
+    width = max(len(row) for row in rows)
+    image = Image.new("L", (width + 8, 2 * len(rows) + 8), 0)
+    for y, row in enumerate(rows):
+        for x, char in enumerate(row):
+            if char in "█▀":
+                image.putpixel((x + 4, 2 * y + 4), 255)
+            if char in "█▄":
+                image.putpixel((x + 4, 2 * y + 5), 255)
+    return image.resize((image.width * 8, image.height * 8), Image.NEAREST)
+
+
+def test_seed_demo_dates_the_exhibition_from_the_day_it_is_loaded(app, runner):
+    from exhibition.admin.overview import event_overview
+    from exhibition.programme.models import BookingStatus, ConferenceSession, SessionBooking
+
     result = invoke(app, runner, "seed-demo")
 
+    today = local_today()
+    first, last = today + timedelta(days=21), today + timedelta(days=24)
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"Demo exhibition '{DEMO_SLUG}' loaded.\n"
+    assert result.stdout == (
+        f"Demo exhibition '{DEMO_SLUG}' loaded: {first:%Y-%m-%d} to {last:%Y-%m-%d}.\n"
+        "`flask show-login` prints the organiser's login and a check-in station set-up link.\n"
+    )
+    now = datetime.now(UTC)
     with app.app_context():
         event = db.session.scalar(sa.select(Event))
-        assert event.slug == DEMO_SLUG
-        assert event.name_vi == DEMO_NAME
-        assert event.starts_at == datetime(2021, 11, 23, 2, 0, tzinfo=UTC)
-        assert event.timezone == "Asia/Ho_Chi_Minh"
-        registrations = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Registration)
-            .where(Registration.event_id == event.id)
+        assert (event.slug, event.name_vi, event.timezone) == (
+            DEMO_SLUG,
+            DEMO_NAME,
+            "Asia/Ho_Chi_Minh",
         )
-    assert registrations >= 40
+        assert (event.first_day, event.last_day) == (first, last)
+        assert event.starts_at.astimezone(HCM).strftime("%H:%M") == "09:00"
+        assert event.registration_state(now) == "open"
+        assert event.registration_opens_at.astimezone(HCM).date() == today - timedelta(days=35)
+        # The announcement's own dates are kept, for the record, in the description.
+        assert "23–26/11/2021" in event.description_vi
+        assert "23–26 November 2021" in event.description_en
+        registrations = db.session.scalars(
+            sa.select(Registration).where(Registration.event_id == event.id)
+        ).all()
+        assert len(registrations) >= 60
+        assert all(event.registration_opens_at <= r.created_at <= now for r in registrations)
+        assert not any(r.checked_in_at for r in registrations)  # nobody came in yet
+        weeks = {r.created_at.astimezone(HCM).isocalendar()[:2] for r in registrations}
+        assert len(weeks) >= 5  # a registration history over the past weeks
+        sessions = db.session.scalars(
+            sa.select(ConferenceSession).where(ConferenceSession.published_at.is_not(None))
+        ).all()
+        assert len(sessions) == 7 and all(s.starts_at > now for s in sessions)
+        full = [s for s in sessions if s.seat_limit and s.seats_taken == s.seat_limit]
+        assert len(full) == 1
+        waiting = db.session.scalar(
+            sa.select(sa.func.count(SessionBooking.id)).where(
+                SessionBooking.session_id == full[0].id,
+                SessionBooking.status == BookingStatus.WAITING,
+            )
+        )
+        assert waiting >= 2
+        # The overview's chart: a bar for each day since sign-up opened, five weeks ago.
+        history = event_overview(event=event)["registrations"]["history"]
+        assert (history["unit"], len(history["bars"])) == ("day", 36)
+        assert sum(bar["count"] for bar in history["bars"]) == len(registrations)
     # Demo visitors get no e-mail.
     assert count(app, OutboxMessage) == 0
     assert (count(app, User), count(app, Device)) == (1, 1)
@@ -218,6 +288,7 @@ def test_seed_demo_twice_changes_nothing(app, runner):
     login_file = Path(app.instance_path) / "organiser-login.txt"
     written = login_file.read_text()
     before = row_counts(app)
+    dates = demo_event(app).starts_at
 
     second = invoke(app, runner, "seed-demo")
 
@@ -225,31 +296,129 @@ def test_seed_demo_twice_changes_nothing(app, runner):
     assert second.stdout == f"Demo exhibition '{DEMO_SLUG}' already there.\n"
     assert row_counts(app) == before
     assert login_file.read_text() == written
+    assert demo_event(app).starts_at == dates
 
 
-def test_seed_demo_login_file_holds_working_credentials(app, runner, client):
+def test_seed_demo_today_makes_today_an_exhibition_day_for_the_stations(app, runner, client):
+    result = invoke(app, runner, "seed-demo", "--today")
+
+    today = local_today()
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"Demo exhibition '{DEMO_SLUG}' loaded: {today:%Y-%m-%d} to "
+        f"{today + timedelta(days=3):%Y-%m-%d}.\n"
+    )
+    code = set_up_link(invoke(app, runner, "show-login").stdout).rsplit("/", 1)[1]
+    token = client.post("/api/v1/device/setup", json={"code": code}).json["token"]
+    with app.app_context():
+        badge = db.session.scalar(sa.select(Registration.badge_code).limit(1))
+    answer = scan(client, token, badge, "n1").json
+    assert answer["result"] == "ok"
+    assert answer["attendee"]["name"]
+
+    again = invoke(app, runner, "seed-demo", "--today")
+    assert again.stdout == f"Demo exhibition '{DEMO_SLUG}' already there.\n"
+
+
+def test_seed_demo_today_moves_a_demo_loaded_before_to_today(app, runner):
+    from exhibition.programme.models import ConferenceSession
+
+    assert invoke(app, runner, "seed-demo").exit_code == 0
+    before = row_counts(app)
+
+    def schedule():
+        with app.app_context():
+            event = db.session.scalar(sa.select(Event))
+            starts = db.session.scalars(
+                sa.select(ConferenceSession.starts_at).order_by(ConferenceSession.id)
+            ).all()
+            return event.first_day, [s - event.starts_at for s in starts]
+
+    first_day, offsets = schedule()
+
+    moved = invoke(app, runner, "seed-demo", "--today")
+
+    today = local_today()
+    assert moved.exit_code == 0, moved.output
+    assert moved.stdout == (
+        f"Demo exhibition '{DEMO_SLUG}' moved: {today:%Y-%m-%d} to "
+        f"{today + timedelta(days=3):%Y-%m-%d}.\n"
+    )
+    assert first_day == today + timedelta(days=21)
+    assert schedule() == (today, offsets)  # the sessions moved with it
+    assert row_counts(app) == before
+    again = invoke(app, runner, "seed-demo", "--today")
+    assert again.stdout == f"Demo exhibition '{DEMO_SLUG}' already there.\n"
+    assert schedule() == (today, offsets)
+
+
+def test_seed_demo_login_file_holds_the_organisers_working_login(app, runner, client):
     assert invoke(app, runner, "seed-demo").exit_code == 0
     login_file = Path(app.instance_path) / "organiser-login.txt"
     assert login_file.stat().st_mode & 0o777 == 0o600
     text = login_file.read_text()
-    login = re.search(r"^Organiser login: (\S+) / (\S+)$", text, re.M)
-    device = re.search(r"^Demo check-in device token \(Cổng 1\): (\S+)$", text, re.M)
-    assert login is not None and device is not None
+    login = re.fullmatch(r"Organiser login: (\S+) / (\S+)\n", text)
+    assert login is not None
     assert login.group(1) == "organiser@example.com"
-
     assert web_login(client, login.group(1), login.group(2)).status_code == 302
-    with app.app_context():
-        badge = db.session.scalar(
-            sa.select(Registration.badge_code).where(Registration.checked_in_at.is_(None)).limit(1)
-        )
-    response = scan(client, device.group(1), badge, "n1")
-    assert response.status_code == 200
-    # The token works; the demo exhibition (dated as in the announcement) is not on today.
-    assert response.json["result"] == "not_today"
-    assert response.json["attendee"]["name"]
 
+
+def test_show_login_prints_a_fresh_set_up_link_that_sets_a_station_up(
+    app, runner, browser, live_server
+):
+    """`make run` once printed the device's token, which stopped working as soon as a set-up link
+    replaced it; it prints a one-time set-up link (and its QR code) instead, fresh each time."""
+    import zxingcpp
+
+    assert invoke(app, runner, "seed-demo").exit_code == 0
     shown = invoke(app, runner, "show-login")
-    assert shown.stdout == text
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert lines[0] == Path(app.instance_path, "organiser-login.txt").read_text().strip()
+    link = set_up_link(shown.stdout)
+    assert link.startswith("http://testserver.local/checkin/setup/")
+    assert [r.text for r in zxingcpp.read_barcodes(terminal_qr(shown.stdout))] == [link]
+    with app.app_context():
+        badge = db.session.scalar(sa.select(Registration.badge_code).limit(1))
+
+    station = browser.new_context(locale="en-GB").new_page()
+    station.goto(live_server + link.removeprefix("http://testserver.local") + "?lang=en")
+    station.wait_for_selector("#scanner:not([hidden])")
+    assert "Cổng 1" in station.inner_text("#station-name")
+    station.fill("#scan-input", badge)
+    station.press("#scan-input", "Enter")
+    # The demo opens in three weeks: amber, with its days, and the operator may let them in.
+    result = station.wait_for_selector('[data-checkin-result="not_today"]')
+    first = demo_event(app).first_day
+    assert f"Exhibition days: {first:%d/%m/%Y} – " in result.inner_text()
+    assert station.is_visible("#admit")
+
+    again = invoke(app, runner, "show-login")
+    second_link = set_up_link(again.stdout)
+    assert second_link != link
+    used = browser.new_context().new_page()
+    used.goto(live_server + link.removeprefix("http://testserver.local") + "?lang=en")
+    error = used.wait_for_selector("#setup-error:not([hidden])")
+    assert "has been used or has expired" in error.inner_text()
+
+    # Another station set up by the new link replaces the first one's code.
+    other = browser.new_context().new_page()
+    other.goto(live_server + second_link.removeprefix("http://testserver.local") + "?lang=vi")
+    other.wait_for_selector("#scanner:not([hidden])")
+    station.fill("#scan-input", badge)
+    station.press("#scan-input", "Enter")
+    error = station.wait_for_selector("#setup-error:not([hidden])")
+    assert error.inner_text() == (
+        "The device code is wrong or has been replaced. Set this station up again with a new "
+        "set-up link."
+    )
+    other.evaluate("() => window.localStorage.setItem('exhibition.deviceToken', 'nope')")
+    other.reload()
+    error = other.wait_for_selector("#setup-error:not([hidden])")
+    assert error.inner_text() == (
+        "Mã thiết bị không đúng hoặc đã được thay thế. Hãy thiết lập lại trạm này bằng đường "
+        "dẫn thiết lập mới."
+    )
 
 
 # ---------------------------------------------------------------- mail worker

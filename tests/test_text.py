@@ -132,3 +132,16 @@ def test_company_short_name_drops_the_legal_form(name, short):
     from exhibition.text import company_short_name
 
     assert company_short_name(name) == short
+
+
+def test_parse_day_reads_only_a_plain_day_of_sensible_years():
+    from datetime import date
+
+    from exhibition.text import parse_day
+
+    assert parse_day("2026-05-20") == date(2026, 5, 20)
+    assert parse_day("2000-01-01") == date(2000, 1, 1)
+    assert parse_day("2100-12-31") == date(2100, 12, 31)
+    for value in (None, "", "0001-01-01", "9999-12-31", "1999-12-31", "2101-01-01", "2026-02-30",
+                  "20260520", "2026-W21-3", "２０２６-05-20", "2026-05-20T00:00", " 2026-05-20"):  # fmt: skip
+        assert parse_day(value) is None, value

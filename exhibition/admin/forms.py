@@ -37,6 +37,7 @@ from ..forms import (
     strip_filter,
 )
 from ..i18n import current_language
+from ..text import FIRST_YEAR, LAST_YEAR
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -53,7 +54,7 @@ class LoginForm(Form):
 
 
 def sensible_year(form, field) -> None:
-    if field.data is not None and not 2000 <= field.data.year <= 2100:
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
         raise ValidationError(_l("Enter a date between the years 2000 and 2100."))
 
 

@@ -8,13 +8,15 @@ published sessions (1) with their bookings and session scans (2, programme's own
 and the outbox by status (1). Python only touches the grouped rows.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..booths.models import Booth, BoothAssignment, BoothStatus
+from ..charts import bar_chart
 from ..checkin.stats import BUCKET, _quarter_hour
+from ..dbtypes import utcnow
 from ..events.models import Event
 from ..exhibitors.models import Exhibitor, ExhibitorStatus
 from ..extensions import db
@@ -24,8 +26,11 @@ from ..visitors.services import all_categories
 
 EPOCH = date(1970, 1, 1)
 QUARTERS_PER_DAY = int(timedelta(days=1) / BUCKET)
-# The chart's drawing area, in SVG units, the same as the live figures' (checkin.live_views).
-CHART = {"width": 960, "height": 220, "left": 40, "right": 8, "top": 12, "bottom": 24}
+# The registrations chart: a bar a day up to DAILY_UP_TO days, a week up to WEEKLY_UP_TO, then a
+# month; at most MAX_LABELS dates under it.
+DAILY_UP_TO = 60
+WEEKLY_UP_TO = 366
+MAX_LABELS = 12
 
 
 def _local_day(event: Event, column):
@@ -39,7 +44,7 @@ def _local_day(event: Event, column):
     return (_quarter_hour(column) + shift) // QUARTERS_PER_DAY
 
 
-def _registrations(event: Event) -> dict:
+def _registrations(event: Event, now: datetime) -> dict:
     day = _local_day(event, Registration.created_at)
     rows = db.session.execute(
         sa.select(Registration.category_id, Registration.status, day, sa.func.count())
@@ -54,10 +59,7 @@ def _registrations(event: Event) -> dict:
         if status is RegistrationStatus.CONFIRMED:
             per_category[category_id] = per_category.get(category_id, 0) + count
             per_day[number] = per_day.get(number, 0) + count
-    days = []
-    if per_day:
-        for number in range(min(per_day), max(per_day) + 1):
-            days.append({"day": EPOCH + timedelta(days=number), "count": per_day.get(number, 0)})
+    by_day = {EPOCH + timedelta(days=number): count for number, count in per_day.items()}
     categories = [
         {
             "id": category.id,
@@ -68,7 +70,59 @@ def _registrations(event: Event) -> dict:
         }
         for category in all_categories(event=event)
     ]
-    return {**totals, "by_day": days, "by_category": categories}
+    return {**totals, "history": _history(event, by_day, now), "by_category": categories}
+
+
+def _bucket(day: date, unit: str) -> date:
+    """The first day of the day, week (from Monday) or month that `day` falls in."""
+    if unit == "week":
+        return day - timedelta(days=day.weekday())
+    if unit == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next(start: date, unit: str) -> date:
+    if unit == "week":
+        return start + timedelta(days=7)
+    if unit == "month":
+        return (start + timedelta(days=31)).replace(day=1)
+    return start + timedelta(days=1)
+
+
+def _history(event: Event, by_day: dict[date, int], now: datetime) -> dict:
+    """Confirmed registrations per day, week or month (the coarser the longer), over the
+    registration window: from its opening (or an earlier registration, an import) to today, or
+    to its close when that is past (or the exhibition's last day, when the desk registered at
+    the door after the close). Each bar has its first and last day within that window."""
+    today = now.astimezone(event.tz).date()
+    start = event.registration_opens_at.astimezone(event.tz).date()
+    if by_day:
+        start = min(start, min(by_day))
+    closed = max(event.registration_closes_at.astimezone(event.tz).date(), event.last_day)
+    end = min(today, closed)
+    if end < start:
+        return {"unit": "day", "start": start, "end": end, "bars": []}
+    span = (end - start).days + 1
+    unit = "day" if span <= DAILY_UP_TO else ("week" if span <= WEEKLY_UP_TO else "month")
+    counts: dict[date, int] = {}
+    for day, count in by_day.items():
+        if start <= day <= end:
+            key = _bucket(day, unit)
+            counts[key] = counts.get(key, 0) + count
+    bars = []
+    first = _bucket(start, unit)
+    while first <= end:
+        after = _next(first, unit)
+        bars.append(
+            {
+                "start": max(first, start),
+                "end": min(after - timedelta(days=1), end),
+                "count": counts.get(first, 0),
+            }
+        )
+        first = after
+    return {"unit": unit, "start": start, "end": end, "bars": bars}
 
 
 def _exhibitors(event: Event) -> list[dict]:
@@ -139,10 +193,11 @@ def _mail(event: Event) -> dict[str, int]:
     return counts
 
 
-def event_overview(*, event: Event) -> dict:
-    """An exhibition's figures for its organisers' overview page (eight queries, see above)."""
+def event_overview(*, event: Event, now: datetime | None = None) -> dict:
+    """An exhibition's figures at `now` for its organisers' overview page (eight queries, see
+    above)."""
     return {
-        "registrations": _registrations(event),
+        "registrations": _registrations(event, now or utcnow()),
         "exhibitors": _exhibitors(event),
         "booths": _booths(event),
         "sessions": _sessions(event),
@@ -150,28 +205,18 @@ def event_overview(*, event: Event) -> dict:
     }
 
 
-def day_chart(days: list[dict]) -> dict:
-    """Bars of the registrations per day, with a date label under some of them."""
-    plot_w = CHART["width"] - CHART["left"] - CHART["right"]
-    plot_h = CHART["height"] - CHART["top"] - CHART["bottom"]
-    top = max((item["count"] for item in days), default=0)
-    step = plot_w / max(len(days), 1)
-    every = max(1, -(-len(days) // 12))  # at most twelve labels
-    bars, labels = [], []
-    for index, item in enumerate(days):
-        height = plot_h * item["count"] / top if top else 0
-        bars.append(
-            {
-                "x": round(CHART["left"] + index * step + step * 0.1, 2),
-                "y": round(CHART["top"] + plot_h - height, 2),
-                "w": round(step * 0.8, 2),
-                "h": round(height, 2),
-                "day": item["day"],
-                "count": item["count"],
-            }
-        )
-        if index % every == 0:
-            labels.append(
-                {"x": round(CHART["left"] + index * step + step * 0.5, 2), "day": item["day"]}
-            )
-    return {**CHART, "bars": bars, "labels": labels, "top": top, "base": CHART["top"] + plot_h}
+def history_chart(history: dict) -> dict:
+    """The registrations chart: a bar per day, week or month, the first day of some of them
+    under it (with its year when the chart spans years) in the `date` filter's `label_format`."""
+    bars = history["bars"]
+    every = max(1, -(-len(bars) // MAX_LABELS))
+    if history["unit"] == "month":
+        label_format = "MM/yyyy"
+    elif history["start"].year != history["end"].year:
+        label_format = "dd/MM/yyyy"
+        every = max(every, -(-len(bars) // (MAX_LABELS * 2 // 3)))  # longer labels, fewer
+    else:
+        label_format = "dd/MM"
+    labels = {index: bar["start"] for index, bar in enumerate(bars) if index % every == 0}
+    chart = bar_chart(bars, labels=labels, centred=True)
+    return {**chart, "unit": history["unit"], "label_format": label_format}

@@ -1,6 +1,6 @@
 """Administrators' pages for staff accounts and their roles, and the audit log."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -11,6 +11,7 @@ from ..errors import DomainError
 from ..events import services as events
 from ..extensions import db
 from ..pagination import paginate
+from ..text import parse_day
 from . import audit
 from .access import allow, authorise, public
 from .forms import PasswordLinkForm, SetPasswordForm, staff_form
@@ -180,22 +181,12 @@ def set_password(token: str):
     )
 
 
-def _day(value: str | None) -> date | None:
-    """A YYYY-MM-DD query argument; None when it is not one, or so far off (year 1, year 9999)
-    that the day's start in Vietnam time leaves the calendar."""
-    try:
-        day = date.fromisoformat(value) if value and len(value) == 10 else None
-    except ValueError:
-        return None
-    return day if day is not None and date(1, 1, 2) <= day <= date(9999, 12, 30) else None
-
-
 def _log_page(*, event=None):
     query = (request.args.get("q") or "")[:200]
     action = request.args.get("action") or ""
     if action not in audit.ACTIONS and action not in {a.split(".")[0] for a in audit.ACTIONS}:
         action = ""
-    since, until = _day(request.args.get("from")), _day(request.args.get("to"))
+    since, until = parse_day(request.args.get("from")), parse_day(request.args.get("to"))
     tz = event.tz if event is not None else HANOI
     stmt = audit.search(
         event_ids={event.id} if event is not None else None,

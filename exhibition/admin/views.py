@@ -46,7 +46,7 @@ from .access import allow, authorise, event_ids_with, public, signed_in, visible
 from .audit import record
 from .forms import CategoryDetailsForm, CategoryForm, EventForm, LoginForm
 from .models import Role, User
-from .overview import day_chart, event_overview
+from .overview import event_overview, history_chart
 from .services import EXPORT_COLUMNS, LoginFailed, authenticate, registration_rows, sign_out
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -219,7 +219,7 @@ def event_dashboard(slug: str):
         "admin/overview.html",
         event=event,
         overview=overview,
-        chart=day_chart(overview["registrations"]["by_day"]),
+        chart=history_chart(overview["registrations"]["history"]),
         exhibitor_labels=STATUS_LABELS,
     )
 

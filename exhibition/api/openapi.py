@@ -419,7 +419,8 @@ ERRORS = {
     "bad_request": (400, "The request was not understood."),
     "invalid_token": (
         401,
-        "This device is not known. Set it up again with a new device token.",
+        "The device code is wrong or has been replaced. Set this station up again with a new "
+        "set-up link.",
     ),
     "login_required": (401, "Sign in as an organiser to see this."),
     "device_revoked": (403, "This device has been revoked by the organisers."),

@@ -1,6 +1,5 @@
 """JSON API v1 (token-authenticated, no CSRF)."""
 
-import re
 from datetime import datetime
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -20,6 +19,7 @@ from ..checkin.scanning import record_scan, undo_last_scan, undo_window
 from ..checkin.services import authenticate_device, checkpoint_of, redeem_setup_code
 from ..errors import DomainError, json_error
 from ..extensions import db, limiter
+from ..text import parse_day
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -55,7 +55,9 @@ def _device_or_address() -> str:
         return get_remote_address()
 
 
-def _result_message(result: ScanResult) -> str:
+def _result_message(result: ScanResult, scan_type: ScanType = ScanType.ENTRY) -> str:
+    if result is ScanResult.OK and scan_type is ScanType.EXIT:
+        return _("Exit recorded — see you again")
     return {
         ScanResult.OK: _("Welcome!"),
         ScanResult.ALREADY_CHECKED_IN: _("Already checked in."),
@@ -194,7 +196,7 @@ def _scan_body(outcome) -> dict:
     scan, registration = outcome.scan, outcome.registration
     body = {
         "result": scan.result.value,
-        "message": _result_message(scan.result),
+        "message": _result_message(scan.result, scan.type),
         "scan": {
             "id": scan.id,
             "nonce": scan.nonce,
@@ -449,22 +451,6 @@ def openapi():
     return jsonify(openapi_document(session_cookie=current_app.config["SESSION_COOKIE_NAME"]))
 
 
-def _stats_day(value: str | None):
-    """The `day` query argument (YYYY-MM-DD) as a date; None when absent, False when not a date
-    (or a day so far off that its hours in the event's time zone overflow the calendar)."""
-    from datetime import date
-
-    if not value:
-        return None
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        return False
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return False
-    return day if date(1, 1, 2) <= day <= date(9999, 12, 30) else False
-
-
 @bp.get("/events/<slug>/stats")
 @limiter.limit("120 per minute", key_func=_device_or_address)
 def event_stats(slug: str):
@@ -487,8 +473,9 @@ def event_stats(slug: str):
         if device.event_id != event.id:
             db.session.rollback()
             return json_error("wrong_event", _("This device belongs to another exhibition."), 403)
-    day = _stats_day(request.args.get("day"))
-    if day is False:
+    wanted = request.args.get("day")
+    day = parse_day(wanted)
+    if wanted and day is None:
         db.session.rollback()
         return json_error("invalid_day", _("Give the day as YYYY-MM-DD."), 400)
     body = compute_stats(event=event, day=day)

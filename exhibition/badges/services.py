@@ -66,6 +66,16 @@ def qr_svg_data_uri(code: str) -> str:  # a renderer: one positional argument
     return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(code)).decode("ascii")
 
 
+def qr_text(code: str) -> str:  # a renderer: one positional argument
+    """The QR code drawn with block characters, for a terminal: the light modules are the filled
+    ones, right on the dark background of most terminals."""
+    qr = _qr(code)
+    qr.border = 2  # the terminal's dark margin around it does the rest
+    drawn = io.StringIO()
+    qr.print_ascii(out=drawn, invert=True)
+    return drawn.getvalue()
+
+
 def qr_png(code: str, *, box_size: int = 10) -> bytes:  # a renderer: one positional argument
     """The badge code's QR code as a PNG image."""
     qr = _qr(code)

@@ -19,7 +19,10 @@ from .models import Checkpoint, Device, Scan
 class InvalidToken(DomainError):
     code = "invalid_token"
     status = 401
-    message = _l("This device is not known. Set it up again with a new device token.")
+    message = _l(
+        "The device code is wrong or has been replaced. Set this station up again with a new "
+        "set-up link."
+    )
 
 
 class DeviceRevoked(DomainError):

@@ -19,6 +19,9 @@ from .models import Checkpoint, Presence, Scan, ScanResult, ScanType
 
 BUCKET = timedelta(minutes=15)
 TOP_PROVINCES = 10
+# The entries chart's time axis: the exhibition day's opening hours, 07:00 to 19:00, or the
+# event's own hours where they are longer, or the entries' where some fall outside.
+FIRST_HOUR, LAST_HOUR = 7, 19
 
 
 def _iso(value: datetime) -> str:
@@ -163,16 +166,21 @@ def _scan_figures(event: Event, day: date) -> dict:
     return figures
 
 
-def _quarter_series(event: Event, counts: dict[int, int], day: date, now: datetime) -> list[dict]:
-    """Entries per quarter hour from the first quarter with an entry to the last (to the current
-    one, today), quarters without any included."""
+def _quarter_series(event: Event, counts: dict[int, int], day: date) -> list[dict]:
+    """Entries per quarter hour of the day's opening hours (see FIRST_HOUR), empty quarters
+    included, so that the chart's axis stays put; nothing when the day has no entry."""
     if not counts:
         return []
-    start, end = _day_window(event, day)
+    start, _end = _day_window(event, day)
     seconds = int(BUCKET.total_seconds())
-    first, last = min(counts), max(counts)
-    if start <= now < end:
-        last = max(last, int(now.timestamp()) // seconds)
+    per_hour = 3600 // seconds
+    opens = event.starts_at.astimezone(event.tz)
+    closes = event.ends_at.astimezone(event.tz)
+    first_hour = min(FIRST_HOUR, opens.hour)
+    last_hour = max(LAST_HOUR, closes.hour + (1 if closes.minute else 0))
+    midnight = int(start.timestamp()) // seconds  # local midnight: a whole quarter from UTC
+    first = min(midnight + first_hour * per_hour, min(counts))
+    last = max(midnight + last_hour * per_hour - 1, max(counts))
     series = []
     for number in range(first, last + 1):
         moment = datetime.fromtimestamp(number * seconds, UTC).astimezone(event.tz)
@@ -285,7 +293,7 @@ def event_stats(*, event: Event, now: datetime | None = None, day: date | None =
             "flagged": scans["flagged"],
             "refused": sum(refused.values()),
         },
-        "per_quarter_hour": _quarter_series(event, scans["quarters"], day, now),
+        "per_quarter_hour": _quarter_series(event, scans["quarters"], day),
         "by_category": categories,
         "by_province": provinces,
         "by_checkpoint": checkpoints,

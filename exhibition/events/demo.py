@@ -1,18 +1,29 @@
-"""The demo exhibition from the announcement, with Vietnamese demo visitors (idempotent)."""
+"""The demo exhibition from the announcement, with Vietnamese demo visitors (idempotent).
 
+It is dated from the day it is loaded, so that everything can be tried: it opens three weeks
+later (or today, for trying the stations), sign-up has been open for five weeks and people have
+been signing up since, and every session is ahead. The announcement's own dates (23-26 November
+2021) are kept in its description, for the record."""
+
+import math
 import random
 import secrets
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ..dbtypes import utcnow
 from ..extensions import db
 from .models import Event
 from .services import EventData, create_event
 
 DEMO_SLUG = "cnht-haiphong-2021"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+OPENS_AFTER = timedelta(days=21)  # the demo exhibition opens three weeks after it is loaded
+SIGN_UP_SINCE = timedelta(days=35)  # and sign-up opened five weeks before it was loaded
+DAYS = 4  # 23-26 November 2021 in the announcement: four days, 09:00 to 17:00
 
 DEMO_EVENT = EventData(
     slug=DEMO_SLUG,
@@ -23,14 +34,19 @@ DEMO_EVENT = EventData(
         "do Sở Công Thương Hải Phòng tổ chức: doanh nghiệp trưng bày sản phẩm cơ khí, điện tử, "
         "nhựa, cao su, linh kiện ô tô xe máy và nguyên phụ liệu; kết nối giao thương giữa doanh "
         "nghiệp trong nước và các tập đoàn đa quốc gia. Bên lề triển lãm diễn ra Hội nghị ngành "
-        "Công Thương khối quận, huyện trên địa bàn thành phố."
+        "Công Thương khối quận, huyện trên địa bàn thành phố.\n"
+        "Đây là bản trình diễn: theo thông báo của Sở, triển lãm diễn ra ngày 23–26/11/2021; "
+        "ở đây ngày tháng được tính từ ngày nạp dữ liệu để mọi chức năng đều dùng thử được."
     ),
     description_en=(
         "The first international exhibition on supporting industry and manufacturing in Hai Phong, "
         "organised by the Hai Phong Department of Industry and Trade: businesses show mechanical, "
         "electronic, plastic and rubber products, automotive and motorbike parts and materials, and "
         "meet multinational buyers. The district-level industry and trade conference of the city is "
-        "held beside the exhibition."
+        "held beside the exhibition.\n"
+        "This is a demonstration: the Department's announcement set the exhibition for "
+        "23–26 November 2021; here its dates count from the day the demo was loaded, so that "
+        "everything can be tried."
     ),
     organiser_vi="Sở Công Thương Hải Phòng",
     organiser_en="Hai Phong Department of Industry and Trade",
@@ -40,12 +56,27 @@ DEMO_EVENT = EventData(
     contact_email="xttm@haiphong.gov.vn",
     mail_sender_vi="Sở Công Thương Hải Phòng – Triển lãm CNHT",
     mail_sender_en="Hai Phong Department of Industry and Trade – Supporting Industry Exhibition",
+    # The announcement's dates; demo_event() moves them to the day the demo is loaded.
     starts_at=datetime(2021, 11, 23, 9, 0, tzinfo=TZ),
     ends_at=datetime(2021, 11, 26, 17, 0, tzinfo=TZ),
     registration_opens_at=datetime(2021, 10, 1, 0, 0, tzinfo=TZ),
-    # The announcement's dates are past; the demo keeps sign-up open so that it can be tried.
-    registration_closes_at=datetime(2030, 12, 31, 23, 59, tzinfo=TZ),
+    registration_closes_at=datetime(2021, 11, 26, 17, 0, tzinfo=TZ),
 )
+
+
+def demo_event(*, loaded_on: date, opens_on: date) -> EventData:
+    """The demo's settings for a demo loaded on `loaded_on` (a local day) whose exhibition
+    opens on `opens_on`: four days, 09:00 to 17:00; sign-up open from five weeks before loading
+    to the end of the last day (the walk-in desk registers at the door)."""
+    last_day = opens_on + timedelta(days=DAYS - 1)
+    return replace(
+        DEMO_EVENT,
+        starts_at=datetime.combine(opens_on, time(9), TZ),
+        ends_at=datetime.combine(last_day, time(17), TZ),
+        registration_opens_at=datetime.combine(loaded_on - SIGN_UP_SINCE, time(0), TZ),
+        registration_closes_at=datetime.combine(last_day, time(17), TZ),
+    )
+
 
 SURNAMES = [
     "Nguyễn",
@@ -92,31 +123,67 @@ def _ascii(text: str) -> str:
     return fold(text).replace(" ", ".")
 
 
-def seed_demo(*, visitors: int = 60) -> tuple[Event, bool]:
-    """Load the demo exhibition once, e-mailing nobody; returns (event, created). A second run changes nothing."""
+def seed_demo(
+    *, visitors: int = 60, today: bool = False, now: datetime | None = None
+) -> tuple[Event, str]:
+    """Load the demo exhibition once, e-mailing nobody, dated from `now`: it opens three weeks
+    later, or on the day itself with `today`. Returns the event and what was done: "loaded",
+    "moved" (a demo loaded before, moved with `today` so that it opens today) or "there" (a
+    second run changes nothing)."""
     from ..mail.services import muted_outbox
 
+    now = now or utcnow()
     with muted_outbox():
-        return _seed(visitors=visitors)
+        event = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_SLUG))
+        if event is None:
+            return _seed(visitors=visitors, today=today, now=now), "loaded"
+        # Parts added to the demo later are loaded into an existing demo once.
+        added = _seed_parts(event)
+        if today and not event.is_on(now):
+            _move(event, to=now.astimezone(TZ).date())
+            return event, "moved"
+        return event, "loaded" if added else "there"
 
 
-def _seed(*, visitors: int) -> tuple[Event, bool]:
+def _seed_parts(event: Event) -> int:
+    from ..booths.demo import seed_floor_plan
+    from ..exhibitors.demo import seed_exhibitors
+    from ..programme.demo import seed_programme
+
+    return seed_floor_plan(event=event) + seed_exhibitors(event=event) + seed_programme(event=event)
+
+
+def _move(event: Event, *, to: date) -> None:
+    """Move the whole demo by whole days so that its exhibition opens on `to`; the people and
+    their bookings stay as they are."""
+    from ..programme.demo import move_programme
+
+    shift = timedelta(days=(to - event.first_day).days)
+    event.starts_at += shift
+    event.ends_at += shift
+    event.registration_opens_at += shift
+    event.registration_closes_at += shift
+    move_programme(event=event, by=shift)
+    db.session.flush()
+
+
+def _signed_up_at(opens: datetime, now: datetime, index: int, count: int, rng) -> datetime:
+    """When the index-th of `count` demo visitors signed up: since sign-up opened, more and more
+    often as the exhibition nears (a square root spreads them that way), the last an hour ago."""
+    share = math.sqrt((index + rng.random()) / count)
+    return opens + (now - timedelta(hours=1) - opens) * share
+
+
+def _seed(*, visitors: int, today: bool, now: datetime) -> Event:
     from ..booths.demo import seed_floor_plan
     from ..exhibitors.demo import seed_exhibitors
     from ..programme.demo import seed_programme
     from ..visitors.models import RegistrationSource, VisitorCategory
     from ..visitors.services import Consents, VisitorData, register_visitor
 
-    event = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_SLUG))
-    if event is not None:
-        # Parts added to the demo later are loaded into an existing demo once.
-        added = (
-            seed_floor_plan(event=event)
-            + seed_exhibitors(event=event)
-            + seed_programme(event=event)
-        )
-        return event, bool(added)
-    event = create_event(data=DEMO_EVENT)
+    loaded_on = now.astimezone(TZ).date()
+    opens_on = loaded_on if today else loaded_on + OPENS_AFTER
+    event = create_event(data=demo_event(loaded_on=loaded_on, opens_on=opens_on))
     seed_floor_plan(event=event)
     seed_exhibitors(event=event)
     categories = {
@@ -127,7 +194,6 @@ def _seed(*, visitors: int) -> tuple[Event, bool]:
     }
     rng = random.Random(2021)
     used = set()
-    created_at = event.registration_opens_at
     for index in range(visitors):
         while True:
             name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
@@ -142,7 +208,7 @@ def _seed(*, visitors: int) -> tuple[Event, bool]:
         else:
             category = rng.choice(["trade", "trade", "trade", "public"])
         abroad = index % 17 == 16
-        created_at += timedelta(hours=rng.randint(2, 20), minutes=rng.randint(0, 59))
+        created_at = _signed_up_at(event.registration_opens_at, now, index, visitors, rng)
         data = VisitorData(
             full_name=name,
             email=f"{_ascii(name)}.{index}@example.com",
@@ -155,7 +221,7 @@ def _seed(*, visitors: int) -> tuple[Event, bool]:
             sector_codes=sector_codes,
             language="en" if abroad else "vi",
         )
-        registration, _ = register_visitor(
+        register_visitor(
             event=event,
             data=data,
             consents=Consents(
@@ -166,11 +232,9 @@ def _seed(*, visitors: int) -> tuple[Event, bool]:
             check_window=False,
             now=created_at,
         )
-        if index % 3 == 0:
-            registration.checked_in_at = event.starts_at + timedelta(minutes=rng.randint(0, 240))
     db.session.flush()
-    seed_programme(event=event)
-    return event, True
+    seed_programme(event=event, now=now)
+    return event
 
 
 def demo_password() -> str:

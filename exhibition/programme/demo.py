@@ -1,15 +1,18 @@
 """The demo exhibition's conference programme, after the announcement: the district-level
 industry and trade conference chaired by the Director of the Department, invited delegates from
-the districts, and open seminars for visitors. Loaded once; a second run changes nothing."""
+the districts, and open seminars for visitors, one of them full with a waiting list. Sessions
+are placed on the exhibition's days, wherever the demo is dated. Loaded once; a second run
+changes nothing."""
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ..dbtypes import utcnow
 from ..events.models import Event
 from ..extensions import db
-from .models import Room, SessionAccess, SessionType
+from .models import ConferenceSession, Room, RoomWindow, SessionAccess, SessionType
 from .services import publish, save_room, save_session, save_speaker
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -94,24 +97,35 @@ CONFERENCE_EN = (
 )
 
 
-def _at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2021, 11, day, hour, minute, tzinfo=TZ)
+def _at(day: int, hour: int, minute: int = 0) -> tuple[int, int, int]:
+    """A time on the exhibition's `day`-th day (0: the first), placed when the demo is loaded."""
+    return day, hour, minute
+
+
+def _on(first_day: date, when: tuple[int, int, int]) -> datetime:
+    day, hour, minute = when
+    return datetime.combine(first_day + timedelta(days=day), time(hour, minute), TZ)
+
+
+# The workshop's seats: few, so that the demo has a full session whose waiting list can be joined.
+WORKSHOP_SEATS = 12
+WORKSHOP_WAITING = 3
 
 
 SESSIONS = [
     dict(
         title_vi="Khai mạc Triển lãm quốc tế về công nghiệp hỗ trợ và chế biến chế tạo",
         title_en="Opening of the International Exhibition on Supporting Industry and Manufacturing",
-        type=SessionType.PLENARY, access=SessionAccess.OPEN, room=0, start=_at(23, 9),
-        end=_at(23, 10), chairs=["hai"], speakers=[], track=("Khai mạc", "Opening"),
+        type=SessionType.PLENARY, access=SessionAccess.OPEN, room=0, start=_at(0, 9),
+        end=_at(0, 10), chairs=["hai"], speakers=[], track=("Khai mạc", "Opening"),
         description_vi="Lễ khai mạc, cắt băng và tham quan các gian hàng.",
         description_en="Opening ceremony, ribbon cutting and a tour of the booths.",
     ),
     dict(
         title_vi="Công nghiệp hỗ trợ ngành cơ khí: cơ hội tham gia chuỗi cung ứng",
         title_en="Supporting industry in engineering: joining the supply chain",
-        type=SessionType.SEMINAR, access=SessionAccess.OPEN, room=1, start=_at(23, 10, 30),
-        end=_at(23, 12), chairs=[], speakers=["cokhi"], capacity=60,
+        type=SessionType.SEMINAR, access=SessionAccess.OPEN, room=1, start=_at(0, 10, 30),
+        end=_at(0, 12), chairs=[], speakers=["cokhi"], capacity=60,
         track=("Cơ khí", "Engineering"),
         description_vi="Yêu cầu của doanh nghiệp FDI với nhà cung ứng linh kiện trong nước.",
         description_en="What foreign-invested manufacturers ask of local parts suppliers.",
@@ -119,17 +133,17 @@ SESSIONS = [
     dict(
         title_vi="Chuyển đổi số trong sản xuất: từ MES đến nhà máy thông minh",
         title_en="Digital manufacturing: from MES to the smart factory",
-        type=SessionType.WORKSHOP, access=SessionAccess.OPEN, room=2, start=_at(23, 10, 30),
-        end=_at(23, 12), chairs=[], speakers=["so"], capacity=30,
+        type=SessionType.WORKSHOP, access=SessionAccess.OPEN, room=2, start=_at(1, 10),
+        end=_at(1, 11, 30), chairs=[], speakers=["so"], capacity=WORKSHOP_SEATS,
         track=("Chuyển đổi số", "Digital"),
-        description_vi="Thực hành: số hoá một dây chuyền nhỏ trong một buổi sáng.",
+        description_vi="Thực hành: số hóa một dây chuyền nhỏ trong một buổi sáng.",
         description_en="Hands-on: digitising a small line in one morning.",
     ),
     dict(
         title_vi="Hội nghị ngành Công Thương khối quận, huyện trên địa bàn thành phố năm 2021",
         title_en="District-level industry and trade conference of Hai Phong, 2021",
         type=SessionType.CONFERENCE, access=SessionAccess.INVITATION, room=0,
-        start=_at(23, 14), end=_at(23, 16, 30), chairs=["hai"], speakers=["khuyencong"],
+        start=_at(0, 14), end=_at(0, 16, 30), chairs=["hai"], speakers=["khuyencong"],
         track=("Hội nghị", "Conference"),
         description_vi=CONFERENCE_VI, description_en=CONFERENCE_EN,
     ),
@@ -137,7 +151,7 @@ SESSIONS = [
         title_vi="Kết nối giao thương doanh nghiệp FDI – nhà cung ứng Việt Nam",
         title_en="Business matching: foreign-invested buyers meet Vietnamese suppliers",
         type=SessionType.BUSINESS_MATCHING, access=SessionAccess.APPROVAL, room=3,
-        start=_at(24, 9), end=_at(24, 11, 30), chairs=[], speakers=[], capacity=40,
+        start=_at(1, 9), end=_at(1, 11, 30), chairs=[], speakers=[], capacity=40,
         track=("Kết nối giao thương", "Business matching"),
         description_vi="Gặp gỡ 1-1 theo lịch hẹn; Ban tổ chức duyệt đăng ký.",
         description_en="One-to-one meetings by appointment; the organisers approve sign-ups.",
@@ -145,16 +159,16 @@ SESSIONS = [
     dict(
         title_vi="IATF 16949 cho nhà cung ứng linh kiện ô tô",
         title_en="IATF 16949 for automotive parts suppliers",
-        type=SessionType.SEMINAR, access=SessionAccess.OPEN, room=1, start=_at(24, 14),
-        end=_at(24, 15, 30), chairs=[], speakers=["iatf"], track=("Chất lượng", "Quality"),
+        type=SessionType.SEMINAR, access=SessionAccess.OPEN, room=1, start=_at(1, 14),
+        end=_at(1, 15, 30), chairs=[], speakers=["iatf"], track=("Chất lượng", "Quality"),
         description_vi="Lộ trình chứng nhận và những lỗi thường gặp khi đánh giá.",
         description_en="The road to certification and the usual audit findings.",
     ),
     dict(
         title_vi="Chương trình khuyến công thành phố Hải Phòng giai đoạn 2021–2025",
         title_en="Hai Phong industrial promotion programme 2021–2025",
-        type=SessionType.SEMINAR, access=SessionAccess.OPEN, room=1, start=_at(25, 9),
-        end=_at(25, 10, 30), chairs=[], speakers=["khuyencong"],
+        type=SessionType.SEMINAR, access=SessionAccess.OPEN, room=1, start=_at(2, 9),
+        end=_at(2, 10, 30), chairs=[], speakers=["khuyencong"],
         track=("Khuyến công", "Industrial promotion"),
         description_vi="Hỗ trợ đổi mới thiết bị, đào tạo và xúc tiến thương mại cho doanh nghiệp.",
         description_en="Support for new equipment, training and trade promotion.",
@@ -175,10 +189,12 @@ DELEGATE_NAMES = [
 ]  # fmt: skip
 
 
-def seed_programme(*, event: Event) -> int:
-    """Rooms, speakers and published sessions of the demo; returns how many sessions were added."""
+def seed_programme(*, event: Event, now: datetime | None = None) -> int:
+    """Rooms, speakers and published sessions of the demo on its exhibition's days, with seats
+    taken and delegates invited before `now`; returns how many sessions were added."""
     if db.session.scalar(sa.select(Room.id).where(Room.event_id == event.id).limit(1)):
         return 0
+    now = now or utcnow()
     rooms = [
         save_room(event=event, name_vi=vi, name_en=en, capacity=seats) for vi, en, seats in ROOMS
     ]
@@ -196,20 +212,34 @@ def seed_programme(*, event: Event) -> int:
             track_en=item["track"][1],
             capacity=item.get("capacity"),
             room=rooms[item["room"]],
-            starts_at=item["start"],
-            ends_at=item["end"],
+            starts_at=_on(event.first_day, item["start"]),
+            ends_at=_on(event.first_day, item["end"]),
             chairs=[people[k] for k in item["chairs"]],
             speakers=[people[k] for k in item["speakers"]],
         )
     publish(event=event)
-    _seat_visitors(event)
-    _invite_delegates(event)
+    _seat_visitors(event, now)
+    _invite_delegates(event, now)
     return len(SESSIONS)
 
 
-def _invite_delegates(event: Event) -> None:
-    """The districts' delegates are invited to the conference through the real import; most
-    answered before it (accepting made their Delegate badges), a few have not."""
+def move_programme(*, event: Event, by: timedelta) -> None:
+    """Move the event's sessions and its rooms' opening windows by `by` (the demo moved)."""
+    for model in (ConferenceSession, RoomWindow):
+        where = (
+            ConferenceSession.event_id == event.id
+            if model is ConferenceSession
+            else RoomWindow.room_id.in_(sa.select(Room.id).where(Room.event_id == event.id))
+        )
+        for item in db.session.scalars(sa.select(model).where(where)):
+            if item.starts_at is not None:
+                item.starts_at, item.ends_at = item.starts_at + by, item.ends_at + by
+    db.session.flush()
+
+
+def _invite_delegates(event: Event, now: datetime) -> None:
+    """The districts' delegates were invited to the conference through the real import two
+    weeks ago; most have answered (accepting made their Delegate badges), a few have not."""
     import csv
     import io
 
@@ -243,24 +273,27 @@ def _invite_delegates(event: Event) -> None:
         session=conference,
         data=out.getvalue().encode(),
         filename="dai-bieu.csv",
-        now=datetime(2021, 11, 10, 9, 0, tzinfo=TZ),
+        now=now - timedelta(days=14),
     )
     assert not report.errors, report.errors  # the demo's own rows are right
-    answered = datetime(2021, 11, 16, 9, 0, tzinfo=TZ)
     for index, invitation in enumerate(report.invitations):
+        answered = now - timedelta(days=12) + index * timedelta(hours=26)  # over ten days
         if index < 9:
             accept(invitation=invitation, now=answered)
         elif index == 9:
             decline(invitation=invitation, now=answered)
 
 
-def _seat_visitors(event: Event) -> None:
-    """Some demo visitors take seats in the open sessions (first come, first served)."""
+def _seat_visitors(event: Event, now: datetime) -> None:
+    """Some demo visitors take seats in the open sessions (first come, first served) a little
+    after signing up; the workshop fills up and a few wait for a seat."""
     from ..visitors.models import Registration, RegistrationSource
-    from .seats import SessionOverlap, book
+    from .seats import SessionClosed, SessionOverlap, book
     from .services import sessions
 
-    open_sessions = [s for s in sessions(event=event) if s.access is not SessionAccess.INVITATION]
+    published = [s for s in sessions(event=event) if s.access is not SessionAccess.INVITATION]
+    workshop = next(s for s in published if s.capacity == WORKSHOP_SEATS)
+    others = [s for s in published if s is not workshop]
     visitors = db.session.scalars(
         sa.select(Registration)
         .where(Registration.event_id == event.id, Registration.source == RegistrationSource.DEMO)
@@ -268,12 +301,15 @@ def _seat_visitors(event: Event) -> None:
         .limit(40)
     ).all()
     for index, person in enumerate(visitors):
-        for offset in (0, 2):
+        wanted = [others[(index + offset) % len(others)] for offset in (0, 2)]
+        if index < WORKSHOP_SEATS + WORKSHOP_WAITING:
+            wanted.insert(0, workshop)  # the last few join its waiting list
+        for session in wanted:
             try:
                 book(
-                    session=open_sessions[(index + offset) % len(open_sessions)],
+                    session=session,
                     registration=person,
-                    now=max(person.created_at, datetime(2021, 11, 1, tzinfo=TZ)),
+                    now=min(person.created_at + timedelta(hours=2), now),
                 )
-            except SessionOverlap:
+            except (SessionOverlap, SessionClosed):  # taken that hour, or over (a demo of today)
                 continue

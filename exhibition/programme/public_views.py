@@ -44,6 +44,7 @@ def agenda(slug: str):
         agenda=programme.agenda(event=event, wanted=wanted),
         wanted=wanted,
         seats_left=programme.seats_left,
+        session_over=programme.session_over,
         SessionAccess=SessionAccess,
         PersonRole=PersonRole,
         feed_url=feed,
@@ -63,6 +64,7 @@ def session(slug: str, session_id: int):
         event=event,
         item=item,
         seats_left=programme.seats_left(item),
+        over=programme.session_over(item),
         SessionAccess=SessionAccess,
         PersonRole=PersonRole,
     )

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from .. import ical
 from ..events.models import Event
 from ..labels import label
-from ..text import fold
+from ..text import fold, parse_day
 from ..urls import public_url
 from ..visitors.models import Registration
 from . import seats, services
@@ -30,10 +30,17 @@ def local_day(session: ConferenceSession, event: Event) -> date:
     return session.starts_at.astimezone(event.tz).date()
 
 
+def session_over(session: ConferenceSession) -> bool:
+    """Whether a session has ended: nobody can take a seat in it any more."""
+    return not seats.session_open(session)
+
+
 def seats_left(session: ConferenceSession) -> int | None:
-    """Free seats (never below zero), or None when the session has no limit."""
+    """Free seats (never below zero), or None when the session has no limit or is over."""
     limit = session.seat_limit
-    return None if limit is None else max(limit - session.seats_taken, 0)
+    if limit is None or session_over(session):
+        return None
+    return max(limit - session.seats_taken, 0)
 
 
 # --- the agenda page --------------------------------------------------------------------------
@@ -48,10 +55,7 @@ class AgendaFilter:
     @classmethod
     def parse(cls, args) -> "AgendaFilter":
         """Read ?track=, ?day=YYYY-MM-DD and ?type= leniently: a value that means nothing is ignored."""
-        try:
-            day = date.fromisoformat(args.get("day", ""))
-        except ValueError:
-            day = None
+        day = parse_day(args.get("day"))
         try:
             type_ = SessionType(args.get("type", ""))
         except ValueError:

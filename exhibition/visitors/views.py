@@ -158,6 +158,7 @@ def manage(token: str):
         purposes=list(ConsentPurpose),
         bookings=bookings,
         offered=offered,
+        session_over=lambda session: not seats.session_open(session, now),
         action_form=Form(),
     )
 

@@ -81,6 +81,18 @@
     error.textContent = message || "";
     $("device-token").focus();
   }
+  // --- the direction: entry or exit, chosen by the radio buttons, shown large, kept per browser --
+  function direction() {
+    return document.querySelector("input[name=type]:checked").value;
+  }
+  function showDirection() {
+    var type = direction();
+    var box = $("direction");
+    box.dataset.direction = type;
+    box.className = "direction direction-" + type;
+    box.querySelector("strong").textContent = texts[type];
+  }
+
   function showScanner() {
     $("setup").hidden = true;
     $("scanner").hidden = false;
@@ -96,6 +108,9 @@
     });
     select.value = chosen;
     if (select.value !== chosen) { select.value = ""; }
+    var type = window.localStorage.getItem(KEY + ".type") === "exit" ? "exit" : "entry";
+    $("type-" + type).checked = true;
+    showDirection();
     setStatus();
     $("scan-input").focus();
   }
@@ -172,7 +187,7 @@
   function judgeLocally(code, type, sessionId, knownHash, admit) {
     return (knownHash ? Promise.resolve(knownHash) : sha256(code)).then(function (hash) {
       var badge = badges[hash];
-      var answer = { result: "invalid", local: true };
+      var answer = { result: "invalid", local: true, type: type };
       if (!badge) { return answer; }
       answer.attendee = { name: badge.n, organisation: badge.o, category: badge.c[lang === "en" ? 1 : 0], booth: badge.b };
       if (sessionId) {
@@ -252,18 +267,25 @@
   function formatTime(iso) {
     return new Date(iso).toLocaleTimeString(lang === "vi" ? "vi-VN" : "en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
   }
-  function show(result, title, name, detail) {
+  // type: the scan's direction; an exit let through has its own words and colour.
+  function show(result, title, name, detail, type) {
     var box = $("result");
     var warn = ["already_checked_in", "not_registered", "no_session", "not_today"];
-    box.className = "result result-" + (result === "ok" ? "ok" : (warn.indexOf(result) >= 0 ? "warn" : "bad"));
+    var kind = result === "ok" ? (type === "exit" ? "exit" : "ok") : (warn.indexOf(result) >= 0 ? "warn" : "bad");
+    box.className = "result result-" + kind;
     box.dataset.checkinResult = result;
+    box.dataset.direction = type || "";
     box.querySelector(".result-title").textContent = title;
     box.querySelector(".result-name").textContent = name || "";
     box.querySelector(".result-detail").textContent = detail || "";
     $("admit").hidden = result !== "not_today";
   }
+  function formatDay(day) {  // "2026-11-24" -> 24/11/2026
+    return new Date(day + "T00:00:00Z").toLocaleDateString(lang === "vi" ? "vi-VN" : "en-GB", { day: "2-digit", month: "2-digit", year: "numeric", timeZone: "UTC" });
+  }
   function showAnswer(data) {
     var person = data.attendee || {};
+    var type = (data.scan && data.scan.type) || data.type;
     var parts = [person.organisation, person.booth, person.category];
     if (data.session) { parts.unshift(data.session.title); }
     if (data.local) { parts.push(texts.local); }
@@ -271,7 +293,13 @@
     if (data.first_checked_in_at) {
       detail = texts.first_at.replace("{time}", formatTime(data.first_checked_in_at)) + (detail ? " · " + detail : "");
     }
-    show(data.result, data.message || texts[data.result] || data.result, person.name, detail);
+    var event = (info && info.event) || {};
+    if (data.result === "not_today" && event.first_day && event.last_day) {
+      var days = texts.days.replace("{first}", formatDay(event.first_day)).replace("{last}", formatDay(event.last_day));
+      detail = days + (detail ? " · " + detail : "");
+    }
+    var words = data.result === "ok" && type === "exit" ? texts.ok_exit : texts[data.result];
+    show(data.result, data.message || words || data.result, person.name, detail, type);
     beep(data.result);
   }
 
@@ -283,7 +311,7 @@
   var lastScan = null;  // {nonce, queued, code, found} for the undo and "let in anyway" buttons
   // found: a search result ({handle, badge_hash}) instead of a code; admit: "let in anyway"
   function scan(code, found, admit) {
-    var type = admit ? "entry" : document.querySelector("input[name=type]:checked").value;
+    var type = admit ? "entry" : direction();
     var session = $("checkpoint").value;
     var item = { code: code, nonce: nonce(), type: type, scanned_at: new Date().toISOString() };
     if (found) { item = { handle: found.handle, hash: found.badge_hash, nonce: item.nonce, type: type, scanned_at: item.scanned_at }; }
@@ -466,6 +494,13 @@
   $("checkpoint").addEventListener("change", function () {
     window.localStorage.setItem(KEY + ".session", $("checkpoint").value);
     $("scan-input").focus();
+  });
+  document.querySelectorAll("input[name=type]").forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      window.localStorage.setItem(KEY + ".type", direction());
+      showDirection();
+      $("scan-input").focus();
+    });
   });
   $("scan-form").addEventListener("submit", function (event) {
     event.preventDefault();

@@ -6,8 +6,13 @@
   if (!root || !window.fetch) { return; }
   var PERIOD = 1000 * (parseFloat(root.dataset.period) || 10);
   var SVG = "http://www.w3.org/2000/svg";
-  // The same drawing area as exhibition/checkin/live_views.py CHART.
-  var CHART = { width: 960, height: 220, left: 40, right: 8, top: 12, bottom: 24 };
+  // The drawing area the server drew the chart in (exhibition/charts.py), read from the chart.
+  var chartBox = document.getElementById("live-chart");
+  var CHART = {
+    width: chartBox.viewBox.baseVal.width, height: chartBox.viewBox.baseVal.height,
+    left: parseFloat(chartBox.dataset.left), right: parseFloat(chartBox.dataset.right),
+    top: parseFloat(chartBox.dataset.top), bottom: parseFloat(chartBox.dataset.bottom)
+  };
   var texts = {};
   document.getElementById("live-texts").content.querySelectorAll("[data-key]").forEach(function (el) {
     texts[el.dataset.key] = el.textContent.trim();
@@ -73,8 +78,10 @@
     return items.reduce(function (m, item) { return Math.max(m, item[key]); }, 0);
   }
 
+  // The geometry of exhibition/charts.py bar_chart: a bar per quarter hour of the day's fixed
+  // axis (the API sends every quarter of the opening hours), the hours under their start.
   function drawChart(series) {
-    var chart = document.getElementById("live-chart");
+    var chart = chartBox;
     document.getElementById("live-chart-empty").hidden = series.length > 0;
     chart.hidden = series.length === 0;
     var plotW = CHART.width - CHART.left - CHART.right;
@@ -99,7 +106,7 @@
       nodes.push(rect);
       var parts = item.time.split(":");
       if (parts[1] === "00" && parseInt(parts[0], 10) % every === 0) {
-        labels.push(svg("text", { "class": "live-tick", x: round(CHART.left + i * step), y: CHART.height - 6 }, item.time));
+        labels.push(svg("text", { "class": "live-tick", x: round(CHART.left + i * step), y: CHART.height - 6, "text-anchor": "middle" }, item.time));
       }
     });
     chart.replaceChildren.apply(chart, nodes.concat(labels));

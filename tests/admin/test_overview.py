@@ -1,6 +1,7 @@
 """The organisers' overview of an exhibition: exact figures, few queries, the page itself."""
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -49,6 +50,10 @@ def small_event(app, make_event, make_visitor, make_exhibitor, make_floor, make_
         event = get_event(slug="expo-2026")
         for registration_id, created_at in visitors:
             db.session.get(Registration, registration_id).created_at = created_at
+        # Sign-up ran from 1 to 4 March, the exhibition's last day (the chart spans that window).
+        event.registration_opens_at = _local(2026, 3, 1)
+        event.starts_at = _local(2026, 3, 3, 9)
+        event.registration_closes_at = event.ends_at = _local(2026, 3, 4, 17)
         cancel_registration(registration=db.session.get(Registration, visitors[4][0]))
         booths = {
             booth.code: booth
@@ -88,11 +93,12 @@ def test_event_overview_counts_a_small_event_exactly(app, small_event):
 
     registrations = overview["registrations"]
     assert (registrations["confirmed"], registrations["cancelled"]) == (4, 1)
-    assert registrations["by_day"] == [
-        {"day": date(2026, 3, 1), "count": 2},
-        {"day": date(2026, 3, 2), "count": 1},
-        {"day": date(2026, 3, 3), "count": 0},
-        {"day": date(2026, 3, 4), "count": 1},
+    assert registrations["history"]["unit"] == "day"
+    assert [(b["start"], b["end"], b["count"]) for b in registrations["history"]["bars"]] == [
+        (date(2026, 3, 1), date(2026, 3, 1), 2),
+        (date(2026, 3, 2), date(2026, 3, 2), 1),
+        (date(2026, 3, 3), date(2026, 3, 3), 0),
+        (date(2026, 3, 4), date(2026, 3, 4), 1),
     ]
     assert [(c["code"], c["color"], c["count"]) for c in registrations["by_category"]] == [
         ("trade", "#1f6feb", 2),
@@ -169,3 +175,100 @@ def test_overview_page_sends_anonymous_users_to_sign_in(client, make_event):
     response = client.get(URL)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/admin/login")
+
+
+def _history_page(app, client, make_event, make_visitor, *, opens, closes, signed_up):
+    """The overview of an exhibition whose sign-up ran from `opens` to `closes` (local days),
+    the exhibition's last day, with one registration made at each of the `signed_up` times."""
+    from exhibition.events.services import get_event
+    from exhibition.visitors.models import Registration
+
+    make_event()
+    ids = [make_visitor()["id"] for _ in signed_up]
+    with app.app_context():
+        event = get_event(slug="expo-2026")
+        event.registration_opens_at = _local(opens.year, opens.month, opens.day)
+        event.registration_closes_at = _local(closes.year, closes.month, closes.day, 17)
+        event.ends_at = event.registration_closes_at
+        event.starts_at = event.ends_at - timedelta(days=2, hours=8)
+        for registration_id, moment in zip(ids, signed_up, strict=True):
+            db.session.get(Registration, registration_id).created_at = moment
+        db.session.commit()
+    login_client(app, client)
+    html = client.get(URL, query_string={"lang": "en"}).text
+    chart = html.split('aria-labelledby="overview-days-title"', 1)[1].split("</section>", 1)[0]
+    return {
+        "html": html,
+        "bars": chart.count('class="live-col"'),
+        "labels": re.findall(
+            r'<text class="live-tick"[^>]*text-anchor="middle">([^<]+)</text>', chart
+        ),
+        "counts": [int(n) for n in re.findall(r"<title>[^<]*: ([0-9]+)</title>", chart)],
+    }
+
+
+def test_overview_chart_has_weekly_bars_past_sixty_days(app, client, make_event, make_visitor):
+    """From Monday 6 January to 30 April 2025 (closed): 115 days, seventeen weeks."""
+    page = _history_page(
+        app, client, make_event, make_visitor,
+        opens=date(2025, 1, 6), closes=date(2025, 4, 30),
+        signed_up=[_local(2025, 1, 6, 9), _local(2025, 1, 12, 23), _local(2025, 1, 13, 8),
+                   _local(2025, 4, 30, 20), _local(2025, 12, 1, 9)],  # the last after closing
+    )  # fmt: skip
+    assert "Registrations per week" in page["html"]
+    assert page["bars"] == 17
+    assert page["counts"][:2] == [2, 1] and page["counts"][-1] == 1
+    assert page["labels"][0] == "06/01"  # the week's first day, no year: one year only
+    assert all(re.fullmatch(r"\d\d/\d\d", label) for label in page["labels"])
+    assert 6 <= len(page["labels"]) <= 12
+
+
+def test_overview_chart_over_years_has_monthly_bars_with_years(
+    app, client, make_event, make_visitor
+):
+    """Sign-up opened in October 2021 and closes in 2030 (the old demo): the chart once drew
+    1,940 daily bars; it draws the months from the opening to now, labelled with their years."""
+    now = datetime.now(HCM)
+    page = _history_page(
+        app, client, make_event, make_visitor,
+        opens=date(2021, 10, 1), closes=date(2030, 12, 31),
+        signed_up=[_local(2021, 10, 5, 9), _local(2021, 10, 30, 9), now - timedelta(hours=1)],
+    )  # fmt: skip
+    months = (now.year - 2021) * 12 + now.month - 10 + 1
+    assert "Registrations per month" in page["html"]
+    assert page["bars"] == months
+    assert page["counts"][0] == 2 and page["counts"][-1] == 1
+    assert page["labels"][0] == "10/2021"
+    assert page["labels"][-1].endswith(f"/{now.year}") or len(page["labels"]) == 12
+    assert all(re.fullmatch(r"\d\d/20\d\d", label) for label in page["labels"])
+    assert len(page["labels"]) <= 12
+
+
+def test_overview_chart_across_new_year_has_daily_bars_with_years(
+    app, client, make_event, make_visitor
+):
+    page = _history_page(
+        app, client, make_event, make_visitor,
+        opens=date(2025, 12, 20), closes=date(2026, 1, 10),
+        signed_up=[_local(2025, 12, 20, 9), _local(2026, 1, 10, 9)],
+    )  # fmt: skip
+    assert "Registrations per day" in page["html"]
+    assert page["bars"] == 22
+    assert page["labels"][0] == "20/12/2025"
+    assert all(re.fullmatch(r"\d\d/\d\d/20\d\d", label) for label in page["labels"])
+    assert "/2026" in page["labels"][-1]
+
+
+def test_overview_chart_waits_for_the_opening(app, client, make_event, make_visitor):
+    """Sign-up not open yet and nobody registered: no chart, a plain sentence."""
+    from exhibition.events.services import get_event
+
+    make_event()
+    with app.app_context():
+        event = get_event(slug="expo-2026")
+        event.registration_opens_at = datetime.now(HCM) + timedelta(days=3)
+        db.session.commit()
+    login_client(app, client)
+    html = client.get(URL, query_string={"lang": "en"}).text
+    assert 'class="live-col"' not in html
+    assert "No registration yet." in html

@@ -751,7 +751,7 @@ def test_dashboard_counts_confirmed_and_checked_in(
         r'<tr>\s*<td><a href="/admin/events/expo-2026/registrations">.*?</tr>', response.text, re.S
     )
     assert row is not None
-    assert re.findall(r'<td class="num">([^<]*)</td>', row.group(0)) == ["2", "1"]
+    assert re.findall(r'<td class="num"[^>]*>([^<]*)</td>', row.group(0)) == ["2", "1"]
 
 
 # ---------------------------------------------------------------- categories

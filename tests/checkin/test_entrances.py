@@ -193,3 +193,22 @@ def test_admit_on_an_exhibition_day_is_an_ordinary_entry(
     ).json
     assert (answer["result"], answer["scan"]["admitted"]) == ("ok", False)
     assert scan(client, token, code, "2").json["result"] == "already_checked_in"
+
+
+def test_an_exit_answers_its_own_words_not_the_welcome(
+    app, client, make_event, make_visitor, make_device
+):
+    make_event()
+    code = make_visitor()["badge_code"]
+    token = make_device()
+    entry = scan(client, token, code, "in").json
+    assert (entry["result"], entry["message"]) == ("ok", "Chào mừng quý khách!")
+    out = scan(client, token, code, "out", "exit").json
+    assert (out["result"], out["scan"]["type"]) == ("ok", "exit")
+    assert out["message"] == "Đã ghi nhận ra — hẹn gặp lại"
+    english = client.post(
+        "/api/v1/checkin?lang=en",
+        json={"code": code, "nonce": "out-2", "type": "exit"},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json
+    assert english["message"] == "Exit recorded — see you again"

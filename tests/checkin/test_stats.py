@@ -1,6 +1,7 @@
 """Live figures of the doors: the stats service, its JSON endpoint and the organisers' page."""
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -128,8 +129,9 @@ def test_stats_count_entries_exits_refusals_and_leave_out_undone_scans(app, clie
     assert {item["time"]: item["count"] for item in series if item["count"]} == expected
     assert sum(item["count"] for item in series) == 3
     generated = datetime.fromisoformat(body["generated_at"].replace("Z", "+00:00"))
-    assert series[-1]["time"] == quarter(generated)  # today's series runs to the current quarter
-    assert series[0]["time"] == quarter(min(times))
+    # A fixed axis: the day's 07:00 to 19:00, wider only for entries outside those hours.
+    assert series[0]["time"] == min("07:00", quarter(min(times)))
+    assert series[-1]["time"] == max("18:45", quarter(max(times)))
     assert body["day"] == body["today"] == generated.astimezone(HCM).date().isoformat()
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -180,13 +182,15 @@ def test_stats_bucket_entries_by_local_quarter_hour_of_the_local_day(app, make_e
             ("09:00", 2),
             ("09:30", 1),
         ]
-        assert series[0]["start"] == "2026-05-20T00:00:00+07:00"
-        assert series[-1]["time"] == "10:15"  # up to the current quarter, today
-        assert len(series) == 42  # 00:00 to 10:15, empty quarters included
+        assert series[0]["start"] == "2026-05-20T00:00:00+07:00"  # widened for the 00:05 entry
+        assert series[-1]["time"] == "18:45"  # to 19:00, whatever the time now
+        assert len(series) == 76  # 00:00 to 18:45, empty quarters included
         assert figures["totals"]["inside_now"] == 5  # everyone who came in on the 20th
 
         before = event_stats(event=event, now=now, day=date(2026, 5, 19))
-        assert [(s["time"], s["count"]) for s in before["per_quarter_hour"]] == [("23:45", 1)]
+        quarters = before["per_quarter_hour"]
+        assert [(s["time"], s["count"]) for s in quarters if s["count"]] == [("23:45", 1)]
+        assert (quarters[0]["time"], len(quarters)) == ("07:00", 68)  # 07:00 to 23:45
         assert before["totals"]["inside_now"] == 5  # inside now is always today's
         assert event_stats(event=event, now=now, day=date(2026, 5, 21))["per_quarter_hour"] == []
 
@@ -351,3 +355,112 @@ def test_leaving_by_another_gate_counts_as_outside_and_its_undo_puts_the_person_
     with app.app_context():
         effects = list(db.session.scalars(sa.select(Scan.effect).order_by(Scan.id)))
     assert effects == ["entered", "left", "left", "reentered"]
+
+
+FAR_DAYS = ("0001-01-01", "9999-12-31", "0001-01-02", "9999-12-30")
+MALFORMED_DAYS = ("20-05-2026", "2026-13-01", "2026-W01-1", "20260520", "２０２６-05-20", "", "x")
+
+
+def test_live_page_day_filter_answers_far_and_malformed_days_with_today(
+    app, client, make_event, make_visitor, make_device
+):
+    """`?day=` far off (year 1, year 9999) once made the live page answer 500; a day that is no
+    day shows today, as a missing one does, and a real day shows that day."""
+    make_event()
+    token = make_device()
+    assert scan(client, token, make_visitor()["badge_code"], "d1").json["result"] == "ok"
+    login_client(app, client)
+    today = datetime.now(HCM).date().isoformat()
+
+    for day in FAR_DAYS + MALFORMED_DAYS:
+        page = client.get("/admin/events/expo-2026/live", query_string={"day": day, "lang": "en"})
+        assert page.status_code == 200, day
+        assert "(today)" in page.text, day
+        assert 'data-total="checked_in" id="live-checked-in">1<' in page.text, day
+
+    other = client.get("/admin/events/expo-2026/live?day=2026-05-20&lang=en")
+    assert other.status_code == 200
+    assert "(2026-05-20)" in other.text
+    assert 'data-url="/api/v1/events/expo-2026/stats?day=2026-05-20"' in other.text
+    assert (
+        client.get(f"/admin/events/expo-2026/live?day={today}&lang=en").text.count("(today)") == 1
+    )
+
+
+def test_stats_api_refuses_far_and_malformed_days_and_answers_real_ones(app, client, make_event):
+    make_event()
+    login_client(app, client)
+    for day in FAR_DAYS + MALFORMED_DAYS[:-2]:
+        answer = stats(client, day=day)
+        assert (answer.status_code, answer.json["error"]["code"]) == (400, "invalid_day"), day
+    assert stats(client, day="").json["day"] == datetime.now(HCM).date().isoformat()
+    assert stats(client, day="2026-05-20").json["day"] == "2026-05-20"
+    assert stats(client, day="2000-01-01").json["day"] == "2000-01-01"
+
+
+def test_live_chart_has_a_fixed_axis_over_the_opening_hours_in_the_browser(
+    app, make_event, make_visitor, make_device, browser, live_server
+):
+    """One quarter hour with entries was once drawn as one block the width of the chart; the
+    axis now spans the exhibition day's 07:00 to 19:00 in quarter hours, drawn by the server and
+    again by live.js on each refresh."""
+    from exhibition.checkin.models import Device
+    from exhibition.checkin.scanning import record_scan
+
+    app.config["LIVE_REFRESH_SECONDS"] = 1
+    make_event()
+    first, second = make_visitor(), make_visitor()
+    make_device()
+    today = datetime.now(HCM).date()
+
+    def enter(badge, hour, minute, nonce):
+        with app.app_context():
+            record_scan(
+                device=db.session.scalar(sa.select(Device)),
+                code=badge,
+                nonce=nonce,
+                scan_type=ScanType.ENTRY,
+                now=datetime(today.year, today.month, today.day, hour, minute, tzinfo=HCM),
+            )
+            db.session.commit()
+
+    enter(first["badge_code"], 10, 5, "a")
+    login_client(app, app.test_client())
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server}/admin/login?lang=en")
+    page.fill("#email", "btc@example.com")
+    page.fill("#password", "mat-khau-dai")
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(f"{live_server}/admin/")
+    page.goto(f"{live_server}/admin/events/expo-2026/live")
+
+    def chart():
+        bars = page.eval_on_selector_all(
+            "#live-chart rect.live-col",
+            "rects => rects.map(r => [r.querySelector('title').textContent,"
+            " parseFloat(r.getAttribute('x')), parseFloat(r.getAttribute('width')),"
+            " parseFloat(r.getAttribute('height'))])",
+        )
+        labels = page.eval_on_selector_all(
+            "#live-chart text.live-tick[text-anchor=middle]", "ts => ts.map(t => t.textContent)"
+        )
+        return bars, labels
+
+    hours = [f"{h:02d}:00" for h in range(7, 19)]
+    bars, labels = chart()
+    assert len(bars) == 48  # 07:00 to 18:45
+    assert labels == hours
+    assert [b[0] for b in bars if b[3] > 0] == ["10:00: 1"]
+    assert bars[12][0] == "10:00: 1" and bars[12][2] < 20  # a narrow bar, not the whole width
+    assert bars[0][1] < bars[12][1] < bars[-1][1]
+
+    enter(second["badge_code"], 16, 40, "b")
+    page.wait_for_function(
+        "() => document.getElementById('live-checked-in').textContent === '2'", timeout=10000
+    )
+    bars, labels = chart()  # drawn again by live.js
+    assert len(bars) == 48
+    assert labels == hours
+    assert [b[0] for b in bars if b[3] > 0] == ["10:00: 1", "16:30: 1"]
+    assert bars[12][2] < 20
+    page.screenshot(path=str(Path(app.instance_path) / "live-chart.png"))
