@@ -1,6 +1,9 @@
 """Vietnamese by default, English on request, complete catalogs, e-mails in the person's language."""
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +93,54 @@ def test_confirmation_email_is_in_the_chosen_language(app, client, make_event):
 def test_error_pages_follow_the_language(app, client):
     assert "không tồn tại" in client.get("/events/none/").text
     assert "does not exist" in client.get("/events/none/?lang=en").text
+
+
+# ---------------------------------------------------------------- `make translations`
+
+ROOT = TRANSLATIONS.parent.parent
+
+
+def _make_translations(directory: Path) -> subprocess.CompletedProcess:
+    """`make translations` as a person runs it, on a copy of the catalogs in `directory`, with
+    the virtualenv running these tests (never reinstalled: its .installed stamp counts as old)."""
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    venv = Path(sys.prefix)
+    return subprocess.run(
+        [
+            "make",
+            "-o",
+            f"{venv}/.installed",
+            "translations",
+            f"VENV={venv}",
+            f"TRANSLATIONS={directory}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_make_translations_prints_nothing_when_the_catalogs_are_complete(tmp_path):
+    shutil.copytree(TRANSLATIONS, tmp_path / "translations")
+    result = _make_translations(tmp_path / "translations")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    for language in ("vi", "en"):
+        assert (tmp_path / "translations" / language / "LC_MESSAGES" / "messages.mo").is_file()
+
+
+def test_make_translations_fails_naming_untranslated_and_fuzzy_vietnamese(tmp_path):
+    shutil.copytree(TRANSLATIONS, tmp_path / "translations")
+    po = tmp_path / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    changed = re.sub(r'(?m)^(msgid "Audit log"\nmsgstr )".+"$', r'\1""', text)
+    changed = changed.replace('\nmsgid "Booths"\n', '\n#, fuzzy\nmsgid "Booths"\n')
+    assert changed.count('msgstr ""') == text.count('msgstr ""') + 1 and "#, fuzzy" in changed
+    po.write_text(changed, encoding="utf-8")
+    result = _make_translations(tmp_path / "translations")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert 'untranslated: "Audit log"' in output
+    assert 'fuzzy: "Booths"' in output
+    assert "translated" not in output.replace("untranslated", "")
