@@ -27,14 +27,17 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     from .admin.access import can
     from .booths.services import plan_label
-    from .labels import country_name, label
+    from .labels import LANGUAGES, country_name, description, label, wording_version
 
     app.jinja_env.globals.update(
         lang_url=lang_url,
         current_language=current_language,
         plan_label=plan_label,
         label=label,
+        description=description,
+        wording_version=wording_version,
         country_name=country_name,
+        languages=LANGUAGES,
         can=can,
     )
     app.jinja_env.tests["can"] = can  # ['a.b', 'c.d']|select('can', slug): the links one may use
