@@ -1,4 +1,5 @@
-"""Text helpers: folding Vietnamese for search, safe CSV cells, what a person's name may hold."""
+"""Text helpers: folding Vietnamese for search, sorting it in its alphabetical order, safe CSV
+cells, what a person's name may hold."""
 
 import re
 import unicodedata
@@ -43,6 +44,50 @@ def fold(value: str | None) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _SPACES.sub(" ", text.casefold()).strip()
+
+
+# The Vietnamese alphabet, with the Latin letters it lacks (f, j, w, z) where the Latin alphabet
+# has them: ă, â, đ, ê, ô, ơ, ư are letters of their own ("Ấn Độ" after every "A...", "Đức" after
+# every "D..."). Tones only break ties between words with the same letters, in the dictionaries'
+# order: none, huyền, hỏi, ngã, sắc, nặng (ma, mà, mả, mã, má, mạ).
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_LETTER_MARKS = frozenset("\u0306\u0302\u031b")  # breve, circumflex, horn: part of the letter
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vietnamese_sort_key(text: str | None) -> tuple:
+    """A key that sorts text in Vietnamese alphabetical order, word by word (a space before any
+    letter): letters first, then tones, then case ("Áo", "Ấn Độ", "Úc", "Đức" in their places).
+    Python's own order puts every word starting with a marked letter after "Z"."""
+    letters, tones, cases = [], [], []
+    for cluster in _clusters(text or ""):
+        base, marks = cluster[0], cluster[1:]
+        lower = base.lower()
+        letter = unicodedata.normalize(
+            "NFC", lower + "".join(m for m in marks if m in _LETTER_MARKS)
+        )
+        if len(letter) == 1 and letter in _ALPHABET:
+            letters.append((3, _ALPHABET.index(letter)))
+        elif lower.isdigit():
+            letters.append((2, unicodedata.digit(lower, 0)))
+        elif lower.isalpha():
+            letters.append((4, ord(lower)))  # a letter of another alphabet
+        else:
+            letters.append((1, 0) if lower.isspace() else (1, ord(lower)))  # space, punctuation
+        tones.append(max((_TONES.get(m, 0) for m in marks), default=0))
+        cases.append(base != lower)
+    return tuple(letters), tuple(tones), tuple(cases), text or ""
+
+
+def _clusters(text: str) -> list[str]:
+    """The characters of `text` in NFD, each with the combining marks that follow it."""
+    clusters: list[str] = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch) and clusters:
+            clusters[-1] += ch
+        else:
+            clusters.append(ch)
+    return clusters
 
 
 def csv_safe(value) -> str:

@@ -1,5 +1,7 @@
 """Public pages of events."""
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, g, render_template
 
 from ..dbtypes import utcnow
@@ -20,6 +22,18 @@ def detail(slug: str):
     """An exhibition's page with its registration state."""
     g.event = event = get_event(slug=slug)
     return render_template("public/event.html", event=event, state=event.registration_state())
+
+
+@bp.get("/events/<slug>/privacy")
+def privacy(slug: str):
+    """The privacy notice: who holds a visitor's data, why, what, how long, and their rights."""
+    g.event = event = get_event(slug=slug)
+    kept_until = (
+        event.last_day + timedelta(days=event.retention_days)
+        if event.retention_days is not None
+        else None
+    )
+    return render_template("public/privacy.html", event=event, kept_until=kept_until)
 
 
 @bp.get("/events/<slug>/event.ics")

@@ -25,6 +25,7 @@ EXPECTED = {
     "events.index": PUBLIC,
     "events.detail": PUBLIC,
     "events.calendar": PUBLIC,
+    "events.privacy": PUBLIC,
     "visitors.register": PUBLIC,
     "visitors.sent_again": PUBLIC,
     "visitors.manage": PUBLIC,
