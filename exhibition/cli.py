@@ -66,6 +66,7 @@ def devices_revoke(device_id: int):
         event=device.event,
         target=device,
         summary=device.name,
+        details={"device": device.name},
     )
     db.session.commit()
     click.echo(f"Device {device.id} revoked.")
@@ -178,8 +179,12 @@ def import_visitors_command(
     for problem in report.problems:
         click.echo(problem, err=True)
     if report.imported or report.skipped:
-        summary = f"{report.imported} imported, {report.skipped} skipped"
-        record(actor=COMMAND_LINE, action="registrations.imported", event=event, summary=summary)
+        record(
+            actor=COMMAND_LINE,
+            action="registrations.imported",
+            event=event,
+            details={"imported": report.imported, "skipped": report.skipped},
+        )
     db.session.commit()
     click.echo(
         f"Imported {report.imported}; skipped {report.skipped} "
@@ -208,7 +213,7 @@ def purge_personal_data_command(dry_run: bool):
                 actor=COMMAND_LINE,
                 action="personal_data.purged",
                 event=event,
-                summary=f"{count} people · {event.retention_days} days after the event",
+                details={"people": count, "days": event.retention_days},
             )
         db.session.commit()
     verb = "would be anonymised" if dry_run else "anonymised"

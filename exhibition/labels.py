@@ -1,11 +1,20 @@
-"""What enum values are called on pages and in e-mails, in the page's language."""
+"""What codes are called on pages, in e-mails and in exports, in the reader's language.
+
+The one place for the names of enum values (every member of every enum in exhibition/ has one:
+tests/test_labels.py walks them), languages, countries and yes/no. Pages call `label(value)`
+(a template global); exports and e-mails call it inside `force_locale`. Where one English word
+has two Vietnamese meanings the msgid has a context (pgettext)."""
 
 import enum
 
 from babel import Locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
+from .admin.models import Role
+from .booths.models import BoothStatus, BoothType
 from .checkin.models import ScanResult, ScanType
+from .exhibitors.models import ExhibitorStatus
 from .i18n import current_language
 from .mail.models import MessageStatus
 from .programme.models import (
@@ -15,15 +24,18 @@ from .programme.models import (
     SessionAccess,
     SessionType,
 )
-from .visitors.models import RegistrationSource, RegistrationStatus
+from .visitors.models import ConsentPurpose, RegistrationSource, RegistrationStatus
 
 LABELS: dict[enum.Enum, object] = {
+    Role.ORGANISER: lazy_pgettext("staff role", "Organiser"),
+    Role.CHECKIN: _l("Check-in staff"),
+    Role.EXHIBITORS: _l("Exhibitor manager"),
     ScanType.ENTRY: _l("Entry"),
     ScanType.EXIT: _l("Exit"),
     ScanResult.OK: _l("OK"),
     ScanResult.ALREADY_CHECKED_IN: _l("Already checked in"),
     ScanResult.INVALID: _l("Not a valid badge"),
-    ScanResult.CANCELLED: _l("Cancelled"),
+    ScanResult.CANCELLED: lazy_pgettext("scan result", "Registration cancelled"),
     ScanResult.WRONG_EVENT: _l("Another exhibition's badge"),
     ScanResult.NOT_REGISTERED: _l("Not registered for the session"),
     ScanResult.NO_SESSION: _l("No session on"),
@@ -41,29 +53,79 @@ LABELS: dict[enum.Enum, object] = {
     BookingStatus.SEATED: _l("Seated"),
     BookingStatus.WAITING: _l("Waiting list"),
     BookingStatus.REQUESTED: _l("Awaiting approval"),
-    BookingStatus.DECLINED: _l("Declined"),
+    BookingStatus.DECLINED: lazy_pgettext("booking refused by the organisers", "Declined"),
     BookingStatus.CANCELLED: _l("Cancelled"),
     InvitationStatus.PENDING: _l("No answer yet"),
     InvitationStatus.ACCEPTED: _l("Accepted"),
-    InvitationStatus.DECLINED: _l("Declined"),
-    MessageStatus.PENDING: _l("Waiting"),
+    InvitationStatus.DECLINED: lazy_pgettext("invitation declined by the delegate", "Declined"),
+    MessageStatus.PENDING: lazy_pgettext("e-mail", "Waiting"),
     MessageStatus.SENDING: _l("Sending"),
     MessageStatus.SENT: _l("Sent"),
     MessageStatus.FAILED: _l("Failed"),
     RegistrationStatus.CONFIRMED: _l("Confirmed"),
     RegistrationStatus.CANCELLED: _l("Cancelled"),
-    RegistrationSource.ONLINE: _l("online"),
-    RegistrationSource.DESK: _l("at the desk"),
-    RegistrationSource.INVITATION: _l("invitation"),
-    RegistrationSource.IMPORT: _l("import"),
-    RegistrationSource.DEMO: _l("demo data"),
+    RegistrationSource.ONLINE: _l("Signed up online"),
+    RegistrationSource.DESK: _l("At the walk-in desk"),
+    RegistrationSource.INVITATION: _l("Accepted an invitation"),
+    RegistrationSource.IMPORT: _l("Imported from a file"),
+    RegistrationSource.DEMO: _l("Demo data"),
+    RegistrationSource.EXHIBITOR: _l("Registered by their company"),
+    ConsentPurpose.PROCESSING: _l("Processing for the event"),
+    ConsentPurpose.SHARE_EXHIBITORS: _l("Sharing with exhibitors who scan the badge"),
+    ConsentPurpose.NEWS: _l("News"),
+    ExhibitorStatus.SUBMITTED: _l("Submitted"),
+    ExhibitorStatus.APPROVED: _l("Approved"),
+    ExhibitorStatus.WAITLISTED: _l("Waiting list"),
+    ExhibitorStatus.REJECTED: _l("Rejected"),
+    ExhibitorStatus.BOOTH_ASSIGNED: _l("Booth assigned"),
+    ExhibitorStatus.CONFIRMED: _l("Confirmed"),
+    ExhibitorStatus.CANCELLED: _l("Cancelled"),
+    BoothType.STANDARD: _l("Standard booth"),
+    BoothType.CORNER: _l("Corner booth"),
+    BoothType.RAW: _l("Raw space"),
+    BoothStatus.AVAILABLE: _l("Available"),
+    BoothStatus.RESERVED: _l("Reserved"),
+    BoothStatus.BLOCKED: _l("Blocked"),
 }
+
+# Longer names where a form offers the choice.
+DESCRIPTIONS: dict[enum.Enum, object] = {
+    BoothType.STANDARD: _l("Standard shell scheme booth (3 × 3 m)"),
+    BoothType.CORNER: _l("Corner booth (open on two sides)"),
+    BoothType.RAW: _l("Raw space (by m²)"),
+}
+
+# Languages by their own names, as the language switch shows them.
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
 
 def label(value: enum.Enum) -> str:
-    """The translated name of an enum value (its raw value if none is defined)."""
+    """The name of an enum value in the current language (its raw value if none is defined,
+    which tests/test_labels.py does not let happen)."""
     text = LABELS.get(value)
     return str(text) if text is not None else str(getattr(value, "value", value))
+
+
+def description(value: enum.Enum) -> str:
+    """The longer name of a choice where there is one, else its label."""
+    text = DESCRIPTIONS.get(value)
+    return str(text) if text is not None else label(value)
+
+
+def language_name(code: str) -> str:
+    return LANGUAGES.get(code, code)
+
+
+def yes_no(value: bool) -> str:
+    return str(_l("Yes") if value else _l("No"))
+
+
+def wording_version(value: str) -> str:
+    """The version of the consent wording a person agreed to, as organisers read it: imported
+    people gave their consent to the organisers, not on the form."""
+    from .visitors.importing import CONSENT_VERSION
+
+    return str(_l("Given to the organisers (imported)")) if value == CONSENT_VERSION else value
 
 
 def country_name(code: str) -> str:

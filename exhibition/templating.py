@@ -1,11 +1,20 @@
-"""Jinja helpers: language switching, local dates, phone numbers."""
+"""Jinja helpers: language switching, local dates and numbers (exhibition/i18n.py), phones."""
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_time
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
-from .i18n import current_language
+from .i18n import (
+    area,
+    current_language,
+    date_range,
+    local_date,
+    local_datetime,
+    local_time,
+    money,
+    number,
+    time_range,
+)
 from .phone import display_phone
 
 
@@ -30,12 +39,12 @@ def lang_attr(obj, field: str) -> Markup:
 
 
 def register_template_helpers(app: Flask) -> None:
-    # Dates are stored in UTC; Flask-Babel shows them in the time zone chosen by
-    # select_timezone (the current event's, Asia/Ho_Chi_Minh by default), in the page's language.
+    # Dates are stored in UTC and shown in the time zone chosen by select_timezone (the current
+    # event's, Asia/Ho_Chi_Minh by default), in one native style per language (i18n.py).
     app.jinja_env.add_extension("jinja2.ext.do")
     from .admin.access import can
     from .booths.services import plan_label
-    from .labels import country_name, label
+    from .labels import LANGUAGES, country_name, description, label, wording_version
 
     app.jinja_env.globals.update(
         lang_url=lang_url,
@@ -43,19 +52,22 @@ def register_template_helpers(app: Flask) -> None:
         current_language=current_language,
         plan_label=plan_label,
         label=label,
+        description=description,
+        wording_version=wording_version,
         country_name=country_name,
+        languages=LANGUAGES,
+        date_range=date_range,
+        time_range=time_range,
         can=can,
     )
     app.jinja_env.tests["can"] = can  # ['a.b', 'c.d']|select('can', slug): the links one may use
     app.jinja_env.filters.update(
-        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
-        date=lambda value, fmt="long": format_date(value, fmt) if value else "",
-        time=lambda value, fmt="short": format_time(value, fmt) if value else "",
-        # "Thứ Ba, 23 tháng 11, 2021, 09:00": Babel's long datetime formats put the time first
-        # in Vietnamese and add seconds and a zone name; people read a date then an hour.
-        when=lambda value, fmt="full": (
-            f"{format_date(value, fmt)}, {format_time(value, 'short')}" if value else ""
-        ),
-        number=format_decimal,
+        datetime=local_datetime,
+        when=local_datetime,
+        date=local_date,
+        time=local_time,
+        number=number,
+        money=money,
+        area=area,
         phone=display_phone,
     )

@@ -1,5 +1,5 @@
-"""Text helpers: folding Vietnamese for search, safe CSV cells, what a person's name may hold,
-days typed in addresses."""
+"""Text helpers: folding Vietnamese for search, sorting it in its alphabetical order, safe CSV
+cells, what a person's name may hold, days typed in addresses."""
 
 import re
 import unicodedata

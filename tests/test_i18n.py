@@ -1,6 +1,9 @@
 """Vietnamese by default, English on request, complete catalogs, e-mails in the person's language."""
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,6 +38,18 @@ def test_vietnamese_catalog_translates_every_message_with_the_same_placeholders(
     assert ids <= set(translated), f"missing from vi: {sorted(ids - set(translated))[:5]}"
 
 
+# Words Vietnamese writes as English does (the whole catalogue uses them so), and messages that
+# are only placeholders.
+SAME_IN_BOTH = {"E-mail", "Check-in", "%(name)s: %(status)s."}
+
+
+def test_vietnamese_catalog_leaves_no_english_word_untranslated():
+    with open(TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    same = [m.id for m in catalog if m.id and m.string == m.id and m.id not in SAME_IN_BOTH]
+    assert same == []
+
+
 @pytest.mark.parametrize(
     ("url", "vi", "en"),
     [
@@ -61,9 +76,8 @@ def test_dates_are_formatted_per_language(app, client, make_event):
 
     start = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
     make_event(starts_at=start, ends_at=start + timedelta(days=2))
-    assert "10 tháng 12, 2026" in client.get("/events/expo-2026/?lang=vi").text
-    assert "December 10, 2026" in client.get("/events/expo-2026/?lang=en").text
-    assert "09:00" in client.get("/events/expo-2026/?lang=vi").text
+    assert "09:00, 10/12/2026" in client.get("/events/expo-2026/?lang=vi").text
+    assert "10 December 2026, 09:00" in client.get("/events/expo-2026/?lang=en").text
 
 
 def test_confirmation_email_is_in_the_chosen_language(app, client, make_event):
@@ -90,3 +104,54 @@ def test_confirmation_email_is_in_the_chosen_language(app, client, make_event):
 def test_error_pages_follow_the_language(app, client):
     assert "không tồn tại" in client.get("/events/none/").text
     assert "does not exist" in client.get("/events/none/?lang=en").text
+
+
+# ---------------------------------------------------------------- `make translations`
+
+ROOT = TRANSLATIONS.parent.parent
+
+
+def _make_translations(directory: Path) -> subprocess.CompletedProcess:
+    """`make translations` as a person runs it, on a copy of the catalogs in `directory`, with
+    the virtualenv running these tests (never reinstalled: its .installed stamp counts as old)."""
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    venv = Path(sys.prefix)
+    return subprocess.run(
+        [
+            "make",
+            "-o",
+            f"{venv}/.installed",
+            "translations",
+            f"VENV={venv}",
+            f"TRANSLATIONS={directory}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_make_translations_prints_nothing_when_the_catalogs_are_complete(tmp_path):
+    shutil.copytree(TRANSLATIONS, tmp_path / "translations")
+    result = _make_translations(tmp_path / "translations")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    for language in ("vi", "en"):
+        assert (tmp_path / "translations" / language / "LC_MESSAGES" / "messages.mo").is_file()
+
+
+def test_make_translations_fails_naming_untranslated_and_fuzzy_vietnamese(tmp_path):
+    shutil.copytree(TRANSLATIONS, tmp_path / "translations")
+    po = tmp_path / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    changed = re.sub(r'(?m)^(msgid "Audit log"\nmsgstr )".+"$', r'\1""', text)
+    changed = changed.replace('\nmsgid "Booths"\n', '\n#, fuzzy\nmsgid "Booths"\n')
+    assert changed.count('msgstr ""') == text.count('msgstr ""') + 1 and "#, fuzzy" in changed
+    po.write_text(changed, encoding="utf-8")
+    result = _make_translations(tmp_path / "translations")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert 'untranslated: "Audit log"' in output
+    assert 'fuzzy: "Booths"' in output
+    assert "translated" not in output.replace("untranslated", "")

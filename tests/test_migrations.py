@@ -344,3 +344,76 @@ def test_scans_of_existing_devices_survive_the_check_in_by_hand_migration(empty_
             on = connection.execute(sa.text("SELECT desk_checks_in FROM events")).scalar()
         assert bool(on) is True
         db.engine.dispose()
+
+
+def test_audit_entries_written_before_keep_reading_in_the_readers_language(
+    empty_database, tmp_path
+):
+    """Entries written as English summaries ("XLSX · 73 rows", "A: submitted → approved", a
+    category code) get their details from the upgrade, so the log words them per reader."""
+    from datetime import UTC, datetime, timedelta
+
+    from flask_babel import force_locale
+
+    from exhibition.admin.audit import describe
+    from exhibition.admin.models import AuditEntry
+    from exhibition.events.services import EventData, create_event
+    from tests.conftest import make_app
+
+    app = make_app(empty_database, tmp_path / "i")
+    old = {
+        "registrations.exported": "XLSX · 73 rows",
+        "exhibitor.status": "Công ty Ba Sao: submitted → approved",
+        "registration.cancelled": "trade",
+        "user.created": "soat@example.com · checkin (expo-2026) · disabled",
+        "programme.published": "withdrawn",
+        "booths.allocated": "12 exhibitors",
+        "device.created": "Cổng 1 · Cổng chính",
+    }
+    with app.app_context():
+        upgrade(revision="3f6c2b8e1d05")
+        start = datetime(2026, 11, 23, 2, tzinfo=UTC)
+        event = create_event(
+            data=EventData(
+                slug="expo-2026", name_vi="Triển lãm", name_en="Expo", starts_at=start,
+                ends_at=start + timedelta(days=3), registration_opens_at=start - timedelta(days=30),
+                registration_closes_at=start + timedelta(days=3),
+            )
+        )  # fmt: skip
+        db.session.commit()
+        for action, summary in old.items():
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO audit_entries (at, actor, event_id, action, target_type, summary)"
+                    " VALUES (:at, 'btc@example.com', :event, :action, '', :summary)"
+                ),
+                {"at": start, "event": event.id, "action": action, "summary": summary},
+            )
+        db.session.commit()
+        upgrade()
+        shown = {}
+        with app.test_request_context():
+            for entry in db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)):
+                for language in ("vi", "en"):
+                    with force_locale(language):
+                        shown[entry.action, language] = describe(entry)
+        db.engine.dispose()
+    assert shown == {
+        ("registrations.exported", "vi"): "Tệp Excel, 73 dòng",
+        ("registrations.exported", "en"): "Excel file, 73 rows",
+        ("exhibitor.status", "vi"): "Công ty Ba Sao: Đã nộp → Đã duyệt",
+        ("exhibitor.status", "en"): "Công ty Ba Sao: Submitted → Approved",
+        ("registration.cancelled", "vi"): "Khách thương mại",
+        ("registration.cancelled", "en"): "Trade visitor",
+        (
+            "user.created",
+            "vi",
+        ): "soat@example.com · Nhân viên check-in (expo-2026) · tài khoản đã khóa",
+        ("user.created", "en"): "soat@example.com · Check-in staff (expo-2026) · account disabled",
+        ("programme.published", "vi"): "Đã rút các phiên khỏi chương trình công khai",
+        ("programme.published", "en"): "Sessions withdrawn",
+        ("booths.allocated", "vi"): "12 doanh nghiệp được xếp gian hàng",
+        ("booths.allocated", "en"): "12 exhibitors got booths",
+        ("device.created", "vi"): "Cổng 1 · Cổng chính",  # names organisers typed: as they were
+        ("device.created", "en"): "Cổng 1 · Cổng chính",
+    }

@@ -3,15 +3,21 @@
 An entry names its target by type and id and describes it with business facts only (booth codes,
 company names, counts). It never copies a visitor's name, e-mail or phone, so it can be kept for
 as long as the organisers need it, including after the person concerned has been erased.
+
+The facts are stored as codes and numbers (`details`) and worded when the log is read, in the
+reader's language (`describe`); `summary` keeps the names and codes the search looks in.
 """
 
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..extensions import db
-from .models import AuditEntry, User
+from ..i18n import current_language
+from .models import AuditEntry, Role, User
 
 # Actions, with the wording organisers see. The code is stored; the wording may change.
 ACTIONS = {
@@ -57,12 +63,24 @@ ACTIONS = {
 
 SELF = "the person (own registration link)"
 COMMAND_LINE = "command line"
+SYSTEM = "system"
+# Who acted when it was not a member of staff, as the log shows it.
+ACTORS = {
+    SELF: _l("The person, from their registration page"),
+    COMMAND_LINE: _l("Command line"),
+    SYSTEM: _l("The system"),
+}
 
 
 def actor_label(actor: User | str | None) -> str:
     if isinstance(actor, User):
         return actor.email
-    return actor or "system"
+    return actor or SYSTEM
+
+
+def actor_shown(entry: AuditEntry) -> str:
+    """Who made the change, in the reader's language when it was not a member of staff."""
+    return str(ACTORS.get(entry.actor, entry.actor))
 
 
 def record(
@@ -74,8 +92,11 @@ def record(
     target_type: str = "",
     target_id: int | None = None,
     summary: str = "",
+    details: dict | None = None,
 ) -> AuditEntry:
-    """Add an entry to the log, in the caller's transaction (it lands only if the change does)."""
+    """Add an entry to the log, in the caller's transaction (it lands only if the change does).
+
+    `summary`: names and codes to find the entry by; `details`: the facts for `describe`."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if target is not None:
@@ -89,9 +110,130 @@ def record(
         target_type=target_type,
         target_id=target_id,
         summary=summary[:500],
+        details=details or {},
     )
     db.session.add(entry)
     return entry
+
+
+def both(vi: str, en: str) -> dict[str, str]:
+    """A name organisers typed in both languages, for `details`."""
+    return {"vi": vi or "", "en": en or ""}
+
+
+def _name(value) -> str:
+    """A name kept as `both(...)` in the reader's language (Vietnamese when no English one)."""
+    if isinstance(value, dict):
+        return value.get(current_language()) or value.get("vi") or ""
+    return str(value or "")
+
+
+_FORMATS = {"csv": "CSV", "xlsx": "Excel"}
+
+
+def _export(d: dict) -> str:
+    return ngettext(
+        "%(format)s file, %(num)s row", "%(format)s file, %(num)s rows", int(d["rows"]),
+        format=_FORMATS[d["format"]],
+    )  # fmt: skip
+
+
+def _staff(d: dict) -> str:
+    from ..labels import label
+
+    roles = ", ".join(f"{label(Role(role))} ({slug})" for slug, role in d.get("roles", []))
+    parts = [d["email"], _("administrator") if d.get("administrator") else "", roles]
+    if not d.get("active", True):
+        parts.append(_("account disabled"))
+    return " · ".join(filter(None, parts))
+
+
+def _status_change(d: dict) -> str:
+    from ..exhibitors.models import ExhibitorStatus
+    from ..labels import label
+
+    change = f"{label(ExhibitorStatus(d['from']))} → {label(ExhibitorStatus(d['to']))}"
+    return f"{_name(d['company'])}: {change}" if d.get("company") else change
+
+
+def _badges(d: dict) -> str:
+    from ..badges.print_views import layout_name
+
+    return ngettext(
+        "%(num)s badge, %(layout)s", "%(num)s badges, %(layout)s", int(d["badges"]),
+        layout=layout_name(d["layout"]),
+    )  # fmt: skip
+
+
+def _device(d: dict) -> str:
+    return " · ".join(filter(None, [d["device"], _name(d.get("checkpoint"))]))
+
+
+def _published(d: dict) -> str:
+    if "withdrawn" in d:
+        if d["withdrawn"] is None:  # entries from before the count was kept
+            return _("Sessions withdrawn")
+        count = int(d["withdrawn"])
+        return ngettext("%(num)s session withdrawn", "%(num)s sessions withdrawn", count)
+    count = int(d["published"])
+    return ngettext("%(num)s session published", "%(num)s sessions published", count)
+
+
+# How each action's details read; an action not listed here shows its summary.
+_DESCRIBE = {
+    "registrations.exported": _export,
+    "exhibitors.exported": _export,
+    "invitations.exported": _export,
+    "registrations.imported": lambda d: _(
+        "%(imported)s imported, %(skipped)s skipped", imported=d["imported"], skipped=d["skipped"]
+    ),
+    "personal_data.purged": lambda d: ngettext(
+        "%(num)s person, %(days)s days after the exhibition",
+        "%(num)s people, %(days)s days after the exhibition",
+        int(d["people"]),
+        days=d["days"],
+    ),
+    "registration.cancelled": lambda d: _name(d["category"]),
+    "registration.erased": lambda d: _name(d["category"]),
+    "registration.resent": lambda d: _name(d["category"]),
+    "category.created": lambda d: _name(d["category"]),
+    "exhibitor.status": _status_change,
+    "booth.assigned": lambda d: f"{d['booth']} → {_name(d['company'])}",
+    "booth.moved": lambda d: f"{d['from']} → {d['to']}",
+    "booths.imported": lambda d: _(
+        "%(created)s new, %(updated)s updated", created=d["created"], updated=d["updated"]
+    ),
+    "booths.exported": lambda d: ngettext("%(num)s booth", "%(num)s booths", int(d["booths"])),
+    "booths.allocated": lambda d: ngettext(
+        "%(num)s exhibitor got booths", "%(num)s exhibitors got booths", int(d["exhibitors"])
+    ),
+    "badges.printed": _badges,
+    "device.created": _device,
+    "device.changed": _device,
+    "device.revoked": _device,
+    "device.setup_link": _device,
+    "checkpoint.saved": lambda d: _name(d["checkpoint"]),
+    "session.deleted": lambda d: _name(d["session"]),
+    "programme.published": _published,
+    "mail.retry_failed": lambda d: ngettext(
+        "%(num)s message", "%(num)s messages", int(d["messages"])
+    ),
+    "user.created": _staff,
+    "user.changed": _staff,
+}
+
+
+def describe(entry: AuditEntry) -> str:
+    """The entry's facts in the reader's language (its summary when it has no details, or
+    details this version cannot read)."""
+    details = entry.details or {}
+    describer = _DESCRIBE.get(entry.action)
+    if not details or describer is None:
+        return entry.summary
+    try:
+        return describer(details)
+    except (KeyError, TypeError, ValueError):
+        return entry.summary
 
 
 def _like(text: str) -> str:

@@ -123,6 +123,10 @@ class AuditEntry(db.Model):
     target_type: Mapped[str] = mapped_column(sa.String(32), default="")
     target_id: Mapped[int | None] = mapped_column()
     summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The facts of the entry as codes and numbers ({"format": "xlsx", "rows": 73}); the log words
+    # them in the reader's language (audit.describe). Names organisers typed are kept in both
+    # languages ({"vi": ..., "en": ...}). Empty for entries whose summary says it all.
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
 
     user: Mapped[User | None] = relationship()
     event: Mapped["Event | None"] = relationship()  # noqa: F821

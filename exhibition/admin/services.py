@@ -16,8 +16,8 @@ from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
 from ..extensions import db
+from ..labels import country_name, label, language_name, wording_version, yes_no
 from ..phone import display_phone
-from ..text import csv_safe
 from ..visitors.models import ConsentPurpose, Registration
 from .models import Membership, Role, User, new_session_token, password_matches
 
@@ -213,47 +213,49 @@ def authenticate(*, email: str, password: str, now: datetime | None = None) -> U
     return user
 
 
+# The columns of the registrations export, in the language of the file (see exports.py).
 EXPORT_COLUMNS = [
-    "id", "created_at", "status", "category", "full_name", "email", "phone", "organisation",
-    "job_title", "province", "country", "sectors", "language", "badge_code", "checked_in_at",
-    "consent_processing", "consent_share_exhibitors", "consent_news", "consent_version",
+    _l("Registration no."), _l("Registered at"), _l("Status"), _l("Category"), _l("Full name"),
+    _l("E-mail"), _l("Phone"), _l("Organisation"), _l("Job title"), _l("Province or city"),
+    _l("Country"), _l("Sectors"), _l("Language for e-mails"), _l("Badge code"),
+    _l("Checked in at"), _l("Consent: processing for the event"),
+    _l("Consent: sharing with exhibitors"), _l("Consent: news"), _l("Consent wording version"),
+    _l("Registered through"),
 ]  # fmt: skip
 
 
-def _export_row(registration: Registration, event: Event) -> list:
-    tz = event.tz
-
-    def local(value):
-        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
-
+def _export_row(registration: Registration) -> list:
     consents = {p: registration.consent_for(p) for p in ConsentPurpose}
     processing = consents[ConsentPurpose.PROCESSING]
     return [
         registration.id,
-        local(registration.created_at),
-        registration.status.value,
-        registration.category.code,
+        registration.created_at,
+        label(registration.status),
+        registration.category.tr("name"),
         registration.full_name,
         registration.email if registration.has_email else "",
         display_phone(registration.phone),
         registration.organisation,
         registration.job_title,
-        registration.province.name_vi if registration.province else "",
-        registration.country_code,
-        ";".join(s.code for s in registration.sectors),
-        registration.language,
+        registration.province.tr("name") if registration.province else "",
+        country_name(registration.country_code),
+        "; ".join(s.tr("name") for s in registration.sectors),
+        language_name(registration.language),
         registration.badge_code,
-        local(registration.checked_in_at),
-        *("yes" if consents[p] and consents[p].granted else "no" for p in ConsentPurpose),
-        processing.wording_version if processing else "",
+        registration.checked_in_at,
+        *(yes_no(bool(consents[p] and consents[p].granted)) for p in ConsentPurpose),
+        wording_version(processing.wording_version) if processing else "",
+        label(registration.source),
     ]
 
 
-def registration_rows(*, event: Event, stmt) -> list[list]:
-    """Rows for the registrations selected by `stmt`, cells neutralised against spreadsheet formulas."""
+def registration_rows(*, stmt) -> list[list]:
+    """Rows for the registrations selected by `stmt`, typed (exports.py writes them), in the
+    current language: call inside force_locale with the language of the file."""
     stmt = stmt.options(
         selectinload(Registration.sectors),
         selectinload(Registration.consents),
         selectinload(Registration.province),
+        selectinload(Registration.category),
     )
-    return [[csv_safe(cell) for cell in _export_row(r, event)] for r in db.session.scalars(stmt)]
+    return [_export_row(r) for r in db.session.scalars(stmt)]

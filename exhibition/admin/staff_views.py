@@ -32,14 +32,6 @@ bp.before_request(authorise)
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def role_labels() -> dict[Role, str]:
-    return {
-        Role.ORGANISER: _("Organiser"),
-        Role.CHECKIN: _("Check-in staff"),
-        Role.EXHIBITORS: _("Exhibitor manager"),
-    }
-
-
 @bp.get("/staff")
 @allow()
 def users():
@@ -48,7 +40,6 @@ def users():
         "admin/staff.html",
         users=list_staff(),
         events={e.id: e for e in events.list_events()},
-        role_labels=role_labels(),
     )
 
 
@@ -69,16 +60,24 @@ def _save(form, user: User | None):
         administrator=form.administrator.data,
         roles=form.roles(),
     )
-    # Stored as codes, not in the page's language: the log reads the same for everyone.
-    roles = ", ".join(
-        f"{role.value} ({event.slug})"
+    # Stored as codes; the log names them in the reader's language (audit.describe).
+    roles = [
+        [event.slug, role.value]
         for event, role, _name in form.role_fields
         if (event.id, role) in form.roles()
+    ]
+    audit.record(
+        actor=current_user,
+        action=action,
+        target=user,
+        summary=user.email,
+        details={
+            "email": user.email,
+            "administrator": user.administrator,
+            "active": user.active,
+            "roles": roles,
+        },
     )
-    summary = user.email + (" · administrator" if user.administrator else "")
-    summary += (" · " + roles) if roles else ""
-    summary += "" if user.active else " · disabled"
-    audit.record(actor=current_user, action=action, target=user, summary=summary)
     return user
 
 
@@ -118,7 +117,7 @@ def user_edit(user_id: int | None = None):
         form=form,
         user=user,
         events=all_events,
-        role_labels=role_labels(),
+        roles=list(Role),
         link_form=PasswordLinkForm() if user is not None else None,
         link_days=PASSWORD_LINK_DAYS,
     ), (422 if form.is_submitted() else 200)
@@ -204,6 +203,8 @@ def _log_page(*, event=None):
         since=since,
         until=until,
         actions=audit.ACTIONS,
+        describe=audit.describe,
+        actor_shown=audit.actor_shown,
         events={e.id: e for e in events.list_events()},
     )
 

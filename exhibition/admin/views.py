@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -31,8 +32,7 @@ from ..exhibitors.logos import (
     image_from_form,
     save_image,
 )
-from ..exhibitors.services import STATUS_LABELS
-from ..exports import export_response
+from ..exports import export_language, export_response
 from ..extensions import db, limiter, login_manager
 from ..forms import Form
 from ..mail import services as mail
@@ -43,7 +43,7 @@ from ..visitors import services as visitors
 from ..visitors.forms import CategoryChangeForm
 from ..visitors.models import Registration, RegistrationStatus, VisitorCategory
 from .access import allow, authorise, event_ids_with, public, signed_in, visible_event_slugs
-from .audit import record
+from .audit import both, record
 from .forms import CategoryDetailsForm, CategoryForm, EventForm, LoginForm
 from .models import Role, User
 from .overview import event_overview, history_chart
@@ -220,7 +220,6 @@ def event_dashboard(slug: str):
         event=event,
         overview=overview,
         chart=history_chart(overview["registrations"]["history"]),
-        exhibitor_labels=STATUS_LABELS,
     )
 
 
@@ -283,25 +282,33 @@ def registrations(slug: str):
 @bp.get("/events/<slug>/registrations.<any(csv, xlsx):kind>")
 @allow(Role.ORGANISER)
 def registrations_export(slug: str, kind: str):
-    """The filtered registrations as CSV or Excel (spreadsheet formulas neutralised)."""
+    """The filtered registrations as Excel or CSV, in the language chosen (see exports.py)."""
     event = _event(slug)
     query, category_id, status = _filters()
     stmt = visitors.registrations_query(
         event=event, query=query, category_id=category_id, status=status
     )
-    rows = registration_rows(event=event, stmt=stmt)
-    # The search words are not recorded: they may be a person's name.
-    record(
-        actor=current_user,
-        action="registrations.exported",
-        event=event,
-        summary=f"{kind.upper()} · {len(rows)} rows",
-    )
-    db.session.commit()
-    stamp = utcnow().astimezone(event.tz).strftime("%Y%m%d-%H%M")
-    return export_response(
-        EXPORT_COLUMNS, rows, kind=kind, name=f"{event.slug}-registrations-{stamp}"
-    )
+    language = export_language()
+    with force_locale(language):
+        rows = registration_rows(stmt=stmt)
+        # The search words are not recorded: they may be a person's name.
+        record(
+            actor=current_user,
+            action="registrations.exported",
+            event=event,
+            details={"format": kind, "rows": len(rows), "language": language},
+        )
+        db.session.commit()
+        stamp = utcnow().astimezone(event.tz).strftime("%Y%m%d-%H%M")
+        return export_response(
+            EXPORT_COLUMNS,
+            rows,
+            kind=kind,
+            name=f"{event.slug}-registrations-{stamp}",
+            tz=event.tz,
+            language=language,
+            title=_("Registrations"),
+        )
 
 
 def _registration(slug: str, registration_id: int) -> Registration:
@@ -320,6 +327,7 @@ def _log_registration(action: str, registration: Registration) -> None:
         event=registration.event,
         target=registration,
         summary=registration.category.code,
+        details={"category": both(registration.category.name_vi, registration.category.name_en)},
     )
 
 
@@ -428,6 +436,7 @@ def categories(slug: str):
                 target=category,
                 target_type="category",
                 summary=category.code,
+                details={"category": both(category.name_vi, category.name_en)},
             )
             db.session.commit()
             flash(_("The category has been added."), "success")
@@ -499,6 +508,7 @@ def outbox():
         status=status,
         to=to,
         counts=mail.status_counts(event_ids=scope),
+        statuses=list(MessageStatus),
         form=Form(),
     )
 
@@ -557,7 +567,7 @@ def outbox_retry_failed():
     if not Form().validate_on_submit():
         abort(400)
     count = mail.retry_failed(event_ids=_mail_scope())
-    record(actor=current_user, action="mail.retry_failed", summary=f"{count} message(s)")
+    record(actor=current_user, action="mail.retry_failed", details={"messages": count})
     db.session.commit()
     flash(_("%(count)s failed message(s) will be sent again.", count=count), "success")
     return redirect(url_for("admin.outbox"))

@@ -24,14 +24,20 @@ bp.before_request(authorise)
 MAX_BATCH = 5000  # badges in one PDF
 
 
+LAYOUTS = {
+    "a6": _l("A6, one badge a page"),
+    "a4": _l("A4, four A6 badges with cut marks"),
+    "card": _l("Card, 90 × 54 mm"),
+}
+
+
 def layout_choices():
-    return choices(
-        [
-            ("a6", _l("A6, one badge a page")),
-            ("a4", _l("A4, four A6 badges with cut marks")),
-            ("card", _l("Card, 90 × 54 mm")),
-        ]
-    )
+    return choices(LAYOUTS.items())
+
+
+def layout_name(code: str) -> str:
+    """A badge layout as organisers read it (the audit log keeps the code)."""
+    return str(LAYOUTS.get(code, code))
 
 
 class PrintForm(Form):
@@ -86,7 +92,7 @@ def batch(slug: str):
             actor=current_user,
             action="badges.printed",
             event=event,
-            summary=f"{len(people)} badges · {form.layout.data}",
+            details={"badges": len(people), "layout": form.layout.data},
         )
         db.session.commit()
         return _pdf_response(pdf, f"{event.slug}-badges")
@@ -116,7 +122,7 @@ def single(slug: str, registration_id: int):
         action="badges.printed",
         event=event,
         target=registration,
-        summary=f"1 badge · {layout}",
+        details={"badges": 1, "layout": layout},
     )
     db.session.commit()
     return _pdf_response(pdf, f"badge-{registration.id}")

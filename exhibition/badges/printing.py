@@ -3,11 +3,12 @@
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 
 from ..dbtypes import utcnow
 from ..events.models import Event
 from ..extensions import db
+from ..i18n import date_range
 from ..visitors.models import Registration, RegistrationStatus
 from .pdf import LAYOUTS, BadgeData, render
 
@@ -21,7 +22,7 @@ def badge_data(registration: Registration, *, language: str | None = None) -> Ba
     with force_locale(language):
         start = event.starts_at.astimezone(event.tz)
         end = event.ends_at.astimezone(event.tz)
-        dates = f"{format_date(start, 'short')} – {format_date(end, 'short')}"
+        dates = date_range(start.date(), end.date())
     booth = ""
     if registration.exhibitor is not None and registration.exhibitor.booths:
         booth = ", ".join(b.code for b in registration.exhibitor.booths)

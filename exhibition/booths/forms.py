@@ -6,6 +6,8 @@ from wtforms import FloatField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import Form, choices, plain_text, strip_filter
+from ..labels import label
+from .models import BoothStatus, BoothType
 
 
 def _metres(low: float, high: float) -> NumberRange:
@@ -48,16 +50,8 @@ class BoothForm(Form):
     depth_m = FloatField(_l("Depth (m)"), validators=[Optional(), _metres(0.5, 200)])
 
     def setup_choices(self, sectors) -> None:
-        self.type.choices = choices(
-            [("standard", _l("Standard")), ("corner", _l("Corner")), ("raw", _l("Raw space"))]
-        )
-        self.status.choices = choices(
-            [
-                ("available", _l("Available")),
-                ("reserved", _l("Reserved")),
-                ("blocked", _l("Blocked")),
-            ]
-        )
+        self.type.choices = choices((t.value, label(t)) for t in BoothType)
+        self.status.choices = choices((s.value, label(s)) for s in BoothStatus)
         self.sector.choices = choices(
             [("", _l("Any sector"))] + [(s.code, s.tr("name")) for s in sectors]
         )

@@ -17,7 +17,6 @@ from ..events.models import Event
 from ..extensions import db
 from ..reference.models import Sector
 from ..spreadsheets import OversizedTable, csv_lines
-from ..text import csv_safe
 from .models import Booth, BoothStatus, BoothType, Hall
 
 COLUMNS = [
@@ -201,20 +200,17 @@ def export_booths(*, event: Event) -> list[list]:
     )
     return [
         [
-            csv_safe(v)
-            for v in (
-                hall_code,
-                b.code,
-                b.x_m,
-                b.y_m,
-                b.width_m,
-                b.depth_m,
-                b.type.value,
-                b.zone,
-                b.sector_code or "",
-                b.price_vnd,
-                b.status.value,
-            )
-        ]  # fmt: skip
+            hall_code,
+            b.code,
+            b.x_m,
+            b.y_m,
+            b.width_m,
+            b.depth_m,
+            b.type.value,
+            b.zone,
+            b.sector_code or "",
+            b.price_vnd,
+            b.status.value,
+        ]
         for b, hall_code in db.session.execute(query)
     ]

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..admin.access import allow, authorise
-from ..admin.audit import record
+from ..admin.audit import both, record
 from ..admin.models import Role
 from ..errors import DomainError, json_error
 from ..events.services import get_event
@@ -25,6 +25,7 @@ from ..exhibitors.services import get_exhibitor
 from ..exports import export_response
 from ..extensions import db
 from ..forms import Form
+from ..i18n import current_language
 from ..visitors.services import sectors
 from . import importing, services
 from .forms import BoothForm, BoothImportForm
@@ -65,7 +66,7 @@ def import_plan(slug: str):
                 actor=current_user,
                 action="booths.imported",
                 event=event,
-                summary=f"{report.created} new, {report.updated} updated",
+                details={"created": report.created, "updated": report.updated},
             )
             db.session.commit()
             flash(
@@ -88,18 +89,28 @@ def export_plan(slug: str):
     """The booths in the import format, to edit in a spreadsheet and upload again."""
     g.event = event = get_event(slug=slug)
     rows = importing.export_booths(event=event)
-    record(actor=current_user, action="booths.exported", event=event, summary=f"{len(rows)} booths")
+    record(actor=current_user, action="booths.exported", event=event, details={"booths": len(rows)})
     db.session.commit()
+    # The columns and values stay the import format's codes: the file is edited and uploaded.
     return export_response(
         importing.COLUMNS,
         rows,
         kind="csv",
         name=f"{event.slug}-booths",
+        tz=event.tz,
+        language=current_language(),
     )
 
 
-def _log(action: str, event, booth, summary: str) -> None:
-    record(actor=current_user, action=action, event=event, target=booth, summary=summary)
+def _log(action: str, event, booth, summary: str, details: dict | None = None) -> None:
+    record(
+        actor=current_user,
+        action=action,
+        event=event,
+        target=booth,
+        summary=summary,
+        details=details,
+    )
 
 
 def _assignable(event) -> list[Exhibitor]:
@@ -202,7 +213,16 @@ def assign(slug: str, code: str):
     except DomainError as error:
         db.session.rollback()
         return _answer("", the_booth.code, slug, error)
-    _log("booth.assigned", event, the_booth, f"{the_booth.code} → {exhibitor.company_name_vi}")
+    _log(
+        "booth.assigned",
+        event,
+        the_booth,
+        f"{the_booth.code} → {exhibitor.company_name_vi}",
+        {
+            "booth": the_booth.code,
+            "company": both(exhibitor.company_name_vi, exhibitor.company_name_en),
+        },
+    )
     db.session.commit()
     return _answer(
         _(
@@ -235,7 +255,13 @@ def move(slug: str, code: str):
     except DomainError as error:
         db.session.rollback()
         return _answer("", the_booth.code, slug, error)
-    _log("booth.moved", event, target, f"{the_booth.code} → {target.code}")
+    _log(
+        "booth.moved",
+        event,
+        target,
+        f"{the_booth.code} → {target.code}",
+        {"from": the_booth.code, "to": target.code},
+    )
     db.session.commit()
     return _answer(
         _("Moved from %(old)s to %(new)s.", old=the_booth.code, new=target.code), target.code, slug
@@ -294,7 +320,7 @@ def allocation(slug: str):
                 actor=current_user,
                 action="booths.allocated",
                 event=event,
-                summary=f"{len(plan.proposals)} exhibitors",
+                details={"exhibitors": len(plan.proposals)},
             )
             db.session.commit()
             flash(_("%(count)s exhibitors got their booths.", count=len(plan.proposals)), "success")

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..admin.access import allow, authorise
-from ..admin.audit import record
+from ..admin.audit import both, record
 from ..admin.models import Role
 from ..badges.services import qr_svg_data_uri
 from ..errors import DomainError
@@ -95,13 +95,17 @@ def devices(slug: str):
 
 
 def _log(action: str, event, device: Device) -> None:
-    checkpoint = device.checkpoint.name_vi if device.checkpoint else ""
+    checkpoint = device.checkpoint
     record(
         actor=current_user,
         action=action,
         event=event,
         target=device,
-        summary=f"{device.name} · {checkpoint}" if checkpoint else device.name,
+        summary=f"{device.name} · {checkpoint.name_vi}" if checkpoint else device.name,
+        details={
+            "device": device.name,
+            "checkpoint": both(checkpoint.name_vi, checkpoint.name_en) if checkpoint else None,
+        },
     )
 
 
@@ -204,6 +208,7 @@ def checkpoint(slug: str, checkpoint_id: int | None = None):
                 event=event,
                 target=saved,
                 summary=saved.name_vi,
+                details={"checkpoint": both(saved.name_vi, saved.name_en)},
             )
             db.session.commit()
             flash(_("The checkpoint has been saved."), "success")

@@ -1,5 +1,7 @@
 """Public pages of events."""
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, abort, g, render_template, send_from_directory
 
 from ..booths.services import halls
@@ -45,6 +47,18 @@ def image(name: str):
         abort(404)
     mimetype = "image/jpeg" if name.endswith(".jpg") else "image/png"
     return send_from_directory(image_folder(BANNER), name, mimetype=mimetype, max_age=86400)
+
+
+@bp.get("/events/<slug>/privacy")
+def privacy(slug: str):
+    """The privacy notice: who holds a visitor's data, why, what, how long, and their rights."""
+    g.event = event = get_event(slug=slug)
+    kept_until = (
+        event.last_day + timedelta(days=event.retention_days)
+        if event.retention_days is not None
+        else None
+    )
+    return render_template("public/privacy.html", event=event, kept_until=kept_until)
 
 
 @bp.get("/events/<slug>/event.ics")

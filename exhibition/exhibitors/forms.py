@@ -36,10 +36,9 @@ from ..forms import (
     strip_filter,
 )
 from ..i18n import current_language
+from ..labels import DESCRIPTIONS, label
 from .services import (
-    BOOTH_TYPE_LABELS,
     CERTIFICATIONS,
-    STATUS_LABELS,
     ApplicationData,
     InvalidTaxCode,
     Preference,
@@ -180,7 +179,7 @@ class ApplicationForm(Form):
     )
     booth_type = RadioField(
         _l("Booth type"),
-        choices=choices((t.value, label) for t, label in BOOTH_TYPE_LABELS.items()),
+        choices=choices((t.value, DESCRIPTIONS[t]) for t in BoothType),
         validators=[InputRequired(_l("Choose a booth type."))],
     )
     booth_count = IntegerField(
@@ -293,7 +292,7 @@ class StatusForm(Form):
 
     def setup_choices(self, allowed) -> None:
         self.status.choices = choices(
-            [("", _l("Choose…"))] + [(s.value, STATUS_LABELS[s]) for s in allowed]
+            [("", _l("Choose…"))] + [(s.value, label(s)) for s in allowed]
         )
 
 

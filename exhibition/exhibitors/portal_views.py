@@ -99,7 +99,6 @@ def _home(event, exhibitor, staff_form: StaffForm, status: int = 200):
         quota=portal.staff_quota(exhibitor=exhibitor),
         staff_form=staff_form,
         action_form=Form(),
-        labels=services.STATUS_LABELS,
     ), status
 
 

@@ -57,21 +57,6 @@ def _cancel_staff(exhibitor: "Exhibitor", now: datetime) -> None:
         cancel_registration(registration=registration, now=now)
 
 
-STATUS_LABELS = {
-    S.SUBMITTED: _l("Submitted"),
-    S.APPROVED: _l("Approved"),
-    S.WAITLISTED: _l("Waiting list"),
-    S.REJECTED: _l("Rejected"),
-    S.BOOTH_ASSIGNED: _l("Booth assigned"),
-    S.CONFIRMED: _l("Confirmed"),
-    S.CANCELLED: _l("Cancelled"),
-}
-BOOTH_TYPE_LABELS = {
-    BoothType.STANDARD: _l("Standard shell scheme booth (3 × 3 m)"),
-    BoothType.CORNER: _l("Corner booth (open on two sides)"),
-    BoothType.RAW: _l("Raw space (by m²)"),
-}
-
 CERTIFICATIONS = [
     "ISO 9001",
     "IATF 16949",
@@ -479,41 +464,42 @@ def directory_page(
     return result
 
 
+# The columns of the exhibitors export, in the language of the file (see exports.py).
 EXPORT_COLUMNS = [
-    "id", "status", "company_name_vi", "company_name_en", "tax_code", "province", "commune", "street",
-    "website", "sectors", "main_products", "certifications", "contact_name", "contact_email",
-    "contact_phone", "booth_type", "booth_count", "raw_area_m2", "wishes", "booths", "applied_at",
-    "approved_at",
+    _l("Application no."), _l("Status"), _l("Company name (Vietnamese)"),
+    _l("Company name (English)"), _l("Tax code"), _l("Province or city"), _l("Commune or ward"),
+    _l("Street address"), _l("Website"), _l("Sectors"), _l("Main products"), _l("Certifications"),
+    _l("Contact person"), _l("Contact e-mail"), _l("Contact phone"), _l("Language for e-mails"),
+    _l("Booth type"), _l("Number of booths"), _l("Raw space area (m²)"), _l("Booth wishes"),
+    _l("Booths"), _l("Applied at"), _l("Approved at"),
 ]  # fmt: skip
 
 
-def export_rows(*, event: Event, stmt) -> list[list]:
-    """Rows for the exhibitors selected by `stmt`, cells neutralised against spreadsheet formulas."""
+def export_rows(*, stmt) -> list[list]:
+    """Rows for the exhibitors selected by `stmt`, typed (exports.py writes them), in the
+    current language: call inside force_locale with the language of the file."""
+    from ..labels import label, language_name
     from ..phone import display_phone
-    from ..text import csv_safe
 
-    tz = event.tz
-
-    def local(value):
-        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    rows = []
     stmt = stmt.options(
         sa.orm.selectinload(Exhibitor.sectors),
         sa.orm.selectinload(Exhibitor.preferences).joinedload(BoothPreference.booth),
         sa.orm.selectinload(Exhibitor.preferences).joinedload(BoothPreference.hall),
         sa.orm.selectinload(Exhibitor.assignments),
+        sa.orm.selectinload(Exhibitor.province),
     )
+    rows = []
     for x in db.session.scalars(stmt):
-        row = [
-            x.id, x.status.value, x.company_name_vi, x.company_name_en, format_tax_code(x.tax_code),
-            x.province_code, x.commune, x.street, x.website, ";".join(s.code for s in x.sectors),
-            x.main_products, ";".join(x.certifications or []), x.contact_name, x.contact_email,
-            display_phone(x.contact_phone), x.booth_type.value, x.booth_count, x.raw_area_m2 or "",
-            ";".join(f"{p.rank}:{p.wish}" for p in x.preferences),
-            ";".join(b.code for b in x.booths), local(x.created_at), local(x.approved_at),
-        ]  # fmt: skip
-        rows.append([csv_safe(cell) for cell in row])
+        wishes = "; ".join(f"{p.rank}. {p.wish}" for p in x.preferences)
+        rows.append([
+            x.id, label(x.status), x.company_name_vi, x.company_name_en, format_tax_code(x.tax_code),
+            x.province.tr("name") if x.province else "", x.commune, x.street, x.website,
+            "; ".join(s.tr("name") for s in x.sectors), x.main_products,
+            "; ".join(x.certifications or []), x.contact_name, x.contact_email,
+            display_phone(x.contact_phone), language_name(x.contact_language), label(x.booth_type),
+            x.booth_count if x.booth_type != BoothType.RAW else None, x.raw_area_m2, wishes,
+            ", ".join(b.code for b in x.booths), x.created_at, x.approved_at,
+        ])  # fmt: skip
     return rows
 
 

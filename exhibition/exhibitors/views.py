@@ -11,17 +11,18 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..admin.access import allow, authorise
-from ..admin.audit import record
+from ..admin.audit import both, record
 from ..admin.models import Role
 from ..booths import services as booths
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.services import get_event
-from ..exports import export_response
+from ..exports import export_language, export_response
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..pagination import paginate
@@ -152,7 +153,6 @@ def index(slug: str):
         status=status,
         sector=sector,
         statuses=list(ExhibitorStatus),
-        labels=services.STATUS_LABELS,
         sectors=sectors(),
     )
 
@@ -160,22 +160,30 @@ def index(slug: str):
 @admin_bp.get("/export.<any(csv, xlsx):kind>")
 @allow(Role.ORGANISER, Role.EXHIBITORS)
 def export(slug: str, kind: str):
-    """The filtered exhibitors as CSV or Excel (spreadsheet formulas neutralised)."""
+    """The filtered exhibitors as Excel or CSV, in the language chosen (see exports.py)."""
     g.event = event = get_event(slug=slug)
     query, status, sector = _filters()
     stmt = services.exhibitors_query(event=event, query=query, status=status, sector=sector)
-    rows = services.export_rows(event=event, stmt=stmt)
-    record(
-        actor=current_user,
-        action="exhibitors.exported",
-        event=event,
-        summary=f"{kind.upper()} · {len(rows)} rows",
-    )
-    db.session.commit()
-    stamp = utcnow().astimezone(event.tz).strftime("%Y%m%d-%H%M")
-    return export_response(
-        services.EXPORT_COLUMNS, rows, kind=kind, name=f"{event.slug}-exhibitors-{stamp}"
-    )
+    language = export_language()
+    with force_locale(language):
+        rows = services.export_rows(stmt=stmt)
+        record(
+            actor=current_user,
+            action="exhibitors.exported",
+            event=event,
+            details={"format": kind, "rows": len(rows), "language": language},
+        )
+        db.session.commit()
+        stamp = utcnow().astimezone(event.tz).strftime("%Y%m%d-%H%M")
+        return export_response(
+            services.EXPORT_COLUMNS,
+            rows,
+            kind=kind,
+            name=f"{event.slug}-exhibitors-{stamp}",
+            tz=event.tz,
+            language=language,
+            title=_("Exhibitors"),
+        )
 
 
 @admin_bp.route("/<int:exhibitor_id>", methods=["GET", "POST"])
@@ -206,7 +214,12 @@ def detail(slug: str, exhibitor_id: int):
                 action="exhibitor.status",
                 event=event,
                 target=exhibitor,
-                summary=f"{exhibitor.company_name_vi}: {before.value} → {exhibitor.status.value}",
+                summary=exhibitor.company_name_vi,
+                details={
+                    "company": both(exhibitor.company_name_vi, exhibitor.company_name_en),
+                    "from": before.value,
+                    "to": exhibitor.status.value,
+                },
             )
             db.session.commit()
             flash(_("The status has been changed and the company informed."), "success")
@@ -218,7 +231,5 @@ def detail(slug: str, exhibitor_id: int):
         event=event,
         exhibitor=exhibitor,
         form=form,
-        labels=services.STATUS_LABELS,
-        booth_type_labels=services.BOOTH_TYPE_LABELS,
         tax_code=services.format_tax_code(exhibitor.tax_code),
     ), (422 if form.is_submitted() else 200)

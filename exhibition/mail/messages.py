@@ -105,7 +105,8 @@ def queue_exhibitor_message(*, exhibitor, kind: str, change=None, token: str | N
     change, or a sign-in link to the exhibitor portal (`token`)."""
     from datetime import timedelta
 
-    from ..exhibitors.services import STATUS_LABELS, format_tax_code
+    from ..exhibitors.services import format_tax_code
+    from ..labels import label
     from .services import sent_recently
 
     pause = {"already_applied": timedelta(minutes=10), "portal_link": timedelta(minutes=1)}.get(
@@ -122,7 +123,7 @@ def queue_exhibitor_message(*, exhibitor, kind: str, change=None, token: str | N
             "kind": kind,
             "change": change,
             "language": language,
-            "status_label": str(STATUS_LABELS[exhibitor.status]),
+            "status_label": label(exhibitor.status),
             "tax_code": format_tax_code(exhibitor.tax_code),
             "portal_url": public_url("portal.login", slug=event.slug, lang=language),
             "sign_in_url": public_url("portal.sign_in", slug=event.slug, token=token)

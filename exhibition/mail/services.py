@@ -7,6 +7,7 @@ import secrets
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.header import Header
 from email.policy import compat32
 from email.utils import parseaddr, quote
 from pathlib import Path
@@ -249,14 +250,20 @@ def from_header(name: str, address: str) -> str:
 
 
 class _Message(Message):
-    """Flask-Mail's message with the From line of from_header(): Flask-Mail encodes a long
-    non-ASCII name in one piece and the message's policy then folds it again, putting the
-    space between two words into the folding, where mail programs drop it ("Triểnlãm")."""
+    """Flask-Mail's message with the From line of from_header() and the subject folded by
+    email.header: Flask-Mail encodes a long non-ASCII name in one piece and the message's policy
+    then folds it again (and Python 3.11's policy folds a subject the same way), putting the space
+    between two words into the folding, where mail programs drop it ("Triểnlãm", "chờ:Hội
+    thảo")."""
 
     display_name = ""
 
     def _message(self):
         built = super()._message()
+        if "Subject" in built:
+            text = str(built["Subject"])
+            del built["Subject"]
+            built.set_raw("Subject", Header(text, "utf-8", header_name="Subject").encode("\r\n"))
         policy = built.policy
         built.policy = compat32  # stored as written: its lines are short, so it is not refolded
         built.replace_header("From", from_header(self.display_name, self.sender))

@@ -13,7 +13,7 @@ from ..admin.models import Role
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.services import get_event
-from ..exports import export_response
+from ..exports import export_language, export_response
 from ..extensions import db, guess_limit, limiter
 from ..forms import Form
 from ..pagination import paginate
@@ -52,7 +52,6 @@ def _page(event, session, form, report, status: int):
         wanted=wanted,
         counts=services.counts(session=session),
         statuses=list(InvitationStatus),
-        labels=services.STATUS_LABELS,
         number_label=services.number_label,
         chairs=session.speakers_with(PersonRole.CHAIR),
         max_rows=services.MAX_ROWS,
@@ -86,23 +85,29 @@ def export(slug: str, session_id: int, kind: str):
     g.event = event = get_event(slug=slug)
     session = get_session(event=event, session_id=session_id)
     stmt = services.invitations_query(session=session, status=request.args.get("status", ""))
-    rows = services.export_rows(session=session, stmt=stmt)
-    record(
-        actor=current_user,
-        action="invitations.exported",
-        event=event,
-        target=session,
-        target_type="session",
-        summary=f"{kind.upper()} · {len(rows)} rows",
-    )
-    db.session.commit()
-    stamp = utcnow().astimezone(event.tz).strftime("%Y%m%d-%H%M")
-    return export_response(
-        services.EXPORT_COLUMNS,
-        rows,
-        kind=kind,
-        name=f"{event.slug}-session-{session.id}-invitations-{stamp}",
-    )
+    language = export_language()
+    with force_locale(language):
+        rows = services.export_rows(stmt=stmt)
+        record(
+            actor=current_user,
+            action="invitations.exported",
+            event=event,
+            target=session,
+            target_type="session",
+            summary=session.title_vi,
+            details={"format": kind, "rows": len(rows), "language": language},
+        )
+        db.session.commit()
+        stamp = utcnow().astimezone(event.tz).strftime("%Y%m%d-%H%M")
+        return export_response(
+            services.EXPORT_COLUMNS,
+            rows,
+            kind=kind,
+            name=f"{event.slug}-session-{session.id}-invitations-{stamp}",
+            tz=event.tz,
+            language=language,
+            title=_("Invitations"),
+        )
 
 
 @admin_bp.post("/sessions/<int:session_id>/invitations/<int:invitation_id>/resend")

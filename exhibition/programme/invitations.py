@@ -29,7 +29,6 @@ from ..spreadsheets import (
     row_error,
     text_problems,
 )
-from ..text import csv_safe
 from ..visitors.models import Registration, RegistrationSource, VisitorCategory
 from ..visitors.services import (
     Consents,
@@ -47,12 +46,6 @@ RESEND_PAUSE = timedelta(minutes=10)
 DELEGATE_CATEGORY = ("delegate", "Đại biểu", "Delegate", "#bf3989")
 # Delegates are mostly officials of Hai Phong's districts and communes.
 DEFAULT_PROVINCE_NAME = "Hải Phòng"
-
-STATUS_LABELS = {
-    InvitationStatus.PENDING: _l("No answer"),
-    InvitationStatus.ACCEPTED: _l("Accepted"),
-    InvitationStatus.DECLINED: _l("Declined"),
-}
 
 # Column headers, folded (no diacritics, lower case, letters and digits only), to fields.
 HEADERS = {
@@ -496,30 +489,28 @@ def get_invitation(*, session: ConferenceSession, invitation_id: int) -> Invitat
     return invitation
 
 
+# The columns of the invitations export, in the language of the file (see exports.py).
 EXPORT_COLUMNS = [
-    "number", "full_name", "position", "organisation", "email", "phone", "language", "status",
-    "sent_count", "last_sent_at", "answered_at", "badge_code",
+    _l("No."), _l("Full name"), _l("Position"), _l("Organisation"), _l("E-mail"), _l("Phone"),
+    _l("Language for e-mails"), _l("Answer"), _l("Times sent"), _l("Last sent"),
+    _l("Answered at"), _l("Badge code"),
 ]  # fmt: skip
 
 
-def export_rows(*, session: ConferenceSession, stmt) -> list[list]:
-    """Rows for the invitations selected by `stmt`, cells neutralised against spreadsheet formulas."""
+def export_rows(*, stmt) -> list[list]:
+    """Rows for the invitations selected by `stmt`, typed (exports.py writes them), in the
+    current language: call inside force_locale with the language of the file."""
+    from ..labels import label, language_name
     from ..phone import display_phone
-
-    tz = session.event.tz
-
-    def local(value):
-        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
 
     rows = []
     for x in db.session.scalars(stmt.options(sa.orm.joinedload(Invitation.registration))):
-        row = [
+        rows.append([
             number_label(x.number), x.full_name, x.position, x.organisation, x.email,
-            display_phone(x.phone) if x.phone else "", x.language, x.status.value, x.sent_count,
-            local(x.last_sent_at), local(x.answered_at),
+            display_phone(x.phone) if x.phone else "", language_name(x.language), label(x.status),
+            x.sent_count, x.last_sent_at, x.answered_at,
             x.registration.badge_code if x.registration is not None else "",
-        ]  # fmt: skip
-        rows.append([cell if isinstance(cell, int) else csv_safe(cell) for cell in row])
+        ])  # fmt: skip
     return rows
 
 

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from ..admin.access import allow, authorise
-from ..admin.audit import record
+from ..admin.audit import both, record
 from ..admin.models import Role
 from ..checkin.models import Scan, ScanResult
 from ..errors import DomainError, json_error, wants_json
@@ -163,6 +163,7 @@ def session_delete(slug: str, session_id: int):
         target=session,
         target_type="session",
         summary=session.title_vi,
+        details={"session": both(session.title_vi, session.title_en)},
     )
     told = services.delete_session(session=session)
     db.session.commit()
@@ -191,7 +192,7 @@ def publish(slug: str):
         event=event,
         target_type="session" if ids else "",
         target_id=ids[0] if ids else None,
-        summary=("withdrawn" if withdraw else f"{count} published"),
+        details={"withdrawn" if withdraw else "published": count},
     )
     db.session.commit()
     if withdraw:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..admin.access import allow, authorise
-from ..admin.audit import record
+from ..admin.audit import both, record
 from ..admin.models import Role
 from ..errors import DomainError
 from ..events.services import get_event
@@ -42,6 +42,9 @@ def erase(slug: str, registration_id: int):
                 event=event,
                 target=registration,
                 summary=registration.category.code,
+                details={
+                    "category": both(registration.category.name_vi, registration.category.name_en)
+                },
             )
             db.session.commit()
             flash(_("The person's personal data has been erased."), "success")

@@ -27,6 +27,7 @@ from ..forms import (
     strip_filter,
 )
 from ..i18n import current_language
+from ..text import fold, vietnamese_sort_key
 from .services import Consents, VisitorData
 
 ABROAD = "ABROAD"
@@ -73,10 +74,13 @@ def _country_choices(language: str) -> tuple[SelectChoice, ...]:
         and code.isalpha()
         and code not in ("VN", "ZZ", "EU", "EZ", "UN", "XA", "XB", "XK")
     ]
+    # In the language's alphabetical order ("Áo", "Ấn Độ", "Úc", "Đức" among the others);
+    # English names are sorted without their accents ("Åland Islands" before "Albania").
+    key = vietnamese_sort_key if language == "vi" else (lambda name: (fold(name), name))
     return tuple(
         choices(
             [("", _l("Choose a country"))]
-            + sorted(((c, territories[c]) for c in codes), key=lambda item: item[1])
+            + sorted(((c, territories[c]) for c in codes), key=lambda item: key(item[1]))
         )
     )
 

@@ -94,7 +94,7 @@ def upload(slug: str):
                     actor=current_user,
                     action="registrations.imported",
                     event=event,
-                    summary=f"{report.imported} imported, {report.skipped} skipped",
+                    details={"imported": report.imported, "skipped": report.skipped},
                 )
             db.session.commit()  # the good rows are kept even when others were refused
     status = 422 if (report and report.problems) or form.errors else 200

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from ..admin.audit import SELF, record
+from ..admin.audit import SELF, both, record
 from ..dbtypes import utcnow
 from ..errors import DomainError, json_error, wants_json
 from ..events.services import event_calendar, get_event
@@ -312,6 +312,9 @@ def cancel(token: str):
                 event=registration.event,
                 target=registration,
                 summary=registration.category.code,
+                details={
+                    "category": both(registration.category.name_vi, registration.category.name_en)
+                },
             )
             db.session.commit()
             flash(_("Your registration has been cancelled. Your badge no longer works."), "success")
@@ -341,6 +344,9 @@ def erase(token: str):
                 event=registration.event,
                 target=registration,
                 summary=registration.category.code,
+                details={
+                    "category": both(registration.category.name_vi, registration.category.name_en)
+                },
             )
             db.session.commit()
             flash(_("Your personal data has been erased."), "success")

@@ -27,6 +27,7 @@ EXPECTED = {
     "events.calendar": PUBLIC,
     "events.image": PUBLIC,
     "plan.hall": PUBLIC,
+    "events.privacy": PUBLIC,
     "visitors.register": PUBLIC,
     "visitors.sent_again": PUBLIC,
     "visitors.manage": PUBLIC,

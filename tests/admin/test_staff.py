@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from exhibition.admin.audit import describe
 from exhibition.admin.models import AuditEntry, Membership, Role, User
 from exhibition.admin.services import create_organiser, grant_role
 from exhibition.checkin.models import Device
@@ -39,12 +40,13 @@ def sign_in(client, email, password=PASSWORD):
 
 
 def entries(app, action=None):
-    with app.app_context():
+    """The log's entries, each with its details as the English log shows them."""
+    with app.test_request_context("/?lang=en"):
         stmt = sa.select(AuditEntry).order_by(AuditEntry.id)
         if action:
             stmt = stmt.where(AuditEntry.action == action)
         return [
-            (e.actor, e.action, e.target_type, e.target_id, e.summary)
+            (e.actor, e.action, e.target_type, e.target_id, describe(e))
             for e in db.session.scalars(stmt)
         ]
 
@@ -103,7 +105,7 @@ def test_administrator_creates_checkin_staff_who_sees_only_desk_and_station(
             "user.created",
             "user",
             user.id,
-            "soat.ve@example.com · checkin (expo-2026)",
+            "soat.ve@example.com · Check-in staff (expo-2026)",
         )
     ]
     staff = app.test_client()
@@ -232,7 +234,7 @@ def test_organiser_sees_and_retries_only_their_exhibitions_mail(app, client, mak
         "mine@example.com": MessageStatus.PENDING,
         "theirs@example.com": MessageStatus.FAILED,
     }
-    assert entries(app, "mail.retry_failed")[0][4] == "1 message(s)"
+    assert entries(app, "mail.retry_failed")[0][4] == "1 message"
 
 
 def test_checkin_staff_turn_their_phone_into_a_station(app, client, make_event):

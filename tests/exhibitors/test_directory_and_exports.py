@@ -5,7 +5,6 @@ import io
 
 from openpyxl import load_workbook
 
-from exhibition.exhibitors.services import EXPORT_COLUMNS
 from tests.booths.test_allocation_service import confirm_booth
 from tests.conftest import login_client
 
@@ -39,7 +38,17 @@ def test_directory_hides_exhibitors_without_a_booth(app, client, make_event, mak
     assert client.get(f"/events/expo-2026/exhibitors/{hidden}").status_code == 404
 
 
-def test_exhibitor_exports_neutralise_formulas_in_csv_and_xlsx(
+# The exhibitors export's columns, in English (the language of the signed-in page).
+COLUMNS = [
+    "Application no.", "Status", "Company name (Vietnamese)", "Company name (English)", "Tax code",
+    "Province or city", "Commune or ward", "Street address", "Website", "Sectors", "Main products",
+    "Certifications", "Contact person", "Contact e-mail", "Contact phone", "Language for e-mails",
+    "Booth type", "Number of booths", "Raw space area (m²)", "Booth wishes", "Booths", "Applied at",
+    "Approved at",
+]  # fmt: skip
+
+
+def test_exhibitor_exports_neutralise_formulas_in_csv_and_keep_them_as_text_in_xlsx(
     app, client, make_event, make_exhibitor
 ):
     make_event()
@@ -50,38 +59,45 @@ def test_exhibitor_exports_neutralise_formulas_in_csv_and_xlsx(
     response = client.get("/admin/events/expo-2026/exhibitors/export.csv")
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0] == EXPORT_COLUMNS
-    assert rows[1][EXPORT_COLUMNS.index("company_name_vi")] == '\'=HYPERLINK("http://evil.example")'
-    assert rows[1][EXPORT_COLUMNS.index("main_products")].startswith("'+cmd")
+    assert rows[0] == COLUMNS
+    name = COLUMNS.index("Company name (Vietnamese)")
+    assert rows[1][name] == '\'=HYPERLINK("http://evil.example")'
+    assert rows[1][COLUMNS.index("Main products")].startswith("'+cmd")
+    assert rows[1][COLUMNS.index("Status")] == "Approved"
+    assert rows[1][COLUMNS.index("Booth type")] == "Standard booth"
+    assert rows[1][COLUMNS.index("Province or city")] == "Hai Phong"
     workbook = load_workbook(
         io.BytesIO(client.get("/admin/events/expo-2026/exhibitors/export.xlsx").data)
     )
     sheet = workbook.active
-    values = [cell.value for cell in sheet[2]]
-    types = [cell.data_type for cell in sheet[2]]
-    assert "f" not in types  # no cell is a formula
-    assert values[EXPORT_COLUMNS.index("company_name_vi")] == '\'=HYPERLINK("http://evil.example")'
+    assert [cell.value for cell in sheet[1]] == COLUMNS
+    cells = sheet[2]
+    assert "f" not in [cell.data_type for cell in cells]  # no cell is a formula
+    assert (cells[name].data_type, cells[name].value) == ("s", '=HYPERLINK("http://evil.example")')
+    count = cells[COLUMNS.index("Number of booths")]
+    assert (count.data_type, count.value) == ("n", 1)
+    applied = cells[COLUMNS.index("Applied at")]
+    assert applied.is_date and applied.number_format == "d mmm yyyy hh:mm"
 
 
 def test_registration_export_as_xlsx(app, client, make_event, make_visitor):
-    from exhibition.admin.services import EXPORT_COLUMNS as REGISTRATION_COLUMNS
-
     make_event()
     make_visitor(full_name="@SUM(A1:A9)")
     login_client(app, client)
     response = client.get("/admin/events/expo-2026/registrations.xlsx")
     assert response.headers["Content-Disposition"].endswith('.xlsx"')
     sheet = load_workbook(io.BytesIO(response.data)).active
-    assert [c.value for c in sheet[1]] == REGISTRATION_COLUMNS
-    assert (
-        sheet.cell(row=2, column=REGISTRATION_COLUMNS.index("full_name") + 1).value
-        == "'@SUM(A1:A9)"
-    )
+    assert [c.value for c in sheet[1]][:5] == [
+        "Registration no.", "Registered at", "Status", "Category", "Full name",
+    ]  # fmt: skip
+    assert sheet.cell(row=2, column=5).value == "@SUM(A1:A9)"
 
 
 def test_control_characters_are_refused_in_text_areas_and_never_break_the_xlsx(
     app, client, make_event, make_exhibitor
 ):
+    from zoneinfo import ZoneInfo
+
     from exhibition.exports import as_xlsx
 
     make_event()
@@ -94,7 +110,8 @@ def test_control_characters_are_refused_in_text_areas_and_never_break_the_xlsx(
         },
     )
     assert 'id="main_products-error"' in response.text
-    workbook = load_workbook(io.BytesIO(as_xlsx(["a"], [["x\x0by"]], title="t")))
+    data = as_xlsx(["a"], [["x\x0by"]], title="t", tz=ZoneInfo("UTC"), language="vi")
+    workbook = load_workbook(io.BytesIO(data))
     assert workbook.active["A2"].value == "xy"
 
 

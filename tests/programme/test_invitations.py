@@ -474,14 +474,14 @@ def test_organisers_see_answers_filter_and_export(app, client, make_event, make_
     assert re.search(r"<strong>1</strong>\s*Declined", page.text)
 
     csv_text = client.get(admin_url(session_id) + ".csv").get_data(as_text=True)
-    assert csv_text.startswith("\ufeffnumber,full_name,")
+    assert csv_text.startswith("\ufeffNo.,Full name,Position,")
     assert "No. 001,Nguyễn Văn An,Chủ tịch,UBND quận Kiến An,An.Nguyen@example.com" in csv_text
     assert "'=HYPERLINK" in csv_text
     xlsx = client.get(admin_url(session_id) + ".xlsx?status=declined")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert [r[1] for r in rows] == ["full_name", "John Smith"]
-    assert rows[1][7] == "declined"
+    assert [r[1] for r in rows] == ["Full name", "John Smith"]
+    assert rows[1][6:9] == ("English", "Declined", 1)
     vietnamese = client.get(admin_url(session_id) + "?lang=vi")
     assert vietnamese.status_code == 200 and '<html lang="vi">' in vietnamese.text
 

@@ -182,7 +182,7 @@ def test_the_first_email_to_a_typed_address_carries_nothing_typed_but_the_badge_
     for body in (message.body_text, message.body_html):
         assert "evil.example" not in body
         assert body.count("Trần Văn Bình") == 1  # on the badge only
-        assert "Kính gửi Ông/Bà," in body
+        assert "Kính gửi Quý Ông/Bà," in body
     assert "Trần Văn Bình" not in message.subject
     # Once the person followed the e-mail's link, their e-mails greet them by name.
     client.get(open_link_in(message))
@@ -192,4 +192,4 @@ def test_the_first_email_to_a_typed_address_carries_nothing_typed_but_the_badge_
         resend_confirmation(registration=db.session.scalar(sa.select(Registration)))
         db.session.commit()
     again = latest_mail(app, "nhung.nguyen@example.com", kind="confirmation_resent")
-    assert "Kính gửi Trần Văn Bình," in again.body_text
+    assert "Kính gửi Ông/Bà Trần Văn Bình," in again.body_text

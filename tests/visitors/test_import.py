@@ -409,22 +409,25 @@ def test_the_export_lists_the_imported_people_in_csv_and_excel(app, client, make
     run_import(app, csv_file(GOOD_ROWS), category="public")
     login_client(app, client)
 
-    response = client.get("/admin/events/expo-2026/registrations.csv")
+    response = client.get("/admin/events/expo-2026/registrations.csv?language=vi")
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert sorted(r["email"] for r in rows) == sorted(g[1] for g in EXPECTED_GOOD)
-    nhung = next(r for r in rows if r["full_name"] == "Nguyễn Thị Hồng Nhung")
-    assert (nhung["sectors"], nhung["province"], nhung["consent_processing"]) == (
-        "mechanical;automation", "Hải Phòng", "yes"
+    assert sorted(r["E-mail"] for r in rows) == sorted(g[1] for g in EXPECTED_GOOD)
+    nhung = next(r for r in rows if r["Họ và tên"] == "Nguyễn Thị Hồng Nhung")
+    assert (nhung["Lĩnh vực hoạt động"], nhung["Tỉnh/thành phố"]) == (
+        "Cơ khí chế tạo và gia công kim loại; Tự động hóa và robot", "Hải Phòng"
     )  # fmt: skip
-    assert (nhung["consent_share_exhibitors"], nhung["consent_version"]) == ("no", "import")
+    assert nhung["Đồng ý: xử lý dữ liệu để tổ chức triển lãm"] == "Có"
+    assert nhung["Đồng ý: chia sẻ với đơn vị trưng bày"] == "Không"
+    assert nhung["Phiên bản nội dung đồng ý"] == "Đã đồng ý với Ban tổ chức (nhập từ tệp)"
+    assert nhung["Hình thức đăng ký"] == "Nhập từ tệp"
 
     response = client.get("/admin/events/expo-2026/registrations.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     values = list(sheet.iter_rows(values_only=True))
     assert len(values) == 5
-    assert sorted(v[values[0].index("full_name")] for v in values[1:]) == sorted(
+    assert sorted(v[values[0].index("Full name")] for v in values[1:]) == sorted(
         g[0] for g in EXPECTED_GOOD
     )
 
@@ -461,7 +464,7 @@ def test_page_imports_reports_each_row_and_records_an_audit_entry_without_names(
         (entry,) = db.session.scalars(
             sa.select(AuditEntry).where(AuditEntry.action == "registrations.imported")
         ).all()
-        assert entry.summary == f"4 imported, {len(BAD_ROWS)} skipped"
+        assert entry.details == {"imported": 4, "skipped": len(BAD_ROWS)}
         assert entry.actor == "btc@example.com"
         assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
 
@@ -544,7 +547,7 @@ def test_command_imports_a_file_and_lists_the_problems(app, runner, make_event, 
         (entry,) = db.session.scalars(
             sa.select(AuditEntry).where(AuditEntry.action == "registrations.imported")
         ).all()
-        assert (entry.actor, entry.summary) == ("command line", "4 imported, 2 skipped")
+        assert (entry.actor, entry.details) == ("command line", {"imported": 4, "skipped": 2})
 
 
 def test_command_needs_the_consent_flag_and_sends_only_when_asked(
