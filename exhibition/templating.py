@@ -43,14 +43,12 @@ def register_template_helpers(app: Flask) -> None:
     # event's, Asia/Ho_Chi_Minh by default), in one native style per language (i18n.py).
     app.jinja_env.add_extension("jinja2.ext.do")
     from .admin.access import can
-    from .booths.services import plan_label
     from .labels import LANGUAGES, country_name, description, label, wording_version
 
     app.jinja_env.globals.update(
         lang_url=lang_url,
         lang_attr=lang_attr,
         current_language=current_language,
-        plan_label=plan_label,
         label=label,
         description=description,
         wording_version=wording_version,

@@ -335,7 +335,7 @@ def test_scans_of_existing_devices_survive_the_check_in_by_hand_migration(empty_
             with db.engine.connect() as connection:
                 return connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
 
-        downgrade(revision="3f6c2b8e1d05")
+        downgrade(revision=_revision_before("b7d4e2a9c610"))  # just before the desk device
         assert (count("devices"), count("scans"), count("presences")) == (1, 1, 1)
         upgrade()
         assert (count("devices"), count("scans"), count("presences")) == (1, 1, 1)
@@ -371,7 +371,7 @@ def test_audit_entries_written_before_keep_reading_in_the_readers_language(
         "device.created": "Cổng 1 · Cổng chính",
     }
     with app.app_context():
-        upgrade(revision="3f6c2b8e1d05")
+        upgrade(revision=_revision_before("c4a7d2e9f1b3"))  # just before the audit details
         start = datetime(2026, 11, 23, 2, tzinfo=UTC)
         event = create_event(
             data=EventData(

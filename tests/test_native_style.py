@@ -3,7 +3,9 @@ page and in every e-mail, e-mails in one formal register, countries in Vietnames
 order, and a privacy notice instead of a wording version number."""
 
 import re
+import unicodedata
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -289,3 +291,39 @@ def test_privacy_notice_without_retention_says_until_erased(app, client, make_ev
     text = visible_text(client.get("/events/expo-2026/privacy?lang=en").text)
     assert "Until you or the organisers erase it." in text
     assert "Your registration page (the link in your confirmation e-mail)" in text
+
+
+# The old placement of a tone on a closing "oa", "oe" or "uy" (hoá, khoẻ, huỷ); the style of
+# current official documents puts it on the first vowel (hóa, khỏe, hủy). "qu" is a consonant:
+# quý, quỹ keep their mark on the y.
+_OLD_TONE_PLACEMENT = re.compile(
+    r"(?<![qQ])(?:[oO][aAeE]|[uU][yY])[\u0300\u0301\u0303\u0309\u0323](?![\w\u0300-\u036f])"
+)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _old_tone_marks(text: str) -> list[str]:
+    words = re.findall(r"[\w\u0300-\u036f]+", unicodedata.normalize("NFD", text))
+    return sorted({unicodedata.normalize("NFC", w) for w in words if _OLD_TONE_PLACEMENT.search(w)})
+
+
+def test_old_tone_placement_is_found_and_new_words_pass():
+    assert _old_tone_marks("Huỷ đăng ký; hoá đơn; khoẻ; thuỷ sản") == ["Huỷ", "hoá", "khoẻ", "thuỷ"]
+    assert _old_tone_marks("Hủy, hóa đơn, khỏe, quý, quỹ, hoàng, toán, khuỷu, hoặc") == []
+
+
+def test_vietnamese_text_uses_one_tone_mark_convention_everywhere():
+    """The catalogue, templates, code (demo data and labels included) and reference data."""
+    paths = [ROOT / "exhibition/translations/vi/LC_MESSAGES/messages.po"]
+    for folder, patterns in (
+        ("templates", ("*.html", "*.txt", "*.svg")),
+        ("exhibition", ("*.py", "*.csv")),
+    ):
+        for pattern in patterns:
+            paths += sorted((ROOT / folder).rglob(pattern))
+    found = {
+        str(path.relative_to(ROOT)): words
+        for path in paths
+        if (words := _old_tone_marks(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}

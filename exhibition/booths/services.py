@@ -43,13 +43,6 @@ class NotApproved(DomainError):
     message = _l("Only approved exhibitors can get a booth.")
 
 
-def plan_label(name: str, width_m: float) -> str:
-    """A company name short enough for its booth on the plan: legal form dropped, cut to fit."""
-    text = company_short_name(name)
-    room = max(4, int(width_m * 3))
-    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
-
-
 def plan_lines(name: str, width_m: float, lines: int = 2) -> list[str]:
     """A company's short name in at most `lines` lines that fit its booth, cut at words (the last
     line ends with "…" when the name is longer)."""

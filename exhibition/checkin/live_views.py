@@ -39,6 +39,6 @@ def live(slug: str):
         event=event,
         stats=stats,
         chart=chart(stats["per_quarter_hour"]),
-        updated=generated.astimezone(event.tz).strftime("%H:%M:%S"),
+        updated=generated,
         day_dates={day: date.fromisoformat(day) for day in stats["days"]},
     )

@@ -468,7 +468,8 @@ def directory_page(
 EXPORT_COLUMNS = [
     _l("Application no."), _l("Status"), _l("Company name (Vietnamese)"),
     _l("Company name (English)"), _l("Tax code"), _l("Province or city"), _l("Commune or ward"),
-    _l("Street address"), _l("Website"), _l("Sectors"), _l("Main products"), _l("Certifications"),
+    _l("Street address"), _l("Website"), _l("Sectors"), _l("Main products"),
+    _l("Main products (English)"), _l("Certifications"),
     _l("Contact person"), _l("Contact e-mail"), _l("Contact phone"), _l("Language for e-mails"),
     _l("Booth type"), _l("Number of booths"), _l("Raw space area (m²)"), _l("Booth wishes"),
     _l("Booths"), _l("Applied at"), _l("Approved at"),
@@ -494,7 +495,7 @@ def export_rows(*, stmt) -> list[list]:
         rows.append([
             x.id, label(x.status), x.company_name_vi, x.company_name_en, format_tax_code(x.tax_code),
             x.province.tr("name") if x.province else "", x.commune, x.street, x.website,
-            "; ".join(s.tr("name") for s in x.sectors), x.main_products,
+            "; ".join(s.tr("name") for s in x.sectors), x.main_products, x.main_products_en,
             "; ".join(x.certifications or []), x.contact_name, x.contact_email,
             display_phone(x.contact_phone), language_name(x.contact_language), label(x.booth_type),
             x.booth_count if x.booth_type != BoothType.RAW else None, x.raw_area_m2, wishes,

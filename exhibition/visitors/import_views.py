@@ -59,7 +59,9 @@ def template(slug: str, kind: str):
     language = current_language()
     header, rows = importing.template_table(event=event, language=language)
     name = "mau-nhap-khach" if language == "vi" else "visitors-template"
-    return export_response(header, rows, kind=kind, name=f"{event.slug}-{name}")
+    return export_response(
+        header, rows, kind=kind, name=f"{event.slug}-{name}", tz=event.tz, language=language
+    )
 
 
 @bp.route("/registrations/import", methods=["GET", "POST"])

@@ -20,7 +20,7 @@
   var lang = document.documentElement.lang || "vi";
   var numbers = new Intl.NumberFormat(lang);
   var clock = new Intl.DateTimeFormat("en-GB", {
-    hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+    hour: "2-digit", minute: "2-digit", hour12: false,  // never seconds (one time style)
     timeZone: root.dataset.timezone || undefined
   });
   var status = document.getElementById("live-status");

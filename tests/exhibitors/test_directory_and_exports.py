@@ -42,7 +42,7 @@ def test_directory_hides_exhibitors_without_a_booth(app, client, make_event, mak
 COLUMNS = [
     "Application no.", "Status", "Company name (Vietnamese)", "Company name (English)", "Tax code",
     "Province or city", "Commune or ward", "Street address", "Website", "Sectors", "Main products",
-    "Certifications", "Contact person", "Contact e-mail", "Contact phone", "Language for e-mails",
+    "Main products (English)", "Certifications", "Contact person", "Contact e-mail", "Contact phone", "Language for e-mails",
     "Booth type", "Number of booths", "Raw space area (m²)", "Booth wishes", "Booths", "Applied at",
     "Approved at",
 ]  # fmt: skip
