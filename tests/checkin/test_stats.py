@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from exhibition.checkin.models import Scan, ScanResult, ScanType
+from exhibition.events.models import Event
 from exhibition.extensions import db
 from tests.conftest import login_client, scan
 
@@ -129,9 +130,15 @@ def test_stats_count_entries_exits_refusals_and_leave_out_undone_scans(app, clie
     assert {item["time"]: item["count"] for item in series if item["count"]} == expected
     assert sum(item["count"] for item in series) == 3
     generated = datetime.fromisoformat(body["generated_at"].replace("Z", "+00:00"))
-    # A fixed axis: the day's 07:00 to 19:00, wider only for entries outside those hours.
-    assert series[0]["time"] == min("07:00", quarter(min(times)))
-    assert series[-1]["time"] == max("18:45", quarter(max(times)))
+    # A fixed axis: the day's 07:00 to 19:00, wider for the exhibition's own hours (this one
+    # opened a few minutes ago: at 05:00 its hours start at 05:00) or entries outside them.
+    with app.app_context():
+        event = db.session.scalar(sa.select(Event))
+        opens, closes = event.starts_at.astimezone(HCM), event.ends_at.astimezone(HCM)
+    first_hour = f"{min(7, opens.hour):02d}:00"
+    last_hour = max(19, closes.hour + (1 if closes.minute else 0))
+    assert series[0]["time"] == min(first_hour, quarter(min(times)))
+    assert series[-1]["time"] == max(f"{last_hour - 1:02d}:45", quarter(max(times)))
     assert body["day"] == body["today"] == generated.astimezone(HCM).date().isoformat()
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -408,10 +415,14 @@ def test_live_chart_has_a_fixed_axis_over_the_opening_hours_in_the_browser(
     from exhibition.checkin.scanning import record_scan
 
     app.config["LIVE_REFRESH_SECONDS"] = 1
-    make_event()
+    today = datetime.now(HCM).date()
+    # Open from 08:00 today to 17:00 in two days, whatever the hour the test runs at: the axis
+    # is then the day's 07:00 to 19:00.
+    opening = datetime(today.year, today.month, today.day, 8, 0, tzinfo=HCM)
+    closing = opening + timedelta(days=2, hours=9)
+    make_event(starts_at=opening, ends_at=closing, registration_closes_at=closing)
     first, second = make_visitor(), make_visitor()
     make_device()
-    today = datetime.now(HCM).date()
 
     def enter(badge, hour, minute, nonce):
         with app.app_context():
