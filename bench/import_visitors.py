@@ -265,7 +265,7 @@ def export(client, database: str, slug: str, kind: str):
 
 
 def signed_in_client(app):
-    from exhibition.admin.services import create_organiser
+    from exhibition.accounts.services import create_organiser
     from exhibition.extensions import db
 
     with app.app_context():

@@ -1,6 +1,7 @@
 """Application factory."""
 
 import contextvars
+import importlib
 import os
 from pathlib import Path
 
@@ -9,10 +10,17 @@ from flask import Flask, abort, g, has_request_context, request, session
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
-from . import database
+from . import (
+    database,
+    models,  # noqa: F401  (registers every model)
+)
+from .accounts.access import check_declarations
+from .cli import register_cli
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .extensions import mail as mail_extension  # "mail" is also the subpackage exhibition.mail
+from .security import register_security
+from .templating import register_template_helpers
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,6 +94,29 @@ def select_timezone() -> str:
     return event.timezone if event is not None else "Asia/Ho_Chi_Minh"
 
 
+# The packages whose page modules (listed in their VIEWS) are registered, in this order.
+DOMAINS = (
+    "events",
+    "visitors",
+    "exhibitors",
+    "booths",
+    "programme",
+    "badges",
+    "checkin",
+    "mail",
+    "admin",
+    "api",
+)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Every domain's pages: the blueprint `bp` of each module its package lists in VIEWS."""
+    for domain in DOMAINS:
+        package = importlib.import_module(f"{__name__}.{domain}")
+        for name in package.VIEWS:
+            app.register_blueprint(importlib.import_module(f"{package.__name__}.{name}").bp)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Create the Flask application; `config` overrides settings from the environment."""
     instance_path = Path(
@@ -157,71 +188,15 @@ def create_app(config: dict | None = None) -> Flask:
         if any("\x00" in text for text in texts):
             abort(400)
 
-    from . import models  # noqa: F401  (registers every model)
-    from .admin.staff_views import bp as staff_bp
-    from .admin.views import bp as admin_bp
-    from .api.views import bp as api_bp
-    from .badges.print_views import bp as badge_print_bp
-    from .badges.views import bp as badges_bp
-    from .booths.public_views import bp as plan_bp
-    from .booths.views import bp as booths_bp
-    from .checkin.admin_views import bp as checkin_admin_bp
-    from .checkin.live_views import bp as checkin_live_bp
-    from .checkin.views import bp as checkin_bp
-    from .events.views import bp as events_bp
-    from .exhibitors.portal_views import bp as portal_bp
-    from .exhibitors.views import admin_bp as exhibitors_admin_bp
-    from .exhibitors.views import bp as exhibitors_bp
-    from .programme.invitation_views import admin_bp as invitations_admin_bp
-    from .programme.invitation_views import bp as invitation_bp
-    from .programme.public_views import bp as agenda_bp
-    from .programme.views import bp as programme_bp
-    from .visitors.admin_views import bp as registration_admin_bp
-    from .visitors.desk import bp as desk_bp
-    from .visitors.erasure_views import bp as erasure_bp
-    from .visitors.import_views import bp as visitor_import_bp
-    from .visitors.views import bp as visitors_bp
-
-    app.register_blueprint(events_bp)
-    app.register_blueprint(visitors_bp)
-    app.register_blueprint(badges_bp)
-    app.register_blueprint(badge_print_bp)
-    app.register_blueprint(checkin_bp)
-    app.register_blueprint(checkin_admin_bp)
-    app.register_blueprint(checkin_live_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(staff_bp)
-    app.register_blueprint(desk_bp)
-    app.register_blueprint(erasure_bp)
-    app.register_blueprint(registration_admin_bp)
-    app.register_blueprint(visitor_import_bp)
-    app.register_blueprint(exhibitors_bp)
-    app.register_blueprint(exhibitors_admin_bp)
-    app.register_blueprint(booths_bp)
-    app.register_blueprint(plan_bp)
-    app.register_blueprint(portal_bp)
-    app.register_blueprint(programme_bp)
-    app.register_blueprint(agenda_bp)
-    app.register_blueprint(invitations_admin_bp)
-    app.register_blueprint(invitation_bp)
-    app.register_blueprint(api_bp)
-    csrf.exempt(api_bp)
+    _register_blueprints(app)
 
     register_error_handlers(app)
 
-    from .security import register_security
-
     register_security(app)
-
-    from .admin.access import check_declarations
 
     check_declarations(app)
 
-    from .templating import register_template_helpers
-
     register_template_helpers(app)
-
-    from .cli import register_cli
 
     register_cli(app)
     return app

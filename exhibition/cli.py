@@ -52,7 +52,7 @@ def devices_create(slug: str, name: str):
 @click.argument("device_id", type=int)
 def devices_revoke(device_id: int):
     """Revoke a device: its scans are refused from now on."""
-    from .admin.audit import COMMAND_LINE, record
+    from .accounts.audit import COMMAND_LINE, record
     from .checkin.models import Device
     from .checkin.services import revoke_device
 
@@ -89,8 +89,8 @@ def create_organiser_command(
     email: str, name: str, role: str, slugs: tuple[str, ...], password: str
 ):
     """Create a staff account (or set a new password on an existing one) and give it a role."""
-    from .admin.models import Role
-    from .admin.services import create_organiser, grant_role
+    from .accounts.models import Role
+    from .accounts.services import create_organiser, grant_role
     from .events.services import EventNotFound, get_event
 
     if role != "administrator" and not slugs:
@@ -161,7 +161,7 @@ def import_visitors_command(
     """Register the people of a CSV or Excel file (good rows imported, the others listed)."""
     from flask_babel import force_locale
 
-    from .admin.audit import COMMAND_LINE, record
+    from .accounts.audit import COMMAND_LINE, record
     from .events.services import get_event
     from .visitors.importing import MAX_BYTES, import_visitors
 
@@ -199,7 +199,7 @@ def import_visitors_command(
 @with_appcontext
 def purge_personal_data_command(dry_run: bool):
     """Anonymise personal data of exhibitions past their retention period (run it daily)."""
-    from .admin.audit import COMMAND_LINE, record
+    from .accounts.audit import COMMAND_LINE, record
     from .visitors.erasure import purge_personal_data
 
     results = purge_personal_data(dry_run=dry_run)
@@ -255,8 +255,8 @@ def _login_file() -> Path:
 def seed_demo_command(today: bool):
     """Load the demo exhibition, an organiser and a scanner device, dated from today (running it
     again changes nothing)."""
-    from .admin.models import User
-    from .admin.services import create_organiser
+    from .accounts.models import User
+    from .accounts.services import create_organiser
     from .checkin.services import create_device
     from .events.demo import demo_password, seed_demo
 

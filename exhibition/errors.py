@@ -1,11 +1,16 @@
 """Domain errors and the HTTP error handlers (HTML pages and JSON with a code)."""
 
-from flask import Flask, jsonify, render_template, request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, flash, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+
+from .extensions import db
 
 
 class DomainError(Exception):
@@ -101,8 +106,6 @@ def _render(status: int, code: str, message):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        from .extensions import db
-
         db.session.rollback()
         return _render(error.status, error.code, error.message)
 
@@ -118,8 +121,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError):
-        from .extensions import db
-
         db.session.rollback()
         code, message = _HTTP_CODES[409]
         return _render(409, code, message)
@@ -129,8 +130,6 @@ def register_error_handlers(app: Flask) -> None:
     def database_error(error: Exception):
         if not database_unavailable(error):
             return unexpected(error)
-        from .extensions import db
-
         app.logger.warning("Database unavailable: %s", str(error).splitlines()[0][:300])
         try:
             db.session.rollback()
@@ -157,9 +156,38 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        from .extensions import db
-
         app.logger.exception("Unhandled error")
         db.session.rollback()
         code, message = _HTTP_CODES[500]
         return _render(500, code, message)
+
+
+class Refusal:
+    """What `refused` caught: true when the domain refused the change (its error kept)."""
+
+    error: DomainError | None = None
+
+    def __bool__(self) -> bool:
+        return self.error is not None
+
+
+@contextmanager
+def refused(field=None) -> Iterator[Refusal]:
+    """Run a view's change; when the domain refuses it, roll back and say why: next to `field`
+    (a form field) when given, else as a flash message. The view then tests the Refusal:
+
+        with refused() as refusal:
+            services.cancel_registration(registration=registration)
+        if refusal:
+            return back
+    """
+    refusal = Refusal()
+    try:
+        yield refusal
+    except DomainError as error:
+        db.session.rollback()
+        refusal.error = error
+        if field is not None:
+            field.errors = [*field.errors, str(error.message)]
+        else:
+            flash(str(error.message), "error")

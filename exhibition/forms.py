@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, TelField, ValidationError, widgets
 
 from .phone import display_phone, normalize_phone
-from .text import MAX_MARKS_PER_LETTER, name_problem
+from .text import FIRST_YEAR, LAST_YEAR, MAX_MARKS_PER_LETTER, name_problem
 
 
 class Form(FlaskForm):
@@ -122,3 +122,8 @@ def email_address(form, field) -> None:
     except EmailNotValidError as error:
         raise ValidationError(_l("Enter a valid e-mail address, such as ten@congty.vn.")) from error
     field.data = result.ascii_email or result.normalized
+
+
+def sensible_year(form, field) -> None:
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(_l("Enter a date between the years 2000 and 2100."))

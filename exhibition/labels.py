@@ -11,7 +11,7 @@ from babel import Locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
-from .admin.models import Role
+from .accounts.models import Role
 from .booths.models import BoothStatus, BoothType
 from .checkin.models import ScanResult, ScanType
 from .exhibitors.models import ExhibitorStatus

@@ -1,6 +1,6 @@
 """Every domain's models, for Alembic and the shell."""
 
-from .admin.models import AuditEntry, Membership, Role, User
+from .accounts.models import AuditEntry, Membership, Role, User
 from .booths.models import Booth, BoothAssignment, BoothStatus, BoothType, Hall
 from .checkin.models import Checkpoint, Device, Presence, Scan, ScanResult, ScanType
 from .events.models import Event

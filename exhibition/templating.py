@@ -42,7 +42,7 @@ def register_template_helpers(app: Flask) -> None:
     # Dates are stored in UTC and shown in the time zone chosen by select_timezone (the current
     # event's, Asia/Ho_Chi_Minh by default), in one native style per language (i18n.py).
     app.jinja_env.add_extension("jinja2.ext.do")
-    from .admin.access import can
+    from .accounts.access import can
     from .labels import LANGUAGES, country_name, description, label, wording_version
 
     app.jinja_env.globals.update(

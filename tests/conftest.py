@@ -437,8 +437,8 @@ def make_exhibitor(app):
 
 def login_client(app, client, email="btc@example.com", password="mat-khau-dai"):
     """Create an organiser and sign `client` in (the session then stays English)."""
-    from exhibition.admin.models import User
-    from exhibition.admin.services import create_organiser
+    from exhibition.accounts.models import User
+    from exhibition.accounts.services import create_organiser
 
     with app.app_context():
         if db.session.scalar(sa.select(User).where(User.email == email)) is None:

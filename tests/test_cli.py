@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from exhibition.admin.models import User
+from exhibition.accounts.models import User
 from exhibition.checkin.models import Device, Scan
 from exhibition.events.models import Event
 from exhibition.extensions import db

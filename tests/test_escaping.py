@@ -28,8 +28,8 @@ import sqlalchemy as sa
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
-from exhibition.admin.audit import record
-from exhibition.admin.models import User
+from exhibition.accounts.audit import record
+from exhibition.accounts.models import User
 from exhibition.booths.models import Booth, BoothType, Hall
 from exhibition.checkin.models import Checkpoint, Device, Scan
 from exhibition.checkin.services import create_device
@@ -481,11 +481,11 @@ SHOWN = {
     "portal.profile",
     "admin.dashboard",
     "admin.event_dashboard",
-    "admin.event_edit",
-    "admin.registrations",
-    "admin.registration_detail",
-    "admin.categories",
-    "admin.outbox",
+    "events_admin.edit",
+    "registration_admin.index",
+    "registration_admin.detail",
+    "categories.index",
+    "outbox.index",
     "staff.users",
     "staff.user_edit",
     "staff.audit_log",

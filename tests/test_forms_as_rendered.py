@@ -32,7 +32,7 @@ LAST = [
     "programme.session_delete",
     "checkin_admin.device_revoke",
     "visitors.cancel",
-    "admin.registration_cancel",
+    "registration_admin.cancel",
     "visitors.erase",  # after which the person's pages answer 410 Gone
     "erasure.erase",
 ]

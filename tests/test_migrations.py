@@ -355,8 +355,8 @@ def test_audit_entries_written_before_keep_reading_in_the_readers_language(
 
     from flask_babel import force_locale
 
-    from exhibition.admin.audit import describe
-    from exhibition.admin.models import AuditEntry
+    from exhibition.accounts.audit import describe
+    from exhibition.accounts.models import AuditEntry
     from exhibition.events.services import EventData, create_event
     from tests.conftest import make_app
 

@@ -35,7 +35,7 @@ DESTRUCTIVE = {
     "visitors.erase",
     "visitors.leave_session",
     "erasure.erase",
-    "admin.registration_cancel",
+    "registration_admin.cancel",
     "booths.delete",
     "booths.free",
     "programme.session_delete",
@@ -48,7 +48,7 @@ DESTRUCTIVE = {
 # Forms never sent: they only end the client's session.
 SKIPPED = {"admin.logout", "portal.logout"}
 # Fields kept at the page's value: changing them would move every other URL away.
-PINNED = {("admin.event_edit", "slug")}
+PINNED = {("events_admin.edit", "slug")}
 
 # Tables whose rows must not change when a submission is refused (4xx), and whose row counts
 # must not drop after any submission of a form that is not destructive. Columns that a mere
@@ -330,7 +330,7 @@ def _future_invitation() -> str:
 def _world(app) -> dict:
     """The demo exhibition, an administrator's client, a visitor's client signed in to the
     exhibitor portal of a confirmed exhibitor, and the URL values of the demo's records."""
-    from exhibition.admin.services import create_organiser
+    from exhibition.accounts.services import create_organiser
     from exhibition.exhibitors.models import Exhibitor, ExhibitorStatus
 
     values = demo_values(app)
@@ -472,10 +472,10 @@ EXPECTED_FORMS = {
         "exhibitors.directory",
     },
     "staff": {
-        "admin.event_new",
-        "admin.event_edit",
-        "admin.categories",
-        "admin.registrations",
+        "events_admin.new",
+        "events_admin.edit",
+        "categories.index",
+        "registration_admin.index",
         "staff.user_new",
         "staff.user_edit",
         "staff.audit_log",

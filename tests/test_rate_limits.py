@@ -164,7 +164,7 @@ def test_one_email_address_is_signed_up_at_most_ten_times_in_ten_minutes(
 
 def test_a_shift_of_staff_signs_in_from_one_address(app, db_url, tmp_path):
     """Only wrong passwords count towards the sign-in limit of an address."""
-    from exhibition.admin.services import create_organiser
+    from exhibition.accounts.services import create_organiser
 
     with app.app_context():
         for number in range(12):

@@ -6,32 +6,29 @@ declares nothing (so a forgotten declaration fails closed), and `check_declarati
 app from starting with such a view at all.
 """
 
+import hmac
 from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
-from flask import Flask, abort, current_app, g, request
+from flask import Blueprint, Flask, abort, current_app, g, request
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
-from ..events.models import Event
 from ..extensions import db, login_manager
 from .models import Membership, Role, User
 
 ANY_ROLE = frozenset(Role)  # any staff member (what they see is still limited to their events)
 
-# Blueprints whose every view is for staff and must declare who may use it.
-STAFF_BLUEPRINTS = (
-    "admin",
-    "badge_print",
-    "booths",
-    "checkin_admin",
-    "checkin_live",
-    "desk",
-    "exhibitors_admin",
-    "invitations",
-    "programme",
-    "staff",
-    "visitor_import",
-)
+STAFF_PREFIX = "/admin"  # every page under it is for staff and must say who may use it
+
+
+def staff_blueprint(name: str, import_name: str, url_prefix: str = STAFF_PREFIX) -> Blueprint:
+    """A blueprint of staff pages: under /admin, each request authorised by `authorise`."""
+    if not (url_prefix == STAFF_PREFIX or url_prefix.startswith(STAFF_PREFIX + "/")):
+        raise ValueError(f"staff pages live under {STAFF_PREFIX}: {url_prefix}")
+    blueprint = Blueprint(name, import_name, url_prefix=url_prefix)
+    blueprint.before_request(authorise)
+    return blueprint
 
 
 def allow(*roles: Role) -> Callable:
@@ -62,14 +59,14 @@ def roles_by_event(user: User) -> dict[str, frozenset[Role]]:
     """The user's roles keyed by exhibition slug, read once per request."""
     cached = g.get("_roles_by_event")
     if cached is None or g.get("_roles_user") != user.id:
-        rows = db.session.execute(
-            sa.select(Event.slug, Membership.role)
-            .join(Membership, Membership.event_id == Event.id)
+        memberships = db.session.scalars(
+            sa.select(Membership)
             .where(Membership.user_id == user.id)
-        ).all()
+            .options(joinedload(Membership.event))
+        )
         found: dict[str, set[Role]] = {}
-        for slug, role in rows:
-            found.setdefault(slug, set()).add(role)
+        for membership in memberships:
+            found.setdefault(membership.event.slug, set()).add(membership.role)
         cached = {slug: frozenset(roles) for slug, roles in found.items()}
         g._roles_by_event, g._roles_user = cached, user.id
     return cached
@@ -141,14 +138,43 @@ def authorise():
     return None
 
 
+def staff_endpoints(app: Flask) -> set[str]:
+    """The endpoints of every page under /admin, wherever they are declared."""
+    return {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.rule == STAFF_PREFIX or rule.rule.startswith(STAFF_PREFIX + "/")
+    }
+
+
 def check_declarations(app: Flask) -> None:
-    """Refuse to start when a staff view does not say who may use it."""
-    missing = [
-        endpoint
-        for endpoint, view in app.view_functions.items()
-        if endpoint.split(".")[0] in STAFF_BLUEPRINTS
-        and getattr(view, "allowed_roles", None) is None
-        and not getattr(view, "public", False)
-    ]
+    """Refuse to start when a staff page is not authorised before each request (not made by
+    `staff_blueprint`) or does not say who may use it."""
+    unguarded, missing = [], []
+    for endpoint in staff_endpoints(app):
+        blueprint = endpoint.rpartition(".")[0]
+        if authorise not in app.before_request_funcs.get(blueprint or None, []):
+            unguarded.append(endpoint)
+        view = app.view_functions[endpoint]
+        if getattr(view, "allowed_roles", None) is None and not getattr(view, "public", False):
+            missing.append(endpoint)
+    if unguarded:
+        raise RuntimeError(
+            f"staff pages not made by staff_blueprint: {', '.join(sorted(unguarded))}"
+        )
     if missing:
         raise RuntimeError(f"staff views without @allow(...): {', '.join(sorted(missing))}")
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    """Flask-Login's loader: the organiser behind a session or remember-me cookie, whose
+    identity ("number:session token", see User.get_id) must hold the account's current token."""
+    number, _sep, token = user_id.partition(":")
+    if not (number.isascii() and number.isdigit() and len(number) < 10 and token):
+        return None
+    user = db.session.get(User, int(number))
+    if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    # An account switched off ends its open sessions at once, not at their next sign-in.
+    return user if user.active else None

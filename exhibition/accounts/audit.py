@@ -17,7 +17,7 @@ from flask_babel import ngettext
 
 from ..extensions import db
 from ..i18n import current_language
-from .models import AuditEntry, Role, User
+from .models import AuditEntry, User
 
 # Actions, with the wording organisers see. The code is stored; the wording may change.
 ACTIONS = {
@@ -121,7 +121,7 @@ def both(vi: str, en: str) -> dict[str, str]:
     return {"vi": vi or "", "en": en or ""}
 
 
-def _name(value) -> str:
+def typed_name(value) -> str:
     """A name kept as `both(...)` in the reader's language (Vietnamese when no English one)."""
     if isinstance(value, dict):
         return value.get(current_language()) or value.get("vi") or ""
@@ -138,35 +138,8 @@ def _export(d: dict) -> str:
     )  # fmt: skip
 
 
-def _staff(d: dict) -> str:
-    from ..labels import label
-
-    roles = ", ".join(f"{label(Role(role))} ({slug})" for slug, role in d.get("roles", []))
-    parts = [d["email"], _("administrator") if d.get("administrator") else "", roles]
-    if not d.get("active", True):
-        parts.append(_("account disabled"))
-    return " · ".join(filter(None, parts))
-
-
-def _status_change(d: dict) -> str:
-    from ..exhibitors.models import ExhibitorStatus
-    from ..labels import label
-
-    change = f"{label(ExhibitorStatus(d['from']))} → {label(ExhibitorStatus(d['to']))}"
-    return f"{_name(d['company'])}: {change}" if d.get("company") else change
-
-
-def _badges(d: dict) -> str:
-    from ..badges.print_views import layout_name
-
-    return ngettext(
-        "%(num)s badge, %(layout)s", "%(num)s badges, %(layout)s", int(d["badges"]),
-        layout=layout_name(d["layout"]),
-    )  # fmt: skip
-
-
 def _device(d: dict) -> str:
-    return " · ".join(filter(None, [d["device"], _name(d.get("checkpoint"))]))
+    return " · ".join(filter(None, [d["device"], typed_name(d.get("checkpoint"))]))
 
 
 def _published(d: dict) -> str:
@@ -193,12 +166,11 @@ _DESCRIBE = {
         int(d["people"]),
         days=d["days"],
     ),
-    "registration.cancelled": lambda d: _name(d["category"]),
-    "registration.erased": lambda d: _name(d["category"]),
-    "registration.resent": lambda d: _name(d["category"]),
-    "category.created": lambda d: _name(d["category"]),
-    "exhibitor.status": _status_change,
-    "booth.assigned": lambda d: f"{d['booth']} → {_name(d['company'])}",
+    "registration.cancelled": lambda d: typed_name(d["category"]),
+    "registration.erased": lambda d: typed_name(d["category"]),
+    "registration.resent": lambda d: typed_name(d["category"]),
+    "category.created": lambda d: typed_name(d["category"]),
+    "booth.assigned": lambda d: f"{d['booth']} → {typed_name(d['company'])}",
     "booth.moved": lambda d: f"{d['from']} → {d['to']}",
     "booths.imported": lambda d: _(
         "%(created)s new, %(updated)s updated", created=d["created"], updated=d["updated"]
@@ -207,20 +179,29 @@ _DESCRIBE = {
     "booths.allocated": lambda d: ngettext(
         "%(num)s exhibitor got booths", "%(num)s exhibitors got booths", int(d["exhibitors"])
     ),
-    "badges.printed": _badges,
     "device.created": _device,
     "device.changed": _device,
     "device.revoked": _device,
     "device.setup_link": _device,
-    "checkpoint.saved": lambda d: _name(d["checkpoint"]),
-    "session.deleted": lambda d: _name(d["session"]),
+    "checkpoint.saved": lambda d: typed_name(d["checkpoint"]),
+    "session.deleted": lambda d: typed_name(d["session"]),
     "programme.published": _published,
     "mail.retry_failed": lambda d: ngettext(
         "%(num)s message", "%(num)s messages", int(d["messages"])
     ),
-    "user.created": _staff,
-    "user.changed": _staff,
 }
+
+
+def describes(*actions: str):
+    """Register how the details of `actions` read, from the domain that knows their codes (an
+    exhibitor's status, a badge layout): the log names them without importing that domain."""
+
+    def register(describer):
+        for action in actions:
+            _DESCRIBE[action] = describer
+        return describer
+
+    return register
 
 
 def describe(entry: AuditEntry) -> str:

@@ -3,21 +3,15 @@
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from ..errors import DomainError
-from ..events import services as events
-from ..extensions import db
-from ..pagination import paginate
-from ..text import parse_day
-from . import audit
-from .access import allow, authorise, public
-from .forms import PasswordLinkForm, SetPasswordForm, staff_form
-from .models import Role, User
-from .notifications import queue_password_link
-from .services import (
+from ..accounts import audit
+from ..accounts.access import allow, public, staff_blueprint
+from ..accounts.models import Role, User
+from ..accounts.notifications import queue_password_link
+from ..accounts.services import (
     PASSWORD_LINK_DAYS,
     InvalidPasswordLink,
     create_staff,
@@ -26,10 +20,25 @@ from .services import (
     set_own_password,
     update_staff,
 )
+from ..errors import DomainError
+from ..events import services as events
+from ..extensions import db
+from ..labels import label
+from ..pagination import paginate
+from ..text import parse_day
+from .forms import PasswordLinkForm, SetPasswordForm, staff_form
 
-bp = Blueprint("staff", __name__, url_prefix="/admin")
-bp.before_request(authorise)
+bp = staff_blueprint("staff", __name__)
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@audit.describes("user.created", "user.changed")
+def _describe_staff(d: dict) -> str:
+    roles = ", ".join(f"{label(Role(role))} ({slug})" for slug, role in d.get("roles", []))
+    parts = [d["email"], _("administrator") if d.get("administrator") else "", roles]
+    if not d.get("active", True):
+        parts.append(_("account disabled"))
+    return " · ".join(filter(None, parts))
 
 
 @bp.get("/staff")

@@ -18,10 +18,11 @@ from ..checkin.offline import (
 from ..checkin.scanning import record_scan, undo_last_scan, undo_window
 from ..checkin.services import authenticate_device, checkpoint_of, redeem_setup_code
 from ..errors import DomainError, json_error
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from ..text import parse_day
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # devices authenticate with a bearer token, not a cookie
 
 
 def _bearer_token() -> str | None:
@@ -457,8 +458,8 @@ def event_stats(slug: str):
     """Live figures of an exhibition's doors, for a signed-in organiser or one of its devices."""
     from flask_login import current_user
 
-    from ..admin.access import may
-    from ..admin.models import Role
+    from ..accounts.access import may
+    from ..accounts.models import Role
     from ..checkin.stats import event_stats as compute_stats
     from ..events.services import get_event
 

@@ -1,25 +1,25 @@
 """Organisers print badges as PDF: one at a time, or a selection (by category, by date
 registered, not printed yet), in A6, four-up A4 with cut marks, or a 90 x 54 mm card."""
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Response, abort, g, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import Optional
 
-from ..admin.access import allow, authorise
-from ..admin.audit import record
-from ..admin.forms import sensible_year
-from ..admin.models import Role
+from ..accounts.access import allow, staff_blueprint
+from ..accounts.audit import describes, record
+from ..accounts.models import Role
 from ..events.services import get_event
 from ..extensions import db
-from ..forms import Form, choices
+from ..forms import Form, choices, sensible_year
+from ..visitors.desk import registration_at_desk
 from ..visitors.models import Registration
 from ..visitors.services import all_categories
 from . import printing
 
-bp = Blueprint("badge_print", __name__, url_prefix="/admin/events/<slug>")
-bp.before_request(authorise)
+bp = staff_blueprint("badge_print", __name__, url_prefix="/admin/events/<slug>")
 
 MAX_BATCH = 5000  # badges in one PDF
 
@@ -38,6 +38,14 @@ def layout_choices():
 def layout_name(code: str) -> str:
     """A badge layout as organisers read it (the audit log keeps the code)."""
     return str(LAYOUTS.get(code, code))
+
+
+@describes("badges.printed")
+def _describe_printing(d: dict) -> str:
+    return ngettext(
+        "%(num)s badge, %(layout)s", "%(num)s badges, %(layout)s", int(d["badges"]),
+        layout=layout_name(d["layout"]),
+    )  # fmt: skip
 
 
 class PrintForm(Form):
@@ -107,8 +115,6 @@ def batch(slug: str):
 def single(slug: str, registration_id: int):
     """One person's badge (at the desk, after a walk-in or on arrival); recorded as printed.
     Check-in staff print only the badges the desk shows them (visitors/desk.py)."""
-    from ..visitors.desk import registration_at_desk
-
     g.event = event = get_event(slug=slug)
     registration = registration_at_desk(event, registration_id, request.form.get("ref"))
     if registration.is_cancelled or registration.is_erased:

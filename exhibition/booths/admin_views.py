@@ -2,7 +2,6 @@
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     current_app,
     flash,
     g,
@@ -15,9 +14,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..admin.access import allow, authorise
-from ..admin.audit import both, record
-from ..admin.models import Role
+from ..accounts.access import allow, staff_blueprint
+from ..accounts.audit import both, record
+from ..accounts.models import Role
 from ..errors import DomainError, json_error
 from ..events.services import get_event
 from ..exhibitors.models import Exhibitor, ExhibitorStatus
@@ -31,8 +30,7 @@ from . import importing, services
 from .forms import BoothForm, BoothImportForm
 from .models import BoothStatus, BoothType
 
-bp = Blueprint("booths", __name__, url_prefix="/admin/events/<slug>")
-bp.before_request(authorise)
+bp = staff_blueprint("booths", __name__, url_prefix="/admin/events/<slug>")
 
 ASSIGNABLE = (ExhibitorStatus.APPROVED, ExhibitorStatus.BOOTH_ASSIGNED, ExhibitorStatus.CONFIRMED)
 

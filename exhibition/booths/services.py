@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from ..admin.models import User
+from ..accounts.models import User
 from ..errors import DomainError, NotFound
 from ..events.models import Event
 from ..extensions import db

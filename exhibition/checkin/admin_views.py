@@ -1,12 +1,12 @@
 """Organisers' check-in set-up: checkpoints with their rules, and the devices at them."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..admin.access import allow, authorise
-from ..admin.audit import both, record
-from ..admin.models import Role
+from ..accounts.access import allow, staff_blueprint
+from ..accounts.audit import both, record
+from ..accounts.models import Role
 from ..badges.services import qr_svg_data_uri
 from ..errors import DomainError
 from ..events.services import get_event
@@ -17,8 +17,7 @@ from . import services
 from .forms import CheckpointForm, DeviceForm
 from .models import Checkpoint, Device
 
-bp = Blueprint("checkin_admin", __name__, url_prefix="/admin/events/<slug>")
-bp.before_request(authorise)
+bp = staff_blueprint("checkin_admin", __name__, url_prefix="/admin/events/<slug>")
 
 
 def _event(slug: str):

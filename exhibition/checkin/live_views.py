@@ -2,17 +2,16 @@
 
 from datetime import date, datetime
 
-from flask import Blueprint, g, render_template, request
+from flask import g, render_template, request
 
-from ..admin.access import allow, authorise
-from ..admin.models import Role
+from ..accounts.access import allow, staff_blueprint
+from ..accounts.models import Role
 from ..charts import bar_chart
 from ..events.services import get_event
 from ..text import parse_day
 from .stats import event_stats
 
-bp = Blueprint("checkin_live", __name__, url_prefix="/admin/events/<slug>")
-bp.before_request(authorise)
+bp = staff_blueprint("checkin_live", __name__, url_prefix="/admin/events/<slug>")
 
 
 def chart(series: list[dict]) -> dict:

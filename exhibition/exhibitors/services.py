@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from stdnum import exceptions as stdnum_errors
 from stdnum.vn import mst
 
-from ..admin.models import User
+from ..accounts.models import User
 from ..booths.models import Booth, BoothAssignment, BoothType, Hall
 from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound

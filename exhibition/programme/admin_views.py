@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     abort,
     flash,
     g,
@@ -19,9 +18,9 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
-from ..admin.access import allow, authorise
-from ..admin.audit import both, record
-from ..admin.models import Role
+from ..accounts.access import allow, staff_blueprint
+from ..accounts.audit import both, record
+from ..accounts.models import Role
 from ..checkin.models import Scan, ScanResult
 from ..errors import DomainError, json_error, wants_json
 from ..events.services import get_event
@@ -39,8 +38,7 @@ from .models import (
     SessionType,
 )
 
-bp = Blueprint("programme", __name__, url_prefix="/admin/events/<slug>/programme")
-bp.before_request(authorise)
+bp = staff_blueprint("programme", __name__, url_prefix="/admin/events/<slug>/programme")
 
 SLOT = timedelta(minutes=15)  # the schedule grid's row
 

@@ -20,7 +20,6 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..admin.forms import sensible_year
 from ..forms import (
     Form,
     MultiCheckboxField,
@@ -28,6 +27,7 @@ from ..forms import (
     person_name,
     plain_multiline,
     plain_text,
+    sensible_year,
     strip_filter,
 )
 from ..labels import label

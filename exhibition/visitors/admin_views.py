@@ -1,27 +1,86 @@
-"""Organisers correct a registration from its page: the person's details and e-mail address, the
-category, and "check in now" (the person is let in by the organiser, recorded as a scan of the
-organiser's own device). Every change is in the audit log, by registration number only."""
+"""Organiser pages of registrations: the list with its search and export, one registration's
+page, and what organisers do from it (send the confirmation again, cancel, correct the person's
+details and e-mail address, change the category, "check in now": the person let in by the
+organiser, recorded as a scan of the organiser's own device). Every change is in the audit log,
+by registration number only."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..admin.access import allow, authorise
-from ..admin.audit import record
-from ..admin.models import Role
-from ..checkin.models import ScanResult
+from ..accounts.access import allow, staff_blueprint
+from ..accounts.audit import both, record
+from ..accounts.models import Role
+from ..checkin.models import Scan, ScanResult
 from ..checkin.scanning import check_in_by_hand
-from ..errors import DomainError
+from ..errors import DomainError, refused
 from ..events.services import get_event
+from ..exports import audited_export
 from ..extensions import db
 from ..forms import Form
 from ..labels import label
+from ..mail.models import OutboxMessage
+from ..pagination import paginate
 from . import services
+from .exports import EXPORT_COLUMNS, registration_rows
 from .forms import CategoryChangeForm, RegistrationEditForm
 from .models import Registration
 
-bp = Blueprint("registration_admin", __name__, url_prefix="/admin/events/<slug>")
-bp.before_request(authorise)
+bp = staff_blueprint("registration_admin", __name__, url_prefix="/admin/events/<slug>")
+PAGE_SIZE = 50
+
+
+def _filters():
+    query = request.args.get("q", "")[:200]
+    category = request.args.get("category", "")
+    category_id = (
+        int(category) if category.isascii() and category.isdigit() and len(category) < 10 else None
+    )
+    status = request.args.get("status", "")
+    return query, category_id, status
+
+
+def _selected(event):
+    query, category_id, status = _filters()
+    return services.registrations_query(
+        event=event, query=query, category_id=category_id, status=status
+    )
+
+
+@bp.get("/registrations")
+@allow(Role.ORGANISER)
+def index(slug: str):
+    """Registrations with search (diacritics ignored) and filters."""
+    g.event = event = get_event(slug=slug)
+    query, category_id, status = _filters()
+    return render_template(
+        "visitors/registrations.html",
+        event=event,
+        page=paginate(_selected(event), page=request.args.get("page", type=int), size=PAGE_SIZE),
+        query=query,
+        category_id=category_id,
+        status=status,
+        categories=services.all_categories(event=event),
+    )
+
+
+@bp.get("/registrations.<any(csv, xlsx):kind>")
+@allow(Role.ORGANISER)
+def export(slug: str, kind: str):
+    """The filtered registrations as Excel or CSV, in the language chosen (see exports.py). The
+    search words are not recorded: they may be a person's name."""
+    g.event = event = get_event(slug=slug)
+    return audited_export(
+        event=event,
+        kind=kind,
+        name="registrations",
+        columns=EXPORT_COLUMNS,
+        rows=lambda: registration_rows(stmt=_selected(event)),
+        title=_l("Registrations"),
+        action="registrations.exported",
+    )
 
 
 def _registration(slug: str, registration_id: int) -> Registration:
@@ -32,10 +91,90 @@ def _registration(slug: str, registration_id: int) -> Registration:
     return registration
 
 
+def _log(action: str, registration: Registration) -> None:
+    """An entry naming the registration by number and category only (no personal data)."""
+    record(
+        actor=current_user,
+        action=action,
+        event=registration.event,
+        target=registration,
+        summary=registration.category.code,
+        details={"category": both(registration.category.name_vi, registration.category.name_en)},
+    )
+
+
+@bp.get("/registrations/<int:registration_id>")
+@allow(Role.ORGANISER)
+def detail(slug: str, registration_id: int):
+    """One registration with its consents, scans and e-mails."""
+    registration = _registration(slug, registration_id)
+    scans = db.session.scalars(
+        sa.select(Scan).where(Scan.registration_id == registration.id).order_by(Scan.id)
+    ).all()
+    messages = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.registration_id == registration.id)
+        .order_by(OutboxMessage.id)
+    ).all()
+    category_form = None
+    if not (registration.is_cancelled or registration.is_erased):
+        category_form = CategoryChangeForm(formdata=None, category=registration.category_id)
+        category_form.setup_choices(categories=services.all_categories(event=registration.event))
+    return render_template(
+        "visitors/registration.html",
+        event=registration.event,
+        registration=registration,
+        scans=scans,
+        messages=messages,
+        form=Form(),
+        category_form=category_form,
+    )
+
+
+@bp.post("/registrations/<int:registration_id>/resend")
+@allow(Role.ORGANISER)
+def resend(slug: str, registration_id: int):
+    """Send the confirmation e-mail again."""
+    registration = _registration(slug, registration_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    with refused() as refusal:
+        services.resend_confirmation(registration=registration)
+    if not refusal:
+        _log("registration.resent", registration)
+        db.session.commit()
+        flash(_("The confirmation e-mail will be sent again."), "success")
+    return _back(registration)
+
+
+@bp.route("/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
+@allow(Role.ORGANISER)
+def cancel(slug: str, registration_id: int):
+    """Cancel a registration: the badge stops working (a page asks first)."""
+    registration = _registration(slug, registration_id)
+    form = Form()
+    if not form.validate_on_submit():
+        if form.is_submitted():
+            abort(400)
+        return render_template(
+            "visitors/registration_cancel.html",
+            event=registration.event,
+            registration=registration,
+            form=form,
+        )
+    with refused() as refusal:
+        services.cancel_registration(registration=registration)
+    if not refusal:
+        _log("registration.cancelled", registration)
+        db.session.commit()
+        flash(_("The registration has been cancelled."), "success")
+    return _back(registration)
+
+
 def _back(registration: Registration):
     return redirect(
         url_for(
-            "admin.registration_detail",
+            "registration_admin.detail",
             slug=registration.event.slug,
             registration_id=registration.id,
         )
@@ -112,7 +251,7 @@ def edit(slug: str, registration_id: int):
                 flash(_("Saved.") if changed else _("Nothing was changed."), "success")
             return _back(registration)
     return render_template(
-        "admin/registration_edit.html",
+        "visitors/registration_edit.html",
         event=registration.event,
         registration=registration,
         form=form,
@@ -131,11 +270,9 @@ def change_category(slug: str, registration_id: int):
         flash(" ".join(str(error) for error in form.category.errors), "error")
         return _back(registration)
     category = next(c for c in categories if c.id == form.category.data)
-    try:
+    with refused() as refusal:
         former = services.change_category(registration=registration, category=category)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    if refusal:
         return _back(registration)
     if former.id != category.id:
         record(
@@ -163,11 +300,9 @@ def check_in(slug: str, registration_id: int):
     registration = _registration(slug, registration_id)
     if not Form().validate_on_submit():
         abort(400)
-    try:
+    with refused() as refusal:
         outcome = check_in_by_hand(registration=registration, user=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    if refusal:
         return _back(registration)
     result = outcome.scan.result
     if result is ScanResult.OK:

@@ -8,9 +8,6 @@ member and that person, so walking the badge page's ids finds nothing.
 """
 
 from flask import (
-    Blueprint,
-    abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -20,75 +17,27 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from ..admin.access import allow, authorise, may
-from ..admin.models import Role
+from ..accounts.access import allow, staff_blueprint
+from ..accounts.models import Role
 from ..badges.services import qr_svg_data_uri
+from ..checkin.models import ScanResult
+from ..checkin.scanning import check_in_by_hand
 from ..errors import DomainError
-from ..events.models import Event
 from ..events.services import get_event
 from ..extensions import db
 from . import services
+from .desk import badge_ref, registration_at_desk, sees_everything
 from .forms import DeskForm
 from .models import Registration, RegistrationSource
 
-bp = Blueprint("desk", __name__, url_prefix="/admin")
-bp.before_request(authorise)
-
-BADGE_REF_MAX_AGE = 15 * 60  # seconds a search result's link (and its print button) works
-
-
-def _event(slug: str):
-    g.event = event = get_event(slug=slug)
-    return event
-
-
-def _ref_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="desk-badge")
-
-
-def badge_ref(registration: Registration) -> str:
-    """A reference letting the signed-in staff member open this person's badge for a while."""
-    return _ref_serializer().dumps([current_user.id, registration.id])
-
-
-def _ref_fits(ref: str | None, registration: Registration) -> bool:
-    if not ref or len(ref) > 200:
-        return False
-    try:
-        signed = _ref_serializer().loads(ref, max_age=BADGE_REF_MAX_AGE)
-    except BadSignature:  # a changed reference, or an expired one
-        return False
-    return signed == [current_user.id, registration.id]
-
-
-def sees_everything(event: Event) -> bool:
-    """Organisers (and administrators) see any badge with the person's contact details."""
-    return may(current_user, {Role.ORGANISER}, event.slug)
-
-
-def registration_at_desk(event: Event, registration_id: int, ref: str | None) -> Registration:
-    """The registration whose badge the signed-in staff member may see at the desk, else 404."""
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
-    if (
-        sees_everything(event)
-        or registration.source is RegistrationSource.DESK
-        or _ref_fits(ref, registration)
-    ):
-        return registration
-    abort(404)
+bp = staff_blueprint("desk", __name__)
 
 
 def _check_in(registration: Registration) -> bool:
     """The person is standing at the desk: checked in as a scan of the staff member's own device
     (see checkin.scanning.check_in_by_hand). Whether they are in; a refusal is said, and the
     registration is kept."""
-    from ..checkin.models import ScanResult
-    from ..checkin.scanning import check_in_by_hand
-
     try:
         with db.session.begin_nested():
             outcome = check_in_by_hand(registration=registration, user=current_user)
@@ -102,7 +51,7 @@ def _check_in(registration: Registration) -> bool:
 @allow(Role.ORGANISER, Role.CHECKIN)
 def form(slug: str):
     """The short walk-in form, a search for people registered already, and today's walk-ins."""
-    event = _event(slug)
+    g.event = event = get_event(slug=slug)
     form = DeskForm()
     categories = services.all_categories(event=event)
     form.setup_choices(
@@ -160,7 +109,7 @@ def form(slug: str):
 @allow(Role.ORGANISER, Role.CHECKIN)
 def badge(slug: str, registration_id: int):
     """A person's badge, large, ready to print."""
-    event = _event(slug)
+    g.event = event = get_event(slug=slug)
     ref = request.args.get("ref")
     registration = registration_at_desk(event, registration_id, ref)
     valid = not (registration.is_cancelled or registration.is_erased)

@@ -1,13 +1,13 @@
 """Organisers erase a person's personal data from the registration's page (at the person's request
 by letter or phone, say). The person can do it themselves from their registration page."""
 
-from flask import Blueprint, abort, flash, g, redirect, url_for
+from flask import abort, flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..admin.access import allow, authorise
-from ..admin.audit import both, record
-from ..admin.models import Role
+from ..accounts.access import allow, staff_blueprint
+from ..accounts.audit import both, record
+from ..accounts.models import Role
 from ..errors import DomainError
 from ..events.services import get_event
 from ..extensions import db
@@ -15,8 +15,7 @@ from .erasure import erase_registration
 from .forms import EraseForm
 from .models import Registration
 
-bp = Blueprint("erasure", __name__, url_prefix="/admin/events/<slug>")
-bp.before_request(authorise)
+bp = staff_blueprint("erasure", __name__, url_prefix="/admin/events/<slug>")
 
 
 @bp.post("/registrations/<int:registration_id>/erase")
@@ -49,5 +48,5 @@ def erase(slug: str, registration_id: int):
             db.session.commit()
             flash(_("The person's personal data has been erased."), "success")
     return redirect(
-        url_for("admin.registration_detail", slug=slug, registration_id=registration_id)
+        url_for("registration_admin.detail", slug=slug, registration_id=registration_id)
     )

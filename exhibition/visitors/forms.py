@@ -13,7 +13,14 @@ from wtforms import (
     StringField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..forms import (
     Form,
@@ -400,3 +407,36 @@ class CategoryChangeForm(Form):
 
     def setup_choices(self, *, categories) -> None:
         self.category.choices = choices([(c.id, c.tr("name")) for c in categories])
+
+
+class CategoryDetailsForm(Form):
+    """What can be changed of a visitor category (its code stays: badges and exports use it)."""
+
+    name_vi = StringField(
+        _l("Name (Vietnamese)"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter the name.")), Length(max=100), plain_text],
+    )
+    name_en = StringField(
+        _l("Name (English)"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter the name.")), Length(max=100), plain_text],
+    )
+    color = StringField(
+        _l("Colour"),
+        default="#1f6feb",
+        validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour such as #1f6feb."))],
+    )
+    is_public = BooleanField(_l("Offered on the public sign-up form"), default=True)
+
+
+class CategoryForm(CategoryDetailsForm):
+    code = StringField(
+        _l("Code"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter a code.")),
+            Length(max=32),
+            Regexp(r"^[a-z0-9_-]+$", message=_l("Use lower-case letters, digits, - and _.")),
+        ],
+    )

@@ -1,15 +1,15 @@
 """Organisers import visitors from a CSV or Excel file (see importing.py)."""
 
-from flask import Blueprint, g, render_template
+from flask import g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired
 
-from ..admin.access import allow, authorise
-from ..admin.audit import record
-from ..admin.models import Role
+from ..accounts.access import allow, staff_blueprint
+from ..accounts.audit import record
+from ..accounts.models import Role
 from ..errors import DomainError
 from ..events.services import get_event
 from ..exports import export_response
@@ -20,8 +20,7 @@ from ..security import allow_large_uploads
 from . import importing
 from .services import all_categories
 
-bp = Blueprint("visitor_import", __name__, url_prefix="/admin/events/<slug>")
-bp.before_request(authorise)
+bp = staff_blueprint("visitor_import", __name__, url_prefix="/admin/events/<slug>")
 
 SHOWN_PROBLEMS = 500  # rows listed on the page; the rest is counted
 

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from ..admin.audit import SELF, both, record
+from ..accounts.audit import SELF, both, record
 from ..dbtypes import utcnow
 from ..errors import DomainError, json_error, wants_json
 from ..events.services import event_calendar, get_event

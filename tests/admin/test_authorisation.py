@@ -73,7 +73,7 @@ EXPECTED = {
     "admin.dashboard": SIGNED_IN,
     "admin.logout": SIGNED_IN,
     # administrators only
-    "admin.event_new": {ADMIN},
+    "events_admin.new": {ADMIN},
     "staff.users": {ADMIN},
     "staff.user_new": {ADMIN},
     "staff.user_edit": {ADMIN},
@@ -81,19 +81,19 @@ EXPECTED = {
     "staff.audit_log": {ADMIN},
     # organisers of the exhibition
     "admin.event_dashboard": {ADMIN, ORG},
-    "admin.event_edit": {ADMIN, ORG},
-    "admin.registrations": {ADMIN, ORG},
-    "admin.registrations_export": {ADMIN, ORG},
-    "admin.registration_detail": {ADMIN, ORG},
-    "admin.registration_resend": {ADMIN, ORG},
-    "admin.registration_cancel": {ADMIN, ORG},
-    "admin.categories": {ADMIN, ORG},
-    "admin.category_edit": {ADMIN, ORG},
-    "admin.outbox": {ADMIN, ORG},
-    "admin.outbox_message": {ADMIN, ORG},
-    "admin.outbox_message_html": {ADMIN, ORG},
-    "admin.outbox_retry": {ADMIN, ORG},
-    "admin.outbox_retry_failed": {ADMIN, ORG},
+    "events_admin.edit": {ADMIN, ORG},
+    "registration_admin.index": {ADMIN, ORG},
+    "registration_admin.export": {ADMIN, ORG},
+    "registration_admin.detail": {ADMIN, ORG},
+    "registration_admin.resend": {ADMIN, ORG},
+    "registration_admin.cancel": {ADMIN, ORG},
+    "categories.index": {ADMIN, ORG},
+    "categories.edit": {ADMIN, ORG},
+    "outbox.index": {ADMIN, ORG},
+    "outbox.message": {ADMIN, ORG},
+    "outbox.message_html": {ADMIN, ORG},
+    "outbox.retry": {ADMIN, ORG},
+    "outbox.retry_failed": {ADMIN, ORG},
     "staff.event_audit": {ADMIN, ORG},
     "erasure.erase": {ADMIN, ORG},
     "registration_admin.edit": {ADMIN, ORG},
@@ -185,8 +185,8 @@ def sweep_app(migrated_urls, tmp_path):
 def _people(app) -> tuple[str, int]:
     """Staff accounts for every principal; the token of a demo station, and the id of another
     device for the device pages to work on (and revoke)."""
-    from exhibition.admin.models import Role
-    from exhibition.admin.services import create_organiser, grant_role
+    from exhibition.accounts.models import Role
+    from exhibition.accounts.services import create_organiser, grant_role
     from exhibition.checkin.services import create_device
     from exhibition.events.models import Event
     from exhibition.events.services import EventData, create_event

@@ -5,7 +5,7 @@ import re
 
 import sqlalchemy as sa
 
-from exhibition.admin.models import AuditEntry
+from exhibition.accounts.models import AuditEntry
 from exhibition.extensions import db
 from exhibition.visitors.models import VisitorCategory
 from tests.admin.test_sign_in import rendered_form

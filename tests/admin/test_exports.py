@@ -135,7 +135,7 @@ def test_excel_button_downloads_the_phone_as_typed_in_chromium(
     make_event()
     make_visitor(phone="+819012345678", **EVIL)
     with app.app_context():
-        from exhibition.admin.services import create_organiser
+        from exhibition.accounts.services import create_organiser
 
         create_organiser(email="btc@example.com", password="mat-khau-dai")
         db.session.commit()

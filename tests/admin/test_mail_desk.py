@@ -5,8 +5,8 @@ import re
 
 import sqlalchemy as sa
 
-from exhibition.admin.models import Role
-from exhibition.admin.services import create_organiser, grant_role
+from exhibition.accounts.models import Role
+from exhibition.accounts.services import create_organiser, grant_role
 from exhibition.events.services import get_event
 from exhibition.extensions import db
 from exhibition.mail.models import OutboxMessage

@@ -6,9 +6,9 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
-from exhibition.admin import models as admin_models
-from exhibition.admin.models import User
-from exhibition.admin.services import create_organiser
+from exhibition.accounts import models as admin_models
+from exhibition.accounts.models import User
+from exhibition.accounts.services import create_organiser
 from exhibition.extensions import db
 from tests.test_cli import invoke
 

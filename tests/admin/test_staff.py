@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from exhibition.admin.audit import describe
-from exhibition.admin.models import AuditEntry, Membership, Role, User
-from exhibition.admin.services import create_organiser, grant_role
+from exhibition.accounts.audit import describe
+from exhibition.accounts.models import AuditEntry, Membership, Role, User
+from exhibition.accounts.services import create_organiser, grant_role
 from exhibition.checkin.models import Device
 from exhibition.dbtypes import utcnow
 from exhibition.events.services import get_event

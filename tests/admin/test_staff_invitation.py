@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from exhibition.admin.models import AuditEntry, User
+from exhibition.accounts.models import AuditEntry, User
 from exhibition.dbtypes import utcnow
 from exhibition.events.services import get_event
 from exhibition.extensions import db
@@ -94,7 +94,7 @@ def test_invitation_in_english_when_chosen(app, client):
 
 
 def test_set_password_link_expires_after_seven_days(app):
-    from exhibition.admin.services import password_link
+    from exhibition.accounts.services import password_link
 
     user_id = account(app, "late@example.com", administrator=False)
     with app.app_context():
@@ -139,7 +139,7 @@ def test_administrator_sends_a_new_password_link_and_the_old_password_works_unti
 
 
 def test_link_of_an_account_switched_off_does_not_work(app, client):
-    from exhibition.admin.services import password_link
+    from exhibition.accounts.services import password_link
 
     account(app, "admin@example.com", administrator=True)
     user_id = account(app, "gone@example.com", administrator=False)

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from exhibition.admin.models import User
-from exhibition.admin.services import create_organiser
+from exhibition.accounts.models import User
+from exhibition.accounts.services import create_organiser
 from exhibition.checkin.models import Device
 from exhibition.events.models import Event
 from exhibition.extensions import db

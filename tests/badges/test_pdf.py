@@ -6,7 +6,7 @@ import pypdfium2 as pdfium
 import sqlalchemy as sa
 import zxingcpp
 
-from exhibition.admin.services import create_organiser
+from exhibition.accounts.services import create_organiser
 from exhibition.badges.pdf import BadgeData, render
 from exhibition.extensions import db
 from exhibition.visitors.models import Registration

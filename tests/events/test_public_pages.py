@@ -70,7 +70,7 @@ def image_file(tmp_path, name, size, colour, fmt):
 def test_event_form_in_chromium_sets_a_banner_and_a_logo_shown_on_the_page(
     app, make_event, browser, live_server, tmp_path
 ):
-    from exhibition.admin.services import create_organiser
+    from exhibition.accounts.services import create_organiser
 
     make_event()
     with app.app_context():

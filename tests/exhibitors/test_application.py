@@ -187,7 +187,7 @@ def test_apply_bad_fields_get_messages_next_to_them(app, client, make_event, mak
 
 
 def login(app, client):
-    from exhibition.admin.services import create_organiser
+    from exhibition.accounts.services import create_organiser
 
     with app.app_context():
         create_organiser(email="btc@example.com", password="mat-khau-dai")

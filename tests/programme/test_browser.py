@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from exhibition.admin.services import create_organiser
+from exhibition.accounts.services import create_organiser
 from exhibition.extensions import db
 from exhibition.programme import seats
 from exhibition.programme.models import ConferenceSession, Room

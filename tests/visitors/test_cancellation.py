@@ -269,7 +269,7 @@ def test_cancelling_an_exhibitor_seats_the_first_waiting_behind_its_staff(
 
 def test_two_cancellations_at_once_free_the_seat_once(app, make_event, make_session, make_visitor):
     """A double click on the cancel button: both requests at the same moment."""
-    from exhibition.admin.models import AuditEntry
+    from exhibition.accounts.models import AuditEntry
 
     make_event()
     seminar = make_session(capacity=1)

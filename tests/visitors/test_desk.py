@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import sqlalchemy as sa
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from exhibition.admin.models import Role, User
+from exhibition.accounts.models import Role, User
 from exhibition.badges.services import qr_svg_data_uri
 from exhibition.extensions import db
 from exhibition.mail.models import OutboxMessage

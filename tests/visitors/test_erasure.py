@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from exhibition.admin.audit import SELF
-from exhibition.admin.models import AuditEntry
+from exhibition.accounts.audit import SELF
+from exhibition.accounts.models import AuditEntry
 from exhibition.admin.overview import event_overview
 from exhibition.checkin.models import Scan
 from exhibition.checkin.offline import badge_hash

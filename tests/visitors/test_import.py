@@ -17,7 +17,7 @@ from hypothesis.provisional import domains
 from openpyxl import Workbook, load_workbook
 from PIL import Image
 
-from exhibition.admin.models import AuditEntry
+from exhibition.accounts.models import AuditEntry
 from exhibition.badges.services import normalize_badge_code
 from exhibition.events.services import get_event
 from exhibition.extensions import db

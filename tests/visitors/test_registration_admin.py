@@ -6,7 +6,7 @@ import threading
 
 import sqlalchemy as sa
 
-from exhibition.admin.models import AuditEntry, User
+from exhibition.accounts.models import AuditEntry, User
 from exhibition.checkin.models import Device, Scan, ScanResult
 from exhibition.checkin.stats import event_stats
 from exhibition.events.services import get_event

@@ -1,0 +1,129 @@
+"""Exhibitor applications: the public form, logos, and the organisers' pages."""
+
+from flask import (
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..accounts.access import allow, staff_blueprint
+from ..accounts.audit import both, describes, record, typed_name
+from ..accounts.models import Role
+from ..errors import DomainError
+from ..events.services import get_event
+from ..exports import audited_export
+from ..extensions import db
+from ..labels import label
+from ..pagination import paginate
+from ..visitors.services import sectors
+from . import services
+from .forms import StatusForm
+from .models import ExhibitorStatus
+
+bp = staff_blueprint("exhibitors_admin", __name__, url_prefix="/admin/events/<slug>/exhibitors")
+
+
+@describes("exhibitor.status")
+def _describe_status_change(d: dict) -> str:
+    change = f"{label(ExhibitorStatus(d['from']))} → {label(ExhibitorStatus(d['to']))}"
+    return f"{typed_name(d['company'])}: {change}" if d.get("company") else change
+
+
+def _filters():
+    return (
+        request.args.get("q", "")[:200],
+        request.args.get("status", ""),
+        request.args.get("sector", ""),
+    )
+
+
+@bp.get("/")
+@allow(Role.ORGANISER, Role.EXHIBITORS)
+def index(slug: str):
+    """Applications and exhibitors with search and filters."""
+    g.event = event = get_event(slug=slug)
+    query, status, sector = _filters()
+    stmt = services.exhibitors_query(event=event, query=query, status=status, sector=sector)
+    return render_template(
+        "exhibitors/admin_list.html",
+        event=event,
+        page=paginate(stmt, page=request.args.get("page", type=int)),
+        query=query,
+        status=status,
+        sector=sector,
+        statuses=list(ExhibitorStatus),
+        sectors=sectors(),
+    )
+
+
+@bp.get("/export.<any(csv, xlsx):kind>")
+@allow(Role.ORGANISER, Role.EXHIBITORS)
+def export(slug: str, kind: str):
+    """The filtered exhibitors as Excel or CSV, in the language chosen (see exports.py)."""
+    g.event = event = get_event(slug=slug)
+    query, status, sector = _filters()
+    stmt = services.exhibitors_query(event=event, query=query, status=status, sector=sector)
+    return audited_export(
+        event=event,
+        kind=kind,
+        name="exhibitors",
+        columns=services.EXPORT_COLUMNS,
+        rows=lambda: services.export_rows(stmt=stmt),
+        title=_l("Exhibitors"),
+        action="exhibitors.exported",
+    )
+
+
+@bp.route("/<int:exhibitor_id>", methods=["GET", "POST"])
+@allow(Role.ORGANISER, Role.EXHIBITORS)
+def detail(slug: str, exhibitor_id: int):
+    """One application: details, booths, history, and the organiser's decision."""
+    g.event = event = get_event(slug=slug)
+    exhibitor = services.get_exhibitor(event=event, exhibitor_id=exhibitor_id)
+    form = StatusForm()
+    form.setup_choices(
+        sorted(services.TRANSITIONS[exhibitor.status], key=lambda s: list(ExhibitorStatus).index(s))
+    )
+    if form.validate_on_submit():
+        before = exhibitor.status
+        try:
+            services.change_status(
+                exhibitor=exhibitor,
+                to=ExhibitorStatus(form.status.data),
+                reason=form.reason.data or "",
+                user=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.reason.errors.append(str(error.message))
+        else:
+            record(
+                actor=current_user,
+                action="exhibitor.status",
+                event=event,
+                target=exhibitor,
+                summary=exhibitor.company_name_vi,
+                details={
+                    "company": both(exhibitor.company_name_vi, exhibitor.company_name_en),
+                    "from": before.value,
+                    "to": exhibitor.status.value,
+                },
+            )
+            db.session.commit()
+            flash(_("The status has been changed and the company informed."), "success")
+            return redirect(
+                url_for("exhibitors_admin.detail", slug=slug, exhibitor_id=exhibitor_id)
+            )
+    return render_template(
+        "exhibitors/admin_detail.html",
+        event=event,
+        exhibitor=exhibitor,
+        form=form,
+        tax_code=services.format_tax_code(exhibitor.tax_code),
+    ), (422 if form.is_submitted() else 200)
