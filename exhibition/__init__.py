@@ -117,8 +117,28 @@ def _register_blueprints(app: Flask) -> None:
             app.register_blueprint(importlib.import_module(f"{package.__name__}.{name}").bp)
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Create the Flask application; `config` overrides settings from the environment."""
+def _mark_read_only_requests() -> None:
+    # The API writes on GET too (a device's last-seen time); exports write an audit entry.
+    read_only = request.method in ("GET", "HEAD", "OPTIONS") and not (
+        request.path.startswith("/api/") or request.path.endswith((".csv", ".xlsx"))
+    )
+    sqlite_write_intent.set(not read_only)
+
+
+def _refuse_nul_characters() -> None:
+    """No text we store or look up may hold a NUL (PostgreSQL refuses it): a clear 400 instead."""
+    texts = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        texts += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in text for text in texts):
+        abort(400)
+
+
+def _new_app(config: dict | None) -> Flask:
+    """The Flask object with its settings: the environment's, then `config`."""
     instance_path = Path(
         (config or {}).get("INSTANCE_PATH")
         or os.environ.get("INSTANCE_PATH")
@@ -137,8 +157,13 @@ def create_app(config: dict | None = None) -> Flask:
             secure = str(config["BASE_URL"]).startswith("https:")
             app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
     instance_path.mkdir(parents=True, exist_ok=True)
-
     app.url_map.converters["int"] = BoundedIntConverter
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    """The database (stopping with one line when it cannot be used), migrations, mail, CSRF,
+    sign-in, rate limits and translations."""
     try:
         _init_database(app)
     except database.UnusableDatabase as error:
@@ -158,7 +183,6 @@ def create_app(config: dict | None = None) -> Flask:
         timezone_selector=select_timezone,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
-
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _setup_sqlite(db.engine)
@@ -168,35 +192,17 @@ def create_app(config: dict | None = None) -> Flask:
             except database.UnusableDatabase as error:
                 database.stop(error)
 
-    @app.before_request
-    def mark_read_only_requests():
-        # The API writes on GET too (a device's last-seen time); exports write an audit entry.
-        read_only = request.method in ("GET", "HEAD", "OPTIONS") and not (
-            request.path.startswith("/api/") or request.path.endswith((".csv", ".xlsx"))
-        )
-        sqlite_write_intent.set(not read_only)
 
-    @app.before_request
-    def refuse_nul_characters():
-        """No text we store or look up may hold a NUL (PostgreSQL refuses it): a clear 400 instead."""
-        texts = [request.path, *request.args.keys(), *request.args.values()]
-        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        ):
-            texts += [*request.form.keys(), *request.form.values()]
-        if any("\x00" in text for text in texts):
-            abort(400)
-
+def create_app(config: dict | None = None) -> Flask:
+    """Create the Flask application; `config` overrides settings from the environment."""
+    app = _new_app(config)
+    _init_extensions(app)
+    app.before_request(_mark_read_only_requests)
+    app.before_request(_refuse_nul_characters)
     _register_blueprints(app)
-
     register_error_handlers(app)
-
     register_security(app)
-
     check_declarations(app)
-
     register_template_helpers(app)
-
     register_cli(app)
     return app

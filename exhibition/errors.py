@@ -172,9 +172,10 @@ class Refusal:
 
 
 @contextmanager
-def refused(field=None) -> Iterator[Refusal]:
+def refused(field=None, *, quietly: bool = False) -> Iterator[Refusal]:
     """Run a view's change; when the domain refuses it, roll back and say why: next to `field`
-    (a form field) when given, else as a flash message. The view then tests the Refusal:
+    (a form field) when given, else as a flash message, or not at all when `quietly` (the view
+    answers with `refusal.error` itself, as JSON say). The view then tests the Refusal:
 
         with refused() as refusal:
             services.cancel_registration(registration=registration)
@@ -189,5 +190,5 @@ def refused(field=None) -> Iterator[Refusal]:
         refusal.error = error
         if field is not None:
             field.errors = [*field.errors, str(error.message)]
-        else:
+        elif not quietly:
             flash(str(error.message), "error")

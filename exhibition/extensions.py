@@ -15,6 +15,7 @@ from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.pagination import Pagination
 from flask_wtf.csrf import CSRFProtect
 from limits import parse
 from sqlalchemy.orm import DeclarativeBase
@@ -39,6 +40,20 @@ mail = Mail()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+
+MAX_PAGE = 100_000  # a larger page number in an address is read as the last page
+
+
+def paginate(stmt: sa.Select, *, per_page: int) -> Pagination:
+    """`db.paginate` of `stmt` at the request's `?page=`; a number past the last page (a stale
+    link, a huge number) shows the last page, not an empty one or a database error."""
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    found = db.paginate(stmt, page=page, per_page=per_page, max_per_page=None, error_out=False)
+    if found.page > max(found.pages, 1):
+        found = db.paginate(
+            stmt, page=found.pages, per_page=per_page, max_per_page=None, error_out=False
+        )
+    return found
 
 
 def _secret_of_link() -> str | None:

@@ -34,7 +34,7 @@ LAST = [
     "visitors.cancel",
     "registration_admin.cancel",
     "visitors.erase",  # after which the person's pages answer 410 Gone
-    "erasure.erase",
+    "registration_admin.erase",
 ]
 SIGN_OUT = ["admin.logout", "portal.logout"]  # the very last
 # The person's own pages show the same forms to every client: one client takes things away.

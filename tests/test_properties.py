@@ -34,7 +34,7 @@ DESTRUCTIVE = {
     "visitors.cancel",
     "visitors.erase",
     "visitors.leave_session",
-    "erasure.erase",
+    "registration_admin.erase",
     "registration_admin.cancel",
     "booths.delete",
     "booths.free",
@@ -489,7 +489,7 @@ EXPECTED_FORMS = {
         "checkin_admin.checkpoint",
         "desk.form",
         "badge_print.batch",
-        "erasure.erase",
+        "registration_admin.erase",
     },
 }
 

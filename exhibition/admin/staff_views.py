@@ -22,9 +22,8 @@ from ..accounts.services import (
 )
 from ..errors import DomainError
 from ..events import services as events
-from ..extensions import db
+from ..extensions import db, paginate
 from ..labels import label
-from ..pagination import paginate
 from ..text import parse_day
 from .forms import PasswordLinkForm, SetPasswordForm, staff_form
 
@@ -206,7 +205,7 @@ def _log_page(*, event=None):
     return render_template(
         "admin/audit.html",
         event=event,
-        page=paginate(stmt, page=request.args.get("page", type=int), size=50),
+        page=paginate(stmt, per_page=50),
         query=query,
         action=action,
         since=since,

@@ -17,7 +17,7 @@ from flask_login import current_user
 from ..accounts.access import allow, staff_blueprint
 from ..accounts.audit import both, record
 from ..accounts.models import Role
-from ..errors import DomainError, json_error
+from ..errors import DomainError, json_error, refused
 from ..events.services import get_event
 from ..exhibitors.models import Exhibitor, ExhibitorStatus
 from ..exhibitors.services import get_exhibitor
@@ -135,7 +135,7 @@ def booth(slug: str, code: str):
     if form.validate_on_submit():
         place = (form.x_m.data, form.y_m.data, form.width_m.data, form.depth_m.data)
         current = (the_booth.x_m, the_booth.y_m, the_booth.width_m, the_booth.depth_m)
-        try:
+        with refused(form.status) as refusal:
             services.update_booth(
                 booth=the_booth,
                 status=BoothStatus(form.status.data),
@@ -145,10 +145,7 @@ def booth(slug: str, code: str):
                 type=BoothType(form.type.data) if form.type.data else None,
                 place=tuple(c if v is None else v for v, c in zip(place, current, strict=True)),
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.status.errors.append(str(error.message))
-        else:
+        if not refusal:
             _log("booth.changed", event, the_booth, the_booth.code)
             db.session.commit()
             flash(_("Booth %(code)s has been saved.", code=the_booth.code), "success")
@@ -205,12 +202,11 @@ def assign(slug: str, code: str):
     if exhibitor_id is None:
         error = DomainError(_("Choose an exhibitor."), code="validation_failed", status=422)
         return _answer("", the_booth.code, slug, error)
-    try:
+    with refused(quietly=True) as refusal:
         exhibitor = get_exhibitor(event=event, exhibitor_id=exhibitor_id)
         services.assign_booth(booth=the_booth, exhibitor=exhibitor, user=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        return _answer("", the_booth.code, slug, error)
+    if refusal:
+        return _answer("", the_booth.code, slug, refusal.error)
     _log(
         "booth.assigned",
         event,
@@ -243,16 +239,15 @@ def move(slug: str, code: str):
     target_code = (
         payload.get("to") if isinstance(payload, dict) or hasattr(payload, "get") else None
     )
-    try:
+    with refused(quietly=True) as refusal:
         if not isinstance(target_code, str) or not target_code.strip():
             raise DomainError(
                 _("Choose the booth to move to."), code="validation_failed", status=422
             )
         target = services.get_booth(event=event, code=target_code.strip()[:16])
         services.move_booth(booth=the_booth, target=target, user=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        return _answer("", the_booth.code, slug, error)
+    if refusal:
+        return _answer("", the_booth.code, slug, refusal.error)
     _log(
         "booth.moved",
         event,
@@ -284,12 +279,11 @@ def delete(slug: str, code: str):
     """Remove a free booth from the plan (409 booth_assigned while an exhibitor holds it)."""
     g.event = event = get_event(slug=slug)
     the_booth = services.get_booth(event=event, code=code)
-    try:
+    with refused(quietly=True) as refusal:
         code = the_booth.code
         services.delete_booth(booth=the_booth)
-    except DomainError as error:
-        db.session.rollback()
-        return _answer("", the_booth.code, slug, error)
+    if refusal:
+        return _answer("", the_booth.code, slug, refusal.error)
     record(actor=current_user, action="booth.deleted", event=event, summary=code)
     db.session.commit()
     message = _("Booth %(code)s has been deleted.", code=the_booth.code)
@@ -306,14 +300,11 @@ def allocation(slug: str):
     g.event = event = get_event(slug=slug)
     form = Form()
     if form.validate_on_submit():
-        try:
+        with refused() as refusal:
             plan = services.apply_allocation(
                 event=event, fingerprint=request.form.get("fingerprint", ""), user=current_user
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
+        if not refusal:
             record(
                 actor=current_user,
                 action="booths.allocated",

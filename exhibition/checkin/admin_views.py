@@ -8,7 +8,7 @@ from ..accounts.access import allow, staff_blueprint
 from ..accounts.audit import both, record
 from ..accounts.models import Role
 from ..badges.services import qr_svg_data_uri
-from ..errors import DomainError
+from ..errors import refused
 from ..events.services import get_event
 from ..extensions import db
 from ..forms import Form
@@ -141,12 +141,9 @@ def device_update(slug: str, device_id: int):
         flash(_("Give the device a name and a checkpoint."), "error")
         return redirect(url_for("checkin_admin.devices", slug=slug))
     checkpoint = next(c for c in checkpoints if str(c.id) == form.checkpoint.data)
-    try:
+    with refused() as refusal:
         services.update_device(device=device, name=form.name.data, checkpoint=checkpoint)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
+    if not refusal:
         _log("device.changed", event, device)
         db.session.commit()
         flash(_("Device “%(name)s” has been saved.", name=device.name), "success")
@@ -186,7 +183,7 @@ def checkpoint(slug: str, checkpoint_id: int | None = None):
         form.room.data = str(existing.room_id or "")
     elif form.validate_on_submit():
         room = next((r for r in rooms if str(r.id) == form.room.data), None)
-        try:
+        with refused(form.name_vi) as refusal:
             saved = services.save_checkpoint(
                 event=event,
                 checkpoint=existing,
@@ -197,10 +194,7 @@ def checkpoint(slug: str, checkpoint_id: int | None = None):
                 daily=form.daily.data,
                 print_on_arrival=form.print_on_arrival.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.name_vi.errors = [*form.name_vi.errors, str(error.message)]
-        else:
+        if not refusal:
             record(
                 actor=current_user,
                 action="checkpoint.saved",

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..accounts.access import allow, staff_blueprint
 from ..accounts.audit import record
 from ..accounts.models import Role
-from ..errors import DomainError
+from ..errors import refused
 from ..exhibitors.logos import (
     BANNER,
     EVENT_LOGO,
@@ -65,11 +65,9 @@ def _save(form: EventForm, save: Callable[[EventData], Event], action: str) -> E
     None (errors on the form) when the form, an image or the service refuses them."""
     if not form.validate_on_submit() or (images := _event_images(form)) is None:
         return None
-    try:
+    with refused(form.slug) as refusal:
         event = save(form.event_data())
-    except DomainError as error:
-        db.session.rollback()
-        form.slug.errors.append(str(error.message))
+    if refusal:
         return None
     unused = _store_event_images(event, form, images)
     record(actor=current_user, action=action, event=event, summary=event.slug)

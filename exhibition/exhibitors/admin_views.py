@@ -15,12 +15,11 @@ from flask_login import current_user
 from ..accounts.access import allow, staff_blueprint
 from ..accounts.audit import both, describes, record, typed_name
 from ..accounts.models import Role
-from ..errors import DomainError
+from ..errors import refused
 from ..events.services import get_event
 from ..exports import audited_export
-from ..extensions import db
+from ..extensions import db, paginate
 from ..labels import label
-from ..pagination import paginate
 from ..visitors.services import sectors
 from . import services
 from .forms import StatusForm
@@ -53,7 +52,7 @@ def index(slug: str):
     return render_template(
         "exhibitors/admin_list.html",
         event=event,
-        page=paginate(stmt, page=request.args.get("page", type=int)),
+        page=paginate(stmt, per_page=50),
         query=query,
         status=status,
         sector=sector,
@@ -92,17 +91,14 @@ def detail(slug: str, exhibitor_id: int):
     )
     if form.validate_on_submit():
         before = exhibitor.status
-        try:
+        with refused(form.reason) as refusal:
             services.change_status(
                 exhibitor=exhibitor,
                 to=ExhibitorStatus(form.status.data),
                 reason=form.reason.data or "",
                 user=current_user,
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.reason.errors.append(str(error.message))
-        else:
+        if not refusal:
             record(
                 actor=current_user,
                 action="exhibitor.status",

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, g, redirect, render_template, session, url_f
 from flask_babel import gettext as _
 
 from ..booths import services as booths
-from ..errors import DomainError
+from ..errors import refused
 from ..events.services import get_event
 from ..extensions import db, guess_limit, limiter
 from ..forms import Form
@@ -60,16 +60,14 @@ def sign_in(slug: str, token: str):
     then the link signs in once, within an hour."""
     g.event = event = get_event(slug=slug)
     form = Form()
-    try:
+    with refused() as refusal:
         if not form.validate_on_submit():
             exhibitor = portal.peek_sign_in(event=event, token=token)
             return render_template(
                 "exhibitors/portal_sign_in.html", event=event, exhibitor=exhibitor, form=form
             )
         exhibitor = portal.sign_in(event=event, token=token)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    if refusal:
         return redirect(url_for("portal.login", slug=slug))
     db.session.commit()
     session.pop(SESSION_KEY, None)
@@ -115,7 +113,7 @@ def add_staff(event, exhibitor):
     """Register a staff member; the badge is e-mailed to them."""
     form = StaffForm()
     if form.validate_on_submit():
-        try:
+        with refused(form.email) as refusal:
             registration = portal.add_staff(
                 exhibitor=exhibitor,
                 data=portal.StaffData(
@@ -126,10 +124,7 @@ def add_staff(event, exhibitor):
                     language=form.language.data,
                 ),
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.email.errors.append(str(error.message))
-        else:
+        if not refusal:
             db.session.commit()
             flash(
                 _(
@@ -148,12 +143,9 @@ def add_staff(event, exhibitor):
 def remove_staff(event, exhibitor, registration_id: int):
     """Cancel a staff badge."""
     if Form().validate_on_submit():
-        try:
+        with refused() as refusal:
             portal.remove_staff(exhibitor=exhibitor, registration_id=registration_id)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
+        if not refusal:
             db.session.commit()
             flash(_("The badge has been cancelled."), "success")
     return redirect(url_for("portal.home", slug=event.slug) + "#staff")
@@ -173,15 +165,12 @@ def profile(event, exhibitor):
         except InvalidLogo as error:
             form.logo.errors.append(str(error.message))
         else:
-            try:
+            with refused() as refusal:
                 services.update_profile(exhibitor=exhibitor, data=form.application_data(exhibitor))
                 replaced = None
                 if logo is not None:
                     replaced, exhibitor.logo_filename = exhibitor.logo_filename, save_logo(logo)
-            except DomainError as error:
-                db.session.rollback()
-                flash(str(error.message), "error")
-            else:
+            if not refusal:
                 db.session.commit()
                 delete_logo(replaced)  # only once the new one is committed
                 flash(_("Your profile has been saved."), "success")

@@ -15,7 +15,6 @@ from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound
 from ..events.models import Event
 from ..extensions import db
-from ..pagination import Page, paginate_list
 from ..reference.models import Province, Sector
 from ..text import (
     company_short_name,
@@ -417,6 +416,17 @@ def directory_sort_key(*, name_vi: str, name_en: str, language: str) -> tuple:
     return vietnamese_sort_key(company_short_name(name)), vietnamese_sort_key(name)
 
 
+@dataclass
+class DirectoryPage:
+    """A page of the directory, read as db.paginate's pages are (the pager macro): its order,
+    Vietnamese collation (directory_sort_key), is sorted here rather than by the database."""
+
+    items: list
+    page: int
+    pages: int
+    total: int
+
+
 def directory_page(
     *,
     event: Event,
@@ -425,7 +435,7 @@ def directory_page(
     page: int | None = None,
     size: int = 60,
     language: str = "vi",
-) -> Page:
+) -> "DirectoryPage":
     """One page of the public directory: exhibitors with a booth, found by name, product or
     certification (never by contact or tax code), in the order of directory_sort_key."""
     found = (
@@ -444,12 +454,15 @@ def directory_page(
             row[0],
         )
     )
-    result = paginate_list([row[0] for row in names], page=page, size=size)
+    ids = [row[0] for row in names]
+    pages = max(1, -(-len(ids) // size))
+    number = min(max(1, page or 1), pages)
+    shown = ids[(number - 1) * size : number * size]
     by_id = {
         x.id: x
         for x in db.session.scalars(
             sa.select(Exhibitor)
-            .where(Exhibitor.id.in_(result.rows))
+            .where(Exhibitor.id.in_(shown))
             .options(
                 # Each card shows the company's booths (with their hall, for "find on map") and
                 # its sectors: loaded for the whole page at once.
@@ -460,8 +473,7 @@ def directory_page(
             )
         )
     }
-    result.rows = [by_id[i] for i in result.rows]
-    return result
+    return DirectoryPage(items=[by_id[i] for i in shown], page=number, pages=pages, total=len(ids))
 
 
 # The columns of the exhibitors export, in the language of the file (see exports.py).

@@ -3,7 +3,6 @@
 from flask import (
     Blueprint,
     abort,
-    flash,
     g,
     redirect,
     render_template,
@@ -13,7 +12,7 @@ from flask import (
 )
 
 from ..booths import services as booths
-from ..errors import DomainError
+from ..errors import refused
 from ..events.services import get_event
 from ..extensions import db, limiter
 from ..i18n import current_language
@@ -39,14 +38,11 @@ def apply(slug: str):
         except InvalidLogo as error:
             form.logo.errors.append(str(error.message))
         else:
-            try:
+            with refused() as refusal:
                 exhibitor, created = services.apply(event=event, data=form.application_data())
                 if created and logo is not None:
                     exhibitor.logo_filename = save_logo(logo)
-            except DomainError as error:
-                db.session.rollback()
-                flash(str(error.message), "error")
-            else:
+            if not refusal:
                 db.session.commit()
                 return redirect(
                     url_for("exhibitors.applied", slug=slug, again=None if created else 1)

@@ -11,9 +11,8 @@ from flask_login import current_user
 from ..accounts.access import allow, event_ids_with, staff_blueprint
 from ..accounts.audit import record
 from ..accounts.models import Role
-from ..extensions import db
+from ..extensions import db, paginate
 from ..forms import Form
-from ..pagination import paginate
 from . import services as mail
 from .models import MessageStatus, OutboxMessage
 
@@ -43,7 +42,7 @@ def index():
         stmt = stmt.where(sa.func.lower(OutboxMessage.to_address).like(f"%{escaped}%", escape="\\"))
     return render_template(
         "mail/outbox.html",
-        page=paginate(stmt, page=request.args.get("page", type=int), size=PAGE_SIZE),
+        page=paginate(stmt, per_page=PAGE_SIZE),
         status=status,
         to=to,
         counts=mail.status_counts(event_ids=scope),

@@ -1,4 +1,4 @@
 """Rooms, speakers, conference sessions, agenda, seats and invitations."""
 
 # The modules of pages, each with one blueprint `bp`, that create_app registers.
-VIEWS = ("views", "admin_views", "invitation_views", "invitation_admin_views")
+VIEWS = ("views", "admin_views", "schedule_views", "invitation_views", "invitation_admin_views")

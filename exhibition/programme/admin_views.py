@@ -1,13 +1,12 @@
 """Organisers' programme: rooms, speakers, sessions, the schedule grid, conflicts, attendance."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import (
     abort,
     flash,
     g,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -15,20 +14,19 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from ..accounts.access import allow, staff_blueprint
 from ..accounts.audit import both, record
 from ..accounts.models import Role
 from ..checkin.models import Scan, ScanResult
-from ..errors import DomainError, json_error, wants_json
+from ..errors import refused
 from ..events.services import get_event
 from ..extensions import db
 from ..forms import Form
 from . import conflicts as conflict_rules
 from . import seats, services
-from .forms import PlaceForm, RoomForm, SessionForm, SpeakerForm, parse_windows
+from .forms import RoomForm, SessionForm, SpeakerForm, aware, parse_windows
 from .models import (
     HOLDING,
     ConferenceSession,
@@ -40,8 +38,6 @@ from .models import (
 
 bp = staff_blueprint("programme", __name__, url_prefix="/admin/events/<slug>/programme")
 
-SLOT = timedelta(minutes=15)  # the schedule grid's row
-
 
 def _event(slug: str):
     g.event = event = get_event(slug=slug)
@@ -51,10 +47,6 @@ def _event(slug: str):
 def _local(value: datetime | None, event) -> datetime | None:
     """A stored UTC time as the naive wall time of the event's zone, for datetime-local inputs."""
     return value.astimezone(event.tz).replace(tzinfo=None) if value else None
-
-
-def _aware(value: datetime | None, event) -> datetime | None:
-    return value.replace(tzinfo=event.tz) if value else None
 
 
 @bp.get("")
@@ -110,7 +102,7 @@ def session_edit(slug: str, session_id: int | None = None):
         room = (
             services.get_room(event=event, room_id=int(form.room.data)) if form.room.data else None
         )
-        try:
+        with refused(form.room) as refusal:
             saved = services.save_session(
                 event=event,
                 session=session,
@@ -124,15 +116,12 @@ def session_edit(slug: str, session_id: int | None = None):
                 track_en=form.track_en.data or "",
                 capacity=form.capacity.data,
                 room=room,
-                starts_at=_aware(form.starts_at.data, event),
-                ends_at=_aware(form.ends_at.data, event),
+                starts_at=aware(form.starts_at.data, event),
+                ends_at=aware(form.ends_at.data, event),
                 chairs=[by_id[i] for i in form.chairs.data or [] if i in by_id],
                 speakers=[by_id[i] for i in form.speakers.data or [] if i in by_id],
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.room.errors = [*form.room.errors, str(error.message)]
-        else:
+        if not refusal:
             db.session.commit()
             flash(_("The session has been saved."), "success")
             for conflict in conflict_rules.conflicts_of(session=saved):
@@ -202,134 +191,6 @@ def publish(slug: str):
     return redirect(url_for("programme.index", slug=slug))
 
 
-# --- the schedule grid -----------------------------------------------------------------------
-
-
-def _days(event) -> list:
-    return event.days[:31]
-
-
-@bp.get("/schedule")
-@allow(Role.ORGANISER)
-def schedule(slug: str):
-    """A day's grid of rooms and quarter hours; sessions are dragged to move (or moved by form)."""
-    event = _event(slug)
-    days = _days(event)
-    wanted = request.args.get("day", "")
-    day = next((d for d in days if d.isoformat() == wanted), days[0])
-    rooms = services.rooms(event=event)
-    all_sessions = services.sessions(event=event)
-    start_of_day = datetime.combine(day, datetime.min.time(), tzinfo=event.tz)
-    todays = [
-        s for s in all_sessions if s.is_placed and s.starts_at.astimezone(event.tz).date() == day
-    ]
-    first_hour = min([7] + [s.starts_at.astimezone(event.tz).hour for s in todays])
-    last_hour = max([19] + [s.ends_at.astimezone(event.tz).hour + 1 for s in todays])
-    grid_start = start_of_day + timedelta(hours=first_hour)
-    slots = int((last_hour - first_hour) * 4)
-    conflicts = conflict_rules.find_conflicts(event=event)
-    flagged = {i for c in conflicts for i in c.session_ids}
-
-    def row(value):
-        return int((value - grid_start) / SLOT) + 1
-
-    placed = [
-        {
-            "session": s,
-            "column": next((i for i, r in enumerate(rooms) if r.id == s.room_id), 0) + 1,
-            "row": row(s.starts_at),
-            "span": max(1, round((s.ends_at - s.starts_at) / SLOT)),
-            "flagged": s.id in flagged,
-        }
-        for s in todays
-    ]
-    return render_template(
-        "programme/schedule.html",
-        event=event,
-        days=days,
-        day=day,
-        rooms=rooms,
-        placed=placed,
-        unplaced=[s for s in all_sessions if not s.is_placed],
-        slots=slots,
-        slot_times=[(grid_start + SLOT * n).astimezone(event.tz) for n in range(slots)],
-        conflicts=conflicts,
-        action_form=Form(),
-    )
-
-
-def _json_form_data() -> MultiDict:
-    """The grid's JSON object as form data; what is not an object, and values that are not
-    text, are left out, so that the form refuses them instead of failing on them."""
-    try:
-        payload = request.get_json(silent=True)
-    except RecursionError:  # absurdly nested JSON
-        payload = None
-    if not isinstance(payload, dict):
-        return MultiDict()
-    return MultiDict({key: value for key, value in payload.items() if isinstance(value, str)})
-
-
-@bp.post("/sessions/<int:session_id>/place")
-@allow(Role.ORGANISER)
-def place(slug: str, session_id: int):
-    """Move a session to a room and time (the grid's drag and drop, or the form beside it).
-
-    JSON answer: the conflicts after the move, or 409 room_taken (nothing moved).
-    """
-    event = _event(slug)
-    session = services.get_session(event=event, session_id=session_id)
-    form = PlaceForm(formdata=_json_form_data()) if request.is_json else PlaceForm()
-    form.room.choices = [(str(r.id), r.tr("name")) for r in services.rooms(event=event)]
-    if not form.validate_on_submit() or form.ends_at.data <= form.starts_at.data:
-        message = _("Choose a room, a start and an end after the start.")
-        if wants_json():
-            fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
-            return json_error("validation_failed", message, 422, fields=fields)
-        flash(message, "error")
-        return redirect(url_for("programme.schedule", slug=slug))
-    try:
-        services.place_session(
-            session=session,
-            room=services.get_room(event=event, room_id=int(form.room.data)),
-            starts_at=_aware(form.starts_at.data, event),
-            ends_at=_aware(form.ends_at.data, event),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        if wants_json():
-            return json_error(error.code, error.message, error.status)
-        flash(str(error.message), "error")
-        return redirect(url_for("programme.schedule", slug=slug))
-    db.session.commit()
-    conflicts = conflict_rules.conflicts_of(session=session)
-    day = session.starts_at.astimezone(event.tz).date().isoformat()
-    if wants_json():
-        return jsonify(
-            {
-                "ok": True,
-                "session": {"id": session.id, "room_id": session.room_id},
-                "conflicts": [
-                    {"kind": c.kind, "sessions": list(c.session_ids), "message": c.message}
-                    for c in conflicts
-                ],
-            }
-        )
-    flash(_("“%(title)s” has been moved.", title=session.tr("title")), "success")
-    for conflict in conflicts:
-        flash(conflict.message, "warning")
-    return redirect(url_for("programme.schedule", slug=slug, day=day))
-
-
-@bp.get("/conflicts")
-@allow(Role.ORGANISER)
-def conflicts(slug: str):
-    event = _event(slug)
-    found = conflict_rules.find_conflicts(event=event)
-    by_id = {s.id: s for s in services.sessions(event=event)}
-    return render_template("programme/conflicts.html", event=event, conflicts=found, sessions=by_id)
-
-
 # --- rooms and speakers ----------------------------------------------------------------------
 
 
@@ -353,7 +214,7 @@ def rooms(slug: str, room_id: int | None = None):
         except ValidationError as error:  # names the line at fault
             form.windows.errors = [*form.windows.errors, str(error)]
         else:
-            try:
+            with refused(form.name_vi) as refusal:
                 services.save_room(
                     event=event,
                     room=room,
@@ -362,10 +223,7 @@ def rooms(slug: str, room_id: int | None = None):
                     capacity=form.capacity.data,
                     windows=windows,
                 )
-            except DomainError as error:
-                db.session.rollback()
-                form.name_vi.errors = [*form.name_vi.errors, str(error.message)]
-            else:
+            if not refusal:
                 db.session.commit()
                 flash(_("The room has been saved."), "success")
                 return redirect(url_for("programme.rooms", slug=slug))

@@ -198,3 +198,8 @@ class PlaceForm(Form):
         format="%Y-%m-%dT%H:%M",
         validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
     )
+
+
+def aware(value: datetime | None, event) -> datetime | None:
+    """A datetime-local input's naive wall time, in the exhibition's time zone."""
+    return value.replace(tzinfo=event.tz) if value else None

@@ -7,12 +7,11 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 
 from ..accounts.access import allow, staff_blueprint
 from ..accounts.models import Role
-from ..errors import DomainError
+from ..errors import refused
 from ..events.services import get_event
 from ..exports import audited_export
-from ..extensions import db
+from ..extensions import db, paginate
 from ..forms import Form
-from ..pagination import paginate
 from . import invitations as services
 from .models import InvitationStatus, PersonRole
 from .services import get_session
@@ -42,7 +41,7 @@ def _page(event, session, form, report, status: int):
         session=session,
         form=form,
         report=report,
-        page=paginate(stmt, page=request.args.get("page", type=int), size=100),
+        page=paginate(stmt, per_page=100),
         wanted=wanted,
         counts=services.counts(session=session),
         statuses=list(InvitationStatus),
@@ -101,12 +100,9 @@ def resend(slug: str, session_id: int, invitation_id: int):
     session = get_session(event=event, session_id=session_id)
     invitation = services.get_invitation(session=session, invitation_id=invitation_id)
     if Form().validate_on_submit():
-        try:
+        with refused() as refusal:
             services.resend(invitation=invitation)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
+        if not refusal:
             db.session.commit()
             flash(
                 _("The invitation has been sent again to %(email)s.", email=invitation.email),

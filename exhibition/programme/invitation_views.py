@@ -1,9 +1,9 @@
 """Invitations to invitation-only sessions, the delegates' side: see one and answer it."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import force_locale
 
-from ..errors import DomainError
+from ..errors import refused
 from ..extensions import db, guess_limit, limiter
 from ..forms import Form
 from . import invitations as services
@@ -44,12 +44,9 @@ def show(token: str):
 def _answer(token: str, action):
     invitation = _invitation(token)
     if Form().validate_on_submit():
-        try:
+        with refused() as refusal:
             action(invitation=invitation)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
+        if not refusal:
             db.session.commit()
     return redirect(url_for("invitation.show", token=token, lang=request.args.get("lang")))
 

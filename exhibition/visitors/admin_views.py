@@ -11,21 +11,22 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts.access import allow, staff_blueprint
-from ..accounts.audit import both, record
+from ..accounts.audit import record
 from ..accounts.models import Role
 from ..checkin.models import Scan, ScanResult
 from ..checkin.scanning import check_in_by_hand
 from ..errors import DomainError, refused
 from ..events.services import get_event
 from ..exports import audited_export
-from ..extensions import db
+from ..extensions import db, paginate
 from ..forms import Form
 from ..labels import label
 from ..mail.models import OutboxMessage
-from ..pagination import paginate
 from . import services
+from .audit import log_registration
+from .erasure import erase_registration
 from .exports import EXPORT_COLUMNS, registration_rows
-from .forms import CategoryChangeForm, RegistrationEditForm
+from .forms import CategoryChangeForm, EraseForm, RegistrationEditForm
 from .models import Registration
 
 bp = staff_blueprint("registration_admin", __name__, url_prefix="/admin/events/<slug>")
@@ -58,7 +59,7 @@ def index(slug: str):
     return render_template(
         "visitors/registrations.html",
         event=event,
-        page=paginate(_selected(event), page=request.args.get("page", type=int), size=PAGE_SIZE),
+        page=paginate(_selected(event), per_page=PAGE_SIZE),
         query=query,
         category_id=category_id,
         status=status,
@@ -92,15 +93,7 @@ def _registration(slug: str, registration_id: int) -> Registration:
 
 
 def _log(action: str, registration: Registration) -> None:
-    """An entry naming the registration by number and category only (no personal data)."""
-    record(
-        actor=current_user,
-        action=action,
-        event=registration.event,
-        target=registration,
-        summary=registration.category.code,
-        details={"category": both(registration.category.name_vi, registration.category.name_en)},
-    )
+    log_registration(actor=current_user, action=action, registration=registration)
 
 
 @bp.get("/registrations/<int:registration_id>")
@@ -321,4 +314,22 @@ def check_in(slug: str, registration_id: int):
         flash(_("Already checked in today, at %(time)s.", time=when.strftime("%H:%M")), "warning")
     else:
         flash(str(label(result)), "error")
+    return _back(registration)
+
+
+@bp.post("/registrations/<int:registration_id>/erase")
+@allow(Role.ORGANISER)
+def erase(slug: str, registration_id: int):
+    """Erase a registration's personal data once the organiser ticked "cannot be undone" (at
+    the person's request by letter or phone, say; people can do it from their own page too)."""
+    registration = _registration(slug, registration_id)
+    if not EraseForm().validate_on_submit():
+        flash(_("Tick “I understand that this cannot be undone” to erase the data."), "error")
+        return _back(registration)
+    with refused() as refusal:
+        erase_registration(registration=registration, reason="organiser")
+    if not refusal:
+        _log("registration.erased", registration)
+        db.session.commit()
+        flash(_("The person's personal data has been erased."), "success")
     return _back(registration)

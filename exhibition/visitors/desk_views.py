@@ -23,7 +23,7 @@ from ..accounts.models import Role
 from ..badges.services import qr_svg_data_uri
 from ..checkin.models import ScanResult
 from ..checkin.scanning import check_in_by_hand
-from ..errors import DomainError
+from ..errors import DomainError, refused
 from ..events.services import get_event
 from ..extensions import db
 from . import services
@@ -60,14 +60,11 @@ def form(slug: str):
         default_category=next((c for c in categories if c.is_public), None),
     )
     if form.validate_on_submit():
-        try:
+        with refused() as refusal:
             registration, created = services.register_walk_in(
                 event=event, data=form.visitor_data(), consents=form.consents()
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
+        if not refusal:
             checked_in = event.desk_checks_in and _check_in(registration)
             db.session.commit()
             if created:

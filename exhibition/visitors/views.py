@@ -16,14 +16,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from ..accounts.audit import SELF, both, record
+from ..accounts.audit import SELF
 from ..dbtypes import utcnow
-from ..errors import DomainError, json_error, wants_json
+from ..errors import DomainError, json_error, refused, wants_json
 from ..events.services import event_calendar, get_event
 from ..extensions import db, guess_limit, limiter, posted
 from ..forms import Form, choices
 from ..programme.models import SessionAccess
 from . import services
+from .audit import log_registration
 from .erasure import RegistrationErased, erase_registration
 from .forms import ConsentForm, EraseForm, RegistrationForm, VisitorDetailsForm
 from .models import ConsentPurpose
@@ -60,14 +61,11 @@ def register(slug: str):
     form = RegistrationForm()
     _choices(form, event)
     if form.validate_on_submit():
-        try:
+        with refused() as refusal:
             registration, created = services.register_visitor(
                 event=event, data=form.visitor_data(email=form.email.data), consents=form.consents()
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
+        if not refusal:
             # Read before the commit, which expires the object (else one more query).
             email, token = registration.email, registration.manage_token
             db.session.commit()
@@ -184,14 +182,13 @@ def join_session(token: str, session_id: int):
     from ..programme.models import BookingStatus
 
     registration = _registration(token)  # CSRF is checked for every POST (CSRFProtect)
-    try:
+    with refused(quietly=True) as refusal:
         session = programme.get_session(
             event=registration.event, session_id=session_id, published_only=True
         )
         booking = seats.book(session=session, registration=registration)
-    except DomainError as error:
-        db.session.rollback()
-        return _session_answer(registration, "", error)
+    if refusal:
+        return _session_answer(registration, "", refusal.error)
     db.session.commit()
     title = session.tr("title")
     message = {
@@ -237,16 +234,13 @@ def consents(token: str):
     registration = _registration(token)
     form = ConsentForm()
     if form.validate_on_submit():
-        try:
+        with refused() as refusal:
             changed = services.change_consents(
                 registration=registration,
                 share_exhibitors=form.share_exhibitors.data,
                 news=form.news.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
+        if not refusal:
             db.session.commit()
             if changed:
                 flash(_("Your consents have been updated."), "success")
@@ -272,16 +266,13 @@ def edit(token: str):
     if request.method == "GET":
         form.fill_from(registration)
     if form.validate_on_submit():
-        try:
+        with refused() as refusal:
             services.update_registration(
                 registration=registration,
                 data=form.visitor_data(email=registration.email),
                 public_only=public_only,
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
+        if not refusal:
             db.session.commit()
             flash(_("Your details have been saved."), "success")
             return redirect(url_for("visitors.manage", token=token))
@@ -300,22 +291,10 @@ def cancel(token: str):
     registration = _registration(token)
     form = Form()
     if form.validate_on_submit():
-        try:
+        with refused() as refusal:
             services.cancel_registration(registration=registration)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            record(
-                actor=SELF,
-                action="registration.cancelled",
-                event=registration.event,
-                target=registration,
-                summary=registration.category.code,
-                details={
-                    "category": both(registration.category.name_vi, registration.category.name_en)
-                },
-            )
+        if not refusal:
+            log_registration(actor=SELF, action="registration.cancelled", registration=registration)
             db.session.commit()
             flash(_("Your registration has been cancelled. Your badge no longer works."), "success")
         return redirect(url_for("visitors.manage", token=token))
@@ -332,22 +311,10 @@ def erase(token: str):
     registration = _registration(token)
     form = EraseForm()
     if form.validate_on_submit():
-        try:
+        with refused() as refusal:
             erase_registration(registration=registration, reason="person")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            record(
-                actor=SELF,
-                action="registration.erased",
-                event=registration.event,
-                target=registration,
-                summary=registration.category.code,
-                details={
-                    "category": both(registration.category.name_vi, registration.category.name_en)
-                },
-            )
+        if not refusal:
+            log_registration(actor=SELF, action="registration.erased", registration=registration)
             db.session.commit()
             flash(_("Your personal data has been erased."), "success")
         return redirect(url_for("visitors.manage", token=token))

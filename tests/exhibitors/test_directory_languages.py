@@ -57,10 +57,10 @@ def test_directory_pages_keep_the_order(app, client, make_event, make_floor, mak
     with app.app_context():
         event = get_event(slug="expo-2026")
         pages = [directory_page(event=event, page=n, size=2) for n in (1, 2, 3, 9)]
-    assert [[x.company_name_vi[-1] for x in p.rows] for p in pages] == [
+    assert [[x.company_name_vi[-1] for x in p.items] for p in pages] == [
         ["A", "B"], ["C", "D"], ["E"], ["E"],
     ]  # fmt: skip
-    assert [(p.number, p.pages, p.total) for p in pages] == [
+    assert [(p.page, p.pages, p.total) for p in pages] == [
         (1, 3, 5),
         (2, 3, 5),
         (3, 3, 5),
