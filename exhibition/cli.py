@@ -161,7 +161,7 @@ def import_visitors_command(
     """Register the people of a CSV or Excel file (good rows imported, the others listed)."""
     from flask_babel import force_locale
 
-    from .accounts.audit import COMMAND_LINE, record
+    from .accounts.audit import COMMAND_LINE
     from .events.services import get_event
     from .visitors.importing import MAX_BYTES, import_visitors
 
@@ -173,18 +173,12 @@ def import_visitors_command(
             report = import_visitors(
                 event=event, data=data, filename=path, category_code=category,
                 send_confirmations=send_confirmations, consent_confirmed=consent_confirmed,
+                actor=COMMAND_LINE,
             )  # fmt: skip
         except DomainError as error:
             _fail(error)
     for problem in report.problems:
         click.echo(problem, err=True)
-    if report.imported or report.skipped:
-        record(
-            actor=COMMAND_LINE,
-            action="registrations.imported",
-            event=event,
-            details={"imported": report.imported, "skipped": report.skipped},
-        )
     db.session.commit()
     click.echo(
         f"Imported {report.imported}; skipped {report.skipped} "

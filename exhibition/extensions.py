@@ -41,6 +41,13 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
 
+
+def count_by(column, *conditions) -> dict:
+    """How many rows (meeting `conditions`) have each value of `column`."""
+    stmt = sa.select(column, sa.func.count()).where(*conditions).group_by(column)
+    return dict(db.session.execute(stmt).all())
+
+
 MAX_PAGE = 100_000  # a larger page number in an address is read as the last page
 
 

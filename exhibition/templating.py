@@ -4,6 +4,7 @@ from flask import Flask, request, url_for
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
+from .accounts.access import can
 from .i18n import (
     area,
     current_language,
@@ -15,6 +16,7 @@ from .i18n import (
     number,
     time_range,
 )
+from .labels import LANGUAGES, country_name, description, label, wording_version
 from .phone import display_phone
 
 
@@ -42,9 +44,6 @@ def register_template_helpers(app: Flask) -> None:
     # Dates are stored in UTC and shown in the time zone chosen by select_timezone (the current
     # event's, Asia/Ho_Chi_Minh by default), in one native style per language (i18n.py).
     app.jinja_env.add_extension("jinja2.ext.do")
-    from .accounts.access import can
-    from .labels import LANGUAGES, country_name, description, label, wording_version
-
     app.jinja_env.globals.update(
         lang_url=lang_url,
         lang_attr=lang_attr,

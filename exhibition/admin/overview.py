@@ -19,8 +19,8 @@ from ..checkin.stats import BUCKET, _quarter_hour
 from ..dbtypes import utcnow
 from ..events.models import Event
 from ..exhibitors.models import Exhibitor, ExhibitorStatus
-from ..extensions import db
-from ..mail.models import MessageStatus, OutboxMessage
+from ..extensions import count_by, db
+from ..mail.services import status_counts
 from ..visitors.models import Registration, RegistrationStatus
 from ..visitors.services import all_categories
 
@@ -126,13 +126,7 @@ def _history(event: Event, by_day: dict[date, int], now: datetime) -> dict:
 
 
 def _exhibitors(event: Event) -> list[dict]:
-    counts = dict(
-        db.session.execute(
-            sa.select(Exhibitor.status, sa.func.count())
-            .where(Exhibitor.event_id == event.id)
-            .group_by(Exhibitor.status)
-        ).all()
-    )
+    counts = count_by(Exhibitor.status, Exhibitor.event_id == event.id)
     return [{"status": status, "count": counts.get(status, 0)} for status in ExhibitorStatus]
 
 
@@ -182,17 +176,6 @@ def _sessions(event: Event) -> list[dict]:
     ]
 
 
-def _mail(event: Event) -> dict[str, int]:
-    rows = db.session.execute(
-        sa.select(OutboxMessage.status, sa.func.count())
-        .where(OutboxMessage.event_id == event.id)
-        .group_by(OutboxMessage.status)
-    ).all()
-    counts = {status.value: 0 for status in MessageStatus}
-    counts.update({status.value: count for status, count in rows})
-    return counts
-
-
 def event_overview(*, event: Event, now: datetime | None = None) -> dict:
     """An exhibition's figures at `now` for its organisers' overview page (eight queries, see
     above)."""
@@ -201,7 +184,7 @@ def event_overview(*, event: Event, now: datetime | None = None) -> dict:
         "exhibitors": _exhibitors(event),
         "booths": _booths(event),
         "sessions": _sessions(event),
-        "mail": _mail(event),
+        "mail": status_counts(event_ids={event.id}),
     }
 
 

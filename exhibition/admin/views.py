@@ -3,7 +3,6 @@ person works on, and an exhibition's overview."""
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import (
     g,
     redirect,
@@ -24,7 +23,7 @@ from ..accounts.access import (
 from ..accounts.models import Role
 from ..accounts.services import LoginFailed, authenticate, sign_out
 from ..events import services as events
-from ..extensions import db, limiter
+from ..extensions import count_by, db, limiter
 from ..mail import services as mail
 from ..visitors.models import Registration, RegistrationStatus
 from .forms import LoginForm
@@ -81,23 +80,9 @@ def logout():
 @signed_in
 def dashboard():
     """The exhibitions this person works on, with their figures, and the mail queue."""
-    counts = dict(
-        db.session.execute(
-            sa.select(Registration.event_id, sa.func.count())
-            .where(Registration.status == RegistrationStatus.CONFIRMED)
-            .group_by(Registration.event_id)
-        ).all()
-    )
-    checked_in = dict(
-        db.session.execute(
-            sa.select(Registration.event_id, sa.func.count())
-            .where(
-                Registration.checked_in_at.is_not(None),
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-            .group_by(Registration.event_id)
-        ).all()
-    )
+    confirmed = Registration.status == RegistrationStatus.CONFIRMED
+    counts = count_by(Registration.event_id, confirmed)
+    checked_in = count_by(Registration.event_id, confirmed, Registration.checked_in_at.is_not(None))
     slugs = visible_event_slugs(current_user)
     shown = [e for e in events.list_events() if slugs is None or e.slug in slugs]
     organised = event_ids_with(current_user, Role.ORGANISER)

@@ -8,7 +8,6 @@ from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired
 
 from ..accounts.access import allow, staff_blueprint
-from ..accounts.audit import record
 from ..accounts.models import Role
 from ..errors import DomainError
 from ..events.services import get_event
@@ -85,18 +84,12 @@ def upload(slug: str):
                 category_code=form.category.data or None,
                 send_confirmations=form.send_confirmations.data,
                 consent_confirmed=form.consent.data,
+                actor=current_user,
             )
         except DomainError as error:
             db.session.rollback()
             form.form_errors.append(str(error.message))
         else:
-            if report.imported or report.skipped:
-                record(
-                    actor=current_user,
-                    action="registrations.imported",
-                    event=event,
-                    details={"imported": report.imported, "skipped": report.skipped},
-                )
             db.session.commit()  # the good rows are kept even when others were refused
     status = 422 if (report and report.problems) or form.errors else 200
     return render_template(

@@ -29,6 +29,7 @@ from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES, DOT_AT
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..accounts.audit import record
 from ..badges.services import new_badge_code, new_feed_token, new_manage_token
 from ..dbtypes import utcnow
 from ..errors import DomainError
@@ -619,6 +620,7 @@ def import_visitors(
     category_code: str | None,
     send_confirmations: bool,
     consent_confirmed: bool,
+    actor=None,
     now: datetime | None = None,
 ) -> ImportReport:
     """Register the people of a CSV or Excel file for an exhibition: each good row gets a badge
@@ -627,7 +629,9 @@ def import_visitors(
     `category_code` is the category of rows without one; `consent_confirmed` is the organisers'
     statement that these people agreed to the processing of their data for this exhibition
     (stored as their processing consent, wording version "import"); without it nothing is read.
-    Confirmation e-mails are queued only with `send_confirmations`. Nothing is committed here.
+    Confirmation e-mails are queued only with `send_confirmations`. An import that stored or
+    skipped anyone is in the audit log as `actor`'s (a user, or a name such as
+    audit.COMMAND_LINE; the system when none). Nothing is committed here.
     """
     if not consent_confirmed:
         raise ImportConsentRequired()
@@ -645,6 +649,9 @@ def import_visitors(
         chunk = rows[start : start + CHUNK]
         _store_chunk(event, chunk, registered, report, problems, send_confirmations, now)
     report.problems = [text for _line, text in sorted(problems, key=lambda p: p[0])]
+    if report.imported or report.skipped:
+        counts = {"imported": report.imported, "skipped": report.skipped}
+        record(actor=actor, action="registrations.imported", event=event, details=counts)
     return report
 
 
