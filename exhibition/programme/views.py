@@ -27,6 +27,7 @@ from ..errors import DomainError, json_error, wants_json
 from ..events.services import get_event
 from ..extensions import db
 from ..forms import Form
+from ..text import parse_day
 from . import conflicts as conflict_rules
 from . import seats, services
 from .forms import PlaceForm, RoomForm, SessionForm, SpeakerForm, parse_windows
@@ -217,8 +218,8 @@ def schedule(slug: str):
     """A day's grid of rooms and quarter hours; sessions are dragged to move (or moved by form)."""
     event = _event(slug)
     days = _days(event)
-    wanted = request.args.get("day", "")
-    day = next((d for d in days if d.isoformat() == wanted), days[0])
+    wanted = parse_day(request.args.get("day"))
+    day = wanted if wanted in days else days[0]
     rooms = services.rooms(event=event)
     all_sessions = services.sessions(event=event)
     start_of_day = datetime.combine(day, datetime.min.time(), tzinfo=event.tz)
