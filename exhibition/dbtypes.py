@@ -11,6 +11,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def iso_utc(value: datetime | None) -> str | None:
+    """An instant as JSON answers and files give it: ISO 8601 in UTC with a Z
+    ("2026-12-10T02:00:00Z"); None stays None."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 class UTCDateTime(TypeDecorator):
     """An aware UTC datetime: naive values are refused, values read back are aware (also on SQLite)."""
 
