@@ -10,14 +10,13 @@ it is parsed, from the archive's directory and a scan of its raw XML."""
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
 
 from flask_babel import gettext as _
 
-from .text import MAX_MARKS_PER_LETTER, fold, name_problem, normalize_name
+from .text import MAX_MARKS_PER_LETTER, fold, name_problem, normalize_name, plain
 
 # The language of a person's e-mails as people write it in a file, keyed by header_key().
 LANGUAGES = {
@@ -29,8 +28,6 @@ LANGUAGES = {
     "tienganh": "en",
     "english": "en",
 }
-# Letters of any script, digits, spaces and punctuation; no control characters or emoji.
-_REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "So", "Sk"}
 
 # What a workbook may unpack to: a part larger than RATIO_FROM at most MAX_RATIO times its packed
 # size (real workbooks: 5 to 20 times; a bomb: 1000), and in all WORKBOOK_BASE (styles, themes)
@@ -257,16 +254,6 @@ def find_columns(header: list[str], aliases: dict[str, set[str]]) -> dict[str, i
             if key in names and name not in columns:
                 columns[name] = index
     return columns
-
-
-def plain(text: str) -> bool:
-    """Whether text holds only letters, digits, spaces and punctuation (no control characters,
-    emoji or other pictographs, which badges and PDFs cannot show)."""
-    if _REFUSED_CATEGORIES.isdisjoint(map(unicodedata.category, text)):
-        return True  # the usual case, without a Python-level loop over the characters
-    return all(
-        unicodedata.category(ch) not in _REFUSED_CATEGORIES or ch in "\u200c\u200d" for ch in text
-    )
 
 
 def text_problems(values: dict, fields: dict, *, names: tuple[str, ...] = ()) -> list[str]:
