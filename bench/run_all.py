@@ -1,7 +1,7 @@
 """Every benchmark in turn, then one summary table: benchmark, figure, target, met?
 
 Runs allocation, badges_pdf, checkin_load, registration_load, registration_burst,
-import_visitors and public_pages (each prints its own table as it goes; their figures come back as
+import_visitors, public_pages and search (each prints its own table as it goes; their figures come back as
 dicts, nothing is parsed from their output). A benchmark that cannot run (wrk missing, PostgreSQL unreachable,
 a crash) is reported as such and the others still run. `make bench` runs this; it is not part of
 `make test` or CI. Long: about 15 minutes on the 2-core development machine; --quick runs small
@@ -42,6 +42,7 @@ BENCHMARKS = {
         ["--visitors", "200", "--exhibitors", "30", "--requests", "10"],
         "exh_bench_public",
     ),
+    "search": ([], ["--rows", "5000", "--repeat", "3"], "exh_bench_search"),
 }
 
 
@@ -109,6 +110,17 @@ def summarise(name: str, f: dict) -> tuple[str, str, bool]:
             f"exhibition on: {', '.join(f['grew']) or 'none'}"
         )
         return figure, "no query per row (N+1) on any page", not f["grew"]
+    if name == "search":
+        without, with_index = f["without"], f["with"]
+        used = sum("_trgm" in r["node"] for r in with_index.values())
+        sql = [sum(r["execution_ms"] for r in runs.values()) for runs in (without, with_index)]
+        lists = [max(r["list_ms"] for r in runs.values()) for runs in (without, with_index)]
+        figure = (
+            f"{f['rows']:,} registrations, {len(with_index)} searches: trigram index used in "
+            f"{used}; SQL of the list's page {sql[0]:.1f} -> {sql[1]:.1f} ms in all; slowest "
+            f"list page {lists[0]:.0f} -> {lists[1]:.0f} ms"
+        )
+        return figure, "the trigram index serves every search", used == len(with_index)
     return str(f), "", False
 
 

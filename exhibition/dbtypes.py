@@ -11,6 +11,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def iso_utc(value: datetime | None) -> str | None:
+    """An instant as JSON answers and files give it: ISO 8601 in UTC with a Z
+    ("2026-12-10T02:00:00Z"); None stays None."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 class UTCDateTime(TypeDecorator):
     """An aware UTC datetime: naive values are refused, values read back are aware (also on SQLite)."""
 
@@ -46,3 +54,16 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+def trigram_index(table: str, column: str) -> sa.Index:
+    """A GIN trigram index (pg_trgm) on PostgreSQL, which a search by `LIKE '%word%'` uses
+    instead of reading the whole table; other databases get none (migrations/env.py reads
+    `info` to leave it out of their comparison with the models)."""
+    return sa.Index(
+        f"ix_{table}_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+        info={"dialect": "postgresql"},
+    ).ddl_if(dialect="postgresql")

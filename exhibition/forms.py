@@ -1,7 +1,5 @@
 """Form pieces shared by the domains' forms."""
 
-import unicodedata
-
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
@@ -9,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, TelField, ValidationError, widgets
 
 from .phone import display_phone, normalize_phone
-from .text import FIRST_YEAR, LAST_YEAR, MAX_MARKS_PER_LETTER, name_problem
+from .text import FIRST_YEAR, LAST_YEAR, MAX_MARKS_PER_LETTER, name_problem, plain
 
 
 class Form(FlaskForm):
@@ -38,18 +36,13 @@ WTFORMS_MESSAGES = [
     ),
 ]
 
-# Letters of any script, digits, spaces and ordinary punctuation are fine in names; control
-# characters, emoji and other pictographs are not (badges and PDFs cannot show them).
-_REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "So", "Sk"}
-
 
 def plain_text(form, field) -> None:
-    value = field.data or ""
-    for char in value:
-        if unicodedata.category(char) in _REFUSED_CATEGORIES and char not in "\u200c\u200d":
-            raise ValidationError(
-                _l("Use letters, digits and ordinary punctuation only (no emoji or symbols).")
-            )
+    """Letters, digits, spaces and ordinary punctuation only (text.plain)."""
+    if not plain(field.data or ""):
+        raise ValidationError(
+            _l("Use letters, digits and ordinary punctuation only (no emoji or symbols).")
+        )
 
 
 def person_name(form, field) -> None:
@@ -68,13 +61,10 @@ def person_name(form, field) -> None:
 
 def plain_multiline(form, field) -> None:
     """Like plain_text, for text areas: line breaks and tabs are fine, other control characters not."""
-    for char in field.data or "":
-        if char in "\r\n\t":
-            continue
-        if unicodedata.category(char) in _REFUSED_CATEGORIES and char not in "\u200c\u200d":
-            raise ValidationError(
-                _l("Use letters, digits and ordinary punctuation only (no emoji or symbols).")
-            )
+    if not plain(field.data or "", also="\r\n\t"):
+        raise ValidationError(
+            _l("Use letters, digits and ordinary punctuation only (no emoji or symbols).")
+        )
 
 
 def strip_filter(value):

@@ -14,6 +14,7 @@ from flask_babel import lazy_pgettext
 from .accounts.models import Role
 from .booths.models import BoothStatus, BoothType
 from .checkin.models import ScanResult, ScanType
+from .events.models import RegistrationState
 from .exhibitors.models import ExhibitorStatus
 from .i18n import current_language
 from .mail.models import MessageStatus
@@ -62,6 +63,9 @@ LABELS: dict[enum.Enum, object] = {
     MessageStatus.SENDING: _l("Sending"),
     MessageStatus.SENT: _l("Sent"),
     MessageStatus.FAILED: _l("Failed"),
+    RegistrationState.NOT_OPEN: _l("Not open yet"),
+    RegistrationState.OPEN: _l("Open"),
+    RegistrationState.CLOSED: _l("Closed"),
     RegistrationStatus.CONFIRMED: _l("Confirmed"),
     RegistrationStatus.CANCELLED: _l("Cancelled"),
     RegistrationSource.ONLINE: _l("Signed up online"),

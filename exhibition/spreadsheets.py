@@ -10,14 +10,16 @@ it is parsed, from the archive's directory and a scan of its raw XML."""
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
+from functools import lru_cache
 
 from flask_babel import gettext as _
 
-from .text import MAX_MARKS_PER_LETTER, fold, name_problem, normalize_name
+from .email_address import normalize_email
+from .phone import fast_phone
+from .text import MAX_MARKS_PER_LETTER, fold, name_problem, normalize_name, plain
 
 # The language of a person's e-mails as people write it in a file, keyed by header_key().
 LANGUAGES = {
@@ -29,8 +31,6 @@ LANGUAGES = {
     "tienganh": "en",
     "english": "en",
 }
-# Letters of any script, digits, spaces and punctuation; no control characters or emoji.
-_REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "So", "Sk"}
 
 # What a workbook may unpack to: a part larger than RATIO_FROM at most MAX_RATIO times its packed
 # size (real workbooks: 5 to 20 times; a bomb: 1000), and in all WORKBOOK_BASE (styles, themes)
@@ -259,16 +259,6 @@ def find_columns(header: list[str], aliases: dict[str, set[str]]) -> dict[str, i
     return columns
 
 
-def plain(text: str) -> bool:
-    """Whether text holds only letters, digits, spaces and punctuation (no control characters,
-    emoji or other pictographs, which badges and PDFs cannot show)."""
-    if _REFUSED_CATEGORIES.isdisjoint(map(unicodedata.category, text)):
-        return True  # the usual case, without a Python-level loop over the characters
-    return all(
-        unicodedata.category(ch) not in _REFUSED_CATEGORIES or ch in "\u200c\u200d" for ch in text
-    )
-
-
 def text_problems(values: dict, fields: dict, *, names: tuple[str, ...] = ()) -> list[str]:
     """What is wrong with a row's free-text cells: `fields` maps a column to (its label, its
     longest length); a cell too long or holding symbols or emoji is reported by its label, and so
@@ -300,3 +290,88 @@ def text_problems(values: dict, fields: dict, *, names: tuple[str, ...] = ()) ->
 def row_error(line: int, reason: str) -> tuple[int, str]:
     """A problem with one row, as (row number, "Row N: reason.")."""
     return line, _("Row %(line)s: %(reason)s.", line=line, reason=reason)
+
+
+# --- reading the rows, and the cells checked alike for visitors and delegates ------------------
+
+
+def read_rows(
+    data: bytes,
+    filename: str,
+    *,
+    headers: dict[str, set[str]],
+    required: dict[str, object],
+    max_bytes: int,
+    max_rows: int,
+    max_cols: int,
+    too_many: str,
+) -> tuple[Iterator[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
+    """The filled rows of an uploaded table as (row number, {field: cell}) under `headers`, read
+    as they are taken, and the list of problems: the whole file's (row 0: unreadable, or a
+    column of `required` missing, named by its label) or, appended when reached, the first row
+    beyond `max_rows` (with the message `too_many`). The caller adds its rows' problems to it."""
+    try:
+        table = read_table(
+            data, filename, max_bytes=max_bytes, max_rows=max_rows, max_cols=max_cols
+        )
+    except ValueError as error:
+        return iter(()), [(0, str(error))]
+    columns = find_columns(table[0][1], headers)
+    missing = [str(label) for name, label in required.items() if name not in columns]
+    if missing:
+        message = _(
+            "The first row must name the columns; missing: %(columns)s.", columns=", ".join(missing)
+        )
+        return iter(()), [(0, message)]
+    problems: list[tuple[int, str]] = []
+    return _filled_rows(table[1:], columns, max_rows, too_many, problems), problems
+
+
+def _filled_rows(rows, columns, max_rows, too_many, problems):
+    items = list(columns.items())
+    for count, (line, raw) in enumerate(rows, start=1):
+        if count > max_rows:
+            problems.append((line, too_many))
+            return
+        width = len(raw)
+        values = {name: raw[index] if index < width else "" for name, index in items}
+        if any(values.values()):  # else only other columns are filled in
+            yield line, values
+
+
+# Languages, provinces and countries are written a few ways each, over and over: fold each once.
+cell_key = lru_cache(maxsize=4096)(header_key)
+
+
+def email_cell(text: str, *, line: int, seen: dict[str, int]) -> tuple[str, str | None]:
+    """A row's e-mail address as stored (normalize_email) and what is wrong with it, if anything:
+    missing, not valid, or given in an earlier row (`seen`: each folded address's first row)."""
+    if not text:
+        return "", _("e-mail missing")
+    try:
+        email = normalize_email(text)
+    except ValueError:
+        return "", _("e-mail address not valid")
+    key = email.casefold()
+    if key in seen:
+        return email, _("this e-mail appears already in row %(line)s", line=seen[key])
+    seen[key] = line
+    return email, None
+
+
+def phone_cell(text: str, *, required: bool) -> tuple[str, str | None]:
+    """A row's phone number in E.164 form (or "" when not given) and what is wrong with it."""
+    if not text:
+        return "", _("phone number missing") if required else None
+    try:
+        return fast_phone(text), None
+    except ValueError:
+        return text, _("phone number not valid")
+
+
+def language_cell(text: str) -> tuple[str, str | None]:
+    """The language of a person's e-mails ("vi" when not given) and what is wrong with it."""
+    language = LANGUAGES.get(cell_key(text))
+    if language is None:
+        return "", _("language must be vi or en")
+    return language, None

@@ -1,5 +1,5 @@
 """Text helpers: folding Vietnamese for search, sorting it in its alphabetical order, safe CSV
-cells, what a person's name may hold, days typed in addresses."""
+cells, what a person's name and other typed text may hold, days typed in addresses."""
 
 import re
 import unicodedata
@@ -52,6 +52,25 @@ def name_problem(value: str) -> str | None:
         if marks > MAX_MARKS_PER_LETTER:
             return "too_many_marks"
     return None
+
+
+# Letters of any script, digits, spaces and ordinary punctuation are fine in what people type;
+# control and format characters, surrogates, private-use and unassigned code points, emoji and
+# other pictographs are not (badges and PDFs cannot show them). The zero-width non-joiner and
+# joiner, which some scripts need to spell words, are kept.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "So", "Sk"})
+_JOINERS = "\u200c\u200d"
+
+
+def plain(text: str, *, also: str = "") -> bool:
+    """Whether text holds only letters, digits, spaces and punctuation (and the characters of
+    `also`, such as the line breaks of a text area): nothing of REFUSED_CATEGORIES."""
+    if REFUSED_CATEGORIES.isdisjoint(map(unicodedata.category, text)):
+        return True  # the usual case, without a Python-level loop over the characters
+    return all(
+        unicodedata.category(ch) not in REFUSED_CATEGORIES or ch in _JOINERS or ch in also
+        for ch in text
+    )
 
 
 def fold(value: str | None) -> str:

@@ -97,10 +97,18 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    connectable = get_engine()
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        """Leave out of the comparison an index the models keep for another database only
+        (exhibition/dbtypes.py trigram_index: PostgreSQL's pg_trgm indexes)."""
+        if type_ == "index" and not reflected:
+            return obj.info.get("dialect", connectable.dialect.name) == connectable.dialect.name
+        return True
+
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
-
-    connectable = get_engine()
 
     with connectable.connect() as connection:
         context.configure(

@@ -417,3 +417,41 @@ def test_audit_entries_written_before_keep_reading_in_the_readers_language(
         ("device.created", "vi"): "Cổng 1 · Cổng chính",  # names organisers typed: as they were
         ("device.created", "en"): "Cổng 1 · Cổng chính",
     }
+
+
+def test_trigram_indexes_come_and_go_with_their_migration_on_postgresql_only(
+    empty_database, tmp_path
+):
+    from flask_migrate import downgrade
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database, "INSTANCE_PATH": str(tmp_path / "i")}
+    )
+
+    def trigram_indexes() -> set[str]:
+        inspector = sa.inspect(db.engine)
+        return {
+            i["name"]
+            for table in ("registrations", "exhibitors")
+            for i in inspector.get_indexes(table)
+            if i["name"].endswith("_trgm")
+        }
+
+    with app.app_context():
+        upgrade()
+        created = trigram_indexes()
+        downgrade(revision=_revision_before("969b17f2b517"))
+        after_downgrade = trigram_indexes()
+        upgrade()
+        again = trigram_indexes()
+        db.engine.dispose()
+    expected = (
+        {
+            "ix_registrations_search_text_trgm",
+            "ix_exhibitors_search_text_trgm",
+            "ix_exhibitors_public_search_text_trgm",
+        }
+        if empty_database.startswith("postgresql")
+        else set()
+    )
+    assert (created, after_downgrade, again) == (expected, set(), expected)

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
-from ..dbtypes import utcnow
+from ..dbtypes import iso_utc, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..visitors.models import Registration, RegistrationStatus, VisitorCategory
@@ -140,14 +140,14 @@ def offline_list(*, device: Device) -> dict:
         if row.exhibitor_id in booths:
             badge["b"] = booths[row.exhibitor_id]
         if row.id in entered:
-            badge["in"] = entered[row.id].first_entry_at.isoformat().replace("+00:00", "Z")
+            badge["in"] = iso_utc(entered[row.id].first_entry_at)
             if not entered[row.id].inside:
                 badge["out"] = True
         if row.id in allowed:
             badge["s"] = sorted(set(allowed[row.id]))
         badges.append(badge)
     return {
-        "generated_at": now.isoformat().replace("+00:00", "Z"),
+        "generated_at": iso_utc(now),
         "checkpoint": {
             "id": checkpoint.id,
             "room_id": checkpoint.room_id,

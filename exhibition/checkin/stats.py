@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from ..dbtypes import utcnow
+from ..dbtypes import iso_utc, utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..i18n import current_language
@@ -22,10 +22,6 @@ TOP_PROVINCES = 10
 # The entries chart's time axis: the exhibition day's opening hours, 07:00 to 19:00, or the
 # event's own hours where they are longer, or the entries' where some fall outside.
 FIRST_HOUR, LAST_HOUR = 7, 19
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _day_window(event: Event, day: date) -> tuple[datetime, datetime]:
@@ -213,7 +209,7 @@ def _by_session(event: Event) -> list[dict]:
                 "id": session.id,
                 "title": session.tr("title"),
                 "room": room.tr("name"),
-                "starts_at": _iso(session.starts_at),
+                "starts_at": iso_utc(session.starts_at),
                 "time": session.starts_at.astimezone(event.tz).strftime("%d/%m %H:%M"),
                 "seats": session.capacity or room.capacity,
                 "seated": figure.get("seated", 0),
@@ -282,7 +278,7 @@ def event_stats(*, event: Event, now: datetime | None = None, day: date | None =
     days = event.days
     return {
         "event": {"slug": event.slug, "name": event.tr("name"), "timezone": event.timezone},
-        "generated_at": _iso(now),
+        "generated_at": iso_utc(now),
         "day": day.isoformat(),
         "today": today.isoformat(),
         "days": [d.isoformat() for d in sorted({*days, today})],

@@ -1,5 +1,6 @@
 """An exhibition edition and its settings."""
 
+import enum
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..dbtypes import UTCDateTime, utcnow
 from ..extensions import db
 from ..i18n import Localized
+
+
+class RegistrationState(enum.StrEnum):
+    """Where an exhibition's sign-up window stands (computed, not stored). A StrEnum: pages
+    compare it with its value and use that as a CSS class."""
+
+    NOT_OPEN = "not_open"
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class Event(Localized, db.Model):
@@ -90,14 +100,14 @@ class Event(Localized, db.Model):
         """Whether `when` falls on one of the exhibition's local days."""
         return self.first_day <= when.astimezone(self.tz).date() <= self.last_day
 
-    def registration_state(self, now: datetime | None = None) -> str:
-        """'not_open', 'open' or 'closed' at `now`."""
+    def registration_state(self, now: datetime | None = None) -> RegistrationState:
+        """Whether the sign-up window is ahead, open or past at `now`."""
         now = now or utcnow()
         if now < self.registration_opens_at:
-            return "not_open"
+            return RegistrationState.NOT_OPEN
         if now >= self.registration_closes_at:
-            return "closed"
-        return "open"
+            return RegistrationState.CLOSED
+        return RegistrationState.OPEN
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"

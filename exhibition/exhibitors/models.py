@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from ..booths.models import Booth, BoothAssignment, BoothType, Hall
-from ..dbtypes import UTCDateTime, enum_column, utcnow
+from ..dbtypes import UTCDateTime, enum_column, trigram_index, utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..i18n import Localized
@@ -38,6 +38,8 @@ class Exhibitor(Localized, db.Model):
         sa.UniqueConstraint("event_id", "tax_code"),
         sa.CheckConstraint("booth_count BETWEEN 1 AND 20", name="booth_count"),
         sa.CheckConstraint("contact_language IN ('vi', 'en')", name="contact_language"),
+        trigram_index("exhibitors", "search_text"),
+        trigram_index("exhibitors", "public_search_text"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -19,13 +18,12 @@ from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound
 from ..events.models import Event
 from ..extensions import db
-from ..phone import normalize_phone
 from ..reference.models import Province
 from ..spreadsheets import (
-    LANGUAGES,
-    find_columns,
-    header_key,
-    read_table,
+    email_cell,
+    language_cell,
+    phone_cell,
+    read_rows,
     row_error,
     text_problems,
 )
@@ -61,6 +59,7 @@ TEXT_FIELDS = {  # column: (label, longest length)
     "position": (_l("position"), 120),
     "organisation": (_l("organisation"), 200),
 }
+REQUIRED = {"full_name": _l("Full name"), "email": _l("E-mail")}
 
 
 class InvitationNotFound(NotFound):
@@ -114,71 +113,22 @@ def parse_delegates(data: bytes, filename: str) -> tuple[list[DelegateRow], list
 
 def _parse(data: bytes, filename: str) -> tuple[list[DelegateRow], list[tuple[int, str]]]:
     """Good rows and (row number, problem) pairs; problems with the whole file have row 0."""
-    try:
-        table = read_table(
-            data, filename, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=len(HEADERS) + 10
-        )
-    except ValueError as error:
-        return [], [(0, str(error))]
-    columns = find_columns(table[0][1], HEADERS)
-    missing = [n for n in ("full_name", "email") if n not in columns]
-    if missing:
-        return [], [
-            (
-                0,
-                _(
-                    "The first row must name the columns; missing: %(columns)s.",
-                    columns=", ".join(
-                        {"full_name": _("Full name"), "email": _("E-mail")}[n] for n in missing
-                    ),
-                ),
-            )
-        ]
-    rows, errors, seen = [], [], {}
-    for count, (line, raw) in enumerate(table[1:], start=1):
-        if count > MAX_ROWS:
-            message = _(
-                "At most %(count)s delegates per file; the rest was not read.", count=MAX_ROWS
-            )
-            errors.append((line, message))
-            break
-        values = {key: raw[index] if index < len(raw) else "" for key, index in columns.items()}
-        if not any(values.values()):
-            continue  # only other columns are filled in
+    filled, errors = read_rows(
+        data, filename, headers=HEADERS, required=REQUIRED, max_bytes=MAX_BYTES,
+        max_rows=MAX_ROWS, max_cols=len(HEADERS) + 10,
+        too_many=_("At most %(count)s delegates per file; the rest was not read.", count=MAX_ROWS),
+    )  # fmt: skip
+    rows, seen = [], {}
+    for line, values in filled:
         problems = []
         full_name = values.get("full_name", "")
         if not full_name:
             problems.append(_("full name missing"))
         problems += text_problems(values, TEXT_FIELDS, names=("full_name",))
-        email = values.get("email", "")
-        if not email:
-            problems.append(_("e-mail missing"))
-        else:
-            try:
-                result = validate_email(email, check_deliverability=False, allow_smtputf8=False)
-            except EmailNotValidError:
-                problems.append(_("e-mail address not valid"))
-                email = ""
-            else:
-                email = result.ascii_email or result.normalized
-                if email.casefold() in seen:
-                    problems.append(
-                        _(
-                            "this e-mail appears already in row %(line)s",
-                            line=seen[email.casefold()],
-                        )
-                    )
-                else:
-                    seen[email.casefold()] = line
-        phone = values.get("phone", "")
-        if phone:
-            try:
-                phone = normalize_phone(phone)
-            except ValueError:
-                problems.append(_("phone number not valid"))
-        language = LANGUAGES.get(header_key(values.get("language", "")))
-        if language is None:
-            problems.append(_("language must be vi or en"))
+        email, problem = email_cell(values.get("email", ""), line=line, seen=seen)
+        phone, phone_problem = phone_cell(values.get("phone", ""), required=False)
+        language, language_problem = language_cell(values.get("language", ""))
+        problems += [p for p in (problem, phone_problem, language_problem) if p]
         if problems:
             errors.append(row_error(line, "; ".join(problems)))
             continue

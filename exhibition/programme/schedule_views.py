@@ -13,6 +13,7 @@ from ..errors import json_error, refused, wants_json
 from ..events.services import get_event
 from ..extensions import db
 from ..forms import Form
+from ..text import parse_day
 from . import conflicts as conflict_rules
 from . import services
 from .forms import PlaceForm, aware
@@ -32,8 +33,8 @@ def grid(slug: str):
     """A day's grid of rooms and quarter hours; sessions are dragged to move (or moved by form)."""
     g.event = event = get_event(slug=slug)
     days = _days(event)
-    wanted = request.args.get("day", "")
-    day = next((d for d in days if d.isoformat() == wanted), days[0])
+    wanted = parse_day(request.args.get("day"))
+    day = wanted if wanted in days else days[0]
     rooms = services.rooms(event=event)
     all_sessions = services.sessions(event=event)
     start_of_day = datetime.combine(day, datetime.min.time(), tzinfo=event.tz)

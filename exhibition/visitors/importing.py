@@ -22,10 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-import phonenumbers
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
-from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES, DOT_ATOM_TEXT
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -35,13 +32,14 @@ from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
 from ..extensions import db
-from ..phone import normalize_phone
 from ..reference.models import Province, Sector
 from ..spreadsheets import (
-    LANGUAGES,
-    find_columns,
+    cell_key,
+    email_cell,
     header_key,
-    read_table,
+    language_cell,
+    phone_cell,
+    read_rows,
     row_error,
     text_problems,
 )
@@ -175,10 +173,6 @@ class ImportReport:
         return self.already_registered + self.refused
 
 
-# Provinces, countries and languages are written a few ways each, over and over: fold each once.
-_folded = lru_cache(maxsize=4096)(header_key)
-
-
 # --- reference data, read once per import ----------------------------------------------------
 
 
@@ -190,7 +184,7 @@ class _Lookups:
     countries: dict[str, str]  # folded code or name -> ISO code
 
     def province(self, text: str) -> str | None:
-        key = _folded(text)
+        key = cell_key(text)
         found = self.provinces.get(key)
         if found is None:
             for word in _PROVINCE_WORDS:
@@ -241,59 +235,6 @@ def _lookups(event: Event) -> _Lookups:
 # --- checking one row -------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
-def _domain(domain: str) -> str | None:
-    """An e-mail domain in the ASCII form validate_email() gives it, or None when not valid."""
-    try:
-        return validate_email(
-            "x@" + domain, check_deliverability=False, allow_smtputf8=False
-        ).ascii_domain
-    except EmailNotValidError:
-        return None
-
-
-def normalize_email(text: str) -> str:
-    """The address as the sign-up form stores it (validate_email's ASCII form), or ValueError.
-
-    Most of validate_email's time goes on the domain, which many people share (gmail.com, their
-    company's): an ASCII address with a plain local part takes a shortcut with the domain's
-    result cached; anything else goes through validate_email whole. Both give the same answer.
-    """
-    local, at, domain = text.rpartition("@")
-    if (
-        at
-        and text.isascii()
-        and len(text) <= 254
-        and "xn--" not in domain.lower()
-        and DOT_ATOM_TEXT.fullmatch(local)
-        and local.lower() not in CASE_INSENSITIVE_MAILBOX_NAMES
-    ):
-        ascii_domain = _domain(domain)
-        if ascii_domain is None:
-            raise ValueError("email")
-        return f"{local}@{ascii_domain}"
-    try:
-        result = validate_email(text, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as error:
-        raise ValueError("email") from error
-    return result.ascii_email or result.normalized
-
-
-_SEPARATORS = str.maketrans("", "", " .-()")
-_VN_NUMBER = re.compile(r"(?:0|\+84)([1-9][0-9]{8,9})")
-
-
-def fast_phone(text: str) -> str:
-    """normalize_phone() with a shortcut for Vietnamese numbers written 0... or +84...: parsing
-    is most of its time, and for these the national number is plain to see. Same answers."""
-    match = _VN_NUMBER.fullmatch(text.translate(_SEPARATORS)) if len(text) <= 30 else None
-    if match is not None:
-        number = phonenumbers.PhoneNumber(country_code=84, national_number=int(match[1]))
-        if phonenumbers.is_valid_number(number):
-            return "+84" + match[1]
-    return normalize_phone(text)
-
-
 def _quote(text: str) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
@@ -314,29 +255,12 @@ def _check(
         problems.append(_("full name shorter than 2 characters"))
     problems += text_problems(values, TEXT_FIELDS, names=("full_name",))
 
-    email = key = ""
-    if not values.get("email"):
-        problems.append(_("e-mail missing"))
-    else:
-        try:
-            email = normalize_email(values["email"])
-        except ValueError:
-            problems.append(_("e-mail address not valid"))
-        else:
-            key = email.casefold()
-            if key in seen:
-                problems.append(_("this e-mail appears already in row %(line)s", line=seen[key]))
-            else:
-                seen[key] = line
-
-    phone = values.get("phone", "")
-    if not phone:
-        problems.append(_("phone number missing"))
-    else:
-        try:
-            phone = fast_phone(phone)
-        except ValueError:
-            problems.append(_("phone number not valid"))
+    email, problem = email_cell(values.get("email", ""), line=line, seen=seen)
+    if problem:
+        problems.append(problem)
+    phone, problem = phone_cell(values.get("phone", ""), required=True)
+    if problem:
+        problems.append(problem)
 
     category_id = default_category
     if values.get("category"):
@@ -349,7 +273,7 @@ def _check(
     province_code, country_code = None, "VN"
     country = values.get("country", "")
     if country:
-        country_code = lookups.countries.get(_folded(country))
+        country_code = lookups.countries.get(cell_key(country))
         if country_code is None:
             problems.append(_("unknown country %(name)s", name=_quote(country)))
     if values.get("province"):
@@ -376,14 +300,14 @@ def _check(
         if unknown:
             problems.append(_("unknown sectors: %(codes)s", codes=", ".join(unknown)))
 
-    language = LANGUAGES.get(_folded(values.get("language", "")))
-    if language is None:
-        problems.append(_("language must be vi or en"))
+    language, problem = language_cell(values.get("language", ""))
+    if problem:
+        problems.append(problem)
 
     if problems:
         return problems
     return VisitorRow(
-        line=line, full_name=full_name, email=email, email_key=key, phone=phone,
+        line=line, full_name=full_name, email=email, email_key=email.casefold(), phone=phone,
         organisation=values.get("organisation", ""), job_title=values.get("job_title", ""),
         category_id=category_id, province_code=province_code, country_code=country_code,
         sector_codes=sector_codes, language=language,
@@ -394,33 +318,18 @@ def _parse(
     data: bytes, filename: str, lookups: _Lookups, default_category: int | None
 ) -> tuple[list[VisitorRow], list[tuple[int, str]], int]:
     """Good rows, (row number, problem) pairs (row 0: the whole file), and how many rows were bad."""
-    try:
-        table = read_table(
-            data, filename, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=len(HEADERS) + 20
-        )
-    except ValueError as error:
-        return [], [(0, str(error))], 0
-    columns = find_columns(table[0][1], HEADERS)
-    needed = [
-        name
-        for name in REQUIRED
-        if name not in columns and not (name == "category" and default_category is not None)
-    ]
-    if needed:
-        missing = ", ".join(str(REQUIRED[name]) for name in needed)
-        message = _("The first row must name the columns; missing: %(columns)s.", columns=missing)
-        return [], [(0, message)], 0
-    rows, problems, seen, refused = [], [], {}, 0
-    items = list(columns.items())
-    for count, (line, raw) in enumerate(table[1:], start=1):
-        if count > MAX_ROWS:
-            message = _("At most %(count)s people per file; the rest was not read.", count=MAX_ROWS)
-            problems.append((line, message))
-            break
-        width = len(raw)
-        values = {name: raw[index] if index < width else "" for name, index in items}
-        if not any(values.values()):
-            continue  # only other columns are filled in
+    required = {
+        name: label
+        for name, label in REQUIRED.items()
+        if not (name == "category" and default_category is not None)
+    }
+    filled, problems = read_rows(
+        data, filename, headers=HEADERS, required=required, max_bytes=MAX_BYTES,
+        max_rows=MAX_ROWS, max_cols=len(HEADERS) + 20,
+        too_many=_("At most %(count)s people per file; the rest was not read.", count=MAX_ROWS),
+    )  # fmt: skip
+    rows, seen, refused = [], {}, 0
+    for line, values in filled:
         checked = _check(line, values, lookups, default_category, seen)
         if isinstance(checked, list):
             problems.append(row_error(line, "; ".join(checked)))

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..badges.services import new_feed_token
-from ..dbtypes import UTCDateTime, enum_column, utcnow
+from ..dbtypes import UTCDateTime, enum_column, trigram_index, utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..i18n import Localized
@@ -83,6 +83,7 @@ class Registration(db.Model):
             sqlite_where=sa.text("status = 'confirmed'"),
             postgresql_where=sa.text("status = 'confirmed'"),
         ),
+        trigram_index("registrations", "search_text"),
         sa.CheckConstraint(
             "(province_code IS NOT NULL AND country_code = 'VN')"
             " OR (province_code IS NULL AND country_code <> 'VN')",

@@ -3,13 +3,9 @@ everything stored about their registration, in one JSON document."""
 
 import sqlalchemy as sa
 
-from ..dbtypes import utcnow
+from ..dbtypes import iso_utc, utcnow
 from ..extensions import db
 from .models import Registration
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 def export_personal_data(*, registration: Registration) -> dict:
@@ -38,7 +34,7 @@ def export_personal_data(*, registration: Registration) -> dict:
         .order_by(OutboxMessage.created_at)
     ).all()
     return {
-        "exported_at": _iso(utcnow()),
+        "exported_at": iso_utc(utcnow()),
         "controller": {
             "organiser": event.organiser_vi,
             "contact_email": event.contact_email,
@@ -58,24 +54,24 @@ def export_personal_data(*, registration: Registration) -> dict:
             "status": registration.status.value,
             "source": registration.source.value,
             "badge_code": registration.badge_code,
-            "created_at": _iso(registration.created_at),
-            "updated_at": _iso(registration.updated_at),
-            "cancelled_at": _iso(registration.cancelled_at),
-            "checked_in_at": _iso(registration.checked_in_at),
-            "badge_printed_at": _iso(registration.badge_printed_at),
+            "created_at": iso_utc(registration.created_at),
+            "updated_at": iso_utc(registration.updated_at),
+            "cancelled_at": iso_utc(registration.cancelled_at),
+            "checked_in_at": iso_utc(registration.checked_in_at),
+            "badge_printed_at": iso_utc(registration.badge_printed_at),
         },
         "consents": [
             {
                 "purpose": c.purpose.value,
                 "granted": c.granted,
                 "wording_version": c.wording_version,
-                "recorded_at": _iso(c.recorded_at),
+                "recorded_at": iso_utc(c.recorded_at),
             }
             for c in registration.consents
         ],
         "scans": [
             {
-                "scanned_at": _iso(s.scanned_at),
+                "scanned_at": iso_utc(s.scanned_at),
                 "checkpoint": s.checkpoint.name_vi if s.checkpoint else None,
                 "session": s.session.title_vi if s.session else None,
                 "type": s.type.value,
@@ -87,10 +83,10 @@ def export_personal_data(*, registration: Registration) -> dict:
         "sessions": [
             {
                 "title": b.session.title_vi,
-                "starts_at": _iso(b.session.starts_at),
+                "starts_at": iso_utc(b.session.starts_at),
                 "status": b.status.value,
-                "signed_up_at": _iso(b.created_at),
-                "attended_at": _iso(b.attended_at),
+                "signed_up_at": iso_utc(b.created_at),
+                "attended_at": iso_utc(b.attended_at),
             }
             for b in bookings
         ],
@@ -101,7 +97,7 @@ def export_personal_data(*, registration: Registration) -> dict:
                 "position": i.position,
                 "organisation": i.organisation,
                 "status": i.status.value,
-                "answered_at": _iso(i.answered_at),
+                "answered_at": iso_utc(i.answered_at),
             }
             for i in invitations
         ],
@@ -111,8 +107,8 @@ def export_personal_data(*, registration: Registration) -> dict:
                 "to": m.to_address,
                 "kind": m.kind,
                 "status": m.status.value,
-                "created_at": _iso(m.created_at),
-                "sent_at": _iso(m.sent_at),
+                "created_at": iso_utc(m.created_at),
+                "sent_at": iso_utc(m.sent_at),
             }
             for m in messages
         ],

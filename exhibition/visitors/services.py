@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from ..badges.services import new_badge_code, new_manage_token
 from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound
-from ..events.models import Event
+from ..events.models import Event, RegistrationState
 from ..extensions import db
 from ..i18n import Localized
 from ..reference.models import Province, Sector
@@ -319,9 +319,9 @@ def register_visitor(
     now = now or utcnow()
     if check_window:
         state = event.registration_state(now)
-        if state == "not_open":
+        if state is RegistrationState.NOT_OPEN:
             raise RegistrationNotOpen()
-        if state == "closed":
+        if state is RegistrationState.CLOSED:
             raise RegistrationClosed()
     if not consents.processing:
         raise ConsentRequired()

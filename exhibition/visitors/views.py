@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from ..accounts.audit import SELF
 from ..dbtypes import utcnow
 from ..errors import DomainError, json_error, refused, wants_json
+from ..events.models import RegistrationState
 from ..events.services import event_calendar, get_event
 from ..extensions import db, guess_limit, limiter, posted
 from ..forms import Form, choices
@@ -56,7 +57,7 @@ def register(slug: str):
     """The public sign-up form."""
     g.event = event = get_event(slug=slug)
     state = event.registration_state()
-    if state != "open":
+    if state is not RegistrationState.OPEN:
         return render_template("visitors/closed.html", event=event, state=state), 403
     form = RegistrationForm()
     _choices(form, event)
