@@ -19,19 +19,20 @@ from ..reference.models import Sector
 from ..spreadsheets import OversizedTable, csv_lines
 from .models import Booth, BoothStatus, BoothType, Hall
 
-COLUMNS = [
-    "hall",
-    "code",
+# What a row sets on its booth, and the file's columns: the hall, the code, then these (the
+# sector's column is called "sector").
+ATTRIBUTES = (
     "x_m",
     "y_m",
     "width_m",
     "depth_m",
     "type",
     "zone",
-    "sector",
+    "sector_code",
     "price_vnd",
     "status",
-]
+)
+COLUMNS = ["hall", "code", *(name.removesuffix("_code") for name in ATTRIBUTES)]
 MAX_ROWS = 5000
 MARGIN = 4.0  # metres of floor kept around the booths when a hall is sized from them
 
@@ -172,17 +173,7 @@ def import_booths(*, event: Event, data: bytes) -> ImportReport:
         else:
             report.updated += 1
         booth.hall = hall
-        for key in (
-            "x_m",
-            "y_m",
-            "width_m",
-            "depth_m",
-            "type",
-            "zone",
-            "sector_code",
-            "price_vnd",
-            "status",
-        ):
+        for key in ATTRIBUTES:
             setattr(booth, key, row[key])
     if report.errors:
         return report
