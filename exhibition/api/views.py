@@ -15,8 +15,9 @@ from ..checkin.offline import (
     search_handle,
     search_people,
 )
-from ..checkin.scanning import record_scan, undo_last_scan, undo_window
+from ..checkin.scanning import record_scan
 from ..checkin.services import authenticate_device, checkpoint_of, redeem_setup_code
+from ..checkin.undo import undo_last_scan, undo_window
 from ..errors import DomainError, json_error
 from ..extensions import db, limiter
 from ..text import parse_day
@@ -306,7 +307,7 @@ def checkin_batch():
                 outcome = record_scan(
                     device=device,
                     scanned_at=scanned_at,
-                    station_result=station_result,
+                    station_result=ScanResult(station_result) if station_result else None,
                     **fields,
                 )
         except DomainError as error:
