@@ -114,17 +114,6 @@ class ScanEffect(enum.StrEnum):
     ATTENDED = "attended"  # the session's attendance of the person
 
 
-def _stored_as_text(enum_cls: type[enum.StrEnum], length: int) -> sa.Enum:
-    """A VARCHAR column, as it always was (no constraint), read as members of `enum_cls`."""
-    return sa.Enum(
-        enum_cls,
-        native_enum=False,
-        create_constraint=False,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
 class Scan(db.Model):
     """Every scan a device sends, refused ones included; one row per device nonce."""
 
@@ -159,10 +148,12 @@ class Scan(db.Model):
     offline: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # What the station answered offline, when it differs from the server's judgement (for instance
     # the badge was used meanwhile at another door): organisers look at these.
-    station_result: Mapped[ScanResult | None] = mapped_column(_stored_as_text(ScanResult, 32))
+    station_result: Mapped[ScanResult | None] = mapped_column(
+        enum_column(ScanResult, None, length=32)
+    )
     flagged: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # What the scan changed, so that an operator's undo can take it back.
-    effect: Mapped[ScanEffect | None] = mapped_column(_stored_as_text(ScanEffect, 16))
+    effect: Mapped[ScanEffect | None] = mapped_column(enum_column(ScanEffect, None, length=16))
     # The operator let the person in although the station warned (the exhibition is not on that
     # day): judged by the door's rules as on an exhibition day, and shown as such to organisers.
     admitted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

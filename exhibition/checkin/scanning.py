@@ -17,6 +17,13 @@ from ..badges.services import normalize_badge_code
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..programme.models import (
+    BookingStatus,
+    ConferenceSession,
+    Invitation,
+    InvitationStatus,
+    SessionBooking,
+)
 from ..visitors.models import Registration, RegistrationStatus
 from .entrances import entrance_result, insert_unless_there, presence_day
 from .models import Checkpoint, Device, Presence, Scan, ScanEffect, ScanResult, ScanType
@@ -60,8 +67,6 @@ def _session_for(*, checkpoint: Checkpoint, device: Device, session_id: int | No
 
     Returns (session or None, at_room_door).
     """
-    from ..programme.models import ConferenceSession
-
     if session_id is not None:
         session = db.session.get(ConferenceSession, session_id)
         if session is None or session.event_id != device.event_id:
@@ -85,8 +90,6 @@ def _session_for(*, checkpoint: Checkpoint, device: Device, session_id: int | No
 def _session_result(session, registration: Registration, scan: Scan, now: datetime):
     """At a session's door: ok for a seat or an invitation, else not_registered (organisers may
     let the person in). Returns (result, invited)."""
-    from ..programme.models import BookingStatus, Invitation, InvitationStatus, SessionBooking
-
     booking = db.session.scalar(
         sa.select(SessionBooking).where(
             SessionBooking.session_id == session.id,
@@ -133,8 +136,6 @@ def _first_time(scan: Scan) -> datetime | None:
     if registration is None or scan.result is not ScanResult.ALREADY_CHECKED_IN:
         return None
     if scan.session_id is not None:
-        from ..programme.models import SessionBooking
-
         return db.session.scalar(
             sa.select(SessionBooking.attended_at).where(
                 SessionBooking.session_id == scan.session_id,

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..programme.models import SessionBooking
 from ..visitors.models import Registration
 from .entrances import presence_day
 from .models import Device, Presence, Scan, ScanEffect
@@ -48,35 +49,20 @@ def _undo_entry(scan: Scan, now: datetime) -> None:
 def _undo_reentry(scan: Scan, now: datetime) -> None:
     """The person is outside again, as before coming back in."""
     day = presence_day(scan.checkpoint, scan.scanned_at)
-    _update(
-        Presence,
-        Presence.registration_id == scan.registration_id,
-        Presence.day == day,
-        inside=False,
-        last_change_at=now,
-    )
+    where = (Presence.registration_id == scan.registration_id, Presence.day == day)
+    _update(Presence, *where, inside=False, last_change_at=now)
 
 
 def _undo_exit(scan: Scan, now: datetime) -> None:
     """Inside again wherever that exit marked the person outside."""
-    _update(
-        Presence,
-        Presence.exit_scan_id == scan.id,
-        inside=True,
-        exit_scan_id=None,
-        last_change_at=now,
-    )
+    back_in = {"inside": True, "exit_scan_id": None, "last_change_at": now}
+    _update(Presence, Presence.exit_scan_id == scan.id, **back_in)
 
 
 def _undo_attendance(scan: Scan, now: datetime) -> None:
-    from ..programme.models import SessionBooking
-
-    _update(
-        SessionBooking,
-        SessionBooking.session_id == scan.session_id,
-        SessionBooking.registration_id == scan.registration_id,
-        attended_at=None,
-    )
+    """The person's attendance of the session is not recorded any more."""
+    booking = SessionBooking.registration_id == scan.registration_id
+    _update(SessionBooking, SessionBooking.session_id == scan.session_id, booking, attended_at=None)
 
 
 def _update(model, *where, **values) -> None:
