@@ -16,7 +16,16 @@ from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from ..dbtypes import utcnow
 from ..errors import DomainError
+from ..exhibitors.models import Exhibitor
 from ..extensions import db
+from ..programme.models import (
+    BookingStatus,
+    ConferenceSession,
+    Invitation,
+    InvitationStatus,
+    SessionBooking,
+)
+from ..text import matches_all_words
 from ..visitors.models import Registration, RegistrationStatus, VisitorCategory
 from .entrances import presence_day
 from .models import Device, Presence, Scan
@@ -72,21 +81,12 @@ def _entered_today(checkpoint, event_id: int, now: datetime) -> dict:
 
 def _booths(event_id: int) -> dict[int, str]:
     """The booths of each exhibitor of the event, by exhibitor id."""
-    from ..exhibitors.models import Exhibitor
-
     exhibitors = db.session.scalars(sa.select(Exhibitor).where(Exhibitor.event_id == event_id))
     return {exhibitor.id: ", ".join(b.code for b in exhibitor.booths) for exhibitor in exhibitors}
 
 
 def _allowed_sessions(checkpoint) -> dict[int, list[int]]:
     """At a room's door: the sessions there each person holds a seat or an invitation for."""
-    from ..programme.models import (
-        BookingStatus,
-        ConferenceSession,
-        Invitation,
-        InvitationStatus,
-        SessionBooking,
-    )
 
     allowed: dict[int, list[int]] = {}
     if checkpoint.room_id is None:
@@ -118,7 +118,7 @@ def _badge(row, *, booths: dict, entered: dict, allowed: dict) -> dict:
     if row.exhibitor_id in booths:
         badge["b"] = booths[row.exhibitor_id]
     if row.id in entered:
-        badge["in"] = entered[row.id].first_entry_at.isoformat().replace("+00:00", "Z")
+        badge["in"] = entered[row.id].first_entry_at
         if not entered[row.id].inside:
             badge["out"] = True
     if row.id in allowed:
@@ -127,7 +127,8 @@ def _badge(row, *, booths: dict, entered: dict, allowed: dict) -> dict:
 
 
 def offline_list(*, device: Device) -> dict:
-    """Every valid badge of the device's event as the station needs it."""
+    """Every valid badge of the device's event as the station needs it (see OfflineList in
+    api/schemas.py)."""
     checkpoint = checkpoint_of(device=device)
     now = utcnow()
     event_id = device.event_id
@@ -154,7 +155,7 @@ def offline_list(*, device: Device) -> dict:
     entered = _entered_today(checkpoint, event_id, now)
     allowed = _allowed_sessions(checkpoint)
     return {
-        "generated_at": now.isoformat().replace("+00:00", "Z"),
+        "generated_at": now,
         "checkpoint": {
             "id": checkpoint.id,
             "room_id": checkpoint.room_id,
@@ -169,8 +170,6 @@ def offline_list(*, device: Device) -> dict:
 def search_people(*, device: Device, query: str, limit: int = 10) -> list[Registration]:
     """Confirmed registrations of the device's event matching every word of `query` (name,
     e-mail, organisation, phone; diacritics ignored)."""
-    from ..text import matches_all_words
-
     digits = "".join(ch for ch in query if ch.isdigit())
     condition = matches_all_words(Registration.search_text, query)
     if len(digits) >= 6:  # a phone number as typed: 0912 345 678 matches +84912345678

@@ -13,6 +13,8 @@ from ..events.models import Event
 from ..extensions import db
 from ..i18n import current_language
 from ..labels import label
+from ..programme.models import ConferenceSession, Room
+from ..programme.services import session_figures
 from ..reference.models import Province
 from ..visitors.models import Registration, RegistrationStatus, VisitorCategory
 from .models import Checkpoint, Presence, Scan, ScanResult, ScanType
@@ -203,9 +205,6 @@ def _quarter_series(event: Event, counts: dict[int, int], day: date) -> list[dic
 
 
 def _by_session(event: Event) -> list[dict]:
-    from ..programme.models import ConferenceSession, Room
-    from ..programme.services import session_figures
-
     figures = session_figures(event=event)
     rows = db.session.execute(
         sa.select(ConferenceSession, Room)
@@ -299,7 +298,7 @@ def event_stats(*, event: Event, now: datetime | None = None, day: date | None =
         "by_checkpoint": _by_checkpoint(event, scans["entries"], inside_by_checkpoint),
         "by_session": _by_session(event),
         "refused": [
-            {"result": result.value, "label": label(result), "count": refused[result]}
+            {"result": result, "label": label(result), "count": refused[result]}
             for result in ScanResult
             if result in refused
         ],
