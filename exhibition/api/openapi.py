@@ -24,7 +24,7 @@ from .schemas.answers import (
     UndoAnswer,
 )
 from .schemas.fields import EXAMPLE_CODE, EXAMPLE_NONCE, EXAMPLE_TIME, REF
-from .schemas.requests import BatchRequest, ScanRequest, SetupRequest
+from .schemas.requests import ARRIVAL_LAYOUTS, BatchRequest, ScanRequest, SetupRequest
 
 API = "/api/v1"
 DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -273,7 +273,11 @@ def _arrival_badge() -> dict:
             _parameter(
                 "layout",
                 "query",
-                {"type": "string", "default": "a6", "examples": ["a6", "card"]},
+                {
+                    "type": "string",
+                    "default": ARRIVAL_LAYOUTS[0],
+                    "examples": list(ARRIVAL_LAYOUTS),
+                },
                 description="A6 page or 90 x 54 mm card; anything else is A6.",
             ),
         ],

@@ -35,7 +35,14 @@ from .errors import (
 )
 from .openapi import openapi_document
 from .schemas import answers
-from .schemas.requests import MAX_BATCH, BatchRequest, BatchScan, ScanRequest, SetupRequest
+from .schemas.requests import (
+    ARRIVAL_LAYOUTS,
+    MAX_BATCH,
+    BatchRequest,
+    BatchScan,
+    ScanRequest,
+    SetupRequest,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -319,9 +326,10 @@ def arrival_badge(scan_id: int):
         or scan.received_at < utcnow() - timedelta(minutes=10)
     ):
         raise NoBadgeToPrint()
-    layout = request.args.get("layout", "a6")
+    layout = request.args.get("layout")
     pdf = print_badges(
-        registrations=[scan.registration], layout=layout if layout in ("a6", "card") else "a6"
+        registrations=[scan.registration],
+        layout=layout if layout in ARRIVAL_LAYOUTS else ARRIVAL_LAYOUTS[0],
     )
     db.session.commit()
     return Response(

@@ -33,6 +33,7 @@ from .fields import (
 )
 
 MAX_BATCH = 500  # scans in one upload
+ARRIVAL_LAYOUTS = ("a6", "card")  # a badge printed on arrival: A6 (the default) or a card
 CODE_MAX_LENGTH = 1000
 NONCE_MAX_LENGTH = 64
 
