@@ -43,14 +43,15 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    """A portable enum: VARCHAR plus a named CHECK constraint, storing the members' values."""
+def enum_column(enum_cls: type[enum.Enum], name: str | None, *, length: int = 0) -> sa.Enum:
+    """A portable enum: VARCHAR plus a named CHECK constraint, storing the members' values.
+    Without a `name`, a bare VARCHAR of `length` (a column that held the values as strings)."""
     return sa.Enum(
         enum_cls,
         name=name,
         native_enum=False,
-        create_constraint=True,
-        length=max(len(m.value) for m in enum_cls),
+        create_constraint=name is not None,
+        length=max(length, *(len(m.value) for m in enum_cls)),
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )

@@ -13,7 +13,7 @@ from flask_babel import lazy_pgettext
 
 from .accounts.models import Role
 from .booths.models import BoothStatus, BoothType
-from .checkin.models import ScanResult, ScanType
+from .checkin.models import ScanEffect, ScanResult, ScanType
 from .events.models import RegistrationState
 from .exhibitors.models import ExhibitorStatus
 from .i18n import current_language
@@ -41,6 +41,10 @@ LABELS: dict[enum.Enum, object] = {
     ScanResult.NOT_REGISTERED: _l("Not registered for the session"),
     ScanResult.NO_SESSION: _l("No session on"),
     ScanResult.NOT_TODAY: _l("Exhibition not on that day"),
+    ScanEffect.ENTERED: _l("Checked in"),
+    ScanEffect.REENTERED: _l("Entry"),
+    ScanEffect.LEFT: _l("Exit"),
+    ScanEffect.ATTENDED: _l("Attended"),
     SessionType.PLENARY: _l("Plenary"),
     SessionType.CONFERENCE: _l("Conference"),
     SessionType.SEMINAR: _l("Seminar"),

@@ -92,7 +92,9 @@ class ScanType(enum.Enum):
     EXIT = "exit"
 
 
-class ScanResult(enum.Enum):
+class ScanResult(enum.StrEnum):
+    """The answer to a scan; also what a station answered offline (`Scan.station_result`)."""
+
     OK = "ok"
     ALREADY_CHECKED_IN = "already_checked_in"
     INVALID = "invalid"
@@ -101,6 +103,15 @@ class ScanResult(enum.Enum):
     NOT_REGISTERED = "not_registered"  # at a session's door: neither booked nor invited
     NO_SESSION = "no_session"  # at a room's door when no session is on
     NOT_TODAY = "not_today"  # at an entrance on a day the exhibition is not on (amber)
+
+
+class ScanEffect(enum.StrEnum):
+    """What a scan changed, so that an operator's undo can take it back."""
+
+    ENTERED = "entered"  # opened the person's presence of the day
+    REENTERED = "reentered"  # inside again after going out
+    LEFT = "left"  # marked outside
+    ATTENDED = "attended"  # the session's attendance of the person
 
 
 class Scan(db.Model):
@@ -137,10 +148,12 @@ class Scan(db.Model):
     offline: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # What the station answered offline, when it differs from the server's judgement (for instance
     # the badge was used meanwhile at another door): organisers look at these.
-    station_result: Mapped[str | None] = mapped_column(sa.String(32))
+    station_result: Mapped[ScanResult | None] = mapped_column(
+        enum_column(ScanResult, None, length=32)
+    )
     flagged: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # What the scan changed, so that an operator's undo can take it back.
-    effect: Mapped[str | None] = mapped_column(sa.String(16))
+    effect: Mapped[ScanEffect | None] = mapped_column(enum_column(ScanEffect, None, length=16))
     # The operator let the person in although the station warned (the exhibition is not on that
     # day): judged by the door's rules as on an exhibition day, and shown as such to organisers.
     admitted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -14,12 +14,21 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
-from ..dbtypes import iso_utc, utcnow
+from ..dbtypes import utcnow
 from ..errors import DomainError
+from ..exhibitors.models import Exhibitor
 from ..extensions import db
+from ..programme.models import (
+    BookingStatus,
+    ConferenceSession,
+    Invitation,
+    InvitationStatus,
+    SessionBooking,
+)
+from ..text import matches_all_words
 from ..visitors.models import Registration, RegistrationStatus, VisitorCategory
+from .entrances import presence_day
 from .models import Device, Presence, Scan
-from .scanning import presence_day
 from .services import checkpoint_of
 
 # A handle checks in a person found by a search within this time of the search (the scan's own
@@ -59,17 +68,67 @@ def badge_hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode("ascii", "replace")).hexdigest()
 
 
-def offline_list(*, device: Device) -> dict:
-    """Every valid badge of the device's event as the station needs it."""
-    from ..exhibitors.models import Exhibitor
-    from ..programme.models import (
-        BookingStatus,
-        ConferenceSession,
-        Invitation,
-        InvitationStatus,
-        SessionBooking,
+def _entered_today(checkpoint, event_id: int, now: datetime) -> dict:
+    """Who came in today by any entrance, and whether they went out since, by registration: the
+    rules judge the person's day, not this door's."""
+    rows = db.session.execute(
+        sa.select(Presence.registration_id, Presence.first_entry_at, Presence.inside).where(
+            Presence.event_id == event_id, Presence.day == presence_day(checkpoint, now)
+        )
     )
+    return {row.registration_id: row for row in rows}
 
+
+def _booths(event_id: int) -> dict[int, str]:
+    """The booths of each exhibitor of the event, by exhibitor id."""
+    exhibitors = db.session.scalars(sa.select(Exhibitor).where(Exhibitor.event_id == event_id))
+    return {exhibitor.id: ", ".join(b.code for b in exhibitor.booths) for exhibitor in exhibitors}
+
+
+def _allowed_sessions(checkpoint) -> dict[int, list[int]]:
+    """At a room's door: the sessions there each person holds a seat or an invitation for."""
+
+    allowed: dict[int, list[int]] = {}
+    if checkpoint.room_id is None:
+        return allowed
+    here = sa.select(ConferenceSession.id).where(ConferenceSession.room_id == checkpoint.room_id)
+    seated = sa.select(SessionBooking.registration_id, SessionBooking.session_id).where(
+        SessionBooking.session_id.in_(here), SessionBooking.status == BookingStatus.SEATED
+    )
+    invited = sa.select(Invitation.registration_id, Invitation.session_id).where(
+        Invitation.session_id.in_(here),
+        Invitation.registration_id.is_not(None),
+        Invitation.status != InvitationStatus.DECLINED,
+    )
+    for statement in (seated, invited):
+        for registration_id, session_id in db.session.execute(statement):
+            allowed.setdefault(registration_id, []).append(session_id)
+    return allowed
+
+
+def _badge(row, *, booths: dict, entered: dict, allowed: dict) -> dict:
+    """One badge as the station keeps it (the keys are short: the list holds thousands)."""
+    badge = {
+        "h": badge_hash(row.badge_code),
+        "n": row.full_name,
+        "o": row.organisation,
+        "c": [row.name_vi, row.name_en or row.name_vi],
+        "k": row.color,
+    }
+    if row.exhibitor_id in booths:
+        badge["b"] = booths[row.exhibitor_id]
+    if row.id in entered:
+        badge["in"] = entered[row.id].first_entry_at
+        if not entered[row.id].inside:
+            badge["out"] = True
+    if row.id in allowed:
+        badge["s"] = sorted(set(allowed[row.id]))
+    return badge
+
+
+def offline_list(*, device: Device) -> dict:
+    """Every valid badge of the device's event as the station needs it (see OfflineList in
+    api/schemas.py)."""
     checkpoint = checkpoint_of(device=device)
     now = utcnow()
     event_id = device.event_id
@@ -92,62 +151,11 @@ def offline_list(*, device: Device) -> dict:
         )
         .order_by(Registration.id)
     ).all()
-    # Who came in today by any entrance, and whether they went out since: the rules judge the
-    # person's day, not this door's.
-    entered = {
-        row.registration_id: row
-        for row in db.session.execute(
-            sa.select(Presence.registration_id, Presence.first_entry_at, Presence.inside).where(
-                Presence.event_id == event_id, Presence.day == presence_day(checkpoint, now)
-            )
-        )
-    }
-    booths: dict[int, str] = {}
-    if any(r.exhibitor_id for r in rows):
-        for exhibitor in db.session.scalars(
-            sa.select(Exhibitor).where(Exhibitor.event_id == event_id)
-        ):
-            booths[exhibitor.id] = ", ".join(b.code for b in exhibitor.booths)
-    allowed: dict[int, list[int]] = {}
-    if checkpoint.room_id is not None:
-        room_sessions = sa.select(ConferenceSession.id).where(
-            ConferenceSession.room_id == checkpoint.room_id
-        )
-        for registration_id, session_id in db.session.execute(
-            sa.select(SessionBooking.registration_id, SessionBooking.session_id).where(
-                SessionBooking.session_id.in_(room_sessions),
-                SessionBooking.status == BookingStatus.SEATED,
-            )
-        ):
-            allowed.setdefault(registration_id, []).append(session_id)
-        for registration_id, session_id in db.session.execute(
-            sa.select(Invitation.registration_id, Invitation.session_id).where(
-                Invitation.session_id.in_(room_sessions),
-                Invitation.registration_id.is_not(None),
-                Invitation.status != InvitationStatus.DECLINED,
-            )
-        ):
-            allowed.setdefault(registration_id, []).append(session_id)
-    badges = []
-    for row in rows:
-        badge = {
-            "h": badge_hash(row.badge_code),
-            "n": row.full_name,
-            "o": row.organisation,
-            "c": [row.name_vi, row.name_en or row.name_vi],
-            "k": row.color,
-        }
-        if row.exhibitor_id in booths:
-            badge["b"] = booths[row.exhibitor_id]
-        if row.id in entered:
-            badge["in"] = iso_utc(entered[row.id].first_entry_at)
-            if not entered[row.id].inside:
-                badge["out"] = True
-        if row.id in allowed:
-            badge["s"] = sorted(set(allowed[row.id]))
-        badges.append(badge)
+    booths = _booths(event_id) if any(r.exhibitor_id for r in rows) else {}
+    entered = _entered_today(checkpoint, event_id, now)
+    allowed = _allowed_sessions(checkpoint)
     return {
-        "generated_at": iso_utc(now),
+        "generated_at": now,
         "checkpoint": {
             "id": checkpoint.id,
             "room_id": checkpoint.room_id,
@@ -155,15 +163,13 @@ def offline_list(*, device: Device) -> dict:
             "daily": checkpoint.daily,
         },
         "event_id": event_id,
-        "badges": badges,
+        "badges": [_badge(row, booths=booths, entered=entered, allowed=allowed) for row in rows],
     }
 
 
 def search_people(*, device: Device, query: str, limit: int = 10) -> list[Registration]:
     """Confirmed registrations of the device's event matching every word of `query` (name,
     e-mail, organisation, phone; diacritics ignored)."""
-    from ..text import matches_all_words
-
     digits = "".join(ch for ch in query if ch.isdigit())
     condition = matches_all_words(Registration.search_text, query)
     if len(digits) >= 6:  # a phone number as typed: 0912 345 678 matches +84912345678

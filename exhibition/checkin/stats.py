@@ -13,6 +13,8 @@ from ..events.models import Event
 from ..extensions import db
 from ..i18n import current_language
 from ..labels import label
+from ..programme.models import ConferenceSession, Room
+from ..programme.services import session_figures
 from ..reference.models import Province
 from ..visitors.models import Registration, RegistrationStatus, VisitorCategory
 from .models import Checkpoint, Presence, Scan, ScanResult, ScanType
@@ -47,7 +49,7 @@ def _quarter_hour(column):
 
 def _inside_day_clause(event: Event, today: date):
     """The presence rows that say who is in now: today's at a daily entrance, the event's first
-    day's at an entrance that counts once for the whole event (see scanning.presence_day)."""
+    day's at an entrance that counts once for the whole event (see entrances.presence_day)."""
     return sa.or_(
         sa.and_(Checkpoint.daily.is_(True), Presence.day == today),
         sa.and_(Checkpoint.daily.is_(False), Presence.day == event.first_day),
@@ -79,13 +81,18 @@ def _registration_figures(event: Event) -> tuple[list[dict], list[dict]]:
             pair[0] += registered
             pair[1] += checked_in
 
-    categories = [
+    return _categories(event, by_category), _provinces(by_province)
+
+
+def _categories(event: Event, counts: dict[int, list[int]]) -> list[dict]:
+    """Registered and checked-in people of each category of the event, in the categories' order."""
+    return [
         {
             "code": category.code,
             "name": category.tr("name"),
             "color": category.color,
-            "registered": by_category.get(category.id, [0, 0])[0],
-            "checked_in": by_category.get(category.id, [0, 0])[1],
+            "registered": counts.get(category.id, [0, 0])[0],
+            "checked_in": counts.get(category.id, [0, 0])[1],
         }
         for category in db.session.scalars(
             sa.select(VisitorCategory)
@@ -94,7 +101,10 @@ def _registration_figures(event: Event) -> tuple[list[dict], list[dict]]:
         )
     ]
 
-    ranked = sorted(by_province.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0] or "~"))
+
+def _provinces(counts: dict[str | None, list[int]]) -> list[dict]:
+    """The provinces most people come from (named in the page's language), then the others."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0] or "~"))
     top, rest = ranked[:TOP_PROVINCES], ranked[TOP_PROVINCES:]
     names = {}
     codes = [code for code, _pair in top if code is not None]
@@ -119,7 +129,7 @@ def _registration_figures(event: Event) -> tuple[list[dict], list[dict]]:
                 "checked_in": sum(pair[1] for _code, pair in rest),
             }
         )
-    return categories, provinces
+    return provinces
 
 
 def _scan_figures(event: Event, day: date) -> dict:
@@ -191,9 +201,6 @@ def _quarter_series(event: Event, counts: dict[int, int], day: date) -> list[dic
 
 
 def _by_session(event: Event) -> list[dict]:
-    from ..programme.models import ConferenceSession, Room
-    from ..programme.services import session_figures
-
     figures = session_figures(event=event)
     rows = db.session.execute(
         sa.select(ConferenceSession, Room)
@@ -220,53 +227,34 @@ def _by_session(event: Event) -> list[dict]:
     return lines
 
 
-def event_stats(*, event: Event, now: datetime | None = None, day: date | None = None) -> dict:
-    """The live figures of an event at `now`: totals, entries per quarter hour of `day` (today
-    by default, in the event's time zone), and the breakdowns by category, province, checkpoint
-    and session."""
-    now = now or utcnow()
-    today = now.astimezone(event.tz).date()
-    day = day or today
-
-    categories, provinces = _registration_figures(event)
-    registered = sum(c["registered"] for c in categories)
-    checked_in = sum(c["checked_in"] for c in categories)
-
-    entrance = sa.and_(
-        Checkpoint.id == Presence.checkpoint_id,
-        Checkpoint.room_id.is_(None),
-    )
-    inside_where = (
+def _inside_now(event: Event, today: date) -> tuple[int, dict[int, int]]:
+    """How many people are inside now, in all and by the entrance they last came in by."""
+    entrance = sa.and_(Checkpoint.id == Presence.checkpoint_id, Checkpoint.room_id.is_(None))
+    where = (
         Presence.event_id == event.id,
         Presence.inside.is_(True),
         _inside_day_clause(event, today),
     )
-    inside_now = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Presence.registration_id)))
+    people = sa.func.count(sa.distinct(Presence.registration_id))
+    inside_now = db.session.scalar(sa.select(people).join(Checkpoint, entrance).where(*where))
+    by_checkpoint = db.session.execute(
+        sa.select(Presence.checkpoint_id, people)
         .join(Checkpoint, entrance)
-        .where(*inside_where)
+        .where(*where)
+        .group_by(Presence.checkpoint_id)
     )
-    inside_by_checkpoint = dict(
-        db.session.execute(
-            sa.select(Presence.checkpoint_id, sa.func.count(sa.distinct(Presence.registration_id)))
-            .join(Checkpoint, entrance)
-            .where(*inside_where)
-            .group_by(Presence.checkpoint_id)
-        ).all()
-    )
+    return inside_now or 0, dict(by_checkpoint.all())
 
-    scans = _scan_figures(event, day)
-    entries, refused = scans["entries"], scans["refused"]
 
-    checkpoints = [
+def _by_checkpoint(event: Event, entries: dict[int, int], inside: dict[int, int]) -> list[dict]:
+    """Entries of the day at each door, and who is inside by each entrance."""
+    return [
         {
             "id": checkpoint.id,
             "name": checkpoint.tr("name"),
             "entrance": checkpoint.room_id is None,
             "entries": entries.get(checkpoint.id, 0),
-            "inside": inside_by_checkpoint.get(checkpoint.id, 0)
-            if checkpoint.room_id is None
-            else None,
+            "inside": inside.get(checkpoint.id, 0) if checkpoint.room_id is None else None,
         }
         for checkpoint in db.session.scalars(
             sa.select(Checkpoint)
@@ -275,27 +263,38 @@ def event_stats(*, event: Event, now: datetime | None = None, day: date | None =
         )
     ]
 
-    days = event.days
+
+def event_stats(*, event: Event, now: datetime | None = None, day: date | None = None) -> dict:
+    """The live figures of an event at `now` (api/schemas.py Stats): totals, entries per quarter
+    hour of `day` (today by default, in the event's time zone), and the breakdowns by category,
+    province, checkpoint and session."""
+    now = now or utcnow()
+    today = now.astimezone(event.tz).date()
+    day = day or today
+    categories, provinces = _registration_figures(event)
+    inside_now, inside_by_checkpoint = _inside_now(event, today)
+    scans = _scan_figures(event, day)
+    refused = scans["refused"]
     return {
         "event": {"slug": event.slug, "name": event.tr("name"), "timezone": event.timezone},
         "generated_at": iso_utc(now),
         "day": day.isoformat(),
         "today": today.isoformat(),
-        "days": [d.isoformat() for d in sorted({*days, today})],
+        "days": [d.isoformat() for d in sorted({*event.days, today})],
         "totals": {
-            "registered": registered,
-            "checked_in": checked_in,
-            "inside_now": inside_now or 0,
+            "registered": sum(c["registered"] for c in categories),
+            "checked_in": sum(c["checked_in"] for c in categories),
+            "inside_now": inside_now,
             "flagged": scans["flagged"],
             "refused": sum(refused.values()),
         },
         "per_quarter_hour": _quarter_series(event, scans["quarters"], day),
         "by_category": categories,
         "by_province": provinces,
-        "by_checkpoint": checkpoints,
+        "by_checkpoint": _by_checkpoint(event, scans["entries"], inside_by_checkpoint),
         "by_session": _by_session(event),
         "refused": [
-            {"result": result.value, "label": label(result), "count": refused[result]}
+            {"result": result, "label": label(result), "count": refused[result]}
             for result in ScanResult
             if result in refused
         ],

@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 
 from exhibition.api import views
-from exhibition.api.openapi import MAX_BATCH
+from exhibition.api.schemas.requests import MAX_BATCH
 from exhibition.extensions import db
 from tests.conftest import login_client, make_app
 

@@ -1,0 +1,85 @@
+"""The errors the API answers with besides the domain's own, each with its stable code, status
+and message (api/openapi.py shows every error of an operation in English)."""
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from ..checkin.offline import InvalidHandle
+from ..checkin.scanning import NonceReused, UnknownCheckpoint
+from ..checkin.services import DeviceRevoked, InvalidToken, SetupCodeInvalid
+from ..checkin.undo import NothingToUndo
+from ..errors import _HTTP_CODES as HTTP_ERRORS
+from ..errors import DomainError
+from ..events.services import EventNotFound
+
+
+class InvalidJson(DomainError):
+    code = "invalid_json"
+    status = 400
+    message = _l("Send a JSON object with code, nonce and type.")
+
+
+class InvalidDay(DomainError):
+    code = "invalid_day"
+    status = 400
+    message = _l("Give the day as YYYY-MM-DD.")
+
+
+class LoginRequired(DomainError):
+    code = "login_required"
+    status = 401
+    message = _l("Sign in as an organiser to see this.")
+
+
+class NotAnOrganiser(DomainError):
+    code = "forbidden"
+    status = 403
+    message = _l("Your account has no organiser role here.")
+
+
+class WrongEvent(DomainError):
+    code = "wrong_event"
+    status = 403
+    message = _l("This device belongs to another exhibition.")
+
+
+class NoBadgeToPrint(DomainError):
+    code = "not_found"
+    status = 404
+    message = _l("There is no badge to print for this scan.")
+
+
+class ValidationFailed(DomainError):
+    """Answered with the message of each refused field (`fields`)."""
+
+    code = "validation_failed"
+    status = 422
+    message = _l("Some fields are not valid.")
+
+
+# The errors an operation may answer, besides the HTTP ones (exhibition/errors.py).
+DOMAIN_ERRORS = (
+    InvalidToken,
+    DeviceRevoked,
+    SetupCodeInvalid,
+    LoginRequired,
+    NotAnOrganiser,
+    WrongEvent,
+    EventNotFound,
+    InvalidJson,
+    InvalidDay,
+    NoBadgeToPrint,
+    NonceReused,
+    NothingToUndo,
+    ValidationFailed,
+    UnknownCheckpoint,
+    InvalidHandle,
+)
+
+
+def error_table() -> dict[str, tuple[int, str]]:
+    """The status and the message (in English) of every error, by code."""
+    with force_locale("en"):
+        table = {code: (status, str(text)) for status, (code, text) in HTTP_ERRORS.items()}
+        table.update({error.code: (error.status, str(error.message)) for error in DOMAIN_ERRORS})
+    return table
