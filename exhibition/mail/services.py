@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_mail import Connection, Message
 
-from ..badges.services import qr_png
 from ..dbtypes import utcnow
 from ..events.models import Event
 from ..extensions import db
+from ..qr import qr_png
 from .models import MessageStatus, OutboxAttachment, OutboxMessage
 
 # Demo data and bulk loads run with the outbox muted, so that nobody is e-mailed.
