@@ -30,9 +30,9 @@ class OutboxMessage(db.Model):
     )
     kind: Mapped[str] = mapped_column(sa.String(40))
     to_address: Mapped[str] = mapped_column(sa.String(254))
-    # Set from the exhibition when the message is written (see services.enqueue): the row keeps
-    # what was sent even after the exhibition's settings change. Empty: MAIL_DEFAULT_SENDER's
-    # name, and no Reply-To.
+    # Given by the message's builder from its exhibition (Event.mail_fields): the row keeps what
+    # was sent even after the exhibition's settings change. Empty: MAIL_DEFAULT_SENDER's name,
+    # and no Reply-To.
     sender_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     reply_to: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
     language: Mapped[str] = mapped_column(sa.String(2), default="vi")

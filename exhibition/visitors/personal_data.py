@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from ..dbtypes import utcnow
 from ..extensions import db
+from ..mail.models import OutboxMessage
 from .models import Registration
 
 
@@ -15,7 +16,6 @@ def _iso(value):
 def export_personal_data(*, registration: Registration) -> dict:
     """The registration, consents, badge scans, sessions, invitations and e-mails of a person."""
     from ..checkin.models import Scan
-    from ..mail.models import OutboxMessage
     from ..programme.models import Invitation, SessionBooking
 
     event = registration.event
