@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+from ..mail.models import MessageKind
 from ..mail.services import queue_email
 from ..urls import public_url
 from .models import User
@@ -29,6 +30,6 @@ def queue_password_link(*, user: User, language: str, invited_by: User, new: boo
         context,
         to=user.email,
         subject=subject,
-        kind="staff_invitation" if new else "staff_password_link",
+        kind=MessageKind.STAFF_INVITATION if new else MessageKind.STAFF_PASSWORD_LINK,
         language=language,
     )

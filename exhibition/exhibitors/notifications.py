@@ -8,14 +8,15 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..labels import label
+from ..mail.models import MessageKind
 from ..mail.services import queue_email, sent_recently
 from ..urls import public_url
 from .models import Exhibitor, ExhibitorStatusChange, format_tax_code
 
 # Messages that public forms can ask for again: not more than one per pause and address.
 PAUSES = {
-    "exhibitor_already_applied": timedelta(minutes=10),
-    "exhibitor_portal_link": timedelta(minutes=1),
+    MessageKind.EXHIBITOR_ALREADY_APPLIED: timedelta(minutes=10),
+    MessageKind.EXHIBITOR_PORTAL_LINK: timedelta(minutes=1),
 }
 
 
@@ -28,7 +29,7 @@ def queue_exhibitor_message(
 ) -> None:
     """An e-mail to an exhibitor's contact: `received` (the application), `already_applied`,
     `status` (a change) or `portal_link` (a sign-in link to the portal, with `token`)."""
-    message_kind = f"exhibitor_{kind}"
+    message_kind = MessageKind(f"exhibitor_{kind}")
     pause = PAUSES.get(message_kind)
     if pause and sent_recently(to=exhibitor.contact_email, kind=message_kind, within=pause):
         return  # asked again too soon: the message on its way will do

@@ -20,7 +20,7 @@ from flask_babel import LazyString, force_locale
 from ..dbtypes import utcnow
 from ..extensions import db
 from ..qr import qr_png
-from .models import MessageStatus, OutboxAttachment, OutboxMessage
+from .models import MessageKind, MessageStatus, OutboxAttachment, OutboxMessage
 
 # Demo data and bulk loads run with the outbox muted, so that nobody is e-mailed.
 _muted: contextvars.ContextVar[bool] = contextvars.ContextVar("outbox_muted", default=False)
@@ -76,7 +76,7 @@ def enqueue(
     subject: str,
     body_text: str,
     body_html: str,
-    kind: str,
+    kind: MessageKind | str,
     language: str = "vi",
     event_id: int | None = None,
     registration_id: int | None = None,
@@ -146,7 +146,7 @@ def queue_email(
     )
 
 
-def sent_recently(*, to: str, kind: str, within: timedelta) -> bool:
+def sent_recently(*, to: str, kind: MessageKind, within: timedelta) -> bool:
     """Whether a message of this kind went (or waits to go) to this address lately: repeated
     requests from public forms must not turn them into a way to flood someone's mailbox."""
     since = utcnow() - within

@@ -4,11 +4,12 @@
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from ..mail.models import MessageKind
 from ..mail.services import queue_email
 from ..urls import public_url
 from .models import Invitation, PersonRole, SessionBooking, number_label
 
-INVITATION_KINDS = {"new": "invitation", "resent": "invitation_resent"}
+INVITATION_KINDS = {"new": MessageKind.INVITATION, "resent": MessageKind.INVITATION_RESENT}
 
 
 def queue_session_message(*, booking: SessionBooking, kind: str) -> None:
@@ -40,7 +41,7 @@ def queue_session_message(*, booking: SessionBooking, kind: str) -> None:
         },
         to=registration.email,
         subject=subject,
-        kind=f"session_{kind}",
+        kind=MessageKind(f"session_{kind}"),
         language=language,
         registration_id=registration.id,
         **event.mail_fields(language),

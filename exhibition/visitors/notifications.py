@@ -4,15 +4,16 @@ the outbox (mail.services.queue_email): the confirmation with the badge, and a n
 from flask_babel import lazy_gettext as _l
 
 from ..events.services import event_calendar
+from ..mail.models import MessageKind
 from ..mail.services import BADGE_QR_PNG, Attachment, queue_email
 from ..urls import public_url
 from .addresses import address_proof
 from .models import Registration
 
 CONFIRMATION_KINDS = {
-    "new": "confirmation",
-    "again": "confirmation_again",
-    "resent": "confirmation_resent",
+    "new": MessageKind.CONFIRMATION,
+    "again": MessageKind.CONFIRMATION_AGAIN,
+    "resent": MessageKind.CONFIRMATION_RESENT,
 }
 
 
@@ -71,7 +72,7 @@ def queue_new_link(*, registration: Registration) -> None:
         {"registration": registration, "event": event, "manage_url": manage_url},
         to=registration.email,
         subject=_l("Your new registration link: %(event)s", event=event.tr("name", language)),
-        kind="new_link",
+        kind=MessageKind.NEW_LINK,
         language=language,
         registration_id=registration.id,
         **event.mail_fields(language),
