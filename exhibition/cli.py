@@ -286,11 +286,11 @@ def _demo_setup_link() -> list[str]:
     """A fresh one-time set-up link for the demo's station (any earlier one stops working; the
     station already set up keeps its code until the link is opened), and its QR code drawn in
     the terminal. Nothing when there is no demo device."""
-    from .badges.services import qr_text
     from .checkin.models import Device
     from .checkin.services import issue_setup_code
     from .events.demo import DEMO_SLUG
     from .events.models import Event
+    from .qr import qr_text
     from .urls import public_url
 
     device = db.session.scalar(

@@ -17,7 +17,7 @@ from .checkin.models import ScanEffect, ScanResult, ScanType
 from .events.models import RegistrationState
 from .exhibitors.models import ExhibitorStatus
 from .i18n import current_language
-from .mail.models import MessageStatus
+from .mail.models import MessageKind, MessageStatus
 from .programme.models import (
     BookingStatus,
     InvitationStatus,
@@ -70,6 +70,24 @@ LABELS: dict[enum.Enum, object] = {
     RegistrationState.NOT_OPEN: _l("Not open yet"),
     RegistrationState.OPEN: _l("Open"),
     RegistrationState.CLOSED: _l("Closed"),
+    MessageKind.CONFIRMATION: _l("Registration confirmation"),
+    MessageKind.CONFIRMATION_AGAIN: _l("Registration sent on signing up again"),
+    MessageKind.CONFIRMATION_RESENT: _l("Registration sent again by the organisers"),
+    MessageKind.NEW_LINK: _l("New registration link"),
+    MessageKind.EXHIBITOR_RECEIVED: _l("Exhibitor application received"),
+    MessageKind.EXHIBITOR_ALREADY_APPLIED: _l("Company has applied already"),
+    MessageKind.EXHIBITOR_STATUS: _l("Exhibitor application status"),
+    MessageKind.EXHIBITOR_PORTAL_LINK: _l("Exhibitor portal sign-in link"),
+    MessageKind.SESSION_PROMOTED: _l("Seat from the waiting list"),
+    MessageKind.SESSION_APPROVED: _l("Seat request accepted"),
+    MessageKind.SESSION_WAITING: _l("Seat request accepted, on the waiting list"),
+    MessageKind.SESSION_DECLINED: _l("Seat request not accepted"),
+    MessageKind.SESSION_CHANGED: _l("Session moved"),
+    MessageKind.SESSION_CANCELLED: _l("Session cancelled"),
+    MessageKind.INVITATION: _l("Invitation"),
+    MessageKind.INVITATION_RESENT: _l("Invitation reminder"),
+    MessageKind.STAFF_INVITATION: _l("Staff account invitation"),
+    MessageKind.STAFF_PASSWORD_LINK: _l("Staff password link"),
     RegistrationStatus.CONFIRMED: _l("Confirmed"),
     RegistrationStatus.CANCELLED: _l("Cancelled"),
     RegistrationSource.ONLINE: _l("Signed up online"),

@@ -44,9 +44,8 @@ from exhibition.exhibitors.models import (
 from exhibition.exhibitors.portal import StaffData, add_staff, request_sign_in
 from exhibition.exhibitors.services import ApplicationData, apply
 from exhibition.extensions import db
-from exhibition.mail.messages import queue_new_link, queue_session_message
 from exhibition.mail.models import OutboxAttachment, OutboxMessage
-from exhibition.mail.services import _as_flask_mail
+from exhibition.mail.transport import _as_flask_mail
 from exhibition.programme import invitations
 from exhibition.programme.models import (
     ConferenceSession,
@@ -56,8 +55,10 @@ from exhibition.programme.models import (
     SessionBooking,
     Speaker,
 )
+from exhibition.programme.notifications import queue_session_message
 from exhibition.text import csv_safe
 from exhibition.visitors.models import Registration, VisitorCategory
+from exhibition.visitors.notifications import queue_new_link
 from exhibition.visitors.services import resend_confirmation
 from tests.conftest import _empty_tables, _pg_url, csrf_token, login_client, make_app, scan
 from tests.mail.test_sender import shown_from

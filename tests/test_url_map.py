@@ -13,8 +13,8 @@ def demo_values(app):
     from exhibition.events.demo import seed_demo
     from exhibition.exhibitors.models import Exhibitor, ExhibitorStatus
     from exhibition.mail.models import OutboxMessage
+    from exhibition.visitors.addresses import address_proof
     from exhibition.visitors.models import Registration
-    from exhibition.visitors.services import address_proof
 
     with app.app_context():
         event, _ = seed_demo(visitors=12)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fontpkg_be_vietnam_pro
-import qrcode
 from fpdf import FPDF
-from qrcode.constants import ERROR_CORRECT_M
+
+from ..qr import qr_code
 
 FONTS = Path(fontpkg_be_vietnam_pro.__file__).parent / "files"
 
@@ -68,22 +68,6 @@ def _ink_on(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
     return (0, 0, 0) if luminance > 0.55 else (255, 255, 255)
 
 
-def _qr_modules(code: str) -> list[list[bool]]:
-    # A badge code (26 upper-case base32 characters) fits version 2 at level M in alphanumeric
-    # mode; a fixed mask skips qrcode's trial of all eight, which was half of a PDF's time.
-    # Anything else (a longer text) falls back to the automatic choice.
-    small = len(code) <= 38 and code.isalnum() and code.upper() == code
-    qr = qrcode.QRCode(
-        version=2 if small else None,
-        error_correction=ERROR_CORRECT_M,
-        border=0,
-        mask_pattern=2 if small else None,
-    )
-    qr.add_data(code)
-    qr.make(fit=not small)
-    return qr.get_matrix()
-
-
 class _BadgePDF(FPDF):
     def __init__(self, layout: Layout):
         super().__init__(unit="mm", format=layout.page)
@@ -97,7 +81,7 @@ class _BadgePDF(FPDF):
 
     def qr(self, code: str, x: float, y: float, size: float) -> None:
         """The QR code with a 4-module quiet zone inside `size`; dark runs of a row as one box."""
-        matrix = _qr_modules(code)
+        matrix = qr_code(code, border=0).get_matrix()
         count = len(matrix) + 8
         module = size / count
         self.set_fill_color(255, 255, 255)

@@ -3,8 +3,8 @@
 from flask import Blueprint, Response, abort
 
 from ..extensions import guess_limit, limiter  # noqa: E402
+from ..qr import qr_png, qr_svg
 from ..visitors.services import get_by_manage_token
-from .services import qr_png, qr_svg
 
 bp = Blueprint("badges", __name__)
 

@@ -7,11 +7,11 @@ from flask_login import current_user
 from ..accounts.access import allow, staff_blueprint
 from ..accounts.audit import both, record
 from ..accounts.models import Role
-from ..badges.services import qr_svg_data_uri
 from ..errors import refused
 from ..events.services import get_event
 from ..extensions import db
 from ..forms import Form
+from ..qr import qr_svg_data_uri
 from ..urls import public_url
 from . import services
 from .forms import CheckpointForm, DeviceForm

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from ..dbtypes import utcnow
 from ..extensions import db
+from ..mail.services import muted_outbox
 from .models import Event
 from .services import EventData, create_event
 
@@ -130,8 +131,6 @@ def seed_demo(
     later, or on the day itself with `today`. Returns the event and what was done: "loaded",
     "moved" (a demo loaded before, moved with `today` so that it opens today) or "there" (a
     second run changes nothing)."""
-    from ..mail.services import muted_outbox
-
     now = now or utcnow()
     with muted_outbox():
         event = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_SLUG))

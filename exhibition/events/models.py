@@ -76,6 +76,15 @@ class Event(Localized, db.Model):
                     return value
         return ""
 
+    def mail_fields(self, language: str) -> dict:
+        """What every e-mail of this exhibition carries into the outbox (mail.services.enqueue):
+        the exhibition, its sender's name in `language`, and its contact address as Reply-To."""
+        return {
+            "event_id": self.id,
+            "sender_name": self.mail_sender(language),
+            "reply_to": self.contact_email,
+        }
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

@@ -5,6 +5,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+from stdnum.vn import mst
 
 from ..booths.models import Booth, BoothAssignment, BoothType, Hall
 from ..dbtypes import UTCDateTime, enum_column, trigram_index, utcnow
@@ -30,6 +31,11 @@ exhibitor_sectors = sa.Table(
     sa.Column("exhibitor_id", sa.ForeignKey("exhibitors.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("sector_code", sa.ForeignKey("sectors.code"), primary_key=True),
 )
+
+
+def format_tax_code(compact: str) -> str:
+    """A compact tax code as people write it (0100233488-001 for a branch)."""
+    return mst.format(compact)
 
 
 class Exhibitor(Localized, db.Model):

@@ -13,6 +13,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..visitors.models import Registration, RegistrationSource, RegistrationStatus, VisitorCategory
 from .models import Exhibitor, ExhibitorStatus
+from .notifications import queue_exhibitor_message
 
 LINK_MAX_AGE = 3600  # seconds a sign-in link works
 CLOSED = (ExhibitorStatus.REJECTED, ExhibitorStatus.CANCELLED)
@@ -62,8 +63,6 @@ def request_sign_in(*, event: Event, email: str) -> int:
 
     Returns how many were sent; callers show the same answer either way (no address probing).
     """
-    from ..mail.messages import queue_exhibitor_message
-
     wanted = email.strip().casefold()
     found = db.session.scalars(
         sa.select(Exhibitor).where(

@@ -23,7 +23,14 @@ from ..text import (
     normalize_name,
     vietnamese_sort_key,
 )
-from .models import BoothPreference, Exhibitor, ExhibitorStatus, ExhibitorStatusChange
+from .models import (
+    BoothPreference,
+    Exhibitor,
+    ExhibitorStatus,
+    ExhibitorStatusChange,
+    format_tax_code,
+)
+from .notifications import queue_exhibitor_message
 
 S = ExhibitorStatus
 # Which status an organiser may move an application to, from each status. Booth assignment
@@ -114,11 +121,6 @@ def normalize_tax_code(raw: str) -> str:
 def example_tax_code() -> str:
     """A made-up tax code with a right check digit, for hints."""
     return "020012345" + mst.calc_check_digit("020012345")
-
-
-def format_tax_code(compact: str) -> str:
-    """A compact tax code as people write it (0100233488-001 for a branch)."""
-    return mst.format(compact)
 
 
 @dataclass
@@ -265,8 +267,6 @@ def apply(
 
     A second attempt changes nothing; the contact on file is e-mailed the application's status.
     """
-    from ..mail.messages import queue_exhibitor_message
-
     now = now or utcnow()
     tax_code = normalize_tax_code(data.tax_code)
     existing = find_by_tax_code(event=event, tax_code=tax_code)
@@ -321,8 +321,6 @@ def record_status(
     now: datetime | None = None,
 ) -> ExhibitorStatusChange:
     """Set a status, log who and why, and e-mail the contact (no transition check: see change_status)."""
-    from ..mail.messages import queue_exhibitor_message
-
     now = now or utcnow()
     change = ExhibitorStatusChange(
         from_status=exhibitor.status,

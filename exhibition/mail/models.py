@@ -17,6 +17,31 @@ class MessageStatus(enum.Enum):
     FAILED = "failed"  # permanently refused, or out of attempts
 
 
+class MessageKind(enum.StrEnum):
+    """What a message is about, as the `kind` column stores it (a string column: members are
+    strings, so the stored values are the members' values). Built by each domain's
+    notifications.py; the staff e-mails by admin/notifications.py."""
+
+    CONFIRMATION = "confirmation"  # signed up
+    CONFIRMATION_AGAIN = "confirmation_again"  # signed up again with the same address
+    CONFIRMATION_RESENT = "confirmation_resent"  # sent again by the organisers
+    NEW_LINK = "new_link"  # the "my registration" link was replaced
+    EXHIBITOR_RECEIVED = "exhibitor_received"
+    EXHIBITOR_ALREADY_APPLIED = "exhibitor_already_applied"
+    EXHIBITOR_STATUS = "exhibitor_status"
+    EXHIBITOR_PORTAL_LINK = "exhibitor_portal_link"
+    SESSION_PROMOTED = "session_promoted"  # from the waiting list to a seat
+    SESSION_APPROVED = "session_approved"
+    SESSION_WAITING = "session_waiting"  # approved, but the session is full
+    SESSION_DECLINED = "session_declined"
+    SESSION_CHANGED = "session_changed"  # new time or room
+    SESSION_CANCELLED = "session_cancelled"
+    INVITATION = "invitation"
+    INVITATION_RESENT = "invitation_resent"
+    STAFF_INVITATION = "staff_invitation"
+    STAFF_PASSWORD_LINK = "staff_password_link"
+
+
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
@@ -28,11 +53,11 @@ class OutboxMessage(db.Model):
     registration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registrations.id", ondelete="SET NULL"), index=True
     )
-    kind: Mapped[str] = mapped_column(sa.String(40))
+    kind: Mapped[str] = mapped_column(sa.String(40))  # a MessageKind's value
     to_address: Mapped[str] = mapped_column(sa.String(254))
-    # Set from the exhibition when the message is written (see services.enqueue): the row keeps
-    # what was sent even after the exhibition's settings change. Empty: MAIL_DEFAULT_SENDER's
-    # name, and no Reply-To.
+    # Given by the message's builder from its exhibition (Event.mail_fields): the row keeps what
+    # was sent even after the exhibition's settings change. Empty: MAIL_DEFAULT_SENDER's name,
+    # and no Reply-To.
     sender_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     reply_to: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
     language: Mapped[str] = mapped_column(sa.String(2), default="vi")

@@ -1,27 +1,26 @@
-"""Writing messages to the outbox and delivering them (SMTP, or .eml files with no MAIL_SERVER)."""
+"""The outbox: writing messages into it, the workers' claims on them, and what the mail desk
+shows of them. Delivery itself is in transport.py. Mail is infrastructure: it imports no domain,
+and the e-mails are built by the domains (their notifications.py) through queue_email()."""
 
 import base64
 import contextlib
 import contextvars
 import secrets
-import smtplib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.header import Header
-from email.policy import compat32
-from email.utils import parseaddr, quote
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_mail import Connection, Message
+from flask import current_app, render_template
+from flask_babel import LazyString, force_locale
 
-from ..badges.services import qr_png
 from ..dbtypes import utcnow
-from ..events.models import Event
 from ..extensions import db
-from .models import MessageStatus, OutboxAttachment, OutboxMessage
+from ..qr import qr_png
+from .models import MessageKind, MessageStatus, OutboxAttachment, OutboxMessage
 
 # Demo data and bulk loads run with the outbox muted, so that nobody is e-mailed.
 _muted: contextvars.ContextVar[bool] = contextvars.ContextVar("outbox_muted", default=False)
@@ -50,6 +49,13 @@ class Attachment:
 BADGE_QR_PNG = "image/png; x-drawn-from=badge-code"
 
 
+def attachment_content(item: OutboxAttachment) -> tuple[str, bytes]:
+    """An attachment's content type and bytes as sent: a badge's QR code is drawn now."""
+    if item.content_type == BADGE_QR_PNG:
+        return "image/png", qr_png(item.data.decode("ascii"), box_size=8)
+    return item.content_type, item.data
+
+
 def undeliverable(address: str) -> bool:
     """Whether an address is in a reserved domain that can never receive mail (RFC 2606 ".invalid"),
     such as the placeholder of a walk-in who gave no e-mail."""
@@ -70,24 +76,22 @@ def enqueue(
     subject: str,
     body_text: str,
     body_html: str,
-    kind: str,
+    kind: MessageKind | str,
     language: str = "vi",
     event_id: int | None = None,
     registration_id: int | None = None,
+    sender_name: str = "",
+    reply_to: str = "",
     attachments: list[Attachment] | None = None,
 ) -> OutboxMessage | None:
     """Add a message to the outbox in the caller's transaction; a worker sends it after commit.
 
-    A message of an exhibition (`event_id`) comes from the exhibition's sender name in the
-    message's language and has its contact address as Reply-To, whoever builds it.
-    Nothing is written while the outbox is muted or for an address that cannot receive mail.
+    A message of an exhibition passes the exhibition's Event.mail_fields(language): its id, the
+    sender's name and the Reply-To address. Nothing is written while the outbox is muted or for
+    an address that cannot receive mail.
     """
     if _muted.get() or undeliverable(to):
         return None
-    sender_name = reply_to = ""
-    event = db.session.get(Event, event_id) if event_id is not None else None
-    if event is not None:
-        sender_name, reply_to = event.mail_sender(language), event.contact_email
     message = OutboxMessage(
         to_address=to,
         sender_name=_one_line(sender_name)[:120],
@@ -115,7 +119,34 @@ def enqueue(
     return message
 
 
-def sent_recently(*, to: str, kind: str, within: timedelta) -> bool:
+def queue_email(
+    template: str,
+    context: Mapping[str, object],
+    *,
+    to: str,
+    subject: str | LazyString,
+    language: str,
+    **fields,
+) -> OutboxMessage | None:
+    """Render templates/emails/<template>.txt and .html with `context`, and the subject (lazy,
+    from lazy_gettext), in `language`; then enqueue() them with `fields` (kind, event_id, ...)."""
+    if _muted.get() or undeliverable(to):
+        return None  # nothing to render: enqueue() would write nothing
+    with force_locale(language):
+        subject = str(subject)
+        body_text = render_template(f"emails/{template}.txt", language=language, **context)
+        body_html = render_template(f"emails/{template}.html", language=language, **context)
+    return enqueue(
+        to=to,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        language=language,
+        **fields,
+    )
+
+
+def sent_recently(*, to: str, kind: MessageKind, within: timedelta) -> bool:
     """Whether a message of this kind went (or waits to go) to this address lately: repeated
     requests from public forms must not turn them into a way to flood someone's mailbox."""
     since = utcnow() - within
@@ -205,10 +236,6 @@ def release_claims(*, message_ids: list[int], token: str) -> int:
     return done.rowcount
 
 
-class PermanentFailure(Exception):
-    """The server refused the message for good (5xx); retrying will not help."""
-
-
 def message_id(message: OutboxMessage) -> str:
     """The message's Message-ID, the same at every attempt: when one outbox message reaches a
     mailbox twice (the SMTP window in docs/deployment.md), mail services that collapse
@@ -227,86 +254,9 @@ def sender(message: OutboxMessage) -> tuple[str, str]:
     return (message.sender_name or name, address)
 
 
-def from_header(name: str, address: str) -> str:
-    """The From line's value: `name` as RFC 2047 encoded words (base64 UTF-8, each at most 75
-    characters and cut between characters), the address on a line of its own, every line short
-    enough that no policy folds it again. A decoder joins adjacent encoded words without the
-    folding between them (RFC 2047, 6.2), so a word may be cut anywhere. (Python's own parser of
-    address headers keeps that folding as a space: it is not the reference.) A short ASCII name
-    is written as a quoted string."""
-    if not name:
-        return address
-    if name.isascii() and name.isprintable() and len(name) <= 60:
-        return f'"{quote(name)}"\n <{address}>'
-    words, chunk = [], ""
-    for char in name:
-        if len((chunk + char).encode()) > 45:  # 45 bytes are 60 base64 characters
-            words.append(chunk)
-            chunk = ""
-        chunk += char
-    words.append(chunk)
-    encoded = [f"=?utf-8?b?{base64.b64encode(w.encode()).decode('ascii')}?=" for w in words]
-    return "\n ".join(encoded) + f"\n <{address}>"
-
-
-class _Message(Message):
-    """Flask-Mail's message with the From line of from_header() and the subject folded by
-    email.header: Flask-Mail encodes a long non-ASCII name in one piece and the message's policy
-    then folds it again (and Python 3.11's policy folds a subject the same way), putting the space
-    between two words into the folding, where mail programs drop it ("Triểnlãm", "chờ:Hội
-    thảo")."""
-
-    display_name = ""
-
-    def _message(self):
-        built = super()._message()
-        if "Subject" in built:
-            text = str(built["Subject"])
-            del built["Subject"]
-            built.set_raw("Subject", Header(text, "utf-8", header_name="Subject").encode("\r\n"))
-        policy = built.policy
-        built.policy = compat32  # stored as written: its lines are short, so it is not refolded
-        built.replace_header("From", from_header(self.display_name, self.sender))
-        built.policy = policy
-        return built
-
-
-def _as_flask_mail(message: OutboxMessage) -> Message:
-    name, address = sender(message)
-    mail_message = _Message(
-        subject=message.subject,
-        recipients=[message.to_address],
-        body=message.body_text,
-        html=message.body_html,
-        sender=address,  # also the envelope's sender
-        reply_to=message.reply_to or None,
-        extra_headers={"X-Outbox-Id": str(message.id), "Auto-Submitted": "auto-generated"},
-    )
-    for item in message.attachments:
-        headers = {}
-        disposition = "attachment"
-        if item.content_id:
-            headers["Content-ID"] = f"<{item.content_id}>"
-            disposition = "inline"
-        content_type, data = item.content_type, item.data
-        if content_type == BADGE_QR_PNG:
-            content_type, data = "image/png", qr_png(data.decode("ascii"), box_size=8)
-        mail_message.attach(item.filename, content_type, data, disposition, headers)
-    mail_message.display_name = name
-    mail_message.msgId = message_id(message)
-    return mail_message
-
-
 def eml_path(message: OutboxMessage) -> Path:
     """Where the file transport writes a message (with no MAIL_SERVER)."""
     return Path(current_app.config["MAIL_FILE_DIR"]) / f"{message.id:08d}-{message.kind}.eml"
-
-
-def _write_file(message: OutboxMessage, mail_message: Message) -> str:
-    path = eml_path(message)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(mail_message.as_bytes())
-    return str(path)
 
 
 def preview_html(message: OutboxMessage) -> str:
@@ -316,72 +266,10 @@ def preview_html(message: OutboxMessage) -> str:
     for item in message.attachments:
         if not item.content_id or not item.content_type.startswith("image/"):
             continue
-        content_type, data = item.content_type, item.data
-        if content_type == BADGE_QR_PNG:
-            content_type, data = "image/png", qr_png(data.decode("ascii"), box_size=8)
+        content_type, data = attachment_content(item)
         url = f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
         html = html.replace(f'"cid:{item.content_id}"', f'"{url}"')
     return html
-
-
-class _TimedConnection(Connection):
-    """Flask-Mail's connection with a socket timeout, so that a stalled server cannot hang a worker."""
-
-    def configure_host(self):
-        timeout = current_app.config["MAIL_TIMEOUT"]
-        if self.mail.use_ssl:
-            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=timeout)
-        else:
-            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
-        if self.mail.use_tls:
-            host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
-        return host
-
-
-class Sender:
-    """Sends messages over one SMTP connection per batch (opened lazily), or writes .eml files."""
-
-    def __init__(self):
-        self.connection = None
-        self.use_smtp = bool(current_app.config.get("MAIL_SERVER"))
-
-    def send(self, message: OutboxMessage) -> str:
-        """Deliver one message; PermanentFailure for a 5xx refusal, other exceptions are transient."""
-        if undeliverable(message.to_address):  # erased meanwhile, or retried after erasure
-            raise PermanentFailure("The address cannot receive mail (a placeholder).")
-        mail_message = _as_flask_mail(message)
-        if not self.use_smtp:
-            _write_file(message, mail_message)
-            return "file"
-        try:
-            if self.connection is None:
-                self.connection = _TimedConnection(current_app.extensions["mail"]).__enter__()
-            self.connection.send(mail_message)
-        except smtplib.SMTPRecipientsRefused as error:
-            self.close()
-            codes = [code for code, _ in error.recipients.values()]
-            if codes and all(code >= 500 for code in codes):
-                raise PermanentFailure(str(error)) from error
-            raise
-        except smtplib.SMTPResponseException as error:
-            self.close()
-            if error.smtp_code >= 500:
-                raise PermanentFailure(f"{error.smtp_code} {error.smtp_error!r}") from error
-            raise
-        except Exception:
-            self.close()
-            raise
-        return "smtp"
-
-    def close(self) -> None:
-        if self.connection is not None:
-            try:
-                self.connection.__exit__(None, None, None)
-            except Exception:  # the connection is gone already
-                pass
-            self.connection = None
 
 
 def retry_now(*, message: OutboxMessage) -> OutboxMessage:

@@ -8,7 +8,8 @@ from flask import Flask, current_app
 from ..dbtypes import utcnow
 from ..extensions import db
 from .models import MessageStatus, OutboxMessage
-from .services import PermanentFailure, Sender, claim_due, record_outcome, release_claims
+from .services import claim_due, record_outcome, release_claims
+from .transport import PermanentFailure, Sender
 
 
 def deliver_batch(

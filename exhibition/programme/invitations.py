@@ -36,7 +36,8 @@ from ..visitors.services import (
     register_visitor,
 )
 from . import seats
-from .models import HOLDING, ConferenceSession, Invitation, InvitationStatus
+from .models import HOLDING, ConferenceSession, Invitation, InvitationStatus, number_label
+from .notifications import queue_invitation
 
 MAX_BYTES = 2_000_000
 MAX_ROWS = 2000
@@ -202,8 +203,6 @@ def _already_invited(session: ConferenceSession) -> set[str]:
 
 
 def _send(invitation: Invitation, kind: str, now: datetime) -> None:
-    from ..mail.messages import queue_invitation
-
     queue_invitation(invitation=invitation, kind=kind)
     invitation.sent_count += 1
     invitation.last_sent_at = now
@@ -462,8 +461,3 @@ def export_rows(*, stmt) -> list[list]:
             x.registration.badge_code if x.registration is not None else "",
         ])  # fmt: skip
     return rows
-
-
-def number_label(number: int) -> str:
-    """The printed number of an invitation: "No. 012" (in Vietnamese "Số 012/GM")."""
-    return _("No. %(number)s", number=f"{number:03d}")

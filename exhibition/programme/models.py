@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime, enum_column, utcnow
@@ -217,6 +218,11 @@ class InvitationStatus(enum.Enum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+
+
+def number_label(number: int) -> str:
+    """The printed number of an invitation: "No. 012" (in Vietnamese "Số 012/GM")."""
+    return _("No. %(number)s", number=f"{number:03d}")
 
 
 class Invitation(db.Model):

@@ -20,6 +20,7 @@ from .models import (
     SessionBooking,
     overlaps,
 )
+from .notifications import queue_session_message
 
 
 class SessionFull(DomainError):
@@ -215,7 +216,10 @@ def approve(*, booking: SessionBooking, now: datetime | None = None) -> SessionB
     else:
         booking.status, booking.queued_at = BookingStatus.WAITING, now
     db.session.flush()
-    _notify(booking, "approved" if booking.status is BookingStatus.SEATED else "waiting")
+    queue_session_message(
+        booking=booking,
+        kind="approved" if booking.status is BookingStatus.SEATED else "waiting",
+    )
     return booking
 
 
@@ -223,7 +227,7 @@ def decline(*, booking: SessionBooking) -> SessionBooking:
     if booking.status is BookingStatus.REQUESTED:
         booking.status = BookingStatus.DECLINED
         db.session.flush()
-        _notify(booking, "declined")
+        queue_session_message(booking=booking, kind="declined")
     return booking
 
 
@@ -300,15 +304,9 @@ def promote_waiting(*, session: ConferenceSession, now: datetime | None = None) 
             continue
         db.session.refresh(candidate, ["status", "seated_at"])
         promoted.append(candidate)
-        _notify(candidate, "promoted")
+        queue_session_message(booking=candidate, kind="promoted")
     db.session.refresh(session, ["seats_taken"])
     return promoted
-
-
-def _notify(booking: SessionBooking, kind: str) -> None:
-    from ..mail.messages import queue_session_message
-
-    queue_session_message(booking=booking, kind=kind)
 
 
 def bookings_for(*, session: ConferenceSession) -> list[SessionBooking]:

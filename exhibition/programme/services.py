@@ -11,6 +11,7 @@ from ..errors import DomainError, NotFound
 from ..events.models import Event
 from ..extensions import db
 from .models import (
+    BookingStatus,
     ConferenceSession,
     PersonRole,
     Room,
@@ -22,6 +23,7 @@ from .models import (
     Speaker,
     overlaps,
 )
+from .notifications import queue_session_message
 
 
 class SessionNotFound(NotFound):
@@ -280,9 +282,6 @@ def publish(*, event: Event, session_ids: list[int] | None = None, publish: bool
 
 def _tell_booked(session: ConferenceSession, kind: str) -> int:
     """E-mail everyone seated or waiting that the session moved or was cancelled."""
-    from ..mail.messages import queue_session_message
-    from .models import BookingStatus, SessionBooking
-
     bookings = db.session.scalars(
         sa.select(SessionBooking).where(
             SessionBooking.session_id == session.id,

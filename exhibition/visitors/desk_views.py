@@ -20,12 +20,12 @@ from flask_login import current_user
 
 from ..accounts.access import allow, staff_blueprint
 from ..accounts.models import Role
-from ..badges.services import qr_svg_data_uri
 from ..checkin.models import ScanResult
 from ..checkin.scanning import check_in_by_hand
 from ..errors import DomainError, refused
 from ..events.services import get_event
 from ..extensions import db
+from ..qr import qr_svg_data_uri
 from . import services
 from .desk import badge_ref, registration_at_desk, sees_everything
 from .forms import DeskForm

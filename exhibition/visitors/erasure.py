@@ -22,6 +22,8 @@ from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
 from ..extensions import db
+from ..mail.models import MessageStatus, OutboxAttachment, OutboxMessage
+from ..mail.services import eml_path
 from .models import ERASED_DOMAIN, Registration
 
 # What replaces a name (a column that must hold something), and the text of an erased e-mail.
@@ -76,9 +78,6 @@ def _anonymise_invitation(invitation) -> str:
 def _scrub_messages(stmt, *, to: str, reason: str) -> tuple[int, int]:
     """Blank the outgoing e-mails selected by `stmt`: recipient, subject, bodies, attachments and
     the .eml file written for each. One not sent yet never will be. Returns (messages, files)."""
-    from ..mail.models import MessageStatus, OutboxAttachment
-    from ..mail.services import eml_path
-
     messages = list(db.session.scalars(stmt))
     files = 0
     for message in messages:
@@ -116,7 +115,6 @@ def erase_registration(
     commits.
     """
     from ..checkin.models import Scan
-    from ..mail.models import OutboxMessage
     from ..programme import seats
     from ..programme.models import Invitation
 
@@ -223,7 +221,6 @@ def purge_personal_data(
     were, or with `dry_run` would be, anonymised) for each such exhibition."""
     from ..checkin.models import Scan
     from ..exhibitors.models import Exhibitor
-    from ..mail.models import OutboxMessage
     from ..programme.models import Invitation
 
     now = now or utcnow()

@@ -32,6 +32,7 @@ from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
 from ..extensions import db
+from ..mail.models import OutboxMessage
 from ..reference.models import Province, Sector
 from ..spreadsheets import (
     cell_key,
@@ -53,6 +54,7 @@ from .models import (
     VisitorCategory,
     registration_sectors,
 )
+from .notifications import queue_confirmation
 from .services import search_text_for
 
 MAX_BYTES = 32_000_000
@@ -507,9 +509,6 @@ def _store_chunk(
 def _queue_confirmations(ids: list[int]) -> None:
     """One confirmation e-mail (badge QR, link, .ics) per person, built from the stored rows like
     a sign-up's; written to the outbox in one flush, then let go of (they are large)."""
-    from ..mail.messages import queue_confirmation
-    from ..mail.models import OutboxMessage
-
     registrations = db.session.scalars(
         sa.select(Registration).where(Registration.id.in_(ids)).order_by(Registration.id)
     ).all()

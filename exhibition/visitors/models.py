@@ -11,6 +11,7 @@ from ..dbtypes import UTCDateTime, enum_column, trigram_index, utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..i18n import Localized
+from ..mail.services import undeliverable
 from ..reference.models import Province, Sector
 
 
@@ -177,8 +178,6 @@ class Registration(db.Model):
     def has_email(self) -> bool:
         """False for a walk-in registered at the desk without an e-mail address, and once erased
         (both have a placeholder in a reserved ".invalid" domain that can never receive mail)."""
-        from ..mail.services import undeliverable
-
         return not undeliverable(self.email)
 
     def consent_for(self, purpose: ConsentPurpose) -> "Consent | None":

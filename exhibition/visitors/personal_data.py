@@ -5,13 +5,13 @@ import sqlalchemy as sa
 
 from ..dbtypes import iso_utc, utcnow
 from ..extensions import db
+from ..mail.models import OutboxMessage
 from .models import Registration
 
 
 def export_personal_data(*, registration: Registration) -> dict:
     """The registration, consents, badge scans, sessions, invitations and e-mails of a person."""
     from ..checkin.models import Scan
-    from ..mail.models import OutboxMessage
     from ..programme.models import Invitation, SessionBooking
 
     event = registration.event

@@ -7,7 +7,6 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
 from ..badges.services import new_badge_code, new_manage_token
@@ -18,6 +17,7 @@ from ..extensions import db
 from ..i18n import Localized
 from ..reference.models import Province, Sector
 from ..text import fold, matches_all_words, normalize_name
+from .addresses import proof_holds
 from .models import (
     NO_EMAIL_DOMAIN,
     Consent,
@@ -27,6 +27,7 @@ from .models import (
     RegistrationStatus,
     VisitorCategory,
 )
+from .notifications import queue_confirmation, queue_new_link
 
 
 class RegistrationNotOpen(DomainError):
@@ -275,8 +276,6 @@ def _send_again(registration: Registration, now: datetime) -> None:
     One conditional update claims the sending: of many sign-ups with the address at the same
     moment exactly one finds the pause over (the others wait for its row lock, then see its time).
     """
-    from ..mail.messages import queue_confirmation
-
     claimed = db.session.execute(
         sa.update(Registration)
         .where(
@@ -314,8 +313,6 @@ def register_visitor(
     registration is made: the cancelled one keeps its history to itself. `address_proven`: the
     person came by a link sent to the address (an invitation's).
     """
-    from ..mail.messages import queue_confirmation
-
     now = now or utcnow()
     if check_window:
         state = event.registration_state(now)
@@ -411,25 +408,9 @@ def recent_walk_ins(
     )
 
 
-def _proof_signer(registration: Registration) -> URLSafeSerializer:
-    # Bound to the address without carrying it: a proof stops working if the address changes.
-    secret = current_app.config["SECRET_KEY"]
-    return URLSafeSerializer(secret, salt=f"address-proof:{registration.email_key}")
-
-
-def address_proof(*, registration: Registration) -> str:
-    """What the link in an e-mail to the registration's address carries: following it proves
-    the person holds the address (the "my registration" link alone does not: the sign-up page
-    shows it to whoever typed the address)."""
-    return _proof_signer(registration).dumps(registration.id)
-
-
 def prove_address(*, registration: Registration, proof: str, now: datetime | None = None) -> bool:
     """Mark the address proven if `proof` came from an e-mail to it; whether it did."""
-    try:
-        proven = _proof_signer(registration).loads(proof) == registration.id
-    except BadSignature:
-        return False
+    proven = proof_holds(registration=registration, proof=proof)
     if proven and registration.email_verified_at is None:
         registration.email_verified_at = now or utcnow()
         db.session.flush()
@@ -460,8 +441,6 @@ def send_new_links(*, limit: int = 500) -> int:
     without their asking. Each is claimed by a conditional update, so running this twice (or on
     two machines) sends nobody two. Returns how many were claimed (someone without a deliverable
     address is claimed and sent nothing)."""
-    from ..mail.messages import queue_new_link
-
     pending = db.session.scalars(
         sa.select(Registration)
         .where(Registration.new_link_pending_since.is_not(None))
@@ -567,8 +546,6 @@ def change_category(*, registration: Registration, category: VisitorCategory) ->
 
 def resend_confirmation(*, registration: Registration) -> None:
     """Send the confirmation with the badge again (not for a cancelled registration)."""
-    from ..mail.messages import queue_confirmation
-
     if registration.is_cancelled or registration.is_erased:
         raise RegistrationCancelled()
     if not registration.has_email:

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from exhibition.badges.services import qr_png
 from exhibition.checkin.models import Scan
 from exhibition.extensions import db
+from exhibition.qr import qr_png
 from tests.browser import ARGS, CHROMIUM, _missing
 
 

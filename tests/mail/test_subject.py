@@ -5,7 +5,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from exhibition.mail.models import OutboxMessage
-from exhibition.mail.services import _as_flask_mail
+from exhibition.mail.transport import _as_flask_mail
 
 
 @pytest.mark.parametrize("extra", range(0, 30, 3))

@@ -214,7 +214,7 @@ def test_a_message_whose_worker_keeps_dying_ends_failed(app, make_event, make_vi
 def test_each_outbox_message_keeps_one_message_id_at_every_attempt(app, smtp_server):
     """A message delivered twice (the SMTP window of docs/deployment.md) carries the same
     Message-ID both times, so mail services that collapse duplicates by it show it once."""
-    from exhibition.mail.services import _as_flask_mail
+    from exhibition.mail.transport import _as_flask_mail
 
     use_smtp(app, smtp_server)
     with app.app_context():

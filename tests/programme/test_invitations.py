@@ -347,7 +347,8 @@ def test_a_person_registered_already_keeps_one_registration(
 ):
     """Registered with a proven address (by the confirmation e-mail's link): the invitation joins
     that registration (tests/visitors/test_addresses.py: a typed address takes nothing)."""
-    from exhibition.visitors.services import address_proof, prove_address
+    from exhibition.visitors.addresses import address_proof
+    from exhibition.visitors.services import prove_address
 
     session_id = invitation_session(make_event, make_session)
     visitor = make_visitor(email="an.nguyen@example.com")

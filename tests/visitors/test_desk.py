@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from exhibition.accounts.models import Role, User
-from exhibition.badges.services import qr_svg_data_uri
 from exhibition.extensions import db
 from exhibition.mail.models import OutboxMessage
 from exhibition.mail.services import enqueue, undeliverable
+from exhibition.qr import qr_svg_data_uri
 from exhibition.visitors import desk as desk_views
 from exhibition.visitors.models import (
     ConsentPurpose,

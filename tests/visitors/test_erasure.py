@@ -36,6 +36,7 @@ from exhibition.programme.models import (
 )
 from exhibition.text import fold
 from exhibition.visitors import services as visitors
+from exhibition.visitors.addresses import address_proof
 from exhibition.visitors.erasure import AlreadyErased, erase_registration, purge_personal_data
 from exhibition.visitors.models import Registration, RegistrationStatus
 from tests.conftest import csrf_token, login_client, scan
@@ -154,7 +155,7 @@ def test_erasure_leaves_nothing_of_the_person_in_any_table_or_file_and_figures_s
         registration = get(Registration, person["id"])
         # The person followed the link in their confirmation e-mail: the address is theirs, so
         # the invitation they accept below joins this registration.
-        proof = visitors.address_proof(registration=registration)
+        proof = address_proof(registration=registration)
         assert visitors.prove_address(registration=registration, proof=proof)
         seats.book(
             session=get(ConferenceSession, opening),

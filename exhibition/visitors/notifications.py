@@ -1,0 +1,79 @@
+"""The e-mails to a registered person about their registration, in their language, queued into
+the outbox (mail.services.queue_email): the confirmation with the badge, and a new link."""
+
+from flask_babel import lazy_gettext as _l
+
+from ..events.services import event_calendar
+from ..mail.models import MessageKind
+from ..mail.services import BADGE_QR_PNG, Attachment, queue_email
+from ..urls import public_url
+from .addresses import address_proof
+from .models import Registration
+
+CONFIRMATION_KINDS = {
+    "new": MessageKind.CONFIRMATION,
+    "again": MessageKind.CONFIRMATION_AGAIN,
+    "resent": MessageKind.CONFIRMATION_RESENT,
+}
+
+
+def queue_confirmation(*, registration: Registration, kind: str = "new") -> None:
+    """The confirmation e-mail with the QR badge inline, the "my registration" link and the .ics.
+
+    `kind`: "new" after signing up, "again" when the person signed up again with the same
+    address, "resent" when the organisers send it again.
+    """
+    if not registration.has_email:
+        return  # a walk-in who gave no address: no need to build what would not be sent
+    event = registration.event
+    language = registration.language
+    # The button proves the address when followed (see addresses.py).
+    if registration.address_proven:
+        open_url = public_url("visitors.manage", token=registration.manage_token, lang=language)
+    else:
+        open_url = public_url(
+            "visitors.prove_address",
+            token=registration.manage_token,
+            proof=address_proof(registration=registration),
+            lang=language,
+        )
+    event_name = event.tr("name", language)
+    if kind == "new":
+        subject = _l("Registration confirmed: %(event)s", event=event_name)
+    else:
+        subject = _l("Your registration link: %(event)s", event=event_name)
+    badge_qr = registration.badge_code.encode("ascii")
+    queue_email(
+        "confirmation",
+        {"registration": registration, "event": event, "manage_url": open_url, "kind": kind},
+        to=registration.email,
+        subject=subject,
+        kind=CONFIRMATION_KINDS[kind],
+        language=language,
+        registration_id=registration.id,
+        attachments=[
+            Attachment("badge-qr.png", BADGE_QR_PNG, badge_qr, "badge-qr"),
+            Attachment(
+                f"{event.slug}.ics", "text/calendar", event_calendar(event=event, language=language)
+            ),
+        ],
+        **event.mail_fields(language),
+    )
+
+
+def queue_new_link(*, registration: Registration) -> None:
+    """The person's new "my registration" link, when the old one was replaced without their
+    asking (it had been part of their calendar feed's address); the badge is unchanged."""
+    event = registration.event
+    language = registration.language
+    manage_url = public_url("visitors.manage", token=registration.manage_token, lang=language)
+    queue_email(
+        "new_link",
+        {"registration": registration, "event": event, "manage_url": manage_url},
+        to=registration.email,
+        subject=_l("Your new registration link: %(event)s", event=event.tr("name", language)),
+        kind=MessageKind.NEW_LINK,
+        language=language,
+        registration_id=registration.id,
+        **event.mail_fields(language),
+    )
