@@ -4,7 +4,19 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectMultipleField, TelField, ValidationError, widgets
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+    ValidationError,
+    widgets,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from .phone import display_phone, normalize_phone
 from .text import FIRST_YEAR, LAST_YEAR, MAX_MARKS_PER_LETTER, name_problem, plain
@@ -117,3 +129,86 @@ def email_address(form, field) -> None:
 def sensible_year(form, field) -> None:
     if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
         raise ValidationError(_l("Enter a date between the years 2000 and 2100."))
+
+
+# The factories below build the fields the forms ask again and again, each in one line. Labels and
+# messages stay literal `_l(...)` at the call (or here) so that they are extracted.
+
+# "At most N characters." for each limit that shows it, written out so that each message is
+# extracted and translated whole; `message=AT_MOST` picks the one for the field's limit.
+AT_MOST = {
+    20: _l("At most 20 characters."),
+    32: _l("At most 32 characters."),
+    120: _l("At most 120 characters."),
+    200: _l("At most 200 characters."),
+    254: _l("At most 254 characters."),
+    1000: _l("At most 1000 characters."),
+    2000: _l("At most 2000 characters."),
+}
+
+
+def _presence(required):
+    """Required, with `required` as the message when empty; or optional."""
+    return DataRequired(required) if required else Optional()
+
+
+def _length(*, min: int, max: int, message) -> Length:
+    return Length(min=min, max=max, message=AT_MOST[max] if message is AT_MOST else message)
+
+
+def text_field(
+    label,
+    *,
+    max,
+    required=None,
+    min=-1,
+    message=None,
+    checks=(plain_text,),
+    name=False,
+    field=StringField,
+):
+    """A stripped text field: required (`required`: the message when it is empty) or optional, of
+    `min` to `max` characters (no limit for `max=None`; `message`: the error, `AT_MOST` for "At
+    most N characters.", None for WTForms' own), then `checks` and, for a person's name
+    (`name=True`), `person_name`."""
+    length = [] if max is None else [_length(min=min, max=max, message=message)]
+    validators = [_presence(required), *length, *checks, *([person_name] if name else [])]
+    return field(label, filters=[strip_filter], validators=validators)
+
+
+def text_area(label, *, max, required=None, message=None) -> TextAreaField:
+    """A text area kept as it is typed (not stripped), checked for plain text first, then required
+    or optional and of at most `max` characters (`message` as for `text_field`)."""
+    length = _length(min=-1, max=max, message=message)
+    return TextAreaField(label, validators=[plain_multiline, _presence(required), length])
+
+
+def email_field(label, *, required=None, max=254, message=AT_MOST, checks=(email_address,)):
+    """An e-mail address: stripped, required or optional, at most 254 characters, and checked by
+    `email_address` (which keeps its ASCII form)."""
+    return text_field(
+        label, required=required, max=max, message=message, checks=checks, field=EmailField
+    )
+
+
+def phone_field(label, *, required) -> PhoneField:
+    """A required phone number, kept in E.164."""
+    return PhoneField(
+        label, filters=[strip_filter], validators=[DataRequired(required), phone_number]
+    )
+
+
+def language_field(label, *, default=None) -> RadioField:
+    """The language of a person's e-mails."""
+    return RadioField(
+        label,
+        choices=choices([("vi", "Tiếng Việt"), ("en", "English")]),
+        default=default,
+        validators=[InputRequired(_l("Choose a language."))],
+    )
+
+
+def datetime_field(label, *, required=True) -> DateTimeLocalField:
+    """A date and time typed in the event's zone, to the minute."""
+    first = DataRequired(_l("Enter a date and time.")) if required else Optional()
+    return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", validators=[first, sensible_year])

@@ -3,40 +3,19 @@
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (
-    BooleanField,
-    EmailField,
-    PasswordField,
-    RadioField,
-    StringField,
-)
-from wtforms.validators import (
-    DataRequired,
-    EqualTo,
-    InputRequired,
-    Length,
-    Optional,
-)
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..accounts.models import Role
-from ..forms import (
-    Form,
-    choices,
-    email_address,
-    person_name,
-    plain_text,
-    strip_filter,
-)
+from ..forms import Form, email_field, language_field, text_field
 from ..i18n import current_language
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class LoginForm(Form):
-    email = EmailField(
-        _l("E-mail"),
-        filters=[strip_filter],
-        validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)],
+    email = email_field(
+        _l("E-mail"), required=_l("Enter your e-mail address."), message=None, checks=()
     )
     password = PasswordField(
         _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=200)]
@@ -46,16 +25,8 @@ class LoginForm(Form):
 class StaffForm(Form):
     """A staff account. Role check-boxes, one per exhibition and role, are added by `staff_form`."""
 
-    email = EmailField(
-        _l("E-mail"),
-        filters=[strip_filter],
-        validators=[DataRequired(_l("Enter an e-mail address.")), Length(max=254), email_address],
-    )
-    name = StringField(
-        _l("Name"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=120), plain_text, person_name],
-    )
+    email = email_field(_l("E-mail"), required=_l("Enter an e-mail address."), message=None)
+    name = text_field(_l("Name"), max=120, name=True)
     active = BooleanField(_l("May sign in"), default=True)
     administrator = BooleanField(
         _l("Administrator"),
@@ -70,19 +41,10 @@ class StaffForm(Form):
         }
 
 
-def _language_field(label) -> RadioField:
-    return RadioField(
-        label,
-        choices=choices([("vi", "Tiếng Việt"), ("en", "English")]),
-        default=current_language,
-        validators=[InputRequired(_l("Choose a language."))],
-    )
-
-
 class PasswordLinkForm(Form):
     """Send an account's owner a link to set a new password."""
 
-    language = _language_field(_l("Language of the e-mail"))
+    language = language_field(_l("Language of the e-mail"), default=current_language)
 
 
 class SetPasswordForm(Form):
@@ -115,7 +77,9 @@ def staff_form(*, events, user=None) -> StaffForm:
     for _event, role, name in fields:
         setattr(Bound, name, BooleanField(role.value))
     if user is None:
-        Bound.language = _language_field(_l("Language of the invitation e-mail"))
+        Bound.language = language_field(
+            _l("Language of the invitation e-mail"), default=current_language
+        )
     form = Bound()
     if user is not None and not form.is_submitted():
         form.email.data = user.email

@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FloatField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import FloatField, IntegerField, SelectField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from ..forms import Form, choices, plain_text, strip_filter
+from ..forms import AT_MOST, Form, choices, text_field
 from ..labels import label
 from .models import BoothStatus, BoothType
 
@@ -29,11 +29,7 @@ class BoothForm(Form):
     """
 
     status = SelectField(_l("Status"), validators=[DataRequired(_l("Choose a status."))])
-    zone = StringField(
-        _l("Zone"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=32, message=_l("At most 32 characters.")), plain_text],
-    )
+    zone = text_field(_l("Zone"), max=32, message=AT_MOST)
     sector = SelectField(_l("Sector theme"), validators=[Optional(strip_whitespace=False)])
     price_vnd = IntegerField(
         _l("Price (VND)"),

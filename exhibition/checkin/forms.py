@@ -1,23 +1,17 @@
 """Organisers' forms for checkpoints and devices."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, SelectField
+from wtforms.validators import DataRequired, Optional
 
-from ..forms import Form, choices, plain_text, strip_filter
+from ..forms import Form, choices, text_field
 
 
 class CheckpointForm(Form):
-    name_vi = StringField(
-        _l("Name (Vietnamese)"),
-        filters=[strip_filter],
-        validators=[DataRequired(_l("Enter a name, such as Cổng A.")), Length(max=80), plain_text],
+    name_vi = text_field(
+        _l("Name (Vietnamese)"), required=_l("Enter a name, such as Cổng A."), max=80
     )
-    name_en = StringField(
-        _l("Name (English)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=80), plain_text],
-    )
+    name_en = text_field(_l("Name (English)"), max=80)
     room = SelectField(_l("Door of"), validators=[Optional(strip_whitespace=False)])
     allow_reentry = BooleanField(_l("Re-entry after an exit is allowed"), default=True)
     print_on_arrival = BooleanField(_l("Print the badge when someone is let in"), default=False)
@@ -32,11 +26,7 @@ class CheckpointForm(Form):
 
 
 class DeviceForm(Form):
-    name = StringField(
-        _l("Device name"),
-        filters=[strip_filter],
-        validators=[DataRequired(_l("Enter a name, such as Gate 1.")), Length(max=80), plain_text],
-    )
+    name = text_field(_l("Device name"), required=_l("Enter a name, such as Gate 1."), max=80)
     checkpoint = SelectField(
         _l("Checkpoint"), validators=[DataRequired(_l("Choose a checkpoint."))]
     )

@@ -5,17 +5,10 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import (
-    BooleanField,
-    DateTimeLocalField,
-    EmailField,
-    IntegerField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms import BooleanField, IntegerField
+from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
-from ..forms import Form, email_address, plain_multiline, plain_text, sensible_year, strip_filter
+from ..forms import Form, datetime_field, email_field, text_area, text_field
 from .services import EventData
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -25,90 +18,34 @@ def _local(field) -> datetime:
     return field.data.replace(tzinfo=TZ)
 
 
+_SLUG = Regexp(
+    r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", message=_l("Use lower-case letters, digits and hyphens.")
+)
+
+
 class EventForm(Form):
-    slug = StringField(
+    slug = text_field(
         _l("Short name (in web addresses)"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Enter a short name.")),
-            Length(max=64),
-            Regexp(
-                r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$",
-                message=_l("Use lower-case letters, digits and hyphens."),
-            ),
-        ],
+        required=_l("Enter a short name."),
+        max=64,
+        checks=[_SLUG],
     )
-    name_vi = StringField(
-        _l("Name (Vietnamese)"),
-        filters=[strip_filter],
-        validators=[DataRequired(_l("Enter the name.")), Length(max=300), plain_text],
-    )
-    name_en = StringField(
-        _l("Name (English)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=300), plain_text],
-    )
-    description_vi = TextAreaField(
-        _l("Description (Vietnamese)"), validators=[plain_multiline, Optional(), Length(max=10000)]
-    )
-    description_en = TextAreaField(
-        _l("Description (English)"), validators=[plain_multiline, Optional(), Length(max=10000)]
-    )
-    organiser_vi = StringField(
-        _l("Organiser (Vietnamese)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=300)],
-    )
-    organiser_en = StringField(
-        _l("Organiser (English)"), filters=[strip_filter], validators=[Optional(), Length(max=300)]
-    )
-    venue_vi = StringField(
-        _l("Venue (Vietnamese)"), filters=[strip_filter], validators=[Optional(), Length(max=300)]
-    )
-    venue_en = StringField(
-        _l("Venue (English)"), filters=[strip_filter], validators=[Optional(), Length(max=300)]
-    )
-    address = StringField(
-        _l("Address"), filters=[strip_filter], validators=[Optional(), Length(max=300)]
-    )
-    contact_email = EmailField(
-        _l("Contact e-mail"),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            email_address,
-        ],
-    )
-    mail_sender_vi = StringField(
-        _l("Sender name of the e-mails (Vietnamese)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=120), plain_text],
-    )
-    mail_sender_en = StringField(
-        _l("Sender name of the e-mails (English)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=120), plain_text],
-    )
-    starts_at = DateTimeLocalField(
-        _l("Opens (Vietnam time)"),
-        format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
-    )
-    ends_at = DateTimeLocalField(
-        _l("Closes (Vietnam time)"),
-        format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
-    )
-    registration_opens_at = DateTimeLocalField(
-        _l("Registration opens"),
-        format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
-    )
-    registration_closes_at = DateTimeLocalField(
-        _l("Registration closes"),
-        format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
-    )
+    name_vi = text_field(_l("Name (Vietnamese)"), required=_l("Enter the name."), max=300)
+    name_en = text_field(_l("Name (English)"), max=300)
+    description_vi = text_area(_l("Description (Vietnamese)"), max=10000)
+    description_en = text_area(_l("Description (English)"), max=10000)
+    organiser_vi = text_field(_l("Organiser (Vietnamese)"), max=300, checks=())
+    organiser_en = text_field(_l("Organiser (English)"), max=300, checks=())
+    venue_vi = text_field(_l("Venue (Vietnamese)"), max=300, checks=())
+    venue_en = text_field(_l("Venue (English)"), max=300, checks=())
+    address = text_field(_l("Address"), max=300, checks=())
+    contact_email = email_field(_l("Contact e-mail"), max=None)
+    mail_sender_vi = text_field(_l("Sender name of the e-mails (Vietnamese)"), max=120)
+    mail_sender_en = text_field(_l("Sender name of the e-mails (English)"), max=120)
+    starts_at = datetime_field(_l("Opens (Vietnam time)"))
+    ends_at = datetime_field(_l("Closes (Vietnam time)"))
+    registration_opens_at = datetime_field(_l("Registration opens"))
+    registration_closes_at = datetime_field(_l("Registration closes"))
 
     staff_per_9m2 = IntegerField(
         _l("Exhibitor staff badges per 9 m² of booth"),

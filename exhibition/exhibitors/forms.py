@@ -1,20 +1,13 @@
 """The public exhibitor application form and the organisers' status form."""
 
+import functools
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import (
-    BooleanField,
-    EmailField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, IntegerField, RadioField, SelectField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     Regexp,
@@ -24,16 +17,15 @@ from wtforms.validators import (
 from ..booths.models import BoothType
 from ..booths.services import WishOptions
 from ..forms import (
+    AT_MOST,
     Form,
     MultiCheckboxField,
-    PhoneField,
     choices,
-    email_address,
-    person_name,
-    phone_number,
-    plain_multiline,
-    plain_text,
-    strip_filter,
+    email_field,
+    language_field,
+    phone_field,
+    text_area,
+    text_field,
 )
 from ..i18n import current_language
 from ..labels import DESCRIPTIONS, label
@@ -55,128 +47,79 @@ def tax_code_valid(form, field) -> None:
         raise ValidationError(str(error.message)) from error
 
 
-class ApplicationForm(Form):
-    company_name_vi = StringField(
-        _l("Company name (Vietnamese)"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Enter the company's name.")),
-            Length(max=200, message=_l("At most 200 characters.")),
-            plain_text,
-        ],
+# Most fields here say "At most N characters." when too long (the booth wishes, WTForms' own).
+_text = functools.partial(text_field, message=AT_MOST)
+_area = functools.partial(text_area, message=AT_MOST)
+_WEB_ADDRESS = Regexp(
+    r"^https?://[^\s/$.?#][^\s]*$",
+    message=_l("Enter an address starting with http:// or https://."),
+)
+
+
+class _CompanyForm(Form):
+    """What a company tells about itself: in its application, and later in the portal."""
+
+    company_name_vi = _text(
+        _l("Company name (Vietnamese)"), required=_l("Enter the company's name."), max=200
     )
-    company_name_en = StringField(
-        _l("Company name (English)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), plain_text],
-    )
-    tax_code = StringField(
-        _l("Tax code (MST)"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Enter the tax code.")),
-            Length(max=20, message=_l("At most 20 characters.")),
-            tax_code_valid,
-        ],
+    company_name_en = _text(_l("Company name (English)"), max=200)
+    tax_code = _text(
+        _l("Tax code (MST)"), required=_l("Enter the tax code."), max=20, checks=[tax_code_valid]
     )
     province = SelectField(
         _l("Province or city"), validators=[DataRequired(_l("Choose a province or city."))]
     )
-    commune = StringField(
-        _l("Commune or ward"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=120, message=_l("At most 120 characters.")), plain_text],
-    )
-    street = StringField(
-        _l("Street address"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), plain_text],
-    )
-    website = StringField(
-        _l("Website"),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=200, message=_l("At most 200 characters.")),
-            Regexp(
-                r"^https?://[^\s/$.?#][^\s]*$",
-                message=_l("Enter an address starting with http:// or https://."),
-            ),
-        ],
-    )
+    commune = _text(_l("Commune or ward"), max=120)
+    street = _text(_l("Street address"), max=200)
+    website = _text(_l("Website"), max=200, checks=[_WEB_ADDRESS])
     sectors = MultiCheckboxField(
         _l("Sectors"), validators=[DataRequired(_l("Choose at least one sector."))]
     )
-    main_products = TextAreaField(
-        _l("Main products (Vietnamese)"),
-        validators=[
-            plain_multiline,
-            DataRequired(_l("List your main products.")),
-            Length(max=1000, message=_l("At most 1000 characters.")),
-        ],
+    main_products = _area(
+        _l("Main products (Vietnamese)"), required=_l("List your main products."), max=1000
     )
-    main_products_en = TextAreaField(
-        _l("Main products (English)"),
-        validators=[
-            plain_multiline,
-            Optional(),
-            Length(max=1000, message=_l("At most 1000 characters.")),
-        ],
-    )
+    main_products_en = _area(_l("Main products (English)"), max=1000)
     certifications = MultiCheckboxField(
         _l("Certifications"), validators=[Optional(strip_whitespace=False)]
     )
-    other_certifications = StringField(
-        _l("Other certifications"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), plain_text],
-    )
-    description_vi = TextAreaField(
-        _l("Short description (Vietnamese)"),
-        validators=[
-            plain_multiline,
-            Optional(),
-            Length(max=2000, message=_l("At most 2000 characters.")),
-        ],
-    )
-    description_en = TextAreaField(
-        _l("Short description (English)"),
-        validators=[
-            plain_multiline,
-            Optional(),
-            Length(max=2000, message=_l("At most 2000 characters.")),
-        ],
-    )
+    other_certifications = _text(_l("Other certifications"), max=200)
+    description_vi = _area(_l("Short description (Vietnamese)"), max=2000)
+    description_en = _area(_l("Short description (English)"), max=2000)
     logo = FileField(_l("Logo (PNG, JPEG or WebP, at most 1.5 MB)"))
-    contact_name = StringField(
-        _l("Contact person"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Enter the contact person's name.")),
-            Length(max=120, message=_l("At most 120 characters.")),
-            plain_text,
-            person_name,
-        ],
+    contact_name = _text(
+        _l("Contact person"), required=_l("Enter the contact person's name."), max=120, name=True
     )
-    contact_email = EmailField(
-        _l("Contact e-mail"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Enter your e-mail address.")),
-            Length(max=254, message=_l("At most 254 characters.")),
-            email_address,
-        ],
-    )
-    contact_phone = PhoneField(
-        _l("Contact phone"),
-        filters=[strip_filter],
-        validators=[DataRequired(_l("Enter your phone number.")), phone_number],
-    )
-    contact_language = RadioField(
-        _l("Language for e-mails"),
-        choices=choices([("vi", "Tiếng Việt"), ("en", "English")]),
-        validators=[InputRequired(_l("Choose a language."))],
-    )
+    contact_email = email_field(_l("Contact e-mail"), required=_l("Enter your e-mail address."))
+    contact_phone = phone_field(_l("Contact phone"), required=_l("Enter your phone number."))
+    contact_language = language_field(_l("Language for e-mails"))
+
+    def _setup_company_choices(self, *, sectors) -> None:
+        self.sectors.choices = choices((s.code, s.tr("name")) for s in sectors)
+        self.certifications.choices = choices((c, c) for c in CERTIFICATIONS)
+
+    def _company_data(self, **rest) -> ApplicationData:
+        """The application's data from the fields about the company, with `rest`."""
+        other = [c.strip() for c in (self.other_certifications.data or "").split(",") if c.strip()]
+        return ApplicationData(
+            company_name_vi=self.company_name_vi.data,
+            company_name_en=self.company_name_en.data or "",
+            commune=self.commune.data or "",
+            street=self.street.data or "",
+            website=self.website.data or "",
+            sector_codes=list(self.sectors.data or []),
+            main_products=self.main_products.data or "",
+            main_products_en=self.main_products_en.data or "",
+            certifications=list(self.certifications.data or []) + other,
+            description_vi=self.description_vi.data or "",
+            description_en=self.description_en.data or "",
+            contact_name=self.contact_name.data,
+            contact_phone=self.contact_phone.data,
+            contact_language=self.contact_language.data,
+            **rest,
+        )
+
+
+class ApplicationForm(_CompanyForm):
     booth_type = RadioField(
         _l("Booth type"),
         choices=choices((t.value, DESCRIPTIONS[t]) for t in BoothType),
@@ -188,28 +131,17 @@ class ApplicationForm(Form):
         validators=[Optional(), NumberRange(min=1, max=10, message=_l("From 1 to 10."))],
     )
     raw_area_m2 = IntegerField(_l("Raw space area (m²)"))
-    preference_1 = StringField(
-        _l("1st choice"), filters=[strip_filter], validators=[Optional(), Length(max=32)]
-    )
-    preference_2 = StringField(
-        _l("2nd choice"), filters=[strip_filter], validators=[Optional(), Length(max=32)]
-    )
-    preference_3 = StringField(
-        _l("3rd choice"), filters=[strip_filter], validators=[Optional(), Length(max=32)]
-    )
-    preference_4 = StringField(
-        _l("4th choice"), filters=[strip_filter], validators=[Optional(), Length(max=32)]
-    )
-    preference_5 = StringField(
-        _l("5th choice"), filters=[strip_filter], validators=[Optional(), Length(max=32)]
-    )
+    preference_1 = text_field(_l("1st choice"), max=32, checks=())
+    preference_2 = text_field(_l("2nd choice"), max=32, checks=())
+    preference_3 = text_field(_l("3rd choice"), max=32, checks=())
+    preference_4 = text_field(_l("4th choice"), max=32, checks=())
+    preference_5 = text_field(_l("5th choice"), max=32, checks=())
 
     def setup_choices(self, *, provinces, sectors, wishes: WishOptions) -> None:
         self.province.choices = choices(
             [("", _l("Choose…"))] + [(p.code, p.tr("name")) for p in provinces]
         )
-        self.sectors.choices = choices((s.code, s.tr("name")) for s in sectors)
-        self.certifications.choices = choices((c, c) for c in CERTIFICATIONS)
+        self._setup_company_choices(sectors=sectors)
         self.wishes = wishes
         self.resolved: dict[str, tuple[str, str]] = {}
         if not self.contact_language.data:
@@ -251,25 +183,10 @@ class ApplicationForm(Form):
                 preferences.append(Preference(rank=rank, hall_code=value))
             else:
                 preferences.append(Preference(rank=rank, zone=value))
-        other = [c.strip() for c in (self.other_certifications.data or "").split(",") if c.strip()]
-        return ApplicationData(
-            company_name_vi=self.company_name_vi.data,
-            company_name_en=self.company_name_en.data or "",
+        return self._company_data(
             tax_code=self.tax_code.data,
             province_code=self.province.data,
-            commune=self.commune.data or "",
-            street=self.street.data or "",
-            website=self.website.data or "",
-            sector_codes=list(self.sectors.data or []),
-            main_products=self.main_products.data or "",
-            main_products_en=self.main_products_en.data or "",
-            certifications=list(self.certifications.data or []) + other,
-            description_vi=self.description_vi.data or "",
-            description_en=self.description_en.data or "",
-            contact_name=self.contact_name.data,
             contact_email=self.contact_email.data,
-            contact_phone=self.contact_phone.data,
-            contact_language=self.contact_language.data,
             booth_type=BoothType(self.booth_type.data),
             booth_count=self.booth_count.data or 1,
             raw_area_m2=self.raw_area_m2.data,
@@ -281,14 +198,7 @@ class StatusForm(Form):
     """An organiser's decision on an application."""
 
     status = SelectField(_l("New status"), validators=[DataRequired(_l("Choose a status."))])
-    reason = TextAreaField(
-        _l("Reason (sent to the company)"),
-        validators=[
-            plain_multiline,
-            Optional(),
-            Length(max=2000, message=_l("At most 2000 characters.")),
-        ],
-    )
+    reason = _area(_l("Reason (sent to the company)"), max=2000)
 
     def setup_choices(self, allowed) -> None:
         self.status.choices = choices(
@@ -300,29 +210,14 @@ class PortalLoginForm(Form):
     email = ApplicationForm.contact_email
 
 
-class ProfileForm(Form):
-    """What a company edits in the portal (the application's fields, less tax code and booth request)."""
+class ProfileForm(_CompanyForm):
+    """What a company edits in the portal: the application's fields, less the tax code, the
+    province, the e-mail address and the booth request."""
 
-    company_name_vi = ApplicationForm.company_name_vi
-    company_name_en = ApplicationForm.company_name_en
-    commune = ApplicationForm.commune
-    street = ApplicationForm.street
-    website = ApplicationForm.website
-    sectors = ApplicationForm.sectors
-    main_products = ApplicationForm.main_products
-    main_products_en = ApplicationForm.main_products_en
-    certifications = ApplicationForm.certifications
-    other_certifications = ApplicationForm.other_certifications
-    description_vi = ApplicationForm.description_vi
-    description_en = ApplicationForm.description_en
-    logo = ApplicationForm.logo
-    contact_name = ApplicationForm.contact_name
-    contact_phone = ApplicationForm.contact_phone
-    contact_language = ApplicationForm.contact_language
+    tax_code = province = contact_email = None
 
     def setup_choices(self, *, sectors) -> None:
-        self.sectors.choices = choices((s.code, s.tr("name")) for s in sectors)
-        self.certifications.choices = choices((c, c) for c in CERTIFICATIONS)
+        self._setup_company_choices(sectors=sectors)
 
     def fill_from(self, exhibitor) -> None:
         for name in ("company_name_vi", "company_name_en", "commune", "street", "website", "main_products",
@@ -336,25 +231,10 @@ class ProfileForm(Form):
         )
 
     def application_data(self, exhibitor) -> ApplicationData:
-        other = [c.strip() for c in (self.other_certifications.data or "").split(",") if c.strip()]
-        return ApplicationData(
-            company_name_vi=self.company_name_vi.data,
-            company_name_en=self.company_name_en.data or "",
+        return self._company_data(
             tax_code=exhibitor.tax_code,
             province_code=exhibitor.province_code,
-            commune=self.commune.data or "",
-            street=self.street.data or "",
-            website=self.website.data or "",
-            sector_codes=list(self.sectors.data or []),
-            main_products=self.main_products.data or "",
-            main_products_en=self.main_products_en.data or "",
-            certifications=list(self.certifications.data or []) + other,
-            description_vi=self.description_vi.data or "",
-            description_en=self.description_en.data or "",
-            contact_name=self.contact_name.data,
             contact_email=exhibitor.contact_email,
-            contact_phone=self.contact_phone.data,
-            contact_language=self.contact_language.data,
             booth_type=exhibitor.booth_type,
         )
 
@@ -362,23 +242,10 @@ class ProfileForm(Form):
 class StaffForm(Form):
     """A staff member who works at the booth and gets an "Exhibitor" badge."""
 
-    full_name = StringField(
-        _l("Full name"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Enter the full name.")),
-            Length(max=120, message=_l("At most 120 characters.")),
-            plain_text,
-            person_name,
-        ],
-    )
+    full_name = _text(_l("Full name"), required=_l("Enter the full name."), max=120, name=True)
     email = ApplicationForm.contact_email
     phone = ApplicationForm.contact_phone
-    job_title = StringField(
-        _l("Job title"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=120, message=_l("At most 120 characters.")), plain_text],
-    )
+    job_title = _text(_l("Job title"), max=120)
     language = ApplicationForm.contact_language
     informed = BooleanField(
         _l(

@@ -1,65 +1,37 @@
 """Organisers' programme forms: rooms, speakers, sessions. Times are typed in the event's zone."""
 
+import functools
 import re
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (
-    DateTimeLocalField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from ..forms import (
     Form,
     MultiCheckboxField,
     choices,
-    person_name,
+    datetime_field,
     plain_multiline,
-    plain_text,
-    sensible_year,
-    strip_filter,
+    text_field,
 )
 from ..labels import label
 from .models import SessionAccess, SessionType
 
-
-def _text(label, *, required: str | None = None, max_length: int = 200, more=()):
-    """A one-line text field: stripped, length-limited, plain text; required with a message;
-    `more` validators after those."""
-    first = DataRequired(required) if required else Optional()
-    return StringField(
-        label,
-        filters=[strip_filter],
-        validators=[
-            first,
-            Length(max=max_length, message=_l("At most %(max)d characters.")),
-            plain_text,
-            *more,
-        ],
-    )
+_AT_MOST = _l("At most %(max)d characters.")
+# A one-line text (of at most 200 characters unless told), and a stripped text area.
+_text = functools.partial(text_field, max=200, message=_AT_MOST)
+_long_text = functools.partial(
+    text_field, max=5000, message=_AT_MOST, checks=[plain_multiline], field=TextAreaField
+)
 
 
-def _long_text(label, max_length: int = 5000):
-    return TextAreaField(
-        label,
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=max_length, message=_l("At most %(max)d characters.")),
-            plain_multiline,
-        ],
-    )
+def _seats(label, *, required=None) -> IntegerField:
+    """A number of seats, required (`required`: the message when it is empty) or optional."""
+    first = InputRequired(required) if required else Optional()
+    seats = NumberRange(min=1, max=100_000, message=_l("Enter a number from 1 to 100,000."))
+    return IntegerField(label, validators=[first, seats])
 
 
 _WINDOW = re.compile(
@@ -99,57 +71,38 @@ def parse_windows(text: str, tz) -> list[tuple[datetime, datetime]]:
 
 
 class RoomForm(Form):
-    name_vi = _text(_l("Name (Vietnamese)"), required=_l("Enter the room's name."), max_length=120)
-    name_en = _text(_l("Name (English)"), max_length=120)
-    capacity = IntegerField(
-        _l("Seats"),
-        validators=[
-            InputRequired(_l("Enter the number of seats.")),
-            NumberRange(min=1, max=100_000, message=_l("Enter a number from 1 to 100,000.")),
-        ],
-    )
-    windows = TextAreaField(
+    name_vi = _text(_l("Name (Vietnamese)"), required=_l("Enter the room's name."), max=120)
+    name_en = _text(_l("Name (English)"), max=120)
+    capacity = _seats(_l("Seats"), required=_l("Enter the number of seats."))
+    windows = text_field(
         _l("Available (one window per line; empty: the whole event)"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=3000)],
+        max=3000,
+        checks=(),
+        field=TextAreaField,
     )
 
 
 class SpeakerForm(Form):
-    full_name = _text(
-        _l("Full name"), required=_l("Enter the full name."), max_length=120, more=[person_name]
-    )
+    full_name = _text(_l("Full name"), required=_l("Enter the full name."), max=120, name=True)
     title_vi = _text(_l("Job title (Vietnamese)"))
     title_en = _text(_l("Job title (English)"))
     organisation_vi = _text(_l("Organisation (Vietnamese)"))
     organisation_en = _text(_l("Organisation (English)"))
-    bio_vi = _long_text(_l("Short biography (Vietnamese)"), 2000)
-    bio_en = _long_text(_l("Short biography (English)"), 2000)
+    bio_vi = _long_text(_l("Short biography (Vietnamese)"), max=2000)
+    bio_en = _long_text(_l("Short biography (English)"), max=2000)
 
 
 class SessionForm(Form):
-    title_vi = _text(_l("Title (Vietnamese)"), required=_l("Enter a title."), max_length=300)
-    title_en = _text(_l("Title (English)"), max_length=300)
+    title_vi = _text(_l("Title (Vietnamese)"), required=_l("Enter a title."), max=300)
+    title_en = _text(_l("Title (English)"), max=300)
     type = SelectField(_l("Type"), validators=[DataRequired(_l("Choose a type."))])
     access = SelectField(_l("Access"), validators=[DataRequired(_l("Choose who may come."))])
-    track_vi = _text(_l("Track (Vietnamese)"), max_length=80)
-    track_en = _text(_l("Track (English)"), max_length=80)
-    capacity = IntegerField(
-        _l("Seats (empty: the room's)"),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=100_000, message=_l("Enter a number from 1 to 100,000.")),
-        ],
-    )
+    track_vi = _text(_l("Track (Vietnamese)"), max=80)
+    track_en = _text(_l("Track (English)"), max=80)
+    capacity = _seats(_l("Seats (empty: the room's)"))
     room = SelectField(_l("Room"), validators=[Optional(strip_whitespace=False)])
-    starts_at = DateTimeLocalField(
-        _l("Starts (Vietnam time)"),
-        format="%Y-%m-%dT%H:%M",
-        validators=[Optional(), sensible_year],
-    )
-    ends_at = DateTimeLocalField(
-        _l("Ends (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[Optional(), sensible_year]
-    )
+    starts_at = datetime_field(_l("Starts (Vietnam time)"), required=False)
+    ends_at = datetime_field(_l("Ends (Vietnam time)"), required=False)
     # Check-boxes, not a multiple list: a list needs Ctrl-click, which a tablet does not have.
     chairs = MultiCheckboxField(_l("Chairs"), validators=[Optional(strip_whitespace=False)])
     speakers = MultiCheckboxField(_l("Speakers"), validators=[Optional(strip_whitespace=False)])
@@ -188,16 +141,8 @@ class PlaceForm(Form):
     """Move a session on the schedule grid (the drag-and-drop editor posts the same fields)."""
 
     room = SelectField(_l("Room"), validators=[DataRequired(_l("Choose a room."))])
-    starts_at = DateTimeLocalField(
-        _l("Starts (Vietnam time)"),
-        format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
-    )
-    ends_at = DateTimeLocalField(
-        _l("Ends (Vietnam time)"),
-        format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Enter a date and time.")), sensible_year],
-    )
+    starts_at = datetime_field(_l("Starts (Vietnam time)"))
+    ends_at = datetime_field(_l("Ends (Vietnam time)"))
 
 
 def aware(value: datetime | None, event) -> datetime | None:

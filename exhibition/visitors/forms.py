@@ -1,37 +1,22 @@
-"""The public sign-up form and the "correct my details" form."""
+"""The public sign-up and "correct my details" forms, the walk-in desk's, the organisers'
+corrections and the visitor categories."""
 
 import functools
 
 from babel import Locale
 from flask_babel import lazy_gettext as _l
-from wtforms import (
-    BooleanField,
-    EmailField,
-    RadioField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    widgets,
-)
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    Optional,
-    Regexp,
-    ValidationError,
-)
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, widgets
+from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from ..forms import (
+    AT_MOST,
     Form,
     MultiCheckboxField,
-    PhoneField,
     choices,
-    email_address,
-    person_name,
-    phone_number,
-    plain_text,
-    strip_filter,
+    email_field,
+    language_field,
+    phone_field,
+    text_field,
 )
 from ..i18n import current_language
 from ..text import fold, vietnamese_sort_key
@@ -92,52 +77,93 @@ def _country_choices(language: str) -> tuple[SelectChoice, ...]:
     )
 
 
-class VisitorDetailsForm(Form):
-    full_name = StringField(
-        _l("Full name"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Enter your full name.")),
-            Length(min=2, max=120, message=_l("Between 2 and 120 characters.")),
-            plain_text,
-            person_name,
-        ],
+def _full_name(required):
+    """A person's full name, of 2 to 120 characters; `required`: the message when it is empty."""
+    message = _l("Between 2 and 120 characters.")
+    return text_field(
+        _l("Full name"), required=required, min=2, max=120, message=message, name=True
     )
-    phone = PhoneField(
-        _l("Phone"),
-        filters=[strip_filter],
-        validators=[DataRequired(_l("Enter your phone number.")), phone_number],
-    )
-    organisation = StringField(
-        _l("Organisation"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), plain_text],
-    )
-    job_title = StringField(
-        _l("Job title"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=120, message=_l("At most 120 characters.")), plain_text],
-    )
-    category = SelectField(
-        _l("I am a"),
+
+
+def _category(label) -> SelectField:
+    """One of the exhibition's visitor categories, by id."""
+    return SelectField(
+        label,
         coerce=optional_int,
         validators=[DataRequired(_l("Choose a category."))],
         validate_choice=True,
     )
-    province = SelectField(
-        _l("Province or city"),
-        validators=[DataRequired(_l("Choose your province or city, or “Outside Vietnam”."))],
-        widget=CachedOptionsSelect(),
+
+
+def _province(required, **kwargs) -> SelectField:
+    """The province or city, or ABROAD; `required`: the message when none is chosen."""
+    return SelectField(_l("Province or city"), validators=[DataRequired(required)], **kwargs)
+
+
+class _VisitorForm(Form):
+    """The rules and conversions the forms about one visitor share. Each form declares its own
+    fields, worded for the person on the public forms ("your") or for the staff at the desk ("the
+    person's"), in its own order (WTForms orders fields as they are made)."""
+
+    _country_missing = _l("Choose the country the person comes from.")
+
+    def _place_choices(self, provinces, language: str, *, prompt: bool) -> None:
+        first = [("", _l("Choose…"))] if prompt else []
+        self.province.choices = choices(
+            first
+            + [(p.code, p.tr("name", language)) for p in provinces]
+            + [(ABROAD, _l("Outside Vietnam"))]
+        )
+        self.country.choices = country_choices(language)
+
+    def validate_country(self, field) -> None:
+        if self.province.data == ABROAD and not field.data:
+            raise ValidationError(self._country_missing)
+
+    def fill_from(self, registration) -> None:
+        """The fields as the registration has them now."""
+        self.full_name.data = registration.full_name
+        self.phone.data = registration.phone
+        self.organisation.data = registration.organisation
+        self.job_title.data = registration.job_title
+        self.province.data = registration.province_code or ABROAD
+        self.country.data = "" if registration.province_code else registration.country_code
+        if "sectors" in self:
+            self.sectors.data = [s.code for s in registration.sectors]
+        self.language.data = registration.language
+
+    def _visitor_data(self, *, email: str, category_id: int) -> VisitorData:
+        abroad = self.province.data == ABROAD
+        return VisitorData(
+            full_name=self.full_name.data,
+            email=email,
+            phone=self.phone.data,
+            category_id=category_id,
+            organisation=self.organisation.data or "",
+            job_title=self.job_title.data or "",
+            province_code=None if abroad else self.province.data,
+            country_code=self.country.data if abroad else "VN",
+            sector_codes=list(self.sectors.data or []) if "sectors" in self else [],
+            language=self.language.data,
+        )
+
+
+class VisitorDetailsForm(_VisitorForm):
+    _country_missing = _l("Choose the country you come from.")
+
+    full_name = _full_name(_l("Enter your full name."))
+    phone = phone_field(_l("Phone"), required=_l("Enter your phone number."))
+    organisation = text_field(_l("Organisation"), max=200, message=AT_MOST)
+    job_title = text_field(_l("Job title"), max=120, message=AT_MOST)
+    category = _category(_l("I am a"))
+    province = _province(
+        _l("Choose your province or city, or “Outside Vietnam”."), widget=CachedOptionsSelect()
     )
     country = SelectField(_l("Country"), widget=CachedOptionsSelect())
     sectors = MultiCheckboxField(
         _l("Sectors of interest"), validators=[Optional(strip_whitespace=False)]
     )
-    language = RadioField(
-        _l("Language for e-mails"),
-        choices=choices([("vi", "Tiếng Việt"), ("en", "English")]),
-        validators=[InputRequired(_l("Choose a language."))],
-    )
+    language = language_field(_l("Language for e-mails"))
 
     def setup_choices(self, *, categories, provinces, sectors) -> None:
         # The language is looked up once here, not by each of the fifty-odd tr() calls.
@@ -145,57 +171,21 @@ class VisitorDetailsForm(Form):
         self.category.choices = choices(
             [("", _l("Choose…"))] + [(c.id, c.tr("name", language)) for c in categories]
         )
-        self.province.choices = choices(
-            [("", _l("Choose…"))]
-            + [(p.code, p.tr("name", language)) for p in provinces]
-            + [(ABROAD, _l("Outside Vietnam"))]
-        )
-        self.country.choices = country_choices(language)
+        self._place_choices(provinces, language, prompt=True)
         self.sectors.choices = choices((s.code, s.tr("name", language)) for s in sectors)
         if not self.language.data:
             self.language.data = language
 
-    def validate_country(self, field) -> None:
-        if self.province.data == ABROAD and not field.data:
-            raise ValidationError(_l("Choose the country you come from."))
-
     def visitor_data(self, *, email: str) -> VisitorData:
-        abroad = self.province.data == ABROAD
-        return VisitorData(
-            full_name=self.full_name.data,
-            email=email,
-            phone=self.phone.data,
-            category_id=self.category.data,
-            organisation=self.organisation.data or "",
-            job_title=self.job_title.data or "",
-            province_code=None if abroad else self.province.data,
-            country_code=self.country.data if abroad else "VN",
-            sector_codes=list(self.sectors.data or []),
-            language=self.language.data,
-        )
+        return self._visitor_data(email=email, category_id=self.category.data)
 
     def fill_from(self, registration) -> None:
-        self.full_name.data = registration.full_name
-        self.phone.data = registration.phone
-        self.organisation.data = registration.organisation
-        self.job_title.data = registration.job_title
+        super().fill_from(registration)
         self.category.data = registration.category_id
-        self.province.data = registration.province_code or ABROAD
-        self.country.data = "" if registration.province_code else registration.country_code
-        self.sectors.data = [s.code for s in registration.sectors]
-        self.language.data = registration.language
 
 
 class RegistrationForm(VisitorDetailsForm):
-    email = EmailField(
-        _l("E-mail"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Enter your e-mail address.")),
-            Length(max=254, message=_l("At most 254 characters.")),
-            email_address,
-        ],
-    )
+    email = email_field(_l("E-mail"), required=_l("Enter your e-mail address."))
     consent_processing = BooleanField(
         _l(
             "I agree that the organisers process my personal data to run this exhibition (registration, badge, check-in)."
@@ -239,60 +229,18 @@ class EraseForm(Form):
     )
 
 
-class DeskForm(Form):
+class DeskForm(_VisitorForm):
     """The short walk-in form at the registration desk, filled in by staff with the keyboard."""
 
-    full_name = StringField(
-        _l("Full name"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Enter the person's full name.")),
-            Length(min=2, max=120, message=_l("Between 2 and 120 characters.")),
-            plain_text,
-            person_name,
-        ],
-    )
-    phone = PhoneField(
-        _l("Phone"),
-        filters=[strip_filter],
-        validators=[DataRequired(_l("Enter the person's phone number.")), phone_number],
-    )
-    email = EmailField(
-        _l("E-mail (optional)"),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=254, message=_l("At most 254 characters.")),
-            email_address,
-        ],
-    )
-    organisation = StringField(
-        _l("Organisation"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), plain_text],
-    )
-    job_title = StringField(
-        _l("Job title"),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=120, message=_l("At most 120 characters.")), plain_text],
-    )
-    category = SelectField(
-        _l("Category"),
-        coerce=optional_int,
-        validators=[DataRequired(_l("Choose a category."))],
-        validate_choice=True,
-    )
-    province = SelectField(
-        _l("Province or city"),
-        validators=[DataRequired(_l("Choose a province or city, or “Outside Vietnam”."))],
-    )
+    full_name = _full_name(_l("Enter the person's full name."))
+    phone = phone_field(_l("Phone"), required=_l("Enter the person's phone number."))
+    email = email_field(_l("E-mail (optional)"))
+    organisation = text_field(_l("Organisation"), max=200, message=AT_MOST)
+    job_title = text_field(_l("Job title"), max=120, message=AT_MOST)
+    category = _category(_l("Category"))
+    province = _province(_l("Choose a province or city, or “Outside Vietnam”."))
     country = SelectField(_l("Country"))
-    language = RadioField(
-        _l("Language for e-mails"),
-        choices=choices([("vi", "Tiếng Việt"), ("en", "English")]),
-        default="vi",
-        validators=[InputRequired(_l("Choose a language."))],
-    )
+    language = language_field(_l("Language for e-mails"), default="vi")
     consent_processing = BooleanField(
         _l("The person agrees that their data is processed for the exhibition."),
         validators=[DataRequired(_l("Ask the person for this consent first: it is required."))],
@@ -300,51 +248,25 @@ class DeskForm(Form):
 
     def setup_choices(self, *, categories, provinces, default_category=None) -> None:
         self.category.choices = choices([(c.id, c.tr("name")) for c in categories])
-        self.province.choices = choices(
-            [(p.code, p.tr("name")) for p in provinces] + [(ABROAD, _l("Outside Vietnam"))]
-        )
-        self.country.choices = country_choices(current_language())
+        self._place_choices(provinces, current_language(), prompt=False)
         if not self.is_submitted():
             if default_category is not None:
                 self.category.data = default_category.id
             self.province.data = DESK_PROVINCE
 
-    def validate_country(self, field) -> None:
-        if self.province.data == ABROAD and not field.data:
-            raise ValidationError(_l("Choose the country the person comes from."))
-
     def visitor_data(self) -> VisitorData:
-        abroad = self.province.data == ABROAD
-        return VisitorData(
-            full_name=self.full_name.data,
-            email=self.email.data or "",
-            phone=self.phone.data,
-            category_id=self.category.data,
-            organisation=self.organisation.data or "",
-            job_title=self.job_title.data or "",
-            province_code=None if abroad else self.province.data,
-            country_code=self.country.data if abroad else "VN",
-            language=self.language.data,
-        )
+        return self._visitor_data(email=self.email.data or "", category_id=self.category.data)
 
     def consents(self) -> Consents:
         return Consents(processing=bool(self.consent_processing.data))
 
 
-class RegistrationEditForm(Form):
+class RegistrationEditForm(_VisitorForm):
     """An organiser correcting a registration: the person's details and e-mail address (the
     category is changed on its own, with CategoryChangeForm)."""
 
     full_name = DeskForm.full_name
-    email = EmailField(
-        _l("E-mail"),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=254, message=_l("At most 254 characters.")),
-            email_address,
-        ],
-    )
+    email = email_field(_l("E-mail"))
     phone = DeskForm.phone
     organisation = DeskForm.organisation
     job_title = DeskForm.job_title
@@ -355,55 +277,23 @@ class RegistrationEditForm(Form):
 
     def setup_choices(self, *, provinces, sectors) -> None:
         language = current_language()
-        self.province.choices = choices(
-            [(p.code, p.tr("name", language)) for p in provinces]
-            + [(ABROAD, _l("Outside Vietnam"))]
-        )
-        self.country.choices = country_choices(language)
+        self._place_choices(provinces, language, prompt=False)
         self.sectors.choices = choices((s.code, s.tr("name", language)) for s in sectors)
 
-    def validate_country(self, field) -> None:
-        if self.province.data == ABROAD and not field.data:
-            raise ValidationError(_l("Choose the country the person comes from."))
-
     def fill_from(self, registration) -> None:
-        self.full_name.data = registration.full_name
+        super().fill_from(registration)
         self.email.data = registration.email if registration.has_email else ""
-        self.phone.data = registration.phone
-        self.organisation.data = registration.organisation
-        self.job_title.data = registration.job_title
-        self.province.data = registration.province_code or ABROAD
-        self.country.data = "" if registration.province_code else registration.country_code
-        self.sectors.data = [s.code for s in registration.sectors]
-        self.language.data = registration.language
 
     def visitor_data(self, *, registration) -> VisitorData:
         """The details typed, in the registration's own category and with its e-mail address
         (changed apart: visitors.services.change_email)."""
-        abroad = self.province.data == ABROAD
-        return VisitorData(
-            full_name=self.full_name.data,
-            email=registration.email,
-            phone=self.phone.data,
-            category_id=registration.category_id,
-            organisation=self.organisation.data or "",
-            job_title=self.job_title.data or "",
-            province_code=None if abroad else self.province.data,
-            country_code=self.country.data if abroad else "VN",
-            sector_codes=list(self.sectors.data or []),
-            language=self.language.data,
-        )
+        return self._visitor_data(email=registration.email, category_id=registration.category_id)
 
 
 class CategoryChangeForm(Form):
     """Any category of the exhibition, public or not, for one registration."""
 
-    category = SelectField(
-        _l("Category"),
-        coerce=optional_int,
-        validators=[DataRequired(_l("Choose a category."))],
-        validate_choice=True,
-    )
+    category = _category(_l("Category"))
 
     def setup_choices(self, *, categories) -> None:
         self.category.choices = choices([(c.id, c.tr("name")) for c in categories])
@@ -412,16 +302,8 @@ class CategoryChangeForm(Form):
 class CategoryDetailsForm(Form):
     """What can be changed of a visitor category (its code stays: badges and exports use it)."""
 
-    name_vi = StringField(
-        _l("Name (Vietnamese)"),
-        filters=[strip_filter],
-        validators=[DataRequired(_l("Enter the name.")), Length(max=100), plain_text],
-    )
-    name_en = StringField(
-        _l("Name (English)"),
-        filters=[strip_filter],
-        validators=[DataRequired(_l("Enter the name.")), Length(max=100), plain_text],
-    )
+    name_vi = text_field(_l("Name (Vietnamese)"), required=_l("Enter the name."), max=100)
+    name_en = text_field(_l("Name (English)"), required=_l("Enter the name."), max=100)
     color = StringField(
         _l("Colour"),
         default="#1f6feb",
@@ -431,12 +313,9 @@ class CategoryDetailsForm(Form):
 
 
 class CategoryForm(CategoryDetailsForm):
-    code = StringField(
+    code = text_field(
         _l("Code"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Enter a code.")),
-            Length(max=32),
-            Regexp(r"^[a-z0-9_-]+$", message=_l("Use lower-case letters, digits, - and _.")),
-        ],
+        required=_l("Enter a code."),
+        max=32,
+        checks=[Regexp(r"^[a-z0-9_-]+$", message=_l("Use lower-case letters, digits, - and _."))],
     )
