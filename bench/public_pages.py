@@ -53,8 +53,8 @@ def add_exhibitors(app, *, count: int) -> None:
     given a booth in a hall added for them (so that they are in the public directory)."""
     import sqlalchemy as sa
 
+    from exhibition.booths.assignment import assign_booth
     from exhibition.booths.models import Booth, BoothType, Hall
-    from exhibition.booths.services import assign_booth
     from exhibition.events.demo import DEMO_SLUG
     from exhibition.events.services import get_event
     from exhibition.exhibitors.demo import COMPANIES, _tax_code

@@ -118,7 +118,7 @@ def create_organiser_command(
 @with_appcontext
 def allocate_booths_command(slug: str, dry_run: bool):
     """Give free booths to approved exhibitors without one, optimally (see booths/allocation.py)."""
-    from .booths.services import apply_allocation, plan_allocation
+    from .booths.assignment import apply_allocation, plan_allocation
     from .events.services import get_event
 
     try:

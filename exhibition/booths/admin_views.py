@@ -26,7 +26,7 @@ from ..extensions import db
 from ..forms import Form
 from ..i18n import current_language
 from ..visitors.services import sectors
-from . import importing, services
+from . import assignment, importing, services
 from .forms import BoothForm, BoothImportForm
 from .models import BoothStatus, BoothType
 
@@ -204,7 +204,7 @@ def assign(slug: str, code: str):
         return _answer("", the_booth.code, slug, error)
     with refused(quietly=True) as refusal:
         exhibitor = get_exhibitor(event=event, exhibitor_id=exhibitor_id)
-        services.assign_booth(booth=the_booth, exhibitor=exhibitor, user=current_user)
+        assignment.assign_booth(booth=the_booth, exhibitor=exhibitor, user=current_user)
     if refusal:
         return _answer("", the_booth.code, slug, refusal.error)
     _log(
@@ -245,7 +245,7 @@ def move(slug: str, code: str):
                 _("Choose the booth to move to."), code="validation_failed", status=422
             )
         target = services.get_booth(event=event, code=target_code.strip()[:16])
-        services.move_booth(booth=the_booth, target=target, user=current_user)
+        assignment.move_booth(booth=the_booth, target=target, user=current_user)
     if refusal:
         return _answer("", the_booth.code, slug, refusal.error)
     _log(
@@ -267,7 +267,7 @@ def free(slug: str, code: str):
     """Take the booth back from its exhibitor."""
     g.event = event = get_event(slug=slug)
     the_booth = services.get_booth(event=event, code=code)
-    services.free_booth(booth=the_booth, user=current_user)
+    assignment.free_booth(booth=the_booth, user=current_user)
     _log("booth.freed", event, the_booth, the_booth.code)
     db.session.commit()
     return _answer(_("Booth %(code)s is free.", code=the_booth.code), the_booth.code, slug)
@@ -301,7 +301,7 @@ def allocation(slug: str):
     form = Form()
     if form.validate_on_submit():
         with refused() as refusal:
-            plan = services.apply_allocation(
+            plan = assignment.apply_allocation(
                 event=event, fingerprint=request.form.get("fingerprint", ""), user=current_user
             )
         if not refusal:
@@ -314,7 +314,7 @@ def allocation(slug: str):
             db.session.commit()
             flash(_("%(count)s exhibitors got their booths.", count=len(plan.proposals)), "success")
             return redirect(url_for("booths.floorplan", slug=slug))
-    plan = services.plan_allocation(
+    plan = assignment.plan_allocation(
         event=event, time_limit=current_app.config["ALLOCATION_TIME_LIMIT"]
     )
     return render_template("booths/allocation.html", event=event, plan=plan, form=form)

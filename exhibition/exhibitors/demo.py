@@ -145,7 +145,7 @@ def _tax_code(rng: random.Random) -> str:
 
 def seed_exhibitors(*, event: Event) -> int:
     """Demo applications unless the event has some; returns how many were made."""
-    from ..booths.services import assign_booth
+    from ..booths.assignment import assign_booth
 
     if (
         db.session.scalar(sa.select(Exhibitor.id).where(Exhibitor.event_id == event.id).limit(1))

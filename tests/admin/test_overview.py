@@ -23,8 +23,8 @@ def small_event(app, make_event, make_visitor, make_exhibitor, make_floor, make_
     """Five visitors (one cancelled) in two categories over local days 1, 2 and 4 March, two
     exhibitors, four booths (one sold, one reserved, one blocked), a one-seat session with one
     person seated and one waiting, and two messages of the event (one sent, one failed)."""
+    from exhibition.booths.assignment import assign_booth
     from exhibition.booths.models import Booth, BoothStatus
-    from exhibition.booths.services import assign_booth
     from exhibition.events.services import get_event
     from exhibition.exhibitors.models import Exhibitor
     from exhibition.mail.models import MessageStatus, OutboxMessage

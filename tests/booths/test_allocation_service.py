@@ -17,7 +17,8 @@ def held(app):
 
 
 def confirm_booth(app, exhibitor_id, code):
-    from exhibition.booths.services import assign_booth, get_booth
+    from exhibition.booths.assignment import assign_booth
+    from exhibition.booths.services import get_booth
     from exhibition.exhibitors.services import change_status
 
     with app.app_context():
