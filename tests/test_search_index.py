@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from exhibition.events.services import get_event
+from exhibition.exhibitors.directory import exhibitors_query
 from exhibition.exhibitors.models import Exhibitor
-from exhibition.exhibitors.services import exhibitors_query
 from exhibition.extensions import db
 from exhibition.text import matches_all_words
 from exhibition.visitors import importing

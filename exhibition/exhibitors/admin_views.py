@@ -21,9 +21,9 @@ from ..exports import audited_export
 from ..extensions import db, paginate
 from ..labels import label
 from ..visitors.services import sectors
-from . import services
+from . import directory, services
 from .forms import StatusForm
-from .models import ExhibitorStatus
+from .models import ExhibitorStatus, format_tax_code
 
 bp = staff_blueprint("exhibitors_admin", __name__, url_prefix="/admin/events/<slug>/exhibitors")
 
@@ -48,7 +48,7 @@ def index(slug: str):
     """Applications and exhibitors with search and filters."""
     g.event = event = get_event(slug=slug)
     query, status, sector = _filters()
-    stmt = services.exhibitors_query(event=event, query=query, status=status, sector=sector)
+    stmt = directory.exhibitors_query(event=event, query=query, status=status, sector=sector)
     return render_template(
         "exhibitors/admin_list.html",
         event=event,
@@ -67,13 +67,13 @@ def export(slug: str, kind: str):
     """The filtered exhibitors as Excel or CSV, in the language chosen (see exports.py)."""
     g.event = event = get_event(slug=slug)
     query, status, sector = _filters()
-    stmt = services.exhibitors_query(event=event, query=query, status=status, sector=sector)
+    stmt = directory.exhibitors_query(event=event, query=query, status=status, sector=sector)
     return audited_export(
         event=event,
         kind=kind,
         name="exhibitors",
-        columns=services.EXPORT_COLUMNS,
-        rows=lambda: services.export_rows(stmt=stmt),
+        columns=directory.EXPORT_COLUMNS,
+        rows=lambda: directory.export_rows(stmt=stmt),
         title=_l("Exhibitors"),
         action="exhibitors.exported",
     )
@@ -121,5 +121,5 @@ def detail(slug: str, exhibitor_id: int):
         event=event,
         exhibitor=exhibitor,
         form=form,
-        tax_code=services.format_tax_code(exhibitor.tax_code),
+        tax_code=format_tax_code(exhibitor.tax_code),
     ), (422 if form.is_submitted() else 200)

@@ -18,6 +18,7 @@ from ..extensions import db, limiter
 from ..i18n import current_language
 from ..visitors.services import provinces, sectors
 from . import services
+from .directory import PUBLIC_STATUSES, directory_page
 from .forms import ApplicationForm
 from .logos import InvalidLogo, logo_folder, logo_from_form, save_logo
 
@@ -82,7 +83,7 @@ def directory(slug: str):
     return render_template(
         "exhibitors/directory.html",
         event=event,
-        page=services.directory_page(
+        page=directory_page(
             event=event,
             query=query,
             sector=sector,
@@ -101,7 +102,7 @@ def profile(slug: str, exhibitor_id: int):
     """An exhibitor's public page, with its booth on the floor plan ("find on map")."""
     g.event = event = get_event(slug=slug)
     exhibitor = services.get_exhibitor(event=event, exhibitor_id=exhibitor_id)
-    if exhibitor.status not in services.PUBLIC_STATUSES:
+    if exhibitor.status not in PUBLIC_STATUSES:
         raise services.ExhibitorNotFound()
     return render_template(
         "exhibitors/profile.html",

@@ -48,7 +48,7 @@ def test_directory_sorts_by_the_short_name_the_vietnamese_way(
 
 def test_directory_pages_keep_the_order(app, client, make_event, make_floor, make_exhibitor):
     from exhibition.events.services import get_event
-    from exhibition.exhibitors.services import directory_page
+    from exhibition.exhibitors.directory import directory_page
 
     make_event()
     codes = make_floor(count=5)
