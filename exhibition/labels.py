@@ -25,6 +25,7 @@ from .programme.models import (
     SessionAccess,
     SessionType,
 )
+from .visitors.importing import CONSENT_VERSION
 from .visitors.models import ConsentPurpose, RegistrationSource, RegistrationStatus
 
 LABELS: dict[enum.Enum, object] = {
@@ -149,8 +150,6 @@ def yes_no(value: bool) -> str:
 def wording_version(value: str) -> str:
     """The version of the consent wording a person agreed to, as organisers read it: imported
     people gave their consent to the organisers, not on the form."""
-    from .visitors.importing import CONSENT_VERSION
-
     return str(_l("Given to the organisers (imported)")) if value == CONSENT_VERSION else value
 
 

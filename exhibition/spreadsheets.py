@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from flask_babel import gettext as _
+from openpyxl import load_workbook
 
 from .email_address import normalize_email
 from .phone import fast_phone
@@ -208,8 +209,6 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[str]]]:
 
 
 def _xlsx_rows(data: bytes, max_rows: int, max_cols: int) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
     check_workbook(data, max_rows=max_rows, max_cols=max_cols)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -21,6 +21,8 @@ from ..events.models import Event
 from ..exhibitors.models import Exhibitor, ExhibitorStatus
 from ..extensions import count_by, db
 from ..mail.services import status_counts
+from ..programme.models import ConferenceSession
+from ..programme.services import session_figures
 from ..visitors.models import Registration, RegistrationStatus
 from ..visitors.services import all_categories
 
@@ -152,9 +154,6 @@ def _booths(event: Event) -> dict:
 
 
 def _sessions(event: Event) -> list[dict]:
-    from ..programme.models import ConferenceSession
-    from ..programme.services import session_figures
-
     figures = session_figures(event=event)
     sessions = db.session.scalars(
         sa.select(ConferenceSession)

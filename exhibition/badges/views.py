@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort
 from ..extensions import guess_limit, limiter  # noqa: E402
 from ..qr import qr_png, qr_svg
 from ..visitors.services import get_by_manage_token
+from .printing import print_badges
 
 bp = Blueprint("badges", __name__)
 
@@ -43,8 +44,6 @@ def png(token: str):
 @limiter.limit("30 per minute")
 def pdf(token: str):
     """The person's own badge as an A6 PDF, to print at home (not recorded as printed)."""
-    from .printing import print_badges
-
     registration = get_by_manage_token(token=token)
     if registration.is_cancelled or registration.is_erased:
         abort(404)

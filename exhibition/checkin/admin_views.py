@@ -11,6 +11,7 @@ from ..errors import refused
 from ..events.services import get_event
 from ..extensions import db
 from ..forms import Form
+from ..programme.services import rooms
 from ..qr import qr_svg_data_uri
 from ..urls import public_url
 from . import services
@@ -26,8 +27,6 @@ def _event(slug: str):
 
 
 def _rooms(event):
-    from ..programme.services import rooms
-
     return rooms(event=event)
 
 

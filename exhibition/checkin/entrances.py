@@ -10,6 +10,8 @@ is not on, an entry is `not_today` (amber) unless the operator lets the person i
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..visitors.models import Registration
@@ -116,10 +118,7 @@ def insert_unless_there(model, values: dict, *, key: tuple[str, ...], returning:
     dialect = db.session.get_bind().dialect.name
     statement = _INSERTS.get((model, dialect))
     if statement is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         table = model.__table__
         statement = _INSERTS[(model, dialect)] = (
             insert(table).on_conflict_do_nothing(index_elements=key).returning(table.c[returning])

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -203,7 +204,6 @@ def staff_device(*, event: Event, user) -> Device:
     """The device standing for a staff member who checks people in by hand (a registration's
     page, the walk-in desk): one per staff member and exhibition, at the main entrance, made on
     first use. Its token is never given out; a revoked one is refused like any device."""
-    from flask_babel import gettext
 
     def existing() -> Device | None:
         return db.session.scalar(

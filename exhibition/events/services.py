@@ -11,6 +11,7 @@ from .. import ical
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..urls import public_url
+from ..visitors.models import VisitorCategory
 from .models import Event
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -76,8 +77,6 @@ def list_events() -> list[Event]:
 
 def create_event(*, data: EventData) -> Event:
     """Create an event with the default visitor categories."""
-    from ..visitors.models import VisitorCategory
-
     if not SLUG.match(data.slug):
         raise DomainError(_l("Use lower-case letters, digits and hyphens."), code="invalid_slug")
     if db.session.scalar(sa.select(Event.id).where(Event.slug == data.slug)) is not None:

@@ -5,6 +5,7 @@ import random
 import sqlalchemy as sa
 from stdnum.vn import mst
 
+from ..booths.assignment import assign_booth
 from ..booths.models import Booth, BoothType
 from ..events.models import Event
 from ..extensions import db
@@ -145,8 +146,6 @@ def _tax_code(rng: random.Random) -> str:
 
 def seed_exhibitors(*, event: Event) -> int:
     """Demo applications unless the event has some; returns how many were made."""
-    from ..booths.assignment import assign_booth
-
     if (
         db.session.scalar(sa.select(Exhibitor.id).where(Exhibitor.event_id == event.id).limit(1))
         is not None

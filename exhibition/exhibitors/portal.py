@@ -12,6 +12,13 @@ from ..errors import DomainError
 from ..events.models import Event
 from ..extensions import db
 from ..visitors.models import Registration, RegistrationSource, RegistrationStatus, VisitorCategory
+from ..visitors.services import (
+    Consents,
+    VisitorData,
+    cancel_registration,
+    find_by_email,
+    register_visitor,
+)
 from .models import Exhibitor, ExhibitorStatus
 from .notifications import queue_exhibitor_message
 
@@ -204,8 +211,6 @@ def add_staff(*, exhibitor: Exhibitor, data: StaffData) -> Registration:
     The company's row is locked while staff are counted, so two staff added at once cannot
     pass the quota together (SQLite serialises writers anyway).
     """
-    from ..visitors.services import Consents, VisitorData, find_by_email, register_visitor
-
     locked = db.session.scalar(
         sa.select(Exhibitor).where(Exhibitor.id == exhibitor.id).with_for_update()
     )
@@ -238,8 +243,6 @@ def add_staff(*, exhibitor: Exhibitor, data: StaffData) -> Registration:
 
 def remove_staff(*, exhibitor: Exhibitor, registration_id: int) -> None:
     """Cancel a staff member's badge (it stops working at once)."""
-    from ..visitors.services import cancel_registration
-
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.exhibitor_id != exhibitor.id:
         raise DomainError(
