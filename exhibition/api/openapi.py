@@ -193,6 +193,7 @@ def _scan_paths() -> dict:
 
 
 def _other_paths() -> dict:
+    # Long for a reason: a table of data, one entry per path with its prose and examples.
     return {
         f"{API}/device": {
             "get": _operation(

@@ -268,23 +268,9 @@ def _kind(booth: BoothInfo) -> tuple:
     return (booth.type, booth.sector, booth.zone, booth.hall_id)
 
 
-def _solve_milp(booths, requests, options, weights, time_limit: float | None = None) -> Result:
-    """Blocks overlap, so an integer program (HiGHS): one binary per (exhibitor, place) and per
-    exhibitor left out; each booth used at most once.
-
-    To stay small, a single-booth request of a shell-scheme type gets binaries only for the booths
-    it names, plus one per kind of booth (type, sector theme, zone, hall) meaning "some booth of this
-    kind"; kinds get a capacity row. This has the same optimum as one binary per booth (any
-    allocation maps to one of equal cost, and a solution is turned back into booths kind by kind,
-    never at a higher cost); real ranks are recomputed from the booths actually given.
-    """
-    index = {b.id: j for j, b in enumerate(booths)}
-    kinds: dict[tuple, list[BoothInfo]] = {}
-    for booth in booths:
-        kinds.setdefault(_kind(booth), []).append(booth)
-    kind_index = {key: k for k, key in enumerate(kinds)}
-    n_req, n_booth = len(requests), len(booths)
-    # variables: (request index, block or None, rank, kind key or None); block None + kind None = nothing
+def _milp_variables(requests, options, weights) -> tuple[list[tuple], list[int]]:
+    """The program's binaries and their costs, as (request index, block or None, rank, kind key
+    or None); block None and kind None together mean "left without a booth"."""
     variables: list[tuple] = []
     costs: list[int] = []
     for i, (request, choices) in enumerate(zip(requests, options, strict=True)):
@@ -303,6 +289,15 @@ def _solve_milp(booths, requests, options, weights, time_limit: float | None = N
             costs.append(weights.served(request, rank))
         variables.append((i, None, None, None))
         costs.append(weights.not_served(request))
+    return variables, costs
+
+
+def _milp_constraints(variables, n_req: int, booths, kinds: dict) -> LinearConstraint:
+    """One row per exhibitor (exactly one of its binaries), per booth (used at most once) and per
+    kind (no more than it has booths)."""
+    index = {b.id: j for j, b in enumerate(booths)}
+    kind_index = {key: k for k, key in enumerate(kinds)}
+    n_booth = len(booths)
     rows, cols = [], []
     for v, (i, block, _, key) in enumerate(variables):
         rows.append(i)  # exhibitor i: exactly one of its variables
@@ -321,20 +316,15 @@ def _solve_milp(booths, requests, options, weights, time_limit: float | None = N
     upper = np.concatenate(
         [np.ones(n_req + n_booth), np.array([len(kinds[k]) for k in kinds], dtype=float)]
     )
-    # Unscaled integer costs: one unit of the tie-break must stay far above the solver's gap.
-    solution = milp(
-        c=np.array(costs, dtype=float),
-        constraints=LinearConstraint(matrix.tocsr(), lower, upper),
-        integrality=np.ones(len(variables)),
-        bounds=Bounds(0, 1),
-        options={"mip_rel_gap": 0.0, **({"time_limit": time_limit} if time_limit else {})},
-    )
-    if solution.x is None:  # stopped before any allocation was found: everyone waits
-        return Result(unserved=[r.exhibitor_id for r in requests], proven_optimal=False)
+    return LinearConstraint(matrix.tocsr(), lower, upper)
+
+
+def _milp_choices(requests, variables, values, kinds: dict) -> dict:
+    """The booths of the binaries set in a solution, each "some booth of this kind" made a booth."""
     chosen: dict[int, tuple[tuple[BoothInfo, ...], int]] = {}
     by_kind: list[tuple[Request, tuple]] = []
     used: set[int] = set()
-    for v, value in enumerate(solution.x):
+    for v, value in enumerate(values):
         if value <= 0.5:
             continue
         i, block, rank, key = variables[v]
@@ -347,7 +337,34 @@ def _solve_milp(booths, requests, options, weights, time_limit: float | None = N
         booth = next(b for b in kinds[key] if b.id not in used)
         used.add(booth.id)
         chosen[request.exhibitor_id] = ((booth,), rank_of(request, (booth,)))
-    result = _result(requests, chosen)
+    return chosen
+
+
+def _solve_milp(booths, requests, options, weights, time_limit: float | None = None) -> Result:
+    """Blocks overlap, so an integer program (HiGHS): one binary per (exhibitor, place) and per
+    exhibitor left out; each booth used at most once.
+
+    To stay small, a single-booth request of a shell-scheme type gets binaries only for the booths
+    it names, plus one per kind of booth (type, sector theme, zone, hall) meaning "some booth of this
+    kind"; kinds get a capacity row. This has the same optimum as one binary per booth (any
+    allocation maps to one of equal cost, and a solution is turned back into booths kind by kind,
+    never at a higher cost); real ranks are recomputed from the booths actually given.
+    """
+    kinds: dict[tuple, list[BoothInfo]] = {}
+    for booth in booths:
+        kinds.setdefault(_kind(booth), []).append(booth)
+    variables, costs = _milp_variables(requests, options, weights)
+    # Unscaled integer costs: one unit of the tie-break must stay far above the solver's gap.
+    solution = milp(
+        c=np.array(costs, dtype=float),
+        constraints=_milp_constraints(variables, len(requests), booths, kinds),
+        integrality=np.ones(len(variables)),
+        bounds=Bounds(0, 1),
+        options={"mip_rel_gap": 0.0, **({"time_limit": time_limit} if time_limit else {})},
+    )
+    if solution.x is None:  # stopped before any allocation was found: everyone waits
+        return Result(unserved=[r.exhibitor_id for r in requests], proven_optimal=False)
+    result = _result(requests, _milp_choices(requests, variables, solution.x, kinds))
     result.proven_optimal = solution.status == 0
     return result
 

@@ -111,25 +111,40 @@ def _parse(text: str) -> tuple[list[dict], list[str]]:
     return rows, errors
 
 
-def import_booths(*, event: Event, data: bytes) -> ImportReport:
-    """Create or update the event's booths from CSV bytes (UTF-8, with or without BOM); all or nothing."""
-    report = ImportReport()
+def _read_rows(data: bytes) -> tuple[list[dict], list[str]]:
+    """The rows of CSV bytes (UTF-8, with or without BOM), or the problems that stop the import."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        report.errors.append(_('The file is not UTF-8 text. Save it as "CSV UTF-8".'))
-        return report
+        return [], [_('The file is not UTF-8 text. Save it as "CSV UTF-8".')]
     if "\x00" in text:
-        report.errors.append(_("The file is not a CSV text file."))
-        return report
+        return [], [_("The file is not a CSV text file.")]
     try:
-        rows, report.errors = _parse(text)
+        return _parse(text)
     except csv.Error:
-        report.errors.append(_("The file is not a CSV text file."))
-        return report
+        return [], [_("The file is not a CSV text file.")]
     except OversizedTable as error:
-        report.errors.append(str(error))
-        return report
+        return [], [str(error)]
+
+
+def _changes_assigned(booth: Booth | None, row: dict) -> bool:
+    """Whether a row would block an assigned booth or change its hall, type or size."""
+    return (
+        booth is not None
+        and booth.assignment is not None
+        and (
+            row["status"] is BoothStatus.BLOCKED
+            or row["type"] is not booth.type
+            or (row["width_m"], row["depth_m"]) != (booth.width_m, booth.depth_m)
+            or (booth.hall_id is not None and booth.hall.code != row["hall"])
+        )
+    )
+
+
+def import_booths(*, event: Event, data: bytes) -> ImportReport:
+    """Create or update the event's booths from CSV bytes (UTF-8, with or without BOM); all or nothing."""
+    report = ImportReport()
+    rows, report.errors = _read_rows(data)
     if report.errors:
         return report
     halls = {
@@ -148,16 +163,7 @@ def import_booths(*, event: Event, data: bytes) -> ImportReport:
         hall.width_m = max(hall.width_m, row["x_m"] + row["width_m"] + MARGIN)
         hall.depth_m = max(hall.depth_m, row["y_m"] + row["depth_m"] + MARGIN)
         booth = booths.get(row["code"])
-        if (
-            booth is not None
-            and booth.assignment is not None
-            and (
-                row["status"] is BoothStatus.BLOCKED
-                or row["type"] is not booth.type
-                or (row["width_m"], row["depth_m"]) != (booth.width_m, booth.depth_m)
-                or (booth.hall_id is not None and booth.hall.code != row["hall"])
-            )
-        ):
+        if _changes_assigned(booth, row):
             report.errors.append(
                 _(
                     "Booth %(code)s is assigned: free it before blocking it or changing its hall, type or size.",

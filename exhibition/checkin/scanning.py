@@ -250,6 +250,7 @@ def record_scan(
     is flagged for organisers. `admit` is the operator letting the person in although the
     exhibition is not on that day (the station's amber `not_today`).
     """
+    # Long for a reason: the check-in hot path, one scan's steps in order over helpers already split out.
     now = now or utcnow()
     when = _judged_at(scanned_at, now)
     checkpoint = checkpoint_of(device=device)

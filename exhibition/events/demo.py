@@ -14,9 +14,15 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ..booths.demo import seed_floor_plan
 from ..dbtypes import utcnow
+from ..exhibitors.demo import seed_exhibitors
 from ..extensions import db
 from ..mail.services import muted_outbox
+from ..programme.demo import move_programme, seed_programme
+from ..text import fold
+from ..visitors.models import RegistrationSource, VisitorCategory
+from ..visitors.services import Consents, VisitorData, register_visitor
 from .models import Event
 from .services import EventData, create_event
 
@@ -119,8 +125,6 @@ JOBS = ["Giám đốc", "Phó Giám đốc", "Trưởng phòng Kinh doanh", "K�
 
 
 def _ascii(text: str) -> str:
-    from ..text import fold
-
     return fold(text).replace(" ", ".")
 
 
@@ -145,18 +149,12 @@ def seed_demo(
 
 
 def _seed_parts(event: Event) -> int:
-    from ..booths.demo import seed_floor_plan
-    from ..exhibitors.demo import seed_exhibitors
-    from ..programme.demo import seed_programme
-
     return seed_floor_plan(event=event) + seed_exhibitors(event=event) + seed_programme(event=event)
 
 
 def _move(event: Event, *, to: date) -> None:
     """Move the whole demo by whole days so that its exhibition opens on `to`; the people and
     their bookings stay as they are."""
-    from ..programme.demo import move_programme
-
     shift = timedelta(days=(to - event.first_day).days)
     event.starts_at += shift
     event.ends_at += shift
@@ -173,13 +171,25 @@ def _signed_up_at(opens: datetime, now: datetime, index: int, count: int, rng) -
     return opens + (now - timedelta(hours=1) - opens) * share
 
 
-def _seed(*, visitors: int, today: bool, now: datetime) -> Event:
-    from ..booths.demo import seed_floor_plan
-    from ..exhibitors.demo import seed_exhibitors
-    from ..programme.demo import seed_programme
-    from ..visitors.models import RegistrationSource, VisitorCategory
-    from ..visitors.services import Consents, VisitorData, register_visitor
+def _new_name(rng, used: set[str]) -> str:
+    """A demo person's name not given to anyone before."""
+    while True:
+        name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+        if name not in used:
+            used.add(name)
+            return name
 
+
+def _category_of(organisation: str, rng) -> str:
+    """The press and delegates by their organisation; the others trade visitors or the public."""
+    if organisation.startswith(("Báo", "Đài")):
+        return "press"
+    if organisation.startswith(("UBND", "Phòng Kinh tế")):
+        return "delegate"
+    return rng.choice(["trade", "trade", "trade", "public"])
+
+
+def _seed(*, visitors: int, today: bool, now: datetime) -> Event:
     loaded_on = now.astimezone(TZ).date()
     opens_on = loaded_on if today else loaded_on + OPENS_AFTER
     event = create_event(data=demo_event(loaded_on=loaded_on, opens_on=opens_on))
@@ -194,18 +204,9 @@ def _seed(*, visitors: int, today: bool, now: datetime) -> Event:
     rng = random.Random(2021)
     used = set()
     for index in range(visitors):
-        while True:
-            name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
-            if name not in used:
-                used.add(name)
-                break
+        name = _new_name(rng, used)
         organisation, province, sector_codes = rng.choice(ORGANISATIONS)
-        if organisation.startswith(("Báo", "Đài")):
-            category = "press"
-        elif organisation.startswith(("UBND", "Phòng Kinh tế")):
-            category = "delegate"
-        else:
-            category = rng.choice(["trade", "trade", "trade", "public"])
+        category = _category_of(organisation, rng)
         abroad = index % 17 == 16
         created_at = _signed_up_at(event.registration_opens_at, now, index, visitors, rng)
         data = VisitorData(

@@ -12,6 +12,43 @@ from .services import claim_due, record_outcome, release_claims
 from .transport import PermanentFailure, Sender
 
 
+def _send_one(sender: Sender, message: OutboxMessage) -> tuple[str, dict]:
+    """Send one message: the outcome ("sent", "retry" or "failed") and the values to record."""
+    config = current_app.config
+    attempts = message.attempts
+    try:
+        transport = sender.send(message)
+    except PermanentFailure as error:
+        outcome, values = (
+            "failed",
+            {"status": MessageStatus.FAILED, "last_error": str(error)[:2000]},
+        )
+    except Exception as error:  # connection refused, timeout, 4xx, a bad address: try again later
+        error_text = f"{type(error).__name__}: {error}"[:2000]
+        if attempts >= config["MAIL_MAX_ATTEMPTS"]:
+            outcome, values = (
+                "failed",
+                {"status": MessageStatus.FAILED, "last_error": error_text},
+            )
+        else:
+            delay = min(config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (attempts - 1), 3600)
+            outcome = "retry"
+            values = {
+                "status": MessageStatus.PENDING,
+                "last_error": error_text,
+                "next_attempt_at": utcnow() + timedelta(seconds=delay),
+            }
+    else:
+        outcome = "sent"
+        values = {
+            "status": MessageStatus.SENT,
+            "sent_at": utcnow(),
+            "last_error": "",
+            "transport": transport,
+        }
+    return outcome, values
+
+
 def deliver_batch(
     *, limit: int = 10, now: datetime | None = None, stop: threading.Event | None = None
 ) -> dict[str, int]:
@@ -38,40 +75,7 @@ def deliver_batch(
                 db.session.commit()
                 counts["released"] = released
                 break
-            message = db.session.get(OutboxMessage, message_id)
-            attempts = message.attempts
-            try:
-                transport = sender.send(message)
-            except PermanentFailure as error:
-                outcome, values = (
-                    "failed",
-                    {"status": MessageStatus.FAILED, "last_error": str(error)[:2000]},
-                )
-            except (
-                Exception
-            ) as error:  # connection refused, timeout, 4xx, a bad address...: try again later
-                error_text = f"{type(error).__name__}: {error}"[:2000]
-                if attempts >= config["MAIL_MAX_ATTEMPTS"]:
-                    outcome, values = (
-                        "failed",
-                        {"status": MessageStatus.FAILED, "last_error": error_text},
-                    )
-                else:
-                    delay = min(config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (attempts - 1), 3600)
-                    outcome = "retry"
-                    values = {
-                        "status": MessageStatus.PENDING,
-                        "last_error": error_text,
-                        "next_attempt_at": utcnow() + timedelta(seconds=delay),
-                    }
-            else:
-                outcome = "sent"
-                values = {
-                    "status": MessageStatus.SENT,
-                    "sent_at": utcnow(),
-                    "last_error": "",
-                    "transport": transport,
-                }
+            outcome, values = _send_one(sender, db.session.get(OutboxMessage, message_id))
             db.session.rollback()  # nothing of this transaction but the outcome below is kept
             if record_outcome(message_id=message_id, token=token, values=values):
                 counts[outcome] += 1
