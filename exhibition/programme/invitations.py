@@ -18,6 +18,8 @@ from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound
 from ..events.models import Event
 from ..extensions import db
+from ..labels import label, language_name
+from ..phone import display_phone
 from ..reference.models import Province
 from ..spreadsheets import (
     email_cell,
@@ -449,9 +451,6 @@ EXPORT_COLUMNS = [
 def export_rows(*, stmt) -> list[list]:
     """Rows for the invitations selected by `stmt`, typed (exports.py writes them), in the
     current language: call inside force_locale with the language of the file."""
-    from ..labels import label, language_name
-    from ..phone import display_phone
-
     rows = []
     for x in db.session.scalars(stmt.options(sa.orm.joinedload(Invitation.registration))):
         rows.append([

@@ -17,13 +17,18 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..checkin.models import Scan
 from ..database import empty_wal_on_commit
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
+from ..exhibitors.models import Exhibitor
+from ..exhibitors.services import search_text_for
 from ..extensions import db
 from ..mail.models import MessageStatus, OutboxAttachment, OutboxMessage
 from ..mail.services import eml_path
+from ..programme import seats
+from ..programme.models import Invitation
 from .models import ERASED_DOMAIN, Registration
 
 # What replaces a name (a column that must hold something), and the text of an erased e-mail.
@@ -114,10 +119,6 @@ def erase_registration(
     AlreadyErased. The .eml files of the person's e-mails are deleted at once, before the caller
     commits.
     """
-    from ..checkin.models import Scan
-    from ..programme import seats
-    from ..programme.models import Invitation
-
     if reason not in REASONS:
         raise ValueError(f"unknown erasure reason {reason!r}")
     now = now or utcnow()
@@ -204,8 +205,6 @@ def retention_over(event: Event, now: datetime) -> bool:
 
 def _anonymise_contact(exhibitor) -> None:
     """Blank an exhibitor's contact person; the company and its business data stay."""
-    from ..exhibitors.services import search_text_for
-
     exhibitor.contact_name = ERASED_NAME
     exhibitor.contact_email = erased_email("exhibitor", exhibitor.id)
     exhibitor.contact_phone = ""
@@ -219,10 +218,6 @@ def purge_personal_data(
     registration not erased yet, the exhibitors' contact persons, invitations not linked to a
     registration, and whatever e-mail of the exhibition is left. Returns (event, how many people
     were, or with `dry_run` would be, anonymised) for each such exhibition."""
-    from ..checkin.models import Scan
-    from ..exhibitors.models import Exhibitor
-    from ..programme.models import Invitation
-
     now = now or utcnow()
     results = []
     events = db.session.scalars(

@@ -25,6 +25,8 @@ from functools import lru_cache
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from psycopg import sql
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..accounts.audit import record
 from ..badges.services import new_badge_code, new_feed_token, new_manage_token
@@ -368,8 +370,6 @@ _STAGING = sa.Table(
 def _copy(table: sa.Table, columns: tuple[str, ...], rows: list[dict]) -> None:
     """COPY rows into a table (PostgreSQL), in the session's transaction: an INSERT of a thousand
     rows has some 20,000 parameters, which the driver and the server both have to parse."""
-    from psycopg import sql
-
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
@@ -395,21 +395,19 @@ def _insert_new(values: list[dict]) -> dict[str, int]:
     keys = [table.c.event_id, table.c.email_key]
     confirmed = sa.text("status = 'confirmed'")  # the predicate of the partial unique index
     if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-
         db.session.execute(sa.schema.CreateTable(_STAGING, if_not_exists=True))
         db.session.execute(_STAGING.delete())
         _copy(_STAGING, _COLUMNS, values)
-        stmt = insert(table).from_select(_COLUMNS, sa.select(*_STAGING.c))
+        stmt = postgresql.insert(table).from_select(_COLUMNS, sa.select(*_STAGING.c))
         inserted = db.session.execute(
             stmt.on_conflict_do_nothing(index_elements=keys, index_where=confirmed).returning(
                 table.c.id, table.c.email_key
             )
         )
     else:
-        from sqlalchemy.dialects.sqlite import insert
-
-        stmt = insert(table).on_conflict_do_nothing(index_elements=keys, index_where=confirmed)
+        stmt = sqlite.insert(table).on_conflict_do_nothing(
+            index_elements=keys, index_where=confirmed
+        )
         inserted = db.session.execute(stmt.returning(table.c.id, table.c.email_key), values)
     return {key: id_ for id_, key in inserted}
 

@@ -3,17 +3,16 @@ everything stored about their registration, in one JSON document."""
 
 import sqlalchemy as sa
 
+from ..checkin.models import Scan
 from ..dbtypes import iso_utc, utcnow
 from ..extensions import db
 from ..mail.models import OutboxMessage
+from ..programme.models import Invitation, SessionBooking
 from .models import Registration
 
 
 def export_personal_data(*, registration: Registration) -> dict:
     """The registration, consents, badge scans, sessions, invitations and e-mails of a person."""
-    from ..checkin.models import Scan
-    from ..programme.models import Invitation, SessionBooking
-
     event = registration.event
     scans = db.session.scalars(
         sa.select(Scan).where(Scan.registration_id == registration.id).order_by(Scan.scanned_at)

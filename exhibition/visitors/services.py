@@ -15,6 +15,7 @@ from ..errors import DomainError, NotFound
 from ..events.models import Event, RegistrationState
 from ..extensions import db
 from ..i18n import Localized
+from ..programme.seats import give_up_future_bookings
 from ..reference.models import Province, Sector
 from ..text import fold, matches_all_words, normalize_name
 from .addresses import proof_holds
@@ -586,9 +587,6 @@ def change_consents(
 def cancel_registration(*, registration: Registration, now: datetime | None = None) -> Registration:
     """Cancel: the badge stops working at once, and the person's seats, waiting-list places and
     requests in sessions still to come are given up (a freed seat goes to the first waiting)."""
-    # Programme depends on visitors, not the other way round: imported where it is needed.
-    from ..programme.seats import give_up_future_bookings
-
     now = now or utcnow()
     # A conditional update: of two cancellations at once (a double click) exactly one goes on.
     claimed = db.session.execute(

@@ -23,12 +23,15 @@ from ..events.models import RegistrationState
 from ..events.services import event_calendar, get_event
 from ..extensions import db, guess_limit, limiter, posted
 from ..forms import Form, choices
-from ..programme.models import SessionAccess
+from ..programme import seats
+from ..programme import services as programme
+from ..programme.models import BookingStatus, SessionAccess
 from . import services
 from .audit import log_registration
 from .erasure import RegistrationErased, erase_registration
 from .forms import ConsentForm, EraseForm, RegistrationForm, VisitorDetailsForm
 from .models import ConsentPurpose
+from .personal_data import export_personal_data
 
 bp = Blueprint("visitors", __name__)
 
@@ -135,9 +138,6 @@ def _consent_form(registration) -> ConsentForm:
 def manage(token: str):
     """A person's registration: badge, details, consents, calendar, corrections, cancellation,
     and the conference sessions they joined or may join."""
-    from ..programme import seats
-    from ..programme import services as programme
-
     registration = _registration(token)
     bookings = seats.bookings_of(registration=registration)
     booked = {b.session_id for b in bookings}
@@ -178,10 +178,6 @@ def _session_answer(registration, message: str, error: DomainError | None = None
 def join_session(token: str, session_id: int):
     """Take a seat in a session: a seat if one is free, else the waiting list (or a request for
     sessions with approval)."""
-    from ..programme import seats
-    from ..programme import services as programme
-    from ..programme.models import BookingStatus
-
     registration = _registration(token)  # CSRF is checked for every POST (CSRFProtect)
     with refused(quietly=True) as refusal:
         session = programme.get_session(
@@ -210,9 +206,6 @@ def join_session(token: str, session_id: int):
 @limiter.limit("60 per minute")
 def leave_session(token: str, session_id: int):
     """Give up a seat (it goes to the first on the waiting list) or leave the waiting list."""
-    from ..programme import seats
-    from ..programme import services as programme
-
     registration = _registration(token)  # CSRF is checked for every POST (CSRFProtect)
     try:
         session = programme.get_session(event=registration.event, session_id=session_id)
@@ -288,7 +281,6 @@ def edit(token: str):
 @limiter.limit("120 per minute")
 def cancel(token: str):
     """Cancel one's registration (asks first)."""
-
     registration = _registration(token)
     form = Form()
     if form.validate_on_submit():
@@ -330,8 +322,6 @@ def erase(token: str):
 @limiter.limit("30 per minute")
 def my_data(token: str):
     """Everything stored about this person, to take away (JSON)."""
-    from .personal_data import export_personal_data
-
     registration = _registration(token)
     body = export_personal_data(registration=registration)
     response = current_app.json.response(body)
