@@ -29,14 +29,9 @@ from ..spreadsheets import (
     row_error,
     text_problems,
 )
+from ..visitors.changes import cancel_registration
 from ..visitors.models import Registration, RegistrationSource, VisitorCategory
-from ..visitors.services import (
-    Consents,
-    VisitorData,
-    cancel_registration,
-    find_by_email,
-    register_visitor,
-)
+from ..visitors.services import Consents, VisitorData, find_by_email, register_visitor
 from . import seats
 from .models import HOLDING, ConferenceSession, Invitation, InvitationStatus, number_label
 from .notifications import queue_invitation

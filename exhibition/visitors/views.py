@@ -26,8 +26,9 @@ from ..forms import Form, choices
 from ..programme import seats
 from ..programme import services as programme
 from ..programme.models import BookingStatus, SessionAccess
-from . import services
+from . import changes, services
 from .audit import log_registration
+from .categories import all_categories, public_categories
 from .erasure import RegistrationErased, erase_registration
 from .forms import ConsentForm, EraseForm, RegistrationForm, VisitorDetailsForm
 from .models import ConsentPurpose
@@ -37,11 +38,7 @@ bp = Blueprint("visitors", __name__)
 
 
 def _choices(form, event, *, public_only: bool = True) -> None:
-    categories = (
-        services.public_categories(event=event)
-        if public_only
-        else services.all_categories(event=event)
-    )
+    categories = public_categories(event=event) if public_only else all_categories(event=event)
     # Kept for the request: the session's identity map holds objects weakly, and the service
     # looks the chosen category up again (without this, one more query per sign-up).
     g.categories = categories
@@ -229,7 +226,7 @@ def consents(token: str):
     form = ConsentForm()
     if form.validate_on_submit():
         with refused() as refusal:
-            changed = services.change_consents(
+            changed = changes.change_consents(
                 registration=registration,
                 share_exhibitors=form.share_exhibitors.data,
                 news=form.news.data,
@@ -261,7 +258,7 @@ def edit(token: str):
         form.fill_from(registration)
     if form.validate_on_submit():
         with refused() as refusal:
-            services.update_registration(
+            changes.update_registration(
                 registration=registration,
                 data=form.visitor_data(email=registration.email),
                 public_only=public_only,
@@ -285,7 +282,7 @@ def cancel(token: str):
     form = Form()
     if form.validate_on_submit():
         with refused() as refusal:
-            services.cancel_registration(registration=registration)
+            changes.cancel_registration(registration=registration)
         if not refusal:
             log_registration(actor=SELF, action="registration.cancelled", registration=registration)
             db.session.commit()
