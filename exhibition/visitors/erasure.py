@@ -119,6 +119,7 @@ def erase_registration(
     AlreadyErased. The .eml files of the person's e-mails are deleted at once, before the caller
     commits.
     """
+    # Long on purpose: one erasure's steps, in the order they must run in its transaction.
     if reason not in REASONS:
         raise ValueError(f"unknown erasure reason {reason!r}")
     now = now or utcnow()
@@ -168,6 +169,15 @@ def erase_registration(
         reason=reason,
     )
 
+    _blank_scans(registration, badge_code)
+    _blank_registration(registration, placeholder)
+    db.session.flush()
+    empty_wal_on_commit()
+    return report
+
+
+def _blank_scans(registration: Registration, badge_code: str) -> None:
+    """Blank the text read by scanners of the person's badge."""
     # What a scanner read is the badge code here, but scanned text is kept out of caution.
     db.session.execute(
         sa.update(Scan)
@@ -181,15 +191,14 @@ def erase_registration(
         .execution_options(synchronize_session=False)
     )
 
+
+def _blank_registration(registration: Registration, placeholder: str) -> None:
     registration.full_name = ERASED_NAME
     registration.email = registration.email_key = placeholder
     registration.phone = ""
     registration.organisation = ""
     registration.job_title = ""
     registration.search_text = ""
-    db.session.flush()
-    empty_wal_on_commit()
-    return report
 
 
 # --- retention --------------------------------------------------------------------------------
@@ -226,49 +235,59 @@ def purge_personal_data(
     for event in events:
         if not retention_over(event, now):
             continue
-        registrations = db.session.scalars(
-            sa.select(Registration)
-            .where(Registration.event_id == event.id, Registration.erased_at.is_(None))
-            .order_by(Registration.id)
-        ).all()
-        contacts = db.session.scalars(
-            sa.select(Exhibitor)
-            .where(Exhibitor.event_id == event.id, ~_is_erased_address(Exhibitor.contact_email))
-            .order_by(Exhibitor.id)
-        ).all()
-        invitations = db.session.scalars(
-            sa.select(Invitation)
-            .where(
-                Invitation.event_id == event.id,
-                Invitation.registration_id.is_(None),
-                ~_is_erased_address(Invitation.email_key),
-            )
-            .order_by(Invitation.id)
-        ).all()
+        registrations, contacts, invitations = _left_to_erase(event)
         results.append((event, len(registrations) + len(contacts) + len(invitations)))
-        if dry_run:
-            continue
-        for registration in registrations:
-            erase_registration(registration=registration, now=now, reason="retention")
-        for exhibitor in contacts:
-            _anonymise_contact(exhibitor)
-        for invitation in invitations:
-            if not invitation.email_key.endswith("@" + ERASED_DOMAIN):  # not done just above
-                _anonymise_invitation(invitation)
-        _scrub_messages(
-            sa.select(OutboxMessage).where(
-                OutboxMessage.event_id == event.id,
-                ~_is_erased_address(OutboxMessage.to_address),
-            ),
-            to="",
-            reason="retention",
-        )
-        db.session.execute(
-            sa.update(Scan)
-            .where(Scan.event_id == event.id, Scan.code != "")
-            .values(code="")
-            .execution_options(synchronize_session=False)
-        )
-        db.session.flush()
-        empty_wal_on_commit()
+        if not dry_run:
+            _purge_event(event, registrations, contacts, invitations, now)
     return results
+
+
+def _left_to_erase(event: Event) -> tuple[list, list, list]:
+    """An exhibition's registrations, exhibitors' contacts and unlinked invitations not erased."""
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.erased_at.is_(None))
+        .order_by(Registration.id)
+    ).all()
+    contacts = db.session.scalars(
+        sa.select(Exhibitor)
+        .where(Exhibitor.event_id == event.id, ~_is_erased_address(Exhibitor.contact_email))
+        .order_by(Exhibitor.id)
+    ).all()
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .where(
+            Invitation.event_id == event.id,
+            Invitation.registration_id.is_(None),
+            ~_is_erased_address(Invitation.email_key),
+        )
+        .order_by(Invitation.id)
+    ).all()
+    return registrations, contacts, invitations
+
+
+def _purge_event(event: Event, registrations, contacts, invitations, now: datetime) -> None:
+    """Anonymise what _left_to_erase found, and the exhibition's e-mails and scanned text."""
+    for registration in registrations:
+        erase_registration(registration=registration, now=now, reason="retention")
+    for exhibitor in contacts:
+        _anonymise_contact(exhibitor)
+    for invitation in invitations:
+        if not invitation.email_key.endswith("@" + ERASED_DOMAIN):  # not done just above
+            _anonymise_invitation(invitation)
+    _scrub_messages(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.event_id == event.id,
+            ~_is_erased_address(OutboxMessage.to_address),
+        ),
+        to="",
+        reason="retention",
+    )
+    db.session.execute(
+        sa.update(Scan)
+        .where(Scan.event_id == event.id, Scan.code != "")
+        .values(code="")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    empty_wal_on_commit()
