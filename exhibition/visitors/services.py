@@ -226,6 +226,15 @@ def _send_again(registration: Registration, now: datetime) -> None:
         queue_confirmation(registration=registration, kind="again")
 
 
+def _check_window(event: Event, now: datetime) -> None:
+    """Refuse a sign-up before registration opens or after it closes."""
+    state = event.registration_state(now)
+    if state is RegistrationState.NOT_OPEN:
+        raise RegistrationNotOpen()
+    if state is RegistrationState.CLOSED:
+        raise RegistrationClosed()
+
+
 def register_visitor(
     *,
     event: Event,
@@ -248,11 +257,7 @@ def register_visitor(
     """
     now = now or utcnow()
     if check_window:
-        state = event.registration_state(now)
-        if state is RegistrationState.NOT_OPEN:
-            raise RegistrationNotOpen()
-        if state is RegistrationState.CLOSED:
-            raise RegistrationClosed()
+        _check_window(event, now)
     if not consents.processing:
         raise ConsentRequired()
 
