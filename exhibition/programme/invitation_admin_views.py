@@ -14,7 +14,7 @@ from ..extensions import db, paginate
 from ..forms import Form
 from . import invitation_lists
 from . import invitations as services
-from .models import InvitationStatus, PersonRole
+from .models import InvitationStatus, PersonRole, number_label
 from .services import get_session
 
 bp = staff_blueprint("invitations", __name__, url_prefix="/admin/events/<slug>/programme")
@@ -46,7 +46,7 @@ def _page(event, session, form, report, status: int):
         wanted=wanted,
         counts=invitation_lists.counts(session=session),
         statuses=list(InvitationStatus),
-        number_label=services.number_label,
+        number_label=number_label,
         chairs=session.speakers_with(PersonRole.CHAIR),
         max_rows=services.MAX_ROWS,
     ), status

@@ -32,6 +32,7 @@ from ..visitors.models import Registration, RegistrationSource, VisitorCategory
 from ..visitors.services import Consents, VisitorData, find_by_email, register_visitor
 from . import seats
 from .models import HOLDING, ConferenceSession, Invitation, InvitationStatus
+from .models import number_label as number_label  # still read as invitations.number_label
 from .notifications import queue_invitation
 
 MAX_BYTES = 2_000_000
