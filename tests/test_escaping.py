@@ -57,9 +57,9 @@ from exhibition.programme.models import (
 )
 from exhibition.programme.notifications import queue_session_message
 from exhibition.text import csv_safe
+from exhibition.visitors.changes import resend_confirmation
 from exhibition.visitors.models import Registration, VisitorCategory
 from exhibition.visitors.notifications import queue_new_link
-from exhibition.visitors.services import resend_confirmation
 from tests.conftest import _empty_tables, _pg_url, csrf_token, login_client, make_app, scan
 from tests.mail.test_sender import shown_from
 from tests.pages import form_posting_to

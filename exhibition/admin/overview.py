@@ -23,8 +23,8 @@ from ..extensions import count_by, db
 from ..mail.services import status_counts
 from ..programme.models import ConferenceSession
 from ..programme.services import session_figures
+from ..visitors.categories import all_categories
 from ..visitors.models import Registration, RegistrationStatus
-from ..visitors.services import all_categories
 
 EPOCH = date(1970, 1, 1)
 QUARTERS_PER_DAY = int(timedelta(days=1) / BUCKET)

@@ -14,9 +14,9 @@ from ..accounts.models import Role
 from ..events.services import get_event
 from ..extensions import db
 from ..forms import Form, choices, sensible_year
+from ..visitors.categories import all_categories
 from ..visitors.desk import registration_at_desk
 from ..visitors.models import Registration
-from ..visitors.services import all_categories
 from . import printing
 
 bp = staff_blueprint("badge_print", __name__, url_prefix="/admin/events/<slug>")

@@ -11,14 +11,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ..errors import DomainError
 from ..events.models import Event
 from ..extensions import db
+from ..visitors.changes import cancel_registration
 from ..visitors.models import Registration, RegistrationSource, RegistrationStatus, VisitorCategory
-from ..visitors.services import (
-    Consents,
-    VisitorData,
-    cancel_registration,
-    find_by_email,
-    register_visitor,
-)
+from ..visitors.services import Consents, VisitorData, find_by_email, register_visitor
 from .models import Exhibitor, ExhibitorStatus
 from .notifications import queue_exhibitor_message
 

@@ -20,8 +20,8 @@ from ..text import (
     fold,
     normalize_name,
 )
+from ..visitors.changes import cancel_registration
 from ..visitors.models import Registration, RegistrationStatus
-from ..visitors.services import cancel_registration
 from ..visitors.services import search_text_for as registration_search_text
 from .models import (
     BoothPreference,

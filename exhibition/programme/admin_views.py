@@ -24,6 +24,7 @@ from ..errors import refused
 from ..events.services import get_event
 from ..extensions import db
 from ..forms import Form
+from ..labels import label
 from . import conflicts as conflict_rules
 from . import seats, services
 from .forms import RoomForm, SessionForm, SpeakerForm, aware, parse_windows
@@ -311,6 +312,4 @@ def booking_action(slug: str, booking_id: int, action: str):
 
 
 def _status(booking) -> str:
-    from ..labels import label
-
     return label(booking.status)

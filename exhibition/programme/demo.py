@@ -4,6 +4,8 @@ the districts, and open seminars for visitors, one of them full with a waiting l
 are placed on the exhibition's days, wherever the demo is dated. Loaded once; a second run
 changes nothing."""
 
+import csv
+import io
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,8 +14,12 @@ import sqlalchemy as sa
 from ..dbtypes import utcnow
 from ..events.models import Event
 from ..extensions import db
+from ..text import fold
+from ..visitors.models import Registration, RegistrationSource
+from .invitations import accept, decline, import_delegates
 from .models import ConferenceSession, Room, RoomWindow, SessionAccess, SessionType
-from .services import publish, save_room, save_session, save_speaker
+from .seats import SessionClosed, SessionOverlap, book
+from .services import publish, save_room, save_session, save_speaker, sessions
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -240,13 +246,6 @@ def move_programme(*, event: Event, by: timedelta) -> None:
 def _invite_delegates(event: Event, now: datetime) -> None:
     """The districts' delegates were invited to the conference through the real import two
     weeks ago; most have answered (accepting made their Delegate badges), a few have not."""
-    import csv
-    import io
-
-    from ..text import fold
-    from .invitations import accept, decline, import_delegates
-    from .models import ConferenceSession
-
     conference = db.session.scalar(
         sa.select(ConferenceSession).where(
             ConferenceSession.event_id == event.id,
@@ -287,10 +286,6 @@ def _invite_delegates(event: Event, now: datetime) -> None:
 def _seat_visitors(event: Event, now: datetime) -> None:
     """Some demo visitors take seats in the open sessions (first come, first served) a little
     after signing up; the workshop fills up and a few wait for a seat."""
-    from ..visitors.models import Registration, RegistrationSource
-    from .seats import SessionClosed, SessionOverlap, book
-    from .services import sessions
-
     published = [s for s in sessions(event=event) if s.access is not SessionAccess.INVITATION]
     workshop = next(s for s in published if s.capacity == WORKSHOP_SEATS)
     others = [s for s in published if s is not workshop]

@@ -12,8 +12,9 @@ from ..events.services import get_event
 from ..exports import audited_export
 from ..extensions import db, paginate
 from ..forms import Form
+from . import invitation_lists
 from . import invitations as services
-from .models import InvitationStatus, PersonRole
+from .models import InvitationStatus, PersonRole, number_label
 from .services import get_session
 
 bp = staff_blueprint("invitations", __name__, url_prefix="/admin/events/<slug>/programme")
@@ -34,7 +35,7 @@ class DelegateImportForm(Form):
 
 def _page(event, session, form, report, status: int):
     wanted = request.args.get("status", "")
-    stmt = services.invitations_query(session=session, status=wanted)
+    stmt = invitation_lists.invitations_query(session=session, status=wanted)
     return render_template(
         "programme/invitations.html",
         event=event,
@@ -43,9 +44,9 @@ def _page(event, session, form, report, status: int):
         report=report,
         page=paginate(stmt, per_page=100),
         wanted=wanted,
-        counts=services.counts(session=session),
+        counts=invitation_lists.counts(session=session),
         statuses=list(InvitationStatus),
-        number_label=services.number_label,
+        number_label=number_label,
         chairs=session.speakers_with(PersonRole.CHAIR),
         max_rows=services.MAX_ROWS,
     ), status
@@ -77,13 +78,15 @@ def export(slug: str, session_id: int, kind: str):
     """The session's invitations (of one status, if filtered) as CSV or Excel."""
     g.event = event = get_event(slug=slug)
     session = get_session(event=event, session_id=session_id)
-    stmt = services.invitations_query(session=session, status=request.args.get("status", ""))
+    stmt = invitation_lists.invitations_query(
+        session=session, status=request.args.get("status", "")
+    )
     return audited_export(
         event=event,
         kind=kind,
         name=f"session-{session.id}-invitations",
-        columns=services.EXPORT_COLUMNS,
-        rows=lambda: services.export_rows(stmt=stmt),
+        columns=invitation_lists.EXPORT_COLUMNS,
+        rows=lambda: invitation_lists.export_rows(stmt=stmt),
         title=_l("Invitations"),
         action="invitations.exported",
         target=session,
@@ -98,7 +101,7 @@ def resend(slug: str, session_id: int, invitation_id: int):
     """Send one invitation again (at most once per 10 minutes)."""
     g.event = event = get_event(slug=slug)
     session = get_session(event=event, session_id=session_id)
-    invitation = services.get_invitation(session=session, invitation_id=invitation_id)
+    invitation = invitation_lists.get_invitation(session=session, invitation_id=invitation_id)
     if Form().validate_on_submit():
         with refused() as refusal:
             services.resend(invitation=invitation)

@@ -7,7 +7,7 @@ from ..errors import refused
 from ..extensions import db, guess_limit, limiter
 from ..forms import Form
 from . import invitations as services
-from .models import PersonRole
+from .models import PersonRole, number_label
 
 bp = Blueprint("invitation", __name__, url_prefix="/invitations")
 
@@ -34,10 +34,10 @@ def show(token: str):
         answer=request.args.get("answer", ""),
     )
     if request.args.get("lang") in ("vi", "en"):
-        context["number"] = services.number_label(invitation.number)
+        context["number"] = number_label(invitation.number)
         return render_template("programme/invitation.html", **context)
     with force_locale(invitation.language):
-        context["number"] = services.number_label(invitation.number)
+        context["number"] = number_label(invitation.number)
         return render_template("programme/invitation.html", **context)
 
 

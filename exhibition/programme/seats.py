@@ -146,19 +146,7 @@ def book(
     Asking again returns the booking that exists.
     """
     now = now or utcnow()
-    if (
-        registration.event_id != session.event_id
-        or registration.is_cancelled
-        or registration.is_erased
-    ):
-        raise SessionClosed()
-    if not invited:
-        if not session.is_published:
-            raise SessionClosed()
-        if session.access is SessionAccess.INVITATION:
-            raise InvitationOnly()
-        if not session_open(session, now):
-            raise SessionClosed(_l("This session is over."))
+    _check_may_book(session, registration, invited, now)
     booking = booking_of(session=session, registration=registration)
     if booking is not None and booking.status in HOLDING:
         return booking
@@ -202,6 +190,26 @@ def book(
     db.session.flush()
     db.session.refresh(session, ["seats_taken"])
     return booking
+
+
+def _check_may_book(
+    session: ConferenceSession, registration: Registration, invited: bool, now: datetime
+) -> None:
+    """Refuse a booking for another event's session, a cancelled or erased registration, or
+    (unless invited) a session not published, by invitation only, or over."""
+    if (
+        registration.event_id != session.event_id
+        or registration.is_cancelled
+        or registration.is_erased
+    ):
+        raise SessionClosed()
+    if not invited:
+        if not session.is_published:
+            raise SessionClosed()
+        if session.access is SessionAccess.INVITATION:
+            raise InvitationOnly()
+        if not session_open(session, now):
+            raise SessionClosed(_l("This session is over."))
 
 
 def approve(*, booking: SessionBooking, now: datetime | None = None) -> SessionBooking:

@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..checkin.models import Scan, ScanResult
 from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound
 from ..events.models import Event
@@ -24,6 +25,7 @@ from .models import (
     overlaps,
 )
 from .notifications import queue_session_message
+from .seats import promote_waiting
 
 
 class SessionNotFound(NotFound):
@@ -258,7 +260,6 @@ def save_session(
     ]
     db.session.flush()
     place_session(session=session, room=room, starts_at=starts_at, ends_at=ends_at)
-    from .seats import promote_waiting
 
     promote_waiting(session=session)  # more seats may have been made
     return session
@@ -304,8 +305,6 @@ def delete_session(*, session: ConferenceSession) -> int:
 def session_figures(*, event: Event) -> dict[int, dict[str, int]]:
     """Per session: seats taken, waiting, requests, attended (seated and scanned), let in without
     a seat (not_registered scans), distinct people scanned."""
-    from ..checkin.models import Scan, ScanResult
-
     figures: dict[int, dict[str, int]] = {}
     rows = db.session.execute(
         sa.select(

@@ -22,8 +22,9 @@ from ..extensions import db, paginate
 from ..forms import Form
 from ..labels import label
 from ..mail.models import OutboxMessage
-from . import services
+from . import changes, services
 from .audit import log_registration
+from .categories import all_categories
 from .erasure import erase_registration
 from .exports import EXPORT_COLUMNS, registration_rows
 from .forms import CategoryChangeForm, EraseForm, RegistrationEditForm
@@ -63,7 +64,7 @@ def index(slug: str):
         query=query,
         category_id=category_id,
         status=status,
-        categories=services.all_categories(event=event),
+        categories=all_categories(event=event),
     )
 
 
@@ -112,7 +113,7 @@ def detail(slug: str, registration_id: int):
     category_form = None
     if not (registration.is_cancelled or registration.is_erased):
         category_form = CategoryChangeForm(formdata=None, category=registration.category_id)
-        category_form.setup_choices(categories=services.all_categories(event=registration.event))
+        category_form.setup_choices(categories=all_categories(event=registration.event))
     return render_template(
         "visitors/registration.html",
         event=registration.event,
@@ -132,7 +133,7 @@ def resend(slug: str, registration_id: int):
     if not Form().validate_on_submit():
         abort(400)
     with refused() as refusal:
-        services.resend_confirmation(registration=registration)
+        changes.resend_confirmation(registration=registration)
     if not refusal:
         _log("registration.resent", registration)
         db.session.commit()
@@ -156,7 +157,7 @@ def cancel(slug: str, registration_id: int):
             form=form,
         )
     with refused() as refusal:
-        services.cancel_registration(registration=registration)
+        changes.cancel_registration(registration=registration)
     if not refusal:
         _log("registration.cancelled", registration)
         db.session.commit()
@@ -202,15 +203,15 @@ def edit(slug: str, registration_id: int):
     if form.validate_on_submit():
         before = _details(registration)
         try:
-            new_address = services.change_email(
+            new_address = changes.change_email(
                 registration=registration, email=form.email.data or ""
             )
-            services.update_registration(
+            changes.update_registration(
                 registration=registration,
                 data=form.visitor_data(registration=registration),
                 public_only=False,
             )
-        except services.EmailTaken as error:
+        except changes.EmailTaken as error:
             db.session.rollback()
             form.email.errors = [*form.email.errors, str(error.message)]
         except DomainError as error:
@@ -257,14 +258,14 @@ def change_category(slug: str, registration_id: int):
     """Put a registration in another category of the exhibition, public or not."""
     registration = _registration(slug, registration_id)
     form = CategoryChangeForm()
-    categories = services.all_categories(event=registration.event)
+    categories = all_categories(event=registration.event)
     form.setup_choices(categories=categories)
     if not form.validate_on_submit():
         flash(" ".join(str(error) for error in form.category.errors), "error")
         return _back(registration)
     category = next(c for c in categories if c.id == form.category.data)
     with refused() as refusal:
-        former = services.change_category(registration=registration, category=category)
+        former = changes.change_category(registration=registration, category=category)
     if refusal:
         return _back(registration)
     if former.id != category.id:

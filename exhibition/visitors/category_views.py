@@ -10,7 +10,7 @@ from ..accounts.models import Role
 from ..errors import refused
 from ..events.services import get_event
 from ..extensions import db
-from . import services
+from .categories import add_category, all_categories, update_category
 from .forms import CategoryDetailsForm, CategoryForm
 from .models import VisitorCategory
 
@@ -37,7 +37,7 @@ def index(slug: str):
     form = CategoryForm()
     if form.validate_on_submit():
         with refused(form.code) as refusal:
-            category = services.add_category(
+            category = add_category(
                 event=event,
                 code=form.code.data,
                 name_vi=form.name_vi.data,
@@ -55,7 +55,7 @@ def index(slug: str):
         "visitors/categories.html",
         event=event,
         form=form,
-        categories=services.all_categories(event=event),
+        categories=all_categories(event=event),
     ), (422 if form.is_submitted() else 200)
 
 
@@ -69,7 +69,7 @@ def edit(slug: str, category_id: int):
         abort(404)
     form = CategoryDetailsForm(obj=category)
     if form.validate_on_submit():
-        services.update_category(
+        update_category(
             category=category,
             name_vi=form.name_vi.data,
             name_en=form.name_en.data,

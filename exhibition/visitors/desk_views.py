@@ -26,7 +26,8 @@ from ..errors import DomainError, refused
 from ..events.services import get_event
 from ..extensions import db
 from ..qr import qr_svg_data_uri
-from . import services
+from . import services, walk_ins
+from .categories import all_categories
 from .desk import badge_ref, registration_at_desk, sees_everything
 from .forms import DeskForm
 from .models import Registration, RegistrationSource
@@ -53,7 +54,7 @@ def form(slug: str):
     """The short walk-in form, a search for people registered already, and today's walk-ins."""
     g.event = event = get_event(slug=slug)
     form = DeskForm()
-    categories = services.all_categories(event=event)
+    categories = all_categories(event=event)
     form.setup_choices(
         categories=categories,
         provinces=services.provinces(),
@@ -61,7 +62,7 @@ def form(slug: str):
     )
     if form.validate_on_submit():
         with refused() as refusal:
-            registration, created = services.register_walk_in(
+            registration, created = walk_ins.register_walk_in(
                 event=event, data=form.visitor_data(), consents=form.consents()
             )
         if not refusal:
@@ -89,16 +90,16 @@ def form(slug: str):
                 url_for("desk.badge", slug=slug, registration_id=registration.id, ref=ref)
             )
     query = request.args.get("q", "").strip()[:100]
-    found = services.find_at_desk(event=event, query=query) if query else []
+    found = walk_ins.find_at_desk(event=event, query=query) if query else []
     status = 422 if form.is_submitted() else 200
     return render_template(
         "visitors/desk.html",
         event=event,
         form=form,
-        recent=services.recent_walk_ins(event=event),
+        recent=walk_ins.recent_walk_ins(event=event),
         query=query,
         found=[(r, badge_ref(r)) for r in found],
-        search_min=services.DESK_SEARCH_MIN,
+        search_min=walk_ins.DESK_SEARCH_MIN,
     ), status
 
 

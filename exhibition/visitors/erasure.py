@@ -17,13 +17,18 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..checkin.models import Scan
 from ..database import empty_wal_on_commit
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
+from ..exhibitors.models import Exhibitor
+from ..exhibitors.services import search_text_for
 from ..extensions import db
 from ..mail.models import MessageStatus, OutboxAttachment, OutboxMessage
 from ..mail.services import eml_path
+from ..programme import seats
+from ..programme.models import Invitation
 from .models import ERASED_DOMAIN, Registration
 
 # What replaces a name (a column that must hold something), and the text of an erased e-mail.
@@ -114,10 +119,7 @@ def erase_registration(
     AlreadyErased. The .eml files of the person's e-mails are deleted at once, before the caller
     commits.
     """
-    from ..checkin.models import Scan
-    from ..programme import seats
-    from ..programme.models import Invitation
-
+    # Long on purpose: one erasure's steps, in the order they must run in its transaction.
     if reason not in REASONS:
         raise ValueError(f"unknown erasure reason {reason!r}")
     now = now or utcnow()
@@ -167,6 +169,15 @@ def erase_registration(
         reason=reason,
     )
 
+    _blank_scans(registration, badge_code)
+    _blank_registration(registration, placeholder)
+    db.session.flush()
+    empty_wal_on_commit()
+    return report
+
+
+def _blank_scans(registration: Registration, badge_code: str) -> None:
+    """Blank the text read by scanners of the person's badge."""
     # What a scanner read is the badge code here, but scanned text is kept out of caution.
     db.session.execute(
         sa.update(Scan)
@@ -180,15 +191,14 @@ def erase_registration(
         .execution_options(synchronize_session=False)
     )
 
+
+def _blank_registration(registration: Registration, placeholder: str) -> None:
     registration.full_name = ERASED_NAME
     registration.email = registration.email_key = placeholder
     registration.phone = ""
     registration.organisation = ""
     registration.job_title = ""
     registration.search_text = ""
-    db.session.flush()
-    empty_wal_on_commit()
-    return report
 
 
 # --- retention --------------------------------------------------------------------------------
@@ -204,8 +214,6 @@ def retention_over(event: Event, now: datetime) -> bool:
 
 def _anonymise_contact(exhibitor) -> None:
     """Blank an exhibitor's contact person; the company and its business data stay."""
-    from ..exhibitors.services import search_text_for
-
     exhibitor.contact_name = ERASED_NAME
     exhibitor.contact_email = erased_email("exhibitor", exhibitor.id)
     exhibitor.contact_phone = ""
@@ -219,10 +227,6 @@ def purge_personal_data(
     registration not erased yet, the exhibitors' contact persons, invitations not linked to a
     registration, and whatever e-mail of the exhibition is left. Returns (event, how many people
     were, or with `dry_run` would be, anonymised) for each such exhibition."""
-    from ..checkin.models import Scan
-    from ..exhibitors.models import Exhibitor
-    from ..programme.models import Invitation
-
     now = now or utcnow()
     results = []
     events = db.session.scalars(
@@ -231,49 +235,59 @@ def purge_personal_data(
     for event in events:
         if not retention_over(event, now):
             continue
-        registrations = db.session.scalars(
-            sa.select(Registration)
-            .where(Registration.event_id == event.id, Registration.erased_at.is_(None))
-            .order_by(Registration.id)
-        ).all()
-        contacts = db.session.scalars(
-            sa.select(Exhibitor)
-            .where(Exhibitor.event_id == event.id, ~_is_erased_address(Exhibitor.contact_email))
-            .order_by(Exhibitor.id)
-        ).all()
-        invitations = db.session.scalars(
-            sa.select(Invitation)
-            .where(
-                Invitation.event_id == event.id,
-                Invitation.registration_id.is_(None),
-                ~_is_erased_address(Invitation.email_key),
-            )
-            .order_by(Invitation.id)
-        ).all()
+        registrations, contacts, invitations = _left_to_erase(event)
         results.append((event, len(registrations) + len(contacts) + len(invitations)))
-        if dry_run:
-            continue
-        for registration in registrations:
-            erase_registration(registration=registration, now=now, reason="retention")
-        for exhibitor in contacts:
-            _anonymise_contact(exhibitor)
-        for invitation in invitations:
-            if not invitation.email_key.endswith("@" + ERASED_DOMAIN):  # not done just above
-                _anonymise_invitation(invitation)
-        _scrub_messages(
-            sa.select(OutboxMessage).where(
-                OutboxMessage.event_id == event.id,
-                ~_is_erased_address(OutboxMessage.to_address),
-            ),
-            to="",
-            reason="retention",
-        )
-        db.session.execute(
-            sa.update(Scan)
-            .where(Scan.event_id == event.id, Scan.code != "")
-            .values(code="")
-            .execution_options(synchronize_session=False)
-        )
-        db.session.flush()
-        empty_wal_on_commit()
+        if not dry_run:
+            _purge_event(event, registrations, contacts, invitations, now)
     return results
+
+
+def _left_to_erase(event: Event) -> tuple[list, list, list]:
+    """An exhibition's registrations, exhibitors' contacts and unlinked invitations not erased."""
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.erased_at.is_(None))
+        .order_by(Registration.id)
+    ).all()
+    contacts = db.session.scalars(
+        sa.select(Exhibitor)
+        .where(Exhibitor.event_id == event.id, ~_is_erased_address(Exhibitor.contact_email))
+        .order_by(Exhibitor.id)
+    ).all()
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .where(
+            Invitation.event_id == event.id,
+            Invitation.registration_id.is_(None),
+            ~_is_erased_address(Invitation.email_key),
+        )
+        .order_by(Invitation.id)
+    ).all()
+    return registrations, contacts, invitations
+
+
+def _purge_event(event: Event, registrations, contacts, invitations, now: datetime) -> None:
+    """Anonymise what _left_to_erase found, and the exhibition's e-mails and scanned text."""
+    for registration in registrations:
+        erase_registration(registration=registration, now=now, reason="retention")
+    for exhibitor in contacts:
+        _anonymise_contact(exhibitor)
+    for invitation in invitations:
+        if not invitation.email_key.endswith("@" + ERASED_DOMAIN):  # not done just above
+            _anonymise_invitation(invitation)
+    _scrub_messages(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.event_id == event.id,
+            ~_is_erased_address(OutboxMessage.to_address),
+        ),
+        to="",
+        reason="retention",
+    )
+    db.session.execute(
+        sa.update(Scan)
+        .where(Scan.event_id == event.id, Scan.code != "")
+        .values(code="")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    empty_wal_on_commit()

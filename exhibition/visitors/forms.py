@@ -286,7 +286,7 @@ class RegistrationEditForm(_VisitorForm):
 
     def visitor_data(self, *, registration) -> VisitorData:
         """The details typed, in the registration's own category and with its e-mail address
-        (changed apart: visitors.services.change_email)."""
+        (changed apart: visitors.changes.change_email)."""
         return self._visitor_data(email=registration.email, category_id=registration.category_id)
 
 

@@ -17,7 +17,7 @@ from ..forms import Form, choices
 from ..i18n import current_language
 from ..security import allow_large_uploads
 from . import importing
-from .services import all_categories
+from .categories import all_categories
 
 bp = staff_blueprint("visitor_import", __name__, url_prefix="/admin/events/<slug>")
 

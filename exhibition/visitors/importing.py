@@ -17,14 +17,14 @@ sign-up's. Nothing is committed here.
 """
 
 import enum
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from psycopg import sql
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..accounts.audit import record
 from ..badges.services import new_badge_code, new_feed_token, new_manage_token
@@ -33,18 +33,12 @@ from ..errors import DomainError
 from ..events.models import Event
 from ..extensions import db
 from ..mail.models import OutboxMessage
-from ..reference.models import Province, Sector
+from ..reference.models import Sector
 from ..spreadsheets import (
-    cell_key,
-    email_cell,
-    header_key,
-    language_cell,
-    phone_cell,
     read_rows,
     row_error,
-    text_problems,
 )
-from .forms import country_choices
+from .import_rows import HEADERS, REQUIRED, Lookups, VisitorRow, check_row, read_lookups
 from .models import (
     Consent,
     ConsentPurpose,
@@ -63,40 +57,6 @@ CHUNK = 1000  # rows stored per round of INSERTs
 # The wording version of the processing consent the organisers assert for the people they import.
 CONSENT_VERSION = "import"
 
-# Column headers, folded (no diacritics, lower case, letters and digits only), to fields.
-HEADERS = {
-    "full_name": {"hovaten", "hoten", "ten", "tenkhach", "fullname", "name"},
-    "email": {"email", "thudientu", "diachiemail", "emailaddress"},
-    "phone": {"dienthoai", "sodienthoai", "sdt", "didong", "phone", "phonenumber", "mobile"},
-    "organisation": {
-        "donvi",
-        "coquan",
-        "tochuc",
-        "congty",
-        "doanhnghiep",
-        "donvicongtac",
-        "organisation",
-        "organization",
-        "company",
-    },
-    "job_title": {"chucvu", "chucdanh", "jobtitle", "position", "title"},
-    "category": {"loaikhach", "phanloai", "maloai", "maloaikhach", "category", "categorycode"},
-    "province": {
-        "tinhthanh",
-        "tinhthanhpho",
-        "tinh",
-        "tinhtp",
-        "thanhpho",
-        "province",
-        "city",
-        "provincecity",
-        "provinceorcity",
-        "provincecode",
-    },
-    "country": {"quocgia", "nuoc", "country", "countrycode"},
-    "sectors": {"linhvuc", "linhvucquantam", "nganh", "nganhnghe", "sectors", "sector"},
-    "language": {"ngonngu", "language", "lang"},
-}
 # The columns of the template file offered on the import page, with their headers in each
 # language (each one among HEADERS once folded).
 TEMPLATE_COLUMNS = [
@@ -111,21 +71,6 @@ TEMPLATE_COLUMNS = [
     ("sectors", "Lĩnh vực", "Sectors"),
     ("language", "Ngôn ngữ", "Language"),
 ]
-REQUIRED = {
-    "full_name": _l("Full name"),
-    "email": _l("E-mail"),
-    "phone": _l("Phone"),
-    "province": _l("Province or city"),
-    "category": _l("Category"),
-}
-TEXT_FIELDS = {  # column: (label, longest length)
-    "full_name": (_l("full name"), 120),
-    "organisation": (_l("organisation"), 200),
-    "job_title": (_l("job title"), 120),
-}
-# Written before or after a province's name in addresses ("Thành phố Hải Phòng", "Hai Phong City").
-_PROVINCE_WORDS = ("thanhpho", "tinh", "tp")
-_PROVINCE_SUFFIXES = ("city", "province")
 
 
 class ImportConsentRequired(DomainError):
@@ -144,25 +89,6 @@ class UnknownCategory(DomainError):
 
 
 @dataclass
-class VisitorRow:
-    """A good row, ready to store."""
-
-    line: int
-    full_name: str
-    email: str
-    email_key: str
-    phone: str
-    organisation: str
-    job_title: str
-    category_id: int
-    province_code: str | None
-    country_code: str
-    sector_codes: list[str]
-    language: str
-    has_email: bool = True  # read by search_text_for(); the address was validated
-
-
-@dataclass
 class ImportReport:
     imported: int = 0
     already_registered: int = 0  # rows skipped: the e-mail is registered for the event already
@@ -175,149 +101,8 @@ class ImportReport:
         return self.already_registered + self.refused
 
 
-# --- reference data, read once per import ----------------------------------------------------
-
-
-@dataclass
-class _Lookups:
-    categories: dict[str, int]  # folded code -> id
-    provinces: dict[str, str]  # folded code or name -> code
-    sectors: dict[str, str]  # folded code -> code
-    countries: dict[str, str]  # folded code or name -> ISO code
-
-    def province(self, text: str) -> str | None:
-        key = cell_key(text)
-        found = self.provinces.get(key)
-        if found is None:
-            for word in _PROVINCE_WORDS:
-                if key.startswith(word) and key[len(word) :] in self.provinces:
-                    return self.provinces[key[len(word) :]]
-            for word in _PROVINCE_SUFFIXES:
-                if key.endswith(word) and key[: -len(word)] in self.provinces:
-                    return self.provinces[key[: -len(word)]]
-        return found
-
-
-@lru_cache(maxsize=1)
-def _countries() -> dict[str, str]:
-    """Country names in Vietnamese and English, and their ISO codes, folded, to the ISO code."""
-    found = {"vn": "VN", "vietnam": "VN", "vietnamese": "VN"}
-    for language in ("en", "vi"):
-        for choice in country_choices(language)[1:]:  # the first is "Choose a country"
-            found.setdefault(header_key(choice.value), choice.value)
-            found.setdefault(header_key(choice.label), choice.value)
-    return found
-
-
-def _lookups(event: Event) -> _Lookups:
-    categories = {
-        code.casefold(): id_
-        for id_, code in db.session.execute(
-            sa.select(VisitorCategory.id, VisitorCategory.code).where(
-                VisitorCategory.event_id == event.id
-            )
-        )
-    }
-    provinces: dict[str, str] = {}
-    rows = db.session.execute(
-        sa.select(Province.code, Province.name_vi, Province.name_en, Province.formed_from)
-    ).all()
-    for code, name_vi, name_en, _formed_from in rows:
-        for name in (code, name_vi, name_en):
-            provinces.setdefault(header_key(name), code)
-    # Provinces merged on 1 July 2025 are still written by their old names: they lead to the new one.
-    for code, _vi, _en, formed_from in rows:
-        for old in (formed_from or "").split(";"):
-            if old.strip():
-                provinces.setdefault(header_key(old), code)
-    sectors = {code.casefold(): code for code in db.session.scalars(sa.select(Sector.code))}
-    return _Lookups(categories, provinces, sectors, _countries())
-
-
-# --- checking one row -------------------------------------------------------------------------
-
-
-def _quote(text: str) -> str:
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
-def _check(
-    line: int,
-    values: dict[str, str],
-    lookups: _Lookups,
-    default_category: int | None,
-    seen: dict[str, int],
-) -> VisitorRow | list[str]:
-    """The row ready to store, or its problems."""
-    problems = []
-    full_name = values.get("full_name", "")
-    if not full_name:
-        problems.append(_("full name missing"))
-    elif len(full_name) < 2:
-        problems.append(_("full name shorter than 2 characters"))
-    problems += text_problems(values, TEXT_FIELDS, names=("full_name",))
-
-    email, problem = email_cell(values.get("email", ""), line=line, seen=seen)
-    if problem:
-        problems.append(problem)
-    phone, problem = phone_cell(values.get("phone", ""), required=True)
-    if problem:
-        problems.append(problem)
-
-    category_id = default_category
-    if values.get("category"):
-        category_id = lookups.categories.get(values["category"].casefold())
-        if category_id is None:
-            problems.append(_("unknown category %(code)s", code=_quote(values["category"])))
-    elif category_id is None:
-        problems.append(_("category missing"))
-
-    province_code, country_code = None, "VN"
-    country = values.get("country", "")
-    if country:
-        country_code = lookups.countries.get(cell_key(country))
-        if country_code is None:
-            problems.append(_("unknown country %(name)s", name=_quote(country)))
-    if values.get("province"):
-        province_code = lookups.province(values["province"])
-        if province_code is None:
-            problems.append(_("unknown province or city %(name)s", name=_quote(values["province"])))
-        elif country_code not in (None, "VN"):
-            problems.append(_("a province of Vietnam is given with another country"))
-    elif country_code == "VN":
-        problems.append(_("province or city missing (for people from abroad, give the country)"))
-
-    sector_codes = []
-    if values.get("sectors"):
-        unknown = []
-        for part in re.split(r"[;,]", values["sectors"]):
-            part = part.strip()
-            if not part:
-                continue
-            code = lookups.sectors.get(part.casefold())
-            if code is None:
-                unknown.append(_quote(part))
-            elif code not in sector_codes:
-                sector_codes.append(code)
-        if unknown:
-            problems.append(_("unknown sectors: %(codes)s", codes=", ".join(unknown)))
-
-    language, problem = language_cell(values.get("language", ""))
-    if problem:
-        problems.append(problem)
-
-    if problems:
-        return problems
-    return VisitorRow(
-        line=line, full_name=full_name, email=email, email_key=email.casefold(), phone=phone,
-        organisation=values.get("organisation", ""), job_title=values.get("job_title", ""),
-        category_id=category_id, province_code=province_code, country_code=country_code,
-        sector_codes=sector_codes, language=language,
-    )  # fmt: skip
-
-
 def _parse(
-    data: bytes, filename: str, lookups: _Lookups, default_category: int | None
+    data: bytes, filename: str, lookups: Lookups, default_category: int | None
 ) -> tuple[list[VisitorRow], list[tuple[int, str]], int]:
     """Good rows, (row number, problem) pairs (row 0: the whole file), and how many rows were bad."""
     required = {
@@ -332,7 +117,7 @@ def _parse(
     )  # fmt: skip
     rows, seen, refused = [], {}, 0
     for line, values in filled:
-        checked = _check(line, values, lookups, default_category, seen)
+        checked = check_row(line, values, lookups, default_category, seen)
         if isinstance(checked, list):
             problems.append(row_error(line, "; ".join(checked)))
             refused += 1
@@ -368,8 +153,6 @@ _STAGING = sa.Table(
 def _copy(table: sa.Table, columns: tuple[str, ...], rows: list[dict]) -> None:
     """COPY rows into a table (PostgreSQL), in the session's transaction: an INSERT of a thousand
     rows has some 20,000 parameters, which the driver and the server both have to parse."""
-    from psycopg import sql
-
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
@@ -395,21 +178,19 @@ def _insert_new(values: list[dict]) -> dict[str, int]:
     keys = [table.c.event_id, table.c.email_key]
     confirmed = sa.text("status = 'confirmed'")  # the predicate of the partial unique index
     if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-
         db.session.execute(sa.schema.CreateTable(_STAGING, if_not_exists=True))
         db.session.execute(_STAGING.delete())
         _copy(_STAGING, _COLUMNS, values)
-        stmt = insert(table).from_select(_COLUMNS, sa.select(*_STAGING.c))
+        stmt = postgresql.insert(table).from_select(_COLUMNS, sa.select(*_STAGING.c))
         inserted = db.session.execute(
             stmt.on_conflict_do_nothing(index_elements=keys, index_where=confirmed).returning(
                 table.c.id, table.c.email_key
             )
         )
     else:
-        from sqlalchemy.dialects.sqlite import insert
-
-        stmt = insert(table).on_conflict_do_nothing(index_elements=keys, index_where=confirmed)
+        stmt = sqlite.insert(table).on_conflict_do_nothing(
+            index_elements=keys, index_where=confirmed
+        )
         inserted = db.session.execute(stmt.returning(table.c.id, table.c.email_key), values)
     return {key: id_ for id_, key in inserted}
 
@@ -439,45 +220,10 @@ def _store_chunk(
     send_confirmations: bool,
     now: datetime,
 ) -> None:
-    fresh = []
-    for row in chunk:
-        status = registered.get(row.email_key)
-        if status is None:
-            fresh.append(row)
-            continue
-        report.already_registered += 1
-        if status is RegistrationStatus.CANCELLED:
-            problems.append(row_error(row.line, _("registered before and cancelled; skipped")))
-        else:
-            problems.append(row_error(row.line, _("already registered for this exhibition")))
+    fresh = _not_registered(chunk, registered, report, problems)
     if not fresh:
         return
-    ids = _insert_new(
-        [
-            {
-                "event_id": event.id,
-                "category_id": row.category_id,
-                "status": RegistrationStatus.CONFIRMED,
-                "source": RegistrationSource.IMPORT,
-                "full_name": row.full_name,
-                "email": row.email,
-                "email_key": row.email_key,
-                "phone": row.phone,
-                "organisation": row.organisation,
-                "job_title": row.job_title,
-                "province_code": row.province_code,
-                "country_code": row.country_code,
-                "language": row.language,
-                "badge_code": new_badge_code(),
-                "manage_token": new_manage_token(),
-                "feed_token": new_feed_token(),
-                "search_text": search_text_for(row),
-                "created_at": now,
-                "updated_at": now,
-            }
-            for row in fresh
-        ]
-    )
+    ids = _insert_new([_registration_values(event, row, now) for row in fresh])
     sectors, consents = [], []
     for row in fresh:
         registration_id = ids.get(row.email_key)
@@ -504,6 +250,52 @@ def _store_chunk(
         _insert_many(Consent.__table__, consents)
     if send_confirmations and ids:
         _queue_confirmations(list(ids.values()))
+
+
+def _not_registered(
+    chunk: list[VisitorRow],
+    registered: dict[str, RegistrationStatus],
+    report: ImportReport,
+    problems: list[tuple[int, str]],
+) -> list[VisitorRow]:
+    """The rows whose e-mail is not registered for the exhibition yet; the others reported."""
+    fresh = []
+    for row in chunk:
+        status = registered.get(row.email_key)
+        if status is None:
+            fresh.append(row)
+            continue
+        report.already_registered += 1
+        if status is RegistrationStatus.CANCELLED:
+            problems.append(row_error(row.line, _("registered before and cancelled; skipped")))
+        else:
+            problems.append(row_error(row.line, _("already registered for this exhibition")))
+    return fresh
+
+
+def _registration_values(event: Event, row: VisitorRow, now: datetime) -> dict:
+    """The columns of a new registration for a good row, with its own badge code and links."""
+    return {
+        "event_id": event.id,
+        "category_id": row.category_id,
+        "status": RegistrationStatus.CONFIRMED,
+        "source": RegistrationSource.IMPORT,
+        "full_name": row.full_name,
+        "email": row.email,
+        "email_key": row.email_key,
+        "phone": row.phone,
+        "organisation": row.organisation,
+        "job_title": row.job_title,
+        "province_code": row.province_code,
+        "country_code": row.country_code,
+        "language": row.language,
+        "badge_code": new_badge_code(),
+        "manage_token": new_manage_token(),
+        "feed_token": new_feed_token(),
+        "search_text": search_text_for(row),
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _queue_confirmations(ids: list[int]) -> None:
@@ -544,7 +336,7 @@ def import_visitors(
     if not consent_confirmed:
         raise ImportConsentRequired()
     now = now or utcnow()
-    lookups = _lookups(event)
+    lookups = read_lookups(event)
     default_category = None
     if category_code:
         default_category = lookups.categories.get(category_code.strip().casefold())

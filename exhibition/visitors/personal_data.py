@@ -3,36 +3,17 @@ everything stored about their registration, in one JSON document."""
 
 import sqlalchemy as sa
 
+from ..checkin.models import Scan
 from ..dbtypes import iso_utc, utcnow
 from ..extensions import db
 from ..mail.models import OutboxMessage
+from ..programme.models import Invitation, SessionBooking
 from .models import Registration
 
 
 def export_personal_data(*, registration: Registration) -> dict:
     """The registration, consents, badge scans, sessions, invitations and e-mails of a person."""
-    from ..checkin.models import Scan
-    from ..programme.models import Invitation, SessionBooking
-
     event = registration.event
-    scans = db.session.scalars(
-        sa.select(Scan).where(Scan.registration_id == registration.id).order_by(Scan.scanned_at)
-    ).all()
-    bookings = db.session.scalars(
-        sa.select(SessionBooking)
-        .where(SessionBooking.registration_id == registration.id)
-        .order_by(SessionBooking.created_at)
-    ).all()
-    invitations = db.session.scalars(
-        sa.select(Invitation)
-        .where(Invitation.registration_id == registration.id)
-        .order_by(Invitation.number)
-    ).all()
-    messages = db.session.scalars(
-        sa.select(OutboxMessage)
-        .where(OutboxMessage.registration_id == registration.id)
-        .order_by(OutboxMessage.created_at)
-    ).all()
     return {
         "exported_at": iso_utc(utcnow()),
         "controller": {
@@ -40,76 +21,94 @@ def export_personal_data(*, registration: Registration) -> dict:
             "contact_email": event.contact_email,
             "event": event.name_vi,
         },
-        "registration": {
-            "full_name": registration.full_name,
-            "email": registration.email if registration.has_email else None,
-            "phone": registration.phone,
-            "organisation": registration.organisation,
-            "job_title": registration.job_title,
-            "province": registration.province.name_vi if registration.province else None,
-            "country": registration.country_code,
-            "language": registration.language,
-            "category": registration.category.name_vi,
-            "sectors": [s.code for s in registration.sectors],
-            "status": registration.status.value,
-            "source": registration.source.value,
-            "badge_code": registration.badge_code,
-            "created_at": iso_utc(registration.created_at),
-            "updated_at": iso_utc(registration.updated_at),
-            "cancelled_at": iso_utc(registration.cancelled_at),
-            "checked_in_at": iso_utc(registration.checked_in_at),
-            "badge_printed_at": iso_utc(registration.badge_printed_at),
-        },
-        "consents": [
-            {
-                "purpose": c.purpose.value,
-                "granted": c.granted,
-                "wording_version": c.wording_version,
-                "recorded_at": iso_utc(c.recorded_at),
-            }
-            for c in registration.consents
-        ],
-        "scans": [
-            {
-                "scanned_at": iso_utc(s.scanned_at),
-                "checkpoint": s.checkpoint.name_vi if s.checkpoint else None,
-                "session": s.session.title_vi if s.session else None,
-                "type": s.type.value,
-                "result": s.result.value,
-                "undone": s.undone_at is not None,
-            }
-            for s in scans
-        ],
+        "registration": _registration(registration),
+        "consents": [_consent(c) for c in registration.consents],
+        "scans": [_scan(s) for s in _of(registration, Scan, Scan.scanned_at)],
         "sessions": [
-            {
-                "title": b.session.title_vi,
-                "starts_at": iso_utc(b.session.starts_at),
-                "status": b.status.value,
-                "signed_up_at": iso_utc(b.created_at),
-                "attended_at": iso_utc(b.attended_at),
-            }
-            for b in bookings
+            _booking(b) for b in _of(registration, SessionBooking, SessionBooking.created_at)
         ],
-        "invitations": [
-            {
-                "number": i.number,
-                "session": i.session.title_vi,
-                "position": i.position,
-                "organisation": i.organisation,
-                "status": i.status.value,
-                "answered_at": iso_utc(i.answered_at),
-            }
-            for i in invitations
-        ],
-        "emails": [
-            {
-                "subject": m.subject,
-                "to": m.to_address,
-                "kind": m.kind,
-                "status": m.status.value,
-                "created_at": iso_utc(m.created_at),
-                "sent_at": iso_utc(m.sent_at),
-            }
-            for m in messages
-        ],
+        "invitations": [_invitation(i) for i in _of(registration, Invitation, Invitation.number)],
+        "emails": [_message(m) for m in _of(registration, OutboxMessage, OutboxMessage.created_at)],
+    }
+
+
+def _of(registration: Registration, model, order) -> list:
+    """The rows of `model` that belong to the registration, in `order`."""
+    return db.session.scalars(
+        sa.select(model).where(model.registration_id == registration.id).order_by(order)
+    ).all()
+
+
+def _registration(registration: Registration) -> dict:
+    return {
+        "full_name": registration.full_name,
+        "email": registration.email if registration.has_email else None,
+        "phone": registration.phone,
+        "organisation": registration.organisation,
+        "job_title": registration.job_title,
+        "province": registration.province.name_vi if registration.province else None,
+        "country": registration.country_code,
+        "language": registration.language,
+        "category": registration.category.name_vi,
+        "sectors": [s.code for s in registration.sectors],
+        "status": registration.status.value,
+        "source": registration.source.value,
+        "badge_code": registration.badge_code,
+        "created_at": iso_utc(registration.created_at),
+        "updated_at": iso_utc(registration.updated_at),
+        "cancelled_at": iso_utc(registration.cancelled_at),
+        "checked_in_at": iso_utc(registration.checked_in_at),
+        "badge_printed_at": iso_utc(registration.badge_printed_at),
+    }
+
+
+def _consent(c) -> dict:
+    return {
+        "purpose": c.purpose.value,
+        "granted": c.granted,
+        "wording_version": c.wording_version,
+        "recorded_at": iso_utc(c.recorded_at),
+    }
+
+
+def _scan(s: Scan) -> dict:
+    return {
+        "scanned_at": iso_utc(s.scanned_at),
+        "checkpoint": s.checkpoint.name_vi if s.checkpoint else None,
+        "session": s.session.title_vi if s.session else None,
+        "type": s.type.value,
+        "result": s.result.value,
+        "undone": s.undone_at is not None,
+    }
+
+
+def _booking(b: SessionBooking) -> dict:
+    return {
+        "title": b.session.title_vi,
+        "starts_at": iso_utc(b.session.starts_at),
+        "status": b.status.value,
+        "signed_up_at": iso_utc(b.created_at),
+        "attended_at": iso_utc(b.attended_at),
+    }
+
+
+def _invitation(i: Invitation) -> dict:
+    return {
+        "number": i.number,
+        "session": i.session.title_vi,
+        "position": i.position,
+        "organisation": i.organisation,
+        "status": i.status.value,
+        "answered_at": iso_utc(i.answered_at),
+    }
+
+
+def _message(m: OutboxMessage) -> dict:
+    return {
+        "subject": m.subject,
+        "to": m.to_address,
+        "kind": m.kind,
+        "status": m.status.value,
+        "created_at": iso_utc(m.created_at),
+        "sent_at": iso_utc(m.sent_at),
     }

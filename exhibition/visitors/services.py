@@ -1,8 +1,8 @@
 """Visitor registration: sign up, correct, cancel, search."""
 
 import secrets
-from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -105,73 +105,6 @@ def search_text_for(registration: Registration) -> str:
         registration.phone.replace("+84", "0", 1) if registration.phone.startswith("+84") else "",
     ]
     return fold(" ".join(p for p in parts if p))[:800]
-
-
-def public_categories(*, event: Event) -> list[VisitorCategory]:
-    """The categories offered on the public sign-up form."""
-    return list(
-        db.session.scalars(
-            sa.select(VisitorCategory)
-            .where(VisitorCategory.event_id == event.id, VisitorCategory.is_public.is_(True))
-            .order_by(VisitorCategory.position, VisitorCategory.id)
-        )
-    )
-
-
-def all_categories(*, event: Event) -> list[VisitorCategory]:
-    """All of an event's visitor categories."""
-    return list(
-        db.session.scalars(
-            sa.select(VisitorCategory)
-            .where(VisitorCategory.event_id == event.id)
-            .order_by(VisitorCategory.position, VisitorCategory.id)
-        )
-    )
-
-
-def add_category(
-    *, event: Event, code: str, name_vi: str, name_en: str, color: str, is_public: bool
-) -> VisitorCategory:
-    """Add a visitor category to an event (codes are unique per event)."""
-    exists = db.session.scalar(
-        sa.select(VisitorCategory.id).where(
-            VisitorCategory.event_id == event.id, VisitorCategory.code == code
-        )
-    )
-    if exists is not None:
-        raise DomainError(
-            _l("A category with this code exists already."), code="category_exists", status=409
-        )
-    position = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.max(VisitorCategory.position), -1)).where(
-            VisitorCategory.event_id == event.id
-        )
-    )
-    category = VisitorCategory(
-        event_id=event.id,
-        code=code,
-        name_vi=name_vi,
-        name_en=name_en,
-        color=color,
-        is_public=is_public,
-        position=position + 1,
-    )
-    db.session.add(category)
-    db.session.flush()
-    return category
-
-
-def update_category(
-    *, category: VisitorCategory, name_vi: str, name_en: str, color: str, is_public: bool
-) -> VisitorCategory:
-    """Change a category's names, colour and whether the public form offers it; its code stays
-    (badges, exports and imports name it)."""
-    category.name_vi = name_vi
-    category.name_en = name_en
-    category.color = color
-    category.is_public = is_public
-    db.session.flush()
-    return category
 
 
 @dataclass(frozen=True)
@@ -293,6 +226,15 @@ def _send_again(registration: Registration, now: datetime) -> None:
         queue_confirmation(registration=registration, kind="again")
 
 
+def _check_window(event: Event, now: datetime) -> None:
+    """Refuse a sign-up before registration opens or after it closes."""
+    state = event.registration_state(now)
+    if state is RegistrationState.NOT_OPEN:
+        raise RegistrationNotOpen()
+    if state is RegistrationState.CLOSED:
+        raise RegistrationClosed()
+
+
 def register_visitor(
     *,
     event: Event,
@@ -315,11 +257,7 @@ def register_visitor(
     """
     now = now or utcnow()
     if check_window:
-        state = event.registration_state(now)
-        if state is RegistrationState.NOT_OPEN:
-            raise RegistrationNotOpen()
-        if state is RegistrationState.CLOSED:
-            raise RegistrationClosed()
+        _check_window(event, now)
     if not consents.processing:
         raise ConsentRequired()
 
@@ -363,49 +301,6 @@ def register_visitor(
 def no_email_placeholder() -> str:
     """A unique address that cannot receive mail, for a walk-in who gives no e-mail."""
     return f"walkin-{secrets.token_hex(12)}@{NO_EMAIL_DOMAIN}"
-
-
-def register_walk_in(
-    *, event: Event, data: VisitorData, consents: Consents, now: datetime | None = None
-) -> tuple[Registration, bool]:
-    """Register a person at the desk: returns (registration, created).
-
-    Any category may be given, whatever the registration window. Without an e-mail the person
-    gets a placeholder address and no mail; with one already registered, the existing
-    registration is returned and nothing is sent again (the person is standing at the desk).
-    """
-    if not data.email.strip():
-        data = replace(data, email=no_email_placeholder())
-    return register_visitor(
-        event=event,
-        data=data,
-        consents=consents,
-        source=RegistrationSource.DESK,
-        public_only=False,
-        check_window=False,
-        resend_existing=False,
-        now=now,
-    )
-
-
-def recent_walk_ins(
-    *, event: Event, now: datetime | None = None, limit: int = 10
-) -> list[Registration]:
-    """The latest registrations made at the desk today (the event's time zone), newest first."""
-    local = (now or utcnow()).astimezone(event.tz)
-    midnight = datetime.combine(local.date(), time(0), tzinfo=event.tz)
-    return list(
-        db.session.scalars(
-            sa.select(Registration)
-            .where(
-                Registration.event_id == event.id,
-                Registration.source == RegistrationSource.DESK,
-                Registration.created_at >= midnight,
-            )
-            .order_by(Registration.created_at.desc(), Registration.id.desc())
-            .limit(limit)
-        )
-    )
 
 
 def prove_address(*, registration: Registration, proof: str, now: datetime | None = None) -> bool:
@@ -465,148 +360,6 @@ def send_new_links(*, limit: int = 500) -> int:
     return claimed
 
 
-def _on_the_badge(registration: Registration) -> tuple:
-    """What a printed badge shows of the person (badges/printing.py)."""
-    return (
-        registration.full_name,
-        registration.organisation,
-        registration.job_title,
-        registration.category_id,
-    )
-
-
-def update_registration(
-    *, registration: Registration, data: VisitorData, public_only: bool = True
-) -> Registration:
-    """Correct a person's details (the e-mail stays: it is how the person is known). A badge
-    printed before a change of what it shows counts as not printed any more."""
-    if registration.is_cancelled or registration.is_erased:
-        raise RegistrationCancelled()
-    printed = _on_the_badge(registration)
-    _apply(registration, data, event=registration.event, public_only=public_only)
-    db.session.flush()
-    if _on_the_badge(registration) != printed:
-        registration.badge_printed_at = None
-    return registration
-
-
-class EmailTaken(DomainError):
-    code = "email_taken"
-    status = 409
-    message = _l(
-        "Another registration of this exhibition has this e-mail address: one address, one "
-        "registration."
-    )
-
-
-def change_email(*, registration: Registration, email: str) -> bool:
-    """Give a registration another e-mail address (an organiser correcting a mistyped one), or
-    none (empty). One confirmed registration per address and event stays the rule. A new address
-    is not proven, and the "my registration" link is replaced: the old one was e-mailed to the
-    old address. Returns whether the address changed."""
-    if registration.is_cancelled or registration.is_erased:
-        raise RegistrationCancelled()
-    email = email.strip()
-    if not email:
-        if not registration.has_email:
-            return False
-        email = no_email_placeholder()
-    if email.casefold() == registration.email_key:
-        registration.email = email  # the same address, another case
-        return False
-    taken = find_by_email(event=registration.event, email=email)
-    if taken is not None and taken.id != registration.id:
-        raise EmailTaken()
-    registration.email, registration.email_key = email, email.casefold()
-    registration.email_verified_at = None
-    registration.manage_token = new_manage_token()
-    registration.search_text = search_text_for(registration)
-    try:
-        with db.session.begin_nested():  # the same address given to another person meanwhile
-            db.session.flush()
-    except IntegrityError as error:
-        raise EmailTaken() from error
-    return True
-
-
-def change_category(*, registration: Registration, category: VisitorCategory) -> VisitorCategory:
-    """Put a registration in another category of its exhibition (public or not); its badge
-    counts as not printed any more (the category is on it). Returns the former category."""
-    if registration.is_cancelled or registration.is_erased:
-        raise RegistrationCancelled()
-    if category.event_id != registration.event_id:
-        raise InvalidChoice(_l("Choose one of the categories offered."))
-    former = registration.category
-    if category.id != former.id:
-        registration.category = category
-        registration.badge_printed_at = None
-        db.session.flush()
-    return former
-
-
-def resend_confirmation(*, registration: Registration) -> None:
-    """Send the confirmation with the badge again (not for a cancelled registration)."""
-    if registration.is_cancelled or registration.is_erased:
-        raise RegistrationCancelled()
-    if not registration.has_email:
-        raise NoEmailAddress()
-    queue_confirmation(registration=registration, kind="resent")
-
-
-def change_consents(
-    *, registration: Registration, share_exhibitors: bool, news: bool, now: datetime | None = None
-) -> list[ConsentPurpose]:
-    """Give or withdraw the optional consents; each change is a new record. Returns what changed.
-
-    Consent to processing for the event is withdrawn by cancelling the registration.
-    """
-    if registration.is_cancelled or registration.is_erased:
-        raise RegistrationCancelled()
-    now = now or utcnow()
-    changed = []
-    for purpose, wanted in (
-        (ConsentPurpose.SHARE_EXHIBITORS, share_exhibitors),
-        (ConsentPurpose.NEWS, news),
-    ):
-        current = registration.consent_for(purpose)
-        if current is None or current.granted != wanted:
-            registration.consents.append(
-                Consent(
-                    purpose=purpose,
-                    granted=wanted,
-                    wording_version=registration.event.consent_version,
-                    recorded_at=now,
-                )
-            )
-            changed.append(purpose)
-    db.session.flush()
-    return changed
-
-
-def cancel_registration(*, registration: Registration, now: datetime | None = None) -> Registration:
-    """Cancel: the badge stops working at once, and the person's seats, waiting-list places and
-    requests in sessions still to come are given up (a freed seat goes to the first waiting)."""
-    # Programme depends on visitors, not the other way round: imported where it is needed.
-    from ..programme.seats import give_up_future_bookings
-
-    now = now or utcnow()
-    # A conditional update: of two cancellations at once (a double click) exactly one goes on.
-    claimed = db.session.execute(
-        sa.update(Registration)
-        .where(
-            Registration.id == registration.id, Registration.status == RegistrationStatus.CONFIRMED
-        )
-        .values(status=RegistrationStatus.CANCELLED, cancelled_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(registration, ["status", "cancelled_at"])
-    if claimed != 1:
-        raise RegistrationCancelled()
-    give_up_future_bookings(registration=registration, now=now)
-    db.session.flush()
-    return registration
-
-
 def registrations_query(
     *, event: Event, query: str = "", category_id: int | None = None, status: str = ""
 ):
@@ -619,16 +372,3 @@ def registrations_query(
     if status in {s.value for s in RegistrationStatus}:
         stmt = stmt.where(Registration.status == RegistrationStatus(status))
     return stmt.order_by(Registration.created_at.desc(), Registration.id.desc())
-
-
-DESK_SEARCH_MIN = 3  # characters of a search at the desk
-DESK_SEARCH_LIMIT = 10
-
-
-def find_at_desk(*, event: Event, query: str) -> list[Registration]:
-    """A few registrations matching every word of a search at the desk (name, organisation,
-    phone, e-mail; diacritics ignored), newest first; none for a search shorter than 3."""
-    if len(query.strip()) < DESK_SEARCH_MIN:
-        return []
-    stmt = registrations_query(event=event, query=query)
-    return list(db.session.scalars(stmt.limit(DESK_SEARCH_LIMIT)))

@@ -23,22 +23,22 @@ from ..events.models import RegistrationState
 from ..events.services import event_calendar, get_event
 from ..extensions import db, guess_limit, limiter, posted
 from ..forms import Form, choices
-from ..programme.models import SessionAccess
-from . import services
+from ..programme import seats
+from ..programme import services as programme
+from ..programme.models import BookingStatus, SessionAccess
+from . import changes, services
 from .audit import log_registration
+from .categories import all_categories, public_categories
 from .erasure import RegistrationErased, erase_registration
 from .forms import ConsentForm, EraseForm, RegistrationForm, VisitorDetailsForm
 from .models import ConsentPurpose
+from .personal_data import export_personal_data
 
 bp = Blueprint("visitors", __name__)
 
 
 def _choices(form, event, *, public_only: bool = True) -> None:
-    categories = (
-        services.public_categories(event=event)
-        if public_only
-        else services.all_categories(event=event)
-    )
+    categories = public_categories(event=event) if public_only else all_categories(event=event)
     # Kept for the request: the session's identity map holds objects weakly, and the service
     # looks the chosen category up again (without this, one more query per sign-up).
     g.categories = categories
@@ -135,9 +135,6 @@ def _consent_form(registration) -> ConsentForm:
 def manage(token: str):
     """A person's registration: badge, details, consents, calendar, corrections, cancellation,
     and the conference sessions they joined or may join."""
-    from ..programme import seats
-    from ..programme import services as programme
-
     registration = _registration(token)
     bookings = seats.bookings_of(registration=registration)
     booked = {b.session_id for b in bookings}
@@ -178,10 +175,6 @@ def _session_answer(registration, message: str, error: DomainError | None = None
 def join_session(token: str, session_id: int):
     """Take a seat in a session: a seat if one is free, else the waiting list (or a request for
     sessions with approval)."""
-    from ..programme import seats
-    from ..programme import services as programme
-    from ..programme.models import BookingStatus
-
     registration = _registration(token)  # CSRF is checked for every POST (CSRFProtect)
     with refused(quietly=True) as refusal:
         session = programme.get_session(
@@ -210,9 +203,6 @@ def join_session(token: str, session_id: int):
 @limiter.limit("60 per minute")
 def leave_session(token: str, session_id: int):
     """Give up a seat (it goes to the first on the waiting list) or leave the waiting list."""
-    from ..programme import seats
-    from ..programme import services as programme
-
     registration = _registration(token)  # CSRF is checked for every POST (CSRFProtect)
     try:
         session = programme.get_session(event=registration.event, session_id=session_id)
@@ -236,7 +226,7 @@ def consents(token: str):
     form = ConsentForm()
     if form.validate_on_submit():
         with refused() as refusal:
-            changed = services.change_consents(
+            changed = changes.change_consents(
                 registration=registration,
                 share_exhibitors=form.share_exhibitors.data,
                 news=form.news.data,
@@ -268,7 +258,7 @@ def edit(token: str):
         form.fill_from(registration)
     if form.validate_on_submit():
         with refused() as refusal:
-            services.update_registration(
+            changes.update_registration(
                 registration=registration,
                 data=form.visitor_data(email=registration.email),
                 public_only=public_only,
@@ -288,12 +278,11 @@ def edit(token: str):
 @limiter.limit("120 per minute")
 def cancel(token: str):
     """Cancel one's registration (asks first)."""
-
     registration = _registration(token)
     form = Form()
     if form.validate_on_submit():
         with refused() as refusal:
-            services.cancel_registration(registration=registration)
+            changes.cancel_registration(registration=registration)
         if not refusal:
             log_registration(actor=SELF, action="registration.cancelled", registration=registration)
             db.session.commit()
@@ -330,8 +319,6 @@ def erase(token: str):
 @limiter.limit("30 per minute")
 def my_data(token: str):
     """Everything stored about this person, to take away (JSON)."""
-    from .personal_data import export_personal_data
-
     registration = _registration(token)
     body = export_personal_data(registration=registration)
     response = current_app.json.response(body)

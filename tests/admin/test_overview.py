@@ -30,8 +30,8 @@ def small_event(app, make_event, make_visitor, make_exhibitor, make_floor, make_
     from exhibition.mail.models import MessageStatus, OutboxMessage
     from exhibition.programme import seats
     from exhibition.programme.models import ConferenceSession
+    from exhibition.visitors.changes import cancel_registration
     from exhibition.visitors.models import Registration
-    from exhibition.visitors.services import cancel_registration
 
     make_event()
     visitors = [

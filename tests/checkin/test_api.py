@@ -61,7 +61,7 @@ def test_checkin_badge_with_one_character_changed_is_invalid(
 def test_checkin_cancelled_registration_answers_cancelled(
     app, client, make_event, make_visitor, make_device
 ):
-    from exhibition.visitors.services import cancel_registration
+    from exhibition.visitors.changes import cancel_registration
 
     make_event()
     visitor = make_visitor()

@@ -187,7 +187,7 @@ def test_the_first_email_to_a_typed_address_carries_nothing_typed_but_the_badge_
     # Once the person followed the e-mail's link, their e-mails greet them by name.
     client.get(open_link_in(message))
     with app.app_context():
-        from exhibition.visitors.services import resend_confirmation
+        from exhibition.visitors.changes import resend_confirmation
 
         resend_confirmation(registration=db.session.scalar(sa.select(Registration)))
         db.session.commit()

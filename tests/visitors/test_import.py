@@ -26,6 +26,7 @@ from exhibition.mail.models import OutboxMessage
 from exhibition.mail.worker import run as run_worker
 from exhibition.phone import fast_phone, normalize_phone
 from exhibition.visitors import importing
+from exhibition.visitors.changes import cancel_registration
 from exhibition.visitors.models import (
     Consent,
     ConsentPurpose,
@@ -33,7 +34,7 @@ from exhibition.visitors.models import (
     RegistrationSource,
     RegistrationStatus,
 )
-from exhibition.visitors.services import cancel_registration, registrations_query
+from exhibition.visitors.services import registrations_query
 from tests.conftest import csrf_token, login_client, on_today, scan, use_smtp
 
 VI_HEADER = ["Họ và tên", "Email", "Điện thoại", "Đơn vị", "Chức vụ", "Loại khách",
