@@ -152,6 +152,18 @@ def logo_from_form(field) -> bytes | None:
     return image_from_form(field, LOGO)
 
 
+def submitted_with_logo(form) -> tuple[bool, bytes | None]:
+    """Whether the form was sent valid with a fit logo (else an error next to the field), and the
+    logo prepared (None when none was sent)."""
+    if not form.validate_on_submit():
+        return False, None
+    try:
+        return True, logo_from_form(form.logo)
+    except InvalidLogo as error:
+        form.logo.errors.append(str(error.message))
+        return False, None
+
+
 def delete_image(name: str | None, kind: ImageKind = LOGO) -> None:
     """Remove a stored image that is no longer used."""
     if name and stored_name(name):

@@ -14,7 +14,7 @@ from ..forms import Form
 from ..visitors.services import sectors
 from . import portal, services
 from .forms import PortalLoginForm, ProfileForm, StaffForm
-from .logos import InvalidLogo, delete_logo, logo_from_form, save_logo
+from .logos import delete_logo, save_logo, submitted_with_logo
 
 bp = Blueprint("portal", __name__, url_prefix="/events/<slug>/portal")
 SESSION_KEY = "portal"  # [exhibitor id, its sign-out count]: see portal.session_key
@@ -159,22 +159,18 @@ def profile(event, exhibitor):
     form.setup_choices(sectors=sectors())
     if not form.is_submitted():
         form.fill_from(exhibitor)
-    if form.validate_on_submit():
-        try:
-            logo = logo_from_form(form.logo)
-        except InvalidLogo as error:
-            form.logo.errors.append(str(error.message))
-        else:
-            with refused() as refusal:
-                services.update_profile(exhibitor=exhibitor, data=form.application_data(exhibitor))
-                replaced = None
-                if logo is not None:
-                    replaced, exhibitor.logo_filename = exhibitor.logo_filename, save_logo(logo)
-            if not refusal:
-                db.session.commit()
-                delete_logo(replaced)  # only once the new one is committed
-                flash(_("Your profile has been saved."), "success")
-                return redirect(url_for("portal.home", slug=event.slug))
+    valid, logo = submitted_with_logo(form)
+    if valid:
+        with refused() as refusal:
+            services.update_profile(exhibitor=exhibitor, data=form.application_data(exhibitor))
+            replaced = None
+            if logo is not None:
+                replaced, exhibitor.logo_filename = exhibitor.logo_filename, save_logo(logo)
+        if not refusal:
+            db.session.commit()
+            delete_logo(replaced)  # only once the new one is committed
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("portal.home", slug=event.slug))
     return render_template(
         "exhibitors/portal_profile.html", event=event, exhibitor=exhibitor, form=form
     ), (422 if form.errors else 200)

@@ -47,7 +47,7 @@ NEEDS_REASON = {S.REJECTED, S.WAITLISTED, S.CANCELLED}
 STAFF_STATUSES = {S.BOOTH_ASSIGNED, S.CONFIRMED}  # statuses in which a company has staff badges
 
 
-def _cancel_staff(exhibitor: "Exhibitor", now: datetime) -> None:
+def _cancel_staff(exhibitor: "Exhibitor", now: datetime | None) -> None:
     """A company that no longer exhibits: its staff badges stop working."""
     staff = db.session.scalars(
         sa.select(Registration).where(
@@ -363,14 +363,7 @@ def change_status(
         for assignment in list(exhibitor.assignments):
             db.session.delete(assignment)
         exhibitor.assignments.clear()
-        staff = db.session.scalars(
-            sa.select(Registration).where(
-                Registration.exhibitor_id == exhibitor.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-        )
-        for registration in staff:
-            cancel_registration(registration=registration, now=now)
+        _cancel_staff(exhibitor, now)
     return record_status(exhibitor=exhibitor, to=to, reason=reason, user=user, now=now)
 
 

@@ -20,7 +20,7 @@ from ..visitors.services import provinces, sectors
 from . import services
 from .directory import PUBLIC_STATUSES, directory_page
 from .forms import ApplicationForm
-from .logos import InvalidLogo, logo_folder, logo_from_form, save_logo
+from .logos import logo_folder, save_logo, submitted_with_logo
 
 bp = Blueprint("exhibitors", __name__)
 
@@ -33,21 +33,15 @@ def apply(slug: str):
     form = ApplicationForm()
     wishes = booths.wish_options(event=event)
     form.setup_choices(provinces=provinces(), sectors=sectors(), wishes=wishes)
-    if form.validate_on_submit():
-        try:
-            logo = logo_from_form(form.logo)
-        except InvalidLogo as error:
-            form.logo.errors.append(str(error.message))
-        else:
-            with refused() as refusal:
-                exhibitor, created = services.apply(event=event, data=form.application_data())
-                if created and logo is not None:
-                    exhibitor.logo_filename = save_logo(logo)
-            if not refusal:
-                db.session.commit()
-                return redirect(
-                    url_for("exhibitors.applied", slug=slug, again=None if created else 1)
-                )
+    valid, logo = submitted_with_logo(form)
+    if valid:
+        with refused() as refusal:
+            exhibitor, created = services.apply(event=event, data=form.application_data())
+            if created and logo is not None:
+                exhibitor.logo_filename = save_logo(logo)
+        if not refusal:
+            db.session.commit()
+            return redirect(url_for("exhibitors.applied", slug=slug, again=None if created else 1))
     status = 422 if form.is_submitted() else 200
     return render_template(
         "exhibitors/apply.html",
