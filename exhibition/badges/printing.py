@@ -9,7 +9,7 @@ from ..dbtypes import utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..i18n import date_range
-from ..visitors.models import Registration, RegistrationStatus
+from ..visitors.models import Registration
 from .pdf import LAYOUTS, BadgeData, render
 
 __all__ = ["LAYOUTS", "badge_data", "print_badges", "selection"]
@@ -52,8 +52,7 @@ def selection(
     """A select of the confirmed registrations to print (not erased ones), by name."""
     stmt = sa.select(Registration).where(
         Registration.event_id == event.id,
-        Registration.status == RegistrationStatus.CONFIRMED,
-        Registration.erased_at.is_(None),
+        Registration.badge_works(),
     )
     if category_id:
         stmt = stmt.where(Registration.category_id == category_id)

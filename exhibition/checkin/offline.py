@@ -26,7 +26,7 @@ from ..programme.models import (
     SessionBooking,
 )
 from ..text import matches_all_words
-from ..visitors.models import Registration, RegistrationStatus, VisitorCategory
+from ..visitors.models import Registration, VisitorCategory
 from .entrances import presence_day
 from .models import Device, Presence, Scan
 from .services import checkpoint_of
@@ -146,8 +146,7 @@ def offline_list(*, device: Device) -> dict:
         .join(VisitorCategory, VisitorCategory.id == Registration.category_id)
         .where(
             Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-            Registration.erased_at.is_(None),
+            Registration.badge_works(),
         )
         .order_by(Registration.id)
     ).all()
@@ -179,8 +178,7 @@ def search_people(*, device: Device, query: str, limit: int = 10) -> list[Regist
             sa.select(Registration)
             .where(
                 Registration.event_id == device.event_id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-                Registration.erased_at.is_(None),
+                Registration.badge_works(),
                 condition,
             )
             .order_by(Registration.full_name)

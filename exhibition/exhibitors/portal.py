@@ -12,7 +12,7 @@ from ..errors import DomainError
 from ..events.models import Event
 from ..extensions import db
 from ..visitors.changes import cancel_registration
-from ..visitors.models import Registration, RegistrationSource, RegistrationStatus, VisitorCategory
+from ..visitors.models import Registration, RegistrationSource, VisitorCategory
 from ..visitors.services import Consents, VisitorData, find_by_email, register_visitor
 from .models import Exhibitor, ExhibitorStatus
 from .notifications import queue_exhibitor_message
@@ -166,8 +166,7 @@ def staff(*, exhibitor: Exhibitor) -> list[Registration]:
             sa.select(Registration)
             .where(
                 Registration.exhibitor_id == exhibitor.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-                Registration.erased_at.is_(None),  # an erased person's badge no longer works
+                Registration.badge_works(),
             )
             .order_by(Registration.created_at, Registration.id)
         )

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..visitors.models import Registration, RegistrationStatus
+from ..visitors.models import Registration
 from .models import (
     HOLDING,
     BookingStatus,
@@ -291,8 +291,7 @@ def promote_waiting(*, session: ConferenceSession, now: datetime | None = None) 
                 SessionBooking.session_id == session.id,
                 SessionBooking.status == BookingStatus.WAITING,
                 # A person cancelled or erased is never seated, even if still on the list.
-                Registration.status == RegistrationStatus.CONFIRMED,
-                Registration.erased_at.is_(None),
+                Registration.badge_works(),
             )
             .order_by(SessionBooking.queued_at, SessionBooking.id)
             .limit(1)

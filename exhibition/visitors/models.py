@@ -160,6 +160,11 @@ class Registration(db.Model):
     def is_cancelled(self) -> bool:
         return self.status is RegistrationStatus.CANCELLED
 
+    @classmethod
+    def badge_works(cls) -> sa.ColumnElement[bool]:
+        """In SQL: the registrations whose badge works (confirmed, not erased)."""
+        return sa.and_(cls.status == RegistrationStatus.CONFIRMED, cls.erased_at.is_(None))
+
     @property
     def is_erased(self) -> bool:
         return self.erased_at is not None
