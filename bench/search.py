@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from _common import bench_env, bench_url, dispose, drop_database, migrate, recreate_database
+from _common import bench_env, bench_url, dispose, drop_database, migrated_app, recreate_database
 from import_visitors import generate, import_file, signed_in_client, write_csv
 
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/exh_bench_search"
@@ -166,15 +166,12 @@ def main(argv: list[str] | None = None) -> dict:
         people = generate(args.rows, seed=7)
         write_csv(people, workdir / "visitors.csv")
         recreate_database(url)
-        migrate(bench_env(database_url, workdir / "instance"))
-
-        from exhibition import create_app
-
-        app = create_app({
-            "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(workdir / "instance"),
-            "SECRET_KEY": "bench-only", "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
-            "BASE_URL": "http://127.0.0.1:5000", "MAIL_SERVER": None,
-        })  # fmt: skip
+        instance = workdir / "instance"
+        app = migrated_app(
+            bench_env(database_url, instance), database_url, instance,
+            SECRET_KEY="bench-only", RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False,
+            BASE_URL="http://127.0.0.1:5000", MAIL_SERVER=None,
+        )  # fmt: skip
         report, measured = import_file(app, url.database, SLUG, workdir / "visitors.csv")
         print(f"{report.imported:,} registrations imported in {measured.seconds:.1f} s"
               f" ({len(report.problems)} problems); {args.repeat} requests per figure (median)")  # fmt: skip
