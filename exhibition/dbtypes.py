@@ -4,6 +4,7 @@ import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -68,3 +69,8 @@ def trigram_index(table: str, column: str) -> sa.Index:
         postgresql_ops={column: "gin_trgm_ops"},
         info={"dialect": "postgresql"},
     ).ddl_if(dialect="postgresql")
+
+
+def parent_key(table: str) -> MappedColumn:
+    """The indexed id of the row of `table` this row belongs to, deleted with it."""
+    return mapped_column(sa.ForeignKey(f"{table}.id", ondelete="CASCADE"), index=True)

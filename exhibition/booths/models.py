@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..dbtypes import UTCDateTime, enum_column, utcnow
+from ..dbtypes import UTCDateTime, enum_column, parent_key, utcnow
 from ..extensions import db
 from ..i18n import Localized
 
@@ -30,9 +30,7 @@ class Hall(Localized, db.Model):
     __table_args__ = (sa.UniqueConstraint("event_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
-    )
+    event_id: Mapped[int] = parent_key("events")
     code: Mapped[str] = mapped_column(sa.String(16))
     name_vi: Mapped[str] = mapped_column(sa.String(100))
     name_en: Mapped[str] = mapped_column(sa.String(100), default="")
@@ -52,10 +50,8 @@ class Booth(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
-    )
-    hall_id: Mapped[int] = mapped_column(sa.ForeignKey("halls.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = parent_key("events")
+    hall_id: Mapped[int] = parent_key("halls")
     code: Mapped[str] = mapped_column(sa.String(16))
     x_m: Mapped[float] = mapped_column(sa.Float)
     y_m: Mapped[float] = mapped_column(sa.Float)
@@ -99,9 +95,7 @@ class BoothAssignment(db.Model):
     booth_id: Mapped[int] = mapped_column(
         sa.ForeignKey("booths.id", ondelete="CASCADE"), unique=True
     )
-    exhibitor_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("exhibitors.id", ondelete="CASCADE"), index=True
-    )
+    exhibitor_id: Mapped[int] = parent_key("exhibitors")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

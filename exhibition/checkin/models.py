@@ -6,7 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..dbtypes import UTCDateTime, enum_column, utcnow
+from ..dbtypes import UTCDateTime, enum_column, parent_key, utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..i18n import Localized
@@ -24,9 +24,7 @@ class Checkpoint(Localized, db.Model):
     __table_args__ = (sa.UniqueConstraint("event_id", "name_vi"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
-    )
+    event_id: Mapped[int] = parent_key("events")
     name_vi: Mapped[str] = mapped_column(sa.String(80))
     name_en: Mapped[str] = mapped_column(sa.String(80), default="")
     room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rooms.id", ondelete="SET NULL"))
@@ -57,9 +55,7 @@ class Device(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
-    )
+    event_id: Mapped[int] = parent_key("events")
     name: Mapped[str] = mapped_column(sa.String(80))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -124,9 +120,7 @@ class Scan(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
-    )
+    event_id: Mapped[int] = parent_key("events")
     device_id: Mapped[int] = mapped_column(sa.ForeignKey("devices.id", ondelete="CASCADE"))
     registration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registrations.id", ondelete="SET NULL"), index=True
@@ -178,16 +172,10 @@ class Presence(db.Model):
     __table_args__ = (sa.UniqueConstraint("registration_id", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
-    )
-    registration_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
-    )
+    event_id: Mapped[int] = parent_key("events")
+    registration_id: Mapped[int] = parent_key("registrations")
     # Where the person last came in (the first entrance, or the one of their latest re-entry).
-    checkpoint_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("checkpoints.id", ondelete="CASCADE"), index=True
-    )
+    checkpoint_id: Mapped[int] = parent_key("checkpoints")
     day: Mapped[date] = mapped_column(sa.Date)  # local day (or the event's first, not daily)
     inside: Mapped[bool] = mapped_column(default=True)
     first_entry_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 from stdnum.vn import mst
 
 from ..booths.models import Booth, BoothAssignment, BoothType, Hall
-from ..dbtypes import UTCDateTime, enum_column, trigram_index, utcnow
+from ..dbtypes import UTCDateTime, enum_column, parent_key, trigram_index, utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..i18n import Localized
@@ -49,9 +49,7 @@ class Exhibitor(Localized, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
-    )
+    event_id: Mapped[int] = parent_key("events")
     status: Mapped[ExhibitorStatus] = mapped_column(
         enum_column(ExhibitorStatus, "status"), default=ExhibitorStatus.SUBMITTED
     )
@@ -149,9 +147,7 @@ class ExhibitorStatusChange(db.Model):
     __tablename__ = "exhibitor_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    exhibitor_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("exhibitors.id", ondelete="CASCADE"), index=True
-    )
+    exhibitor_id: Mapped[int] = parent_key("exhibitors")
     from_status: Mapped[ExhibitorStatus | None] = mapped_column(
         enum_column(ExhibitorStatus, "from_status")
     )

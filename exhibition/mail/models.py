@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..dbtypes import UTCDateTime, enum_column, utcnow
+from ..dbtypes import UTCDateTime, enum_column, parent_key, utcnow
 from ..extensions import db
 
 
@@ -89,9 +89,7 @@ class OutboxAttachment(db.Model):
     __tablename__ = "outbox_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True
-    )
+    message_id: Mapped[int] = parent_key("outbox_messages")
     filename: Mapped[str] = mapped_column(sa.String(120))
     content_type: Mapped[str] = mapped_column(sa.String(100))
     content_id: Mapped[str | None] = mapped_column(sa.String(100))

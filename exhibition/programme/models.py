@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..dbtypes import UTCDateTime, enum_column, utcnow
+from ..dbtypes import UTCDateTime, enum_column, parent_key, utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..i18n import Localized
@@ -29,9 +29,7 @@ class Room(Localized, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
-    )
+    event_id: Mapped[int] = parent_key("events")
     name_vi: Mapped[str] = mapped_column(sa.String(120))
     name_en: Mapped[str] = mapped_column(sa.String(120), default="")
     capacity: Mapped[int] = mapped_column()
@@ -50,7 +48,7 @@ class RoomWindow(db.Model):
     __table_args__ = (sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    room_id: Mapped[int] = parent_key("rooms")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -63,9 +61,7 @@ class Speaker(Localized, db.Model):
     __tablename__ = "speakers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
-    )
+    event_id: Mapped[int] = parent_key("events")
     full_name: Mapped[str] = mapped_column(sa.String(120))
     title_vi: Mapped[str] = mapped_column(sa.String(200), default="")
     title_en: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -104,9 +100,7 @@ class ConferenceSession(Localized, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
-    )
+    event_id: Mapped[int] = parent_key("events")
     title_vi: Mapped[str] = mapped_column(sa.String(300))
     title_en: Mapped[str] = mapped_column(sa.String(300), default="")
     description_vi: Mapped[str] = mapped_column(sa.Text, default="")
@@ -165,12 +159,8 @@ class SessionPerson(db.Model):
     __table_args__ = (sa.UniqueConstraint("session_id", "speaker_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("conference_sessions.id", ondelete="CASCADE"), index=True
-    )
-    speaker_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("speakers.id", ondelete="CASCADE"), index=True
-    )
+    session_id: Mapped[int] = parent_key("conference_sessions")
+    speaker_id: Mapped[int] = parent_key("speakers")
     role: Mapped[PersonRole] = mapped_column(enum_column(PersonRole, "role"))
     position: Mapped[int] = mapped_column(default=0)
 
@@ -197,12 +187,8 @@ class SessionBooking(db.Model):
     __table_args__ = (sa.UniqueConstraint("session_id", "registration_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("conference_sessions.id", ondelete="CASCADE"), index=True
-    )
-    registration_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
-    )
+    session_id: Mapped[int] = parent_key("conference_sessions")
+    registration_id: Mapped[int] = parent_key("registrations")
     status: Mapped[BookingStatus] = mapped_column(enum_column(BookingStatus, "status"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the person joined the queue they are in now (waiting-list order).
@@ -236,12 +222,8 @@ class Invitation(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
-    )
-    session_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("conference_sessions.id", ondelete="CASCADE"), index=True
-    )
+    event_id: Mapped[int] = parent_key("events")
+    session_id: Mapped[int] = parent_key("conference_sessions")
     number: Mapped[int] = mapped_column()  # printed on the invitation: "Số 012/GM"
     full_name: Mapped[str] = mapped_column(sa.String(120))
     position: Mapped[str] = mapped_column(sa.String(120), default="")

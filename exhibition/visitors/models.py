@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..badges.services import new_feed_token
-from ..dbtypes import UTCDateTime, enum_column, trigram_index, utcnow
+from ..dbtypes import UTCDateTime, enum_column, parent_key, trigram_index, utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..i18n import Localized
@@ -94,14 +94,10 @@ class Registration(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
-    )
+    event_id: Mapped[int] = parent_key("events")
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("visitor_categories.id"))
     # Exhibitor staff: the company they work at the booth for.
-    exhibitor_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("exhibitors.id", ondelete="CASCADE"), index=True
-    )
+    exhibitor_id: Mapped[int | None] = parent_key("exhibitors")
     status: Mapped[RegistrationStatus] = mapped_column(
         enum_column(RegistrationStatus, "status"), default=RegistrationStatus.CONFIRMED
     )
@@ -200,9 +196,7 @@ class Consent(db.Model):
     __tablename__ = "consents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
-    )
+    registration_id: Mapped[int] = parent_key("registrations")
     purpose: Mapped[ConsentPurpose] = mapped_column(enum_column(ConsentPurpose, "purpose"))
     granted: Mapped[bool] = mapped_column()
     wording_version: Mapped[str] = mapped_column(sa.String(20))
