@@ -55,7 +55,7 @@ def json_error(code: str, message, status: int, **extra):
     return jsonify(body), status
 
 
-_HTTP_CODES = {
+HTTP_CODES = {
     400: ("bad_request", _l("The request was not understood.")),
     401: ("unauthorized", _l("You need to sign in to see this page.")),
     403: ("forbidden", _l("You are not allowed to do this.")),
@@ -122,7 +122,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError):
         db.session.rollback()
-        code, message = _HTTP_CODES[409]
+        code, message = HTTP_CODES[409]
         return _render(409, code, message)
 
     @app.errorhandler(DBAPIError)
@@ -147,7 +147,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
-        code, message = _HTTP_CODES.get(status, ("http_error", error.description))
+        code, message = HTTP_CODES.get(status, ("http_error", error.description))
         response = app.make_response(_render(status, code, message))
         retry_after = getattr(error, "retry_after", None)  # werkzeug's 429 and 503
         if isinstance(retry_after, int):
@@ -158,7 +158,7 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(error: Exception):
         app.logger.exception("Unhandled error")
         db.session.rollback()
-        code, message = _HTTP_CODES[500]
+        code, message = HTTP_CODES[500]
         return _render(500, code, message)
 
 

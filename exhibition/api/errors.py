@@ -8,7 +8,7 @@ from ..checkin.offline import InvalidHandle
 from ..checkin.scanning import NonceReused, UnknownCheckpoint
 from ..checkin.services import DeviceRevoked, InvalidToken, SetupCodeInvalid
 from ..checkin.undo import NothingToUndo
-from ..errors import _HTTP_CODES as HTTP_ERRORS
+from ..errors import HTTP_CODES as HTTP_ERRORS
 from ..errors import DomainError
 from ..events.services import EventNotFound
 

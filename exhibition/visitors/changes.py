@@ -24,7 +24,7 @@ from .services import (
     NoEmailAddress,
     RegistrationCancelled,
     VisitorData,
-    _apply,
+    apply_details,
     find_by_email,
     no_email_placeholder,
     search_text_for,
@@ -49,7 +49,7 @@ def update_registration(
     if registration.is_cancelled or registration.is_erased:
         raise RegistrationCancelled()
     printed = _on_the_badge(registration)
-    _apply(registration, data, event=registration.event, public_only=public_only)
+    apply_details(registration, data, event=registration.event, public_only=public_only)
     db.session.flush()
     if _on_the_badge(registration) != printed:
         registration.badge_printed_at = None

@@ -139,9 +139,11 @@ def sectors() -> tuple[ReferenceItem, ...]:
     return _reference(Sector)
 
 
-def _apply(
+def apply_details(
     registration: Registration, data: VisitorData, *, event: Event, public_only: bool
 ) -> None:
+    """Set a registration's details from `data` (at sign-up and when corrected): the category
+    must be the event's (and public, with `public_only`)."""
     category = db.session.get(VisitorCategory, data.category_id)
     if (
         category is None
@@ -280,7 +282,7 @@ def register_visitor(
         created_at=now,
         email_verified_at=now if address_proven else None,
     )
-    _apply(registration, data, event=event, public_only=public_only)
+    apply_details(registration, data, event=event, public_only=public_only)
     _record_consents(registration, consents, version=event.consent_version, now=now)
     try:
         with db.session.begin_nested():
