@@ -26,7 +26,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def serve(bind: str, workers: int, threads: int, mail_worker: bool = True) -> None:
-    """Run gunicorn in this process with the options of `flask serve` (exhibition/cli.py), except
+    """Run gunicorn in this process with the options of `flask serve` (exhibition/cli/server.py), except
     the number of worker processes and (optionally) the in-process mail worker."""
     from gunicorn.app.base import BaseApplication
 
