@@ -1,5 +1,6 @@
 """Vietnamese by default, English on request, complete catalogs, e-mails in the person's language."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -117,6 +118,12 @@ def _make_translations(directory: Path) -> subprocess.CompletedProcess:
     if shutil.which("make") is None:
         pytest.skip("no make on this machine")
     venv = Path(sys.prefix)
+    # Run from a shell, not as a sub-make of `make test` (which would announce its directory).
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")
+    }
     return subprocess.run(
         [
             "make",
@@ -127,6 +134,7 @@ def _make_translations(directory: Path) -> subprocess.CompletedProcess:
             f"TRANSLATIONS={directory}",
         ],
         cwd=ROOT,
+        env=environment,
         capture_output=True,
         text=True,
         timeout=300,
