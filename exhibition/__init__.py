@@ -100,6 +100,7 @@ DOMAINS = (
     "visitors",
     "exhibitors",
     "booths",
+    "payments",
     "programme",
     "badges",
     "checkin",
