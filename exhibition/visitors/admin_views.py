@@ -34,21 +34,18 @@ bp = staff_blueprint("registration_admin", __name__, url_prefix="/admin/events/<
 PAGE_SIZE = 50
 
 
-def _filters():
-    query = request.args.get("q", "")[:200]
+def _filters() -> dict:
+    """The list's search words, category and status, as the page's address gives them."""
     category = request.args.get("category", "")
-    category_id = (
-        int(category) if category.isascii() and category.isdigit() and len(category) < 10 else None
-    )
-    status = request.args.get("status", "")
-    return query, category_id, status
-
-
-def _selected(event):
-    query, category_id, status = _filters()
-    return services.registrations_query(
-        event=event, query=query, category_id=category_id, status=status
-    )
+    return {
+        "query": request.args.get("q", "")[:200],
+        "category_id": (
+            int(category)
+            if category.isascii() and category.isdigit() and len(category) < 10
+            else None
+        ),
+        "status": request.args.get("status", ""),
+    }
 
 
 @bp.get("/registrations")
@@ -56,15 +53,13 @@ def _selected(event):
 def index(slug: str):
     """Registrations with search (diacritics ignored) and filters."""
     g.event = event = get_event(slug=slug)
-    query, category_id, status = _filters()
+    filters = _filters()
     return render_template(
         "visitors/registrations.html",
         event=event,
-        page=paginate(_selected(event), per_page=PAGE_SIZE),
-        query=query,
-        category_id=category_id,
-        status=status,
+        page=paginate(services.registrations_query(event=event, **filters), per_page=PAGE_SIZE),
         categories=all_categories(event=event),
+        **filters,
     )
 
 
@@ -74,12 +69,13 @@ def export(slug: str, kind: str):
     """The filtered registrations as Excel or CSV, in the language chosen (see exports.py). The
     search words are not recorded: they may be a person's name."""
     g.event = event = get_event(slug=slug)
+    stmt = services.registrations_query(event=event, **_filters())
     return audited_export(
         event=event,
         kind=kind,
         name="registrations",
         columns=EXPORT_COLUMNS,
-        rows=lambda: registration_rows(stmt=_selected(event)),
+        rows=lambda: registration_rows(stmt=stmt),
         title=_l("Registrations"),
         action="registrations.exported",
     )
