@@ -32,6 +32,7 @@ LABELS: dict[enum.Enum, object] = {
     Role.ORGANISER: lazy_pgettext("staff role", "Organiser"),
     Role.CHECKIN: _l("Check-in staff"),
     Role.EXHIBITORS: _l("Exhibitor manager"),
+    Role.FINANCE: _l("Finance"),
     ScanType.ENTRY: _l("Entry"),
     ScanType.EXIT: _l("Exit"),
     ScanResult.OK: _l("OK"),

@@ -12,6 +12,15 @@ from .exhibitors.models import (
     exhibitor_sectors,
 )
 from .mail.models import MessageStatus, OutboxAttachment, OutboxMessage
+from .payments.models import (
+    BankProfile,
+    BankTransaction,
+    InvoiceTask,
+    PaymentLine,
+    PaymentRequest,
+    PaymentSettings,
+    StatementImport,
+)
 from .programme.models import (
     BookingStatus,
     ConferenceSession,
@@ -38,6 +47,13 @@ from .visitors.models import (
 )
 
 __all__ = [
+    "BankProfile",
+    "BankTransaction",
+    "InvoiceTask",
+    "PaymentLine",
+    "PaymentRequest",
+    "PaymentSettings",
+    "StatementImport",
     "AuditEntry",
     "Membership",
     "Role",

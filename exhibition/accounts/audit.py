@@ -58,6 +58,23 @@ ACTIONS = {
     "user.changed": _l("Staff account changed"),
     "user.password_link": _l("Link to set a password sent"),
     "user.password_set": _l("Password set by the account's owner"),
+    "payments.settings": _l("Receiving account and payment rules changed"),
+    "payments.webhook_key": _l("New key for the bank notification webhook"),
+    "payments.request_created": _l("Payment request created"),
+    "payments.line_added": _l("Line added to a payment request"),
+    "payments.line_changed": _l("Line of a payment request changed"),
+    "payments.line_removed": _l("Line of a payment request removed"),
+    "payments.adjusted": _l("Adjusting line added to a payment request"),
+    "payments.request_cancelled": _l("Payment request cancelled"),
+    "payments.expired": _l("Payment request expired and its booths freed"),
+    "payments.rereserved": _l("Booths reserved again by a late payment"),
+    "payments.received": _l("Payment received"),
+    "payments.discarded": _l("Bank transaction discarded"),
+    "payments.refunded": _l("Refund sent back"),
+    "payments.statement_imported": _l("Bank statement imported"),
+    "payments.einvoice_recorded": _l("E-invoice recorded"),
+    "payments.einvoice_exported": _l("E-invoice data exported"),
+    "payments.invoice_task_done": _l("E-invoice adjustment done"),
 }
 
 

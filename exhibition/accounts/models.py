@@ -20,6 +20,7 @@ class Role(enum.Enum):
     ORGANISER = "organiser"  # the whole exhibition
     CHECKIN = "checkin"  # check-in stations and the walk-in desk
     EXHIBITORS = "exhibitors"  # exhibitors, booths and the floor plan
+    FINANCE = "finance"  # booth fees: payment requests, bank transactions, e-invoice data
 
 
 def new_session_token() -> str:

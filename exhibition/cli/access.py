@@ -57,7 +57,7 @@ def devices_revoke(device_id: int):
 @click.option("--name", default="")
 @click.option(
     "--role",
-    type=click.Choice(["administrator", "organiser", "checkin", "exhibitors"]),
+    type=click.Choice(["administrator", *(role.value for role in Role)]),
     default="administrator",
     show_default=True,
     help="Administrators may do everything; the other roles work in the exhibitions given.",

@@ -40,6 +40,11 @@ class MessageKind(enum.StrEnum):
     INVITATION_RESENT = "invitation_resent"
     STAFF_INVITATION = "staff_invitation"
     STAFF_PASSWORD_LINK = "staff_password_link"
+    PAYMENT_REQUEST = "payment_request"  # a new payment request for booth fees
+    PAYMENT_INCOMPLETE = "payment_incomplete"  # part received: the rest, with a new QR
+    PAYMENT_RECEIVED = "payment_received"  # paid in full
+    PAYMENT_REMINDER = "payment_reminder"  # 3 days before the due date, and on it
+    PAYMENT_EXPIRED = "payment_expired"  # not paid in time: the booths were freed
 
 
 class OutboxMessage(db.Model):
