@@ -18,6 +18,7 @@ from .events.models import RegistrationState
 from .exhibitors.models import ExhibitorStatus
 from .i18n import current_language
 from .mail.models import MessageKind, MessageStatus
+from .payments.models import LineKind, Outcome, RequestState, Source
 from .programme.models import (
     BookingStatus,
     InvitationStatus,
@@ -114,6 +115,24 @@ LABELS: dict[enum.Enum, object] = {
     BoothStatus.AVAILABLE: _l("Available"),
     BoothStatus.RESERVED: _l("Reserved"),
     BoothStatus.BLOCKED: _l("Blocked"),
+    RequestState.OPEN: lazy_pgettext("payment request", "Open"),
+    RequestState.PARTIALLY_PAID: _l("Partially paid"),
+    RequestState.PAID: lazy_pgettext("payment request", "Paid"),
+    RequestState.EXPIRED: _l("Expired"),
+    RequestState.CANCELLED: lazy_pgettext("payment request", "Cancelled"),
+    RequestState.REFUND_DUE: _l("Refund due"),
+    LineKind.BOOTH: _l("Booth"),
+    LineKind.EXTRA: _l("Service or discount"),
+    LineKind.ADJUSTMENT: _l("Adjustment"),
+    Outcome.PAID: _l("Paid in full"),
+    Outcome.PARTIAL: _l("Part payment"),
+    Outcome.OVERPAID: _l("Overpaid"),
+    Outcome.DUPLICATE: _l("Paid twice"),
+    Outcome.ERROR: _l("Request closed"),
+    Outcome.UNMATCHED: _l("Unmatched"),
+    Outcome.DISCARDED: _l("Discarded"),
+    Source.STATEMENT: _l("Bank statement"),
+    Source.WEBHOOK: _l("Bank notification"),
 }
 
 # Longer names where a form offers the choice.

@@ -442,7 +442,7 @@ def cancel_requests_of(*, exhibitor: Exhibitor, reason: str, user: User | None =
 
 
 def booth_sales(event: Event) -> dict[int, str]:
-    """Booths under a request: "reserved" while it is unpaid, "sold" once paid."""
+    """Booths under a request: "unpaid" (reserved, awaiting payment) or "sold" once paid."""
     rows = db.session.execute(
         sa.select(PaymentLine.booth_id, PaymentRequest.state)
         .join(PaymentRequest)
@@ -453,7 +453,7 @@ def booth_sales(event: Event) -> dict[int, str]:
             PaymentRequest.state.in_((*UNPAID, RequestState.PAID)),
         )
     )
-    return {booth_id: "sold" if state is RequestState.PAID else "reserved" for booth_id, state in rows}
+    return {booth_id: "sold" if state is RequestState.PAID else "unpaid" for booth_id, state in rows}
 
 
 # --- money received ----------------------------------------------------------------------------
