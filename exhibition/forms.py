@@ -142,6 +142,8 @@ AT_MOST = {
     120: _l("At most 120 characters."),
     200: _l("At most 200 characters."),
     254: _l("At most 254 characters."),
+    300: _l("At most 300 characters."),
+    500: _l("At most 500 characters."),
     1000: _l("At most 1000 characters."),
     2000: _l("At most 2000 characters."),
 }

@@ -4,6 +4,7 @@ for an anonymous visitor and for a signed-in organiser."""
 import sqlalchemy as sa
 
 from exhibition.extensions import db
+from exhibition.payments.models import BankTransaction, PaymentLine, PaymentRequest
 from exhibition.programme.models import ConferenceSession, Invitation, Room, SessionBooking, Speaker
 from tests.conftest import login_client
 
@@ -38,6 +39,7 @@ def demo_values(app):
             "user_id": 1,
             "scan_id": 1,
             "kind": "csv",
+            "image": "png",
             "session_id": db.session.scalar(
                 sa.select(ConferenceSession.id).order_by(ConferenceSession.id)
             ),
@@ -49,6 +51,13 @@ def demo_values(app):
             "action": "approve",
             "checkpoint_id": 1,
             "name": "0" * 32 + ".png",
+            "request_id": db.session.scalar(
+                sa.select(PaymentRequest.id).order_by(PaymentRequest.id)
+            ),
+            "line_id": db.session.scalar(sa.select(PaymentLine.id).order_by(PaymentLine.id)),
+            "transaction_id": db.session.scalar(
+                sa.select(BankTransaction.id).order_by(BankTransaction.id)
+            ),
         }
 
 

@@ -25,6 +25,7 @@ from ..exports import export_response
 from ..extensions import db
 from ..forms import Form
 from ..i18n import current_language
+from ..payments.services import booth_sales
 from ..visitors.services import sectors
 from . import assignment, importing, services
 from .forms import BoothForm, BoothImportForm
@@ -41,11 +42,15 @@ def floorplan(slug: str):
     """Every hall as a plan coloured by booth status, with exhibitors' names on assigned booths."""
     g.event = event = get_event(slug=slug)
     halls = services.plan(event=event)
+    sales = booth_sales(event)  # assigned booths under a payment request: unpaid or sold
     counts: dict[str, int] = {}
     for _hall, booths in halls:
         for booth in booths:
-            counts[booth.display_status] = counts.get(booth.display_status, 0) + 1
-    return render_template("booths/floorplan.html", event=event, plan=halls, counts=counts)
+            status = sales.get(booth.id, booth.display_status)
+            counts[status] = counts.get(status, 0) + 1
+    return render_template(
+        "booths/floorplan.html", event=event, plan=halls, counts=counts, sales=sales
+    )
 
 
 @bp.route("/booths/import", methods=["GET", "POST"])

@@ -19,6 +19,7 @@ from ..dbtypes import utcnow
 from ..exhibitors.demo import seed_exhibitors
 from ..extensions import db
 from ..mail.services import muted_outbox
+from ..payments.demo import seed_payments
 from ..programme.demo import move_programme, seed_programme
 from ..text import fold
 from ..visitors.models import RegistrationSource, VisitorCategory
@@ -149,7 +150,12 @@ def seed_demo(
 
 
 def _seed_parts(event: Event) -> int:
-    return seed_floor_plan(event=event) + seed_exhibitors(event=event) + seed_programme(event=event)
+    return (
+        seed_floor_plan(event=event)
+        + seed_exhibitors(event=event)
+        + seed_programme(event=event)
+        + seed_payments(event=event)
+    )
 
 
 def _move(event: Event, *, to: date) -> None:
@@ -195,6 +201,7 @@ def _seed(*, visitors: int, today: bool, now: datetime) -> Event:
     event = create_event(data=demo_event(loaded_on=loaded_on, opens_on=opens_on))
     seed_floor_plan(event=event)
     seed_exhibitors(event=event)
+    seed_payments(event=event, now=now)
     categories = {
         c.code: c
         for c in db.session.scalars(

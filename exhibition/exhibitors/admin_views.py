@@ -19,7 +19,10 @@ from ..errors import refused
 from ..events.services import get_event
 from ..exports import audited_export
 from ..extensions import db, paginate
+from ..forms import Form
 from ..labels import label
+from ..payments import reports as payment_reports
+from ..payments import services as payments
 from ..visitors.services import sectors
 from . import directory, services
 from .forms import StatusForm
@@ -79,6 +82,23 @@ def export(slug: str, kind: str):
     )
 
 
+def _follow_with_payments(exhibitor, before, reason: str) -> tuple[str, str] | None:
+    """Confirming an exhibitor bills its booths (a payment request, e-mailed); cancelling it
+    withdraws its requests (money received goes to the refund list). What to tell, if anything."""
+    if exhibitor.status is ExhibitorStatus.CONFIRMED and before is not ExhibitorStatus.CONFIRMED:
+        if payments.settings_of(exhibitor.event) is None:
+            return "warning", _("No payment request was made: enter the receiving account first.")
+        try:
+            with db.session.begin_nested():
+                payments.create_request(exhibitor=exhibitor, user=current_user)
+        except payments.NothingToBill:
+            return None
+        return "success", _("A payment request for its booths has been e-mailed to the company.")
+    if exhibitor.status is ExhibitorStatus.CANCELLED:
+        payments.cancel_requests_of(exhibitor=exhibitor, reason=reason, user=current_user)
+    return None
+
+
 @bp.route("/<int:exhibitor_id>", methods=["GET", "POST"])
 @allow(Role.ORGANISER, Role.EXHIBITORS)
 def detail(slug: str, exhibitor_id: int):
@@ -99,6 +119,7 @@ def detail(slug: str, exhibitor_id: int):
                 user=current_user,
             )
         if not refusal:
+            billed = _follow_with_payments(exhibitor, before, form.reason.data or "")
             record(
                 actor=current_user,
                 action="exhibitor.status",
@@ -113,6 +134,8 @@ def detail(slug: str, exhibitor_id: int):
             )
             db.session.commit()
             flash(_("The status has been changed and the company informed."), "success")
+            if billed is not None:
+                flash(billed[1], billed[0])
             return redirect(
                 url_for("exhibitors_admin.detail", slug=slug, exhibitor_id=exhibitor_id)
             )
@@ -122,4 +145,7 @@ def detail(slug: str, exhibitor_id: int):
         exhibitor=exhibitor,
         form=form,
         tax_code=format_tax_code(exhibitor.tax_code),
+        payment_requests=payment_reports.requests_of(exhibitor),
+        unbilled=[b for b in exhibitor.booths if b.id not in payments.billed_booth_ids(exhibitor)],
+        button_form=Form(),
     ), (422 if form.is_submitted() else 200)

@@ -11,6 +11,7 @@ from ..errors import refused
 from ..events.services import get_event
 from ..extensions import db, guess_limit, limiter
 from ..forms import Form
+from ..payments import portal as payment_views
 from ..visitors.services import sectors
 from . import portal, services
 from .forms import PortalLoginForm, ProfileForm, StaffForm
@@ -97,6 +98,7 @@ def _home(event, exhibitor, staff_form: StaffForm, status: int = 200):
         quota=portal.staff_quota(exhibitor=exhibitor),
         staff_form=staff_form,
         action_form=Form(),
+        payments=payment_views.owed(exhibitor),
     ), status
 
 

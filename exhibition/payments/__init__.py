@@ -1,6 +1,6 @@
-"""Booth fees: payment requests with their transfer reference, VietQR codes, and the matching of
-bank transactions to requests (issue 16; this first part holds the reference codes and the
-VietQR payload, which need no table)."""
+"""Booth fees: payment requests with their transfer reference and VietQR code, the bank
+transactions received (statements, the bank-notification webhook) and their matching, and the
+data the organiser's accounting needs to issue e-invoices."""
 
-# The modules of pages, each with one blueprint `bp`, that create_app registers (none yet).
-VIEWS = ()
+# The modules of pages, each with one blueprint `bp`, that create_app registers.
+VIEWS = ("admin_views",)

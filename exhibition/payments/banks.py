@@ -75,4 +75,7 @@ def bank_of(bin: str) -> Bank | None:
 
 def choices() -> list[tuple[str, str]]:
     """The banks for a select, by the name people know."""
-    return [(b.bin, f"{b.short_name} – {b.name}") for b in sorted(BANKS, key=lambda b: b.short_name.lower())]
+    return [
+        (b.bin, f"{b.short_name} – {b.name}")
+        for b in sorted(BANKS, key=lambda b: b.short_name.lower())
+    ]

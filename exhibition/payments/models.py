@@ -99,7 +99,9 @@ class PaymentRequest(db.Model):
     paid_vnd: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # what was applied to it
     due_on: Mapped[date] = mapped_column(sa.Date)  # the exhibition's local day
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # expired or cancelled
     close_reason: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -170,7 +172,9 @@ class PaymentLine(db.Model):
     unit_price_vnd: Mapped[int] = mapped_column(sa.BigInteger)  # negative for a discount
     vat_rate: Mapped[int] = mapped_column(default=8)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     request: Mapped[PaymentRequest] = relationship(back_populates="lines")
     booth: Mapped["Booth | None"] = relationship()  # noqa: F821 (booths.models)
@@ -271,7 +275,9 @@ class BankTransaction(db.Model):
     candidate_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)  # when unmatched
     note: Mapped[str] = mapped_column(sa.String(500), default="")  # why discarded or assigned
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request: Mapped[PaymentRequest | None] = relationship(back_populates="transactions")

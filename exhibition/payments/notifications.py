@@ -37,7 +37,9 @@ def queue_payment_message(
         "incomplete": _l("Payment %(reference)s: part received", reference=request.reference),
         "paid": _l("Payment %(reference)s received in full", reference=request.reference),
         "reminder": _l("Reminder: payment %(reference)s is due soon", reference=request.reference),
-        "reminder_due": _l("Reminder: payment %(reference)s is due today", reference=request.reference),
+        "reminder_due": _l(
+            "Reminder: payment %(reference)s is due today", reference=request.reference
+        ),
         "expired": _l("Payment request %(reference)s has expired", reference=request.reference),
     }[kind]
     attachments = []

@@ -144,9 +144,7 @@ def save_settings(*, event: Event, user: User | None = None, **values) -> Paymen
 
 
 def _any_request(event: Event) -> bool:
-    return db.session.scalar(
-        sa.select(sa.exists().where(PaymentRequest.event_id == event.id))
-    )
+    return db.session.scalar(sa.select(sa.exists().where(PaymentRequest.event_id == event.id)))
 
 
 def _key_hash(key: str) -> str:
@@ -292,6 +290,14 @@ def get_request(*, event: Event, request_id: int, lock: bool = False) -> Payment
     return request
 
 
+def find_request(*, event: Event, reference: str) -> PaymentRequest | None:
+    return db.session.scalar(
+        sa.select(PaymentRequest).where(
+            PaymentRequest.event_id == event.id, PaymentRequest.reference == reference
+        )
+    )
+
+
 def _lock(request: PaymentRequest) -> PaymentRequest:
     """The request read again under a row lock: one money change at a time."""
     db.session.refresh(request, with_for_update=True)
@@ -373,7 +379,12 @@ def update_line(
             _l("A request cannot come to less than nothing."), code="negative_total", status=422
         )
     db.session.flush()
-    _audit(request, "payments.line_changed", user, {"total": request.total_vnd, "line": line.description_vi})
+    _audit(
+        request,
+        "payments.line_changed",
+        user,
+        {"total": request.total_vnd, "line": line.description_vi},
+    )
     return line
 
 
@@ -390,7 +401,12 @@ def remove_line(*, request: PaymentRequest, line: PaymentLine, user: User | None
     request.lines.remove(line)
     _retotal(request, user)
     db.session.flush()
-    _audit(request, "payments.line_removed", user, {"total": request.total_vnd, "line": line.description_vi})
+    _audit(
+        request,
+        "payments.line_removed",
+        user,
+        {"total": request.total_vnd, "line": line.description_vi},
+    )
 
 
 def _retotal(request: PaymentRequest, user: User | None) -> None:
@@ -413,18 +429,29 @@ def _state_from_amounts(request: PaymentRequest, now: datetime) -> None:
 
 
 def cancel_request(*, request: PaymentRequest, reason: str, user: User | None = None) -> None:
-    """An organiser withdraws a request: unpaid it is cancelled; with money received, the money
-    is due back (refund due). Its booths stay assigned: free them on the floor plan if needed."""
+    """An organiser withdraws a request: unpaid or partly paid it is cancelled, paid it becomes
+    "refund due"; what was received joins the refund list either way. Its booths stay assigned:
+    free them on the floor plan if needed."""
     _lock(request)
     if request.state not in (*UNPAID, RequestState.PAID):
         raise RequestClosed()
     if not reason.strip():
         raise DomainError(_l("Give a reason."), code="reason_required", status=422)
-    request.state = RequestState.REFUND_DUE if request.paid_vnd else RequestState.CANCELLED
+    request.state = (
+        RequestState.REFUND_DUE if request.state is RequestState.PAID else RequestState.CANCELLED
+    )
     request.closed_at = utcnow()
     request.close_reason = reason.strip()
+    for transaction in request.transactions:  # what was received goes back: the refund list
+        if transaction.applied_vnd and transaction.refunded_at is None:
+            transaction.refund_vnd += transaction.applied_vnd
     db.session.flush()
-    _audit(request, "payments.request_cancelled", user, {"state": request.state.value, "paid": request.paid_vnd})
+    _audit(
+        request,
+        "payments.request_cancelled",
+        user,
+        {"state": request.state.value, "paid": request.paid_vnd},
+    )
 
 
 def cancel_requests_of(*, exhibitor: Exhibitor, reason: str, user: User | None = None) -> None:
@@ -453,7 +480,9 @@ def booth_sales(event: Event) -> dict[int, str]:
             PaymentRequest.state.in_((*UNPAID, RequestState.PAID)),
         )
     )
-    return {booth_id: "sold" if state is RequestState.PAID else "unpaid" for booth_id, state in rows}
+    return {
+        booth_id: "sold" if state is RequestState.PAID else "unpaid" for booth_id, state in rows
+    }
 
 
 # --- money received ----------------------------------------------------------------------------
@@ -475,7 +504,12 @@ class Received:
 def checksum(item: Received) -> str:
     """What identifies a transfer with no bank reference: its day, amount, memo and account."""
     text = "|".join(
-        (item.booked_on.isoformat(), str(item.amount_vnd), references.memo_key(item.memo), item.account_number.strip())
+        (
+            item.booked_on.isoformat(),
+            str(item.amount_vnd),
+            references.memo_key(item.memo),
+            item.account_number.strip(),
+        )
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -497,7 +531,9 @@ def receive(
     already (same bank reference, or same checksum when there is none, or same provider id)
     gives the stored transaction and changes nothing."""
     if not 0 < item.amount_vnd <= MAX_AMOUNT:
-        raise DomainError(_l("The amount must be more than 0 dong."), code="invalid_amount", status=422)
+        raise DomainError(
+            _l("The amount must be more than 0 dong."), code="invalid_amount", status=422
+        )
     known = _known(event, item)
     if known is not None:
         return known, False
@@ -556,13 +592,7 @@ def settle(*, transaction: BankTransaction, now: datetime | None = None) -> Bank
     event = db.session.get(Event, transaction.event_id)
     settings = required_settings(event)
     found = references_of(transaction, settings.reference_prefix)
-    request = None
-    if len(found) == 1:
-        request = db.session.scalar(
-            sa.select(PaymentRequest).where(
-                PaymentRequest.event_id == event.id, PaymentRequest.reference == found[0]
-            )
-        )
+    request = find_request(event=event, reference=found[0]) if len(found) == 1 else None
     if request is None:
         transaction.outcome = Outcome.UNMATCHED
         transaction.candidate_ids = [r.id for r in candidates(event=event, transaction=transaction)]
@@ -652,7 +682,9 @@ def _rereserve(request: PaymentRequest, user: User | None) -> bool:
     return True
 
 
-def candidates(*, event: Event, transaction: BankTransaction, limit: int = 5) -> list[PaymentRequest]:
+def candidates(
+    *, event: Event, transaction: BankTransaction, limit: int = 5
+) -> list[PaymentRequest]:
     """Unpaid requests an unmatched transaction may be for: owing exactly its amount, or of a
     company whose name the payer's name or the memo contains."""
     unpaid = (
@@ -662,7 +694,9 @@ def candidates(*, event: Event, transaction: BankTransaction, limit: int = 5) ->
     )
     exact = list(
         db.session.scalars(
-            unpaid.where(PaymentRequest.total_vnd - PaymentRequest.paid_vnd == transaction.amount_vnd).limit(limit)
+            unpaid.where(
+                PaymentRequest.total_vnd - PaymentRequest.paid_vnd == transaction.amount_vnd
+            ).limit(limit)
         )
     )
     words = _name_key(f"{transaction.counterparty} {transaction.memo}")
@@ -691,7 +725,11 @@ def _company_core(key: str) -> str:
 
 
 def assign(
-    *, transaction: BankTransaction, request: PaymentRequest, note: str = "", user: User | None = None
+    *,
+    transaction: BankTransaction,
+    request: PaymentRequest,
+    note: str = "",
+    user: User | None = None,
 ) -> BankTransaction:
     """A person applies an unmatched transaction to a request; AlreadyDecided if another did."""
     _lock_transaction(transaction)
@@ -703,7 +741,9 @@ def assign(
     return apply(transaction=transaction, request=request, user=user)
 
 
-def discard(*, transaction: BankTransaction, reason: str, user: User | None = None) -> BankTransaction:
+def discard(
+    *, transaction: BankTransaction, reason: str, user: User | None = None
+) -> BankTransaction:
     """A person says an unmatched transaction is not a booth fee, and why."""
     if not reason.strip():
         raise DomainError(_l("Give a reason."), code="reason_required", status=422)
@@ -768,7 +808,11 @@ def expire(*, request: PaymentRequest, now: datetime | None = None) -> bool:
     request.closed_at = now or utcnow()
     for line in request.lines:
         booth = line.booth
-        if booth is not None and booth.assignment and booth.assignment.exhibitor_id == request.exhibitor_id:
+        if (
+            booth is not None
+            and booth.assignment
+            and booth.assignment.exhibitor_id == request.exhibitor_id
+        ):
             free_booth(booth=booth)
     db.session.flush()
     _audit(request, "payments.expired", None, {"due": request.due_on.isoformat()})
@@ -783,7 +827,9 @@ def run_due(*, now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     done = {"reminded": 0, "expired": 0}
     ids = db.session.scalars(
-        sa.select(PaymentRequest.id).where(PaymentRequest.state.in_(UNPAID)).order_by(PaymentRequest.id)
+        sa.select(PaymentRequest.id)
+        .where(PaymentRequest.state.in_(UNPAID))
+        .order_by(PaymentRequest.id)
     ).all()
     for request_id in ids:
         request = db.session.get(PaymentRequest, request_id)
@@ -795,7 +841,10 @@ def run_due(*, now: datetime | None = None) -> dict[str, int]:
             request.reminded_due_at = now
             queue_payment_message(request=request, kind="reminder_due")
             done["reminded"] += 1
-        elif request.due_on - timedelta(days=3) <= today < request.due_on and request.reminded_before_at is None:
+        elif (
+            request.due_on - timedelta(days=3) <= today < request.due_on
+            and request.reminded_before_at is None
+        ):
             request.reminded_before_at = now
             queue_payment_message(request=request, kind="reminder")
             done["reminded"] += 1

@@ -38,7 +38,8 @@ class Transfer:
 
 def transfer_of(request: PaymentRequest, settings: PaymentSettings) -> Transfer:
     return Transfer(
-        bank=banks.bank_of(settings.bank_bin) or banks.Bank(settings.bank_bin, settings.bank_bin, ""),
+        bank=banks.bank_of(settings.bank_bin)
+        or banks.Bank(settings.bank_bin, settings.bank_bin, ""),
         account_number=settings.account_number,
         account_holder=settings.account_holder,
         amount_vnd=request.outstanding_vnd,

@@ -17,7 +17,7 @@ from tests.test_url_map import demo_values
 PUBLIC = "public"  # anyone, including anonymous visitors (some need a secret token in the URL)
 SIGNED_IN = "signed_in"  # any staff account, whatever its roles
 DEVICE = "device"  # a check-in device's bearer token (the JSON API)
-ADMIN, ORG, CHECKIN, EXH = "administrator", "organiser", "checkin", "exhibitors"
+ADMIN, ORG, CHECKIN, EXH, FIN = "administrator", "organiser", "checkin", "exhibitors", "finance"
 
 EXPECTED = {
     # public site
@@ -144,6 +144,21 @@ EXPECTED = {
     "booths.import_plan": {ADMIN, ORG, EXH},
     "booths.export_plan": {ADMIN, ORG, EXH},
     "booths.allocation": {ADMIN, ORG, EXH},
+    # finance: booth fees, payment requests, bank transactions
+    "payments_admin.overview": {ADMIN, ORG, FIN},
+    "payments_admin.settings": {ADMIN, ORG, FIN},
+    "payments_admin.webhook_key": {ADMIN, ORG, FIN},
+    "payments_admin.requests": {ADMIN, ORG, FIN},
+    "payments_admin.create": {ADMIN, ORG, FIN},
+    "payments_admin.detail": {ADMIN, ORG, FIN},
+    "payments_admin.add_line": {ADMIN, ORG, FIN},
+    "payments_admin.edit_line": {ADMIN, ORG, FIN},
+    "payments_admin.remove_line": {ADMIN, ORG, FIN},
+    "payments_admin.cancel": {ADMIN, ORG, FIN},
+    "payments_admin.qr": {ADMIN, ORG, FIN},
+    "payments_admin.transactions": {ADMIN, ORG, FIN},
+    "payments_admin.transaction": {ADMIN, ORG, FIN},
+    "payments_admin.refunded": {ADMIN, ORG, FIN},
     # the JSON API of check-in devices
     "api.ping": PUBLIC,
     "api.openapi": PUBLIC,
@@ -167,6 +182,7 @@ PRINCIPALS = {
     "organiser_b": "other",
     "checkin": {CHECKIN},
     "exhibitors": {EXH},
+    "finance": {FIN},
 }
 
 

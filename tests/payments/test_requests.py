@@ -64,7 +64,9 @@ def test_a_request_has_a_line_per_booth_and_its_totals_add_up(app, make_request)
         assert request.reference.startswith("HP26") and len(request.reference) == 11
 
 
-def test_the_due_date_never_falls_on_or_after_the_first_day(app, make_event, make_floor, make_exhibitor):
+def test_the_due_date_never_falls_on_or_after_the_first_day(
+    app, make_event, make_floor, make_exhibitor
+):
     from exhibition.booths.assignment import assign_booth
     from exhibition.booths.models import Booth
     from exhibition.events.services import get_event
@@ -120,7 +122,13 @@ def test_lines_are_edited_while_nothing_is_paid_and_adjusted_afterwards(app, mak
     request_id = make_request(booths=("A01",))
     with app.app_context():
         request = _request(request_id)
-        add_line(request=request, description_vi="Điện 3 pha", quantity=2, unit_price_vnd=500_000, vat_rate=10)
+        add_line(
+            request=request,
+            description_vi="Điện 3 pha",
+            quantity=2,
+            unit_price_vnd=500_000,
+            vat_rate=10,
+        )
         update_line(
             request=request, line=request.lines[0], description_vi="Gian hàng A01", description_en="Booth A01",
             quantity=1, unit_price_vnd=14_000_000, vat_rate=8,
@@ -138,7 +146,9 @@ def test_lines_are_edited_while_nothing_is_paid_and_adjusted_afterwards(app, mak
             )  # fmt: skip
         db.session.rollback()
         request = _request(request_id)
-        line = add_line(request=request, description_vi="Thêm bàn ghế", unit_price_vnd=1_000_000, vat_rate=8)
+        line = add_line(
+            request=request, description_vi="Thêm bàn ghế", unit_price_vnd=1_000_000, vat_rate=8
+        )
         db.session.commit()
         assert line.kind is LineKind.ADJUSTMENT
         assert request.state is RequestState.PARTIALLY_PAID
@@ -230,7 +240,9 @@ def test_a_cancelled_request_paid_is_an_error_to_refund_and_a_paid_one_cancelled
         cancel_request(request=_request(second), reason="Đổi ý")
         db.session.commit()
         assert _request(second).state is RequestState.REFUND_DUE
-        error = db.session.scalar(sa.select(BankTransaction).where(BankTransaction.outcome == Outcome.ERROR))
+        error = db.session.scalar(
+            sa.select(BankTransaction).where(BankTransaction.outcome == Outcome.ERROR)
+        )
         assert error.refund_vnd == 1_000
 
 
@@ -245,7 +257,9 @@ def test_a_memo_with_two_references_or_none_is_unmatched_with_candidates(app, ma
     )  # fmt: skip
     assert outcome == "unmatched"
     with app.app_context():
-        two_codes, no_code = db.session.scalars(sa.select(BankTransaction).order_by(BankTransaction.id))
+        two_codes, no_code = db.session.scalars(
+            sa.select(BankTransaction).order_by(BankTransaction.id)
+        )
         assert two_codes.note == "two_references"
         # The exact amount points at the second request, the payer's name at the first.
         assert no_code.candidate_ids == [second, first]
@@ -281,7 +295,10 @@ def test_staff_assign_an_unmatched_transaction_once_or_discard_it_with_a_reason(
         db.session.rollback()
         with pytest.raises(DomainError):
             discard(transaction=second, reason="  ")
-        discard(transaction=db.session.get(BankTransaction, second.id), reason="Không phải phí gian hàng")
+        discard(
+            transaction=db.session.get(BankTransaction, second.id),
+            reason="Không phải phí gian hàng",
+        )
         db.session.commit()
         assert db.session.get(BankTransaction, second.id).outcome is Outcome.DISCARDED
 
@@ -289,10 +306,14 @@ def test_staff_assign_an_unmatched_transaction_once_or_discard_it_with_a_reason(
 def _due_passed(app, request_id: int) -> datetime:
     with app.app_context():
         due = _request(request_id).due_on
-    return datetime.combine(due + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(hours=5)
+    return datetime.combine(due + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(
+        hours=5
+    )
 
 
-def test_expiry_frees_the_booths_and_a_late_payment_takes_them_back_if_still_free(app, make_request):
+def test_expiry_frees_the_booths_and_a_late_payment_takes_them_back_if_still_free(
+    app, make_request
+):
     from exhibition.booths.models import BoothAssignment
     from exhibition.payments.services import run_due
 
@@ -301,14 +322,18 @@ def test_expiry_frees_the_booths_and_a_late_payment_takes_them_back_if_still_fre
         assert run_due(now=_due_passed(app, request_id))["expired"] == 1
         assert _request(request_id).state is RequestState.EXPIRED
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BoothAssignment)) == 0
-    outcome, _, _ = credit(app, SLUG, _total(app, request_id), _reference(app, request_id), reference="FT1")
+    outcome, _, _ = credit(
+        app, SLUG, _total(app, request_id), _reference(app, request_id), reference="FT1"
+    )
     assert outcome == "paid"
     with app.app_context():
         held = db.session.scalars(sa.select(BoothAssignment.booth_id)).all()
         assert len(held) == 2 and _request(request_id).state is RequestState.PAID
 
 
-def test_a_late_payment_for_booths_given_to_another_goes_to_the_refund_list(app, make_request, make_exhibitor):
+def test_a_late_payment_for_booths_given_to_another_goes_to_the_refund_list(
+    app, make_request, make_exhibitor
+):
     from exhibition.booths.assignment import assign_booth
     from exhibition.booths.models import Booth
     from exhibition.exhibitors.models import Exhibitor
@@ -321,11 +346,16 @@ def test_a_late_payment_for_booths_given_to_another_goes_to_the_refund_list(app,
         booth = db.session.scalar(sa.select(Booth).where(Booth.code == "A01"))
         assign_booth(booth=booth, exhibitor=db.session.get(Exhibitor, other))
         db.session.commit()
-    outcome, _, _ = credit(app, SLUG, _total(app, request_id), _reference(app, request_id), reference="FT1")
+    outcome, _, _ = credit(
+        app, SLUG, _total(app, request_id), _reference(app, request_id), reference="FT1"
+    )
     assert outcome == "error"
     with app.app_context():
         assert _request(request_id).state is RequestState.EXPIRED
-        assert db.session.scalar(sa.select(BankTransaction.refund_vnd)) == _request(request_id).total_vnd
+        assert (
+            db.session.scalar(sa.select(BankTransaction.refund_vnd))
+            == _request(request_id).total_vnd
+        )
 
 
 def test_a_partly_paid_request_is_not_expired(app, make_request):
