@@ -18,6 +18,7 @@ PUBLIC = "public"  # anyone, including anonymous visitors (some need a secret to
 SIGNED_IN = "signed_in"  # any staff account, whatever its roles
 DEVICE = "device"  # a check-in device's bearer token (the JSON API)
 ADMIN, ORG, CHECKIN, EXH = "administrator", "organiser", "checkin", "exhibitors"
+FIN = "finance"
 
 EXPECTED = {
     # public site
@@ -55,6 +56,7 @@ EXPECTED = {
     "portal.profile": PUBLIC,
     "portal.add_staff": PUBLIC,
     "portal.remove_staff": PUBLIC,
+    "payment_portal.request_pdf": PUBLIC,  # the portal's sign-in; only the company's own requests
     "agenda.agenda": PUBLIC,
     "agenda.session": PUBLIC,
     "agenda.programme_feed": PUBLIC,
@@ -144,6 +146,8 @@ EXPECTED = {
     "booths.import_plan": {ADMIN, ORG, EXH},
     "booths.export_plan": {ADMIN, ORG, EXH},
     "booths.allocation": {ADMIN, ORG, EXH},
+    # booth fees: organisers and finance staff
+    "payment_documents.request_pdf": {ADMIN, ORG, FIN},
     # the JSON API of check-in devices
     "api.ping": PUBLIC,
     "api.openapi": PUBLIC,
@@ -167,6 +171,7 @@ PRINCIPALS = {
     "organiser_b": "other",
     "checkin": {CHECKIN},
     "exhibitors": {EXH},
+    "finance": {FIN},
 }
 
 
