@@ -246,3 +246,39 @@ def test_the_serve_thread_runs_the_job_survives_a_failure_and_stops_when_asked(
         thread.join(timeout=10)
     assert not thread.is_alive()
     assert thread.name == "payments-due" and thread.daemon
+
+
+def test_serve_starts_the_payment_job_beside_the_mail_worker_and_stops_both(
+    app, runner, make_request, monkeypatch
+):
+    """`flask serve` (what `make run` runs): the gunicorn worker starts both threads when it boots
+    and stops them when it exits; the payment job runs at once."""
+    from gunicorn.app.base import BaseApplication
+
+    request_id = make_request()
+    today = _today(app, request_id)
+    with app.app_context():
+        db.session.get(PaymentRequest, request_id).due_on = today - timedelta(days=1)
+        db.session.commit()
+    hooks = {}
+
+    def instead_of_serving(server):
+        hooks["boot"], hooks["exit"] = server.cfg.post_worker_init, server.cfg.worker_exit
+
+    monkeypatch.setattr(BaseApplication, "run", instead_of_serving)
+    assert invoke(app, runner, "serve", "--port", "5999").exit_code == 0
+    before = set(threading.enumerate())
+    hooks["boot"](None)
+    started = {thread for thread in threading.enumerate() if thread not in before}
+    assert {thread.name for thread in started} == {"mail-worker", "payments-due"}
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with app.app_context():
+            state = db.session.get(PaymentRequest, request_id).state
+            db.session.remove()
+        if state is RequestState.EXPIRED:
+            break
+        time.sleep(0.05)
+    assert state is RequestState.EXPIRED
+    hooks["exit"](None, None)
+    assert not any(thread.is_alive() for thread in started)
