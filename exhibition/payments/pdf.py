@@ -34,7 +34,7 @@ def _nfc(text: str) -> str:
 
 
 def filename(request: PaymentRequest, language: str) -> str:
-    """ "de-nghi-thanh-toan-HP26K7Q2M9X.pdf" / "payment-request-HP26K7Q2M9X.pdf"."""
+    """The file's name: de-nghi-thanh-toan-<reference>.pdf, or payment-request-<reference>.pdf."""
     stem = "payment-request" if language == "en" else "de-nghi-thanh-toan"
     return f"{stem}-{request.reference}.pdf"
 
