@@ -14,6 +14,7 @@ def demo_values(app):
     from exhibition.events.demo import seed_demo
     from exhibition.exhibitors.models import Exhibitor, ExhibitorStatus
     from exhibition.mail.models import OutboxMessage
+    from exhibition.payments.models import PaymentRequest
     from exhibition.visitors.addresses import address_proof
     from exhibition.visitors.models import Registration
 

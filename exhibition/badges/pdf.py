@@ -1,17 +1,11 @@
 """Printable badges as PDF: A6 portrait (one a page), four A6 on an A4 sheet with cut marks, or a
 90 x 54 mm card. Be Vietnam Pro (from PyPI) has every Vietnamese letter; the QR code is drawn as
-vector squares, so it stays sharp at any printer's resolution."""
+vector squares, so it stays sharp at any printer's resolution (both from exhibition/pdf.py)."""
 
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
-import fontpkg_be_vietnam_pro
-from fpdf import FPDF
-
-from ..qr import qr_code
-
-FONTS = Path(fontpkg_be_vietnam_pro.__file__).parent / "files"
+from ..pdf import FONT, Document
 
 
 @dataclass(frozen=True)
@@ -68,39 +62,11 @@ def _ink_on(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
     return (0, 0, 0) if luminance > 0.55 else (255, 255, 255)
 
 
-class _BadgePDF(FPDF):
+class _BadgePDF(Document):
     def __init__(self, layout: Layout):
-        super().__init__(unit="mm", format=layout.page)
+        super().__init__(format=layout.page)
         self.set_auto_page_break(False)
         self.set_margins(0, 0, 0)
-        # fpdf2 replaces "{nb}" in any text by the page count: a name is printed as typed.
-        self.alias_nb_pages(None)
-        self.add_font("BVP", "", str(FONTS / "BeVietnamPro-Regular.ttf"))
-        self.add_font("BVP", "B", str(FONTS / "BeVietnamPro-Bold.ttf"))
-        self.set_creator("exhibition")
-
-    def qr(self, code: str, x: float, y: float, size: float) -> None:
-        """The QR code with a 4-module quiet zone inside `size`; dark runs of a row as one box."""
-        matrix = qr_code(code, border=0).get_matrix()
-        count = len(matrix) + 8
-        module = size / count
-        self.set_fill_color(255, 255, 255)
-        self.rect(x, y, size, size, style="F")
-        self.set_fill_color(0, 0, 0)
-        for row_index, row in enumerate(matrix):
-            start = None
-            for col_index, dark in enumerate([*row, False]):
-                if dark and start is None:
-                    start = col_index
-                elif not dark and start is not None:
-                    self.rect(
-                        x + (start + 4) * module,
-                        y + (row_index + 4) * module,
-                        (col_index - start) * module,
-                        module,
-                        style="F",
-                    )
-                    start = None
 
     def fitted_lines(
         self, text: str, width: float, *, largest: float, smallest: float, max_lines: int
@@ -122,14 +88,14 @@ def _draw(pdf: _BadgePDF, badge: BadgeData, x: float, y: float, w: float, h: flo
     band_h = 9 if card else 14
     # Event name at the top (A6) or the top-left (card).
     pdf.set_text_color(11, 79, 138)
-    pdf.set_font("BVP", "B", 7 if card else 9)
+    pdf.set_font(FONT, "B", 7 if card else 9)
     text_w = w - 2 * pad - (26 if card else 0)
     pdf.set_xy(x + pad, y + pad - 1)
     pdf.multi_cell(text_w, 3.4 if card else 4.2, badge.event_name, max_line_height=4.2, align="L")
     top = pdf.get_y() + (1 if card else 3)
     # The name, large, wrapped, never clipped: it shrinks to fit three lines.
     pdf.set_text_color(0, 0, 0)
-    pdf.set_font("BVP", "B")
+    pdf.set_font(FONT, "B")
     size, lines = pdf.fitted_lines(
         badge.name,
         text_w,
@@ -143,11 +109,11 @@ def _draw(pdf: _BadgePDF, badge: BadgeData, x: float, y: float, w: float, h: flo
         pdf.set_xy(x + pad, top + index * line_h)
         pdf.cell(text_w, line_h, line)
     cursor = top + len(lines) * line_h + 1.5
-    pdf.set_font("BVP", "", 7.5 if card else 10)
+    pdf.set_font(FONT, "", 7.5 if card else 10)
     for text, bold in ((badge.job_title, False), (badge.organisation, True), (badge.booth, True)):
         if not text:
             continue
-        pdf.set_font("BVP", "B" if bold else "", 7.5 if card else 10)
+        pdf.set_font(FONT, "B" if bold else "", 7.5 if card else 10)
         pdf.set_xy(x + pad, cursor)
         pdf.multi_cell(text_w, 3.3 if card else 4.5, text, max_line_height=4.5, align="L")
         cursor = pdf.get_y() + 0.5
@@ -158,7 +124,7 @@ def _draw(pdf: _BadgePDF, badge: BadgeData, x: float, y: float, w: float, h: flo
     else:
         qr_size = 46
         pdf.qr(badge.code, x + (w - qr_size) / 2, y + h - band_h - qr_size - 9, qr_size)
-        pdf.set_font("BVP", "", 6.5)
+        pdf.set_font(FONT, "", 6.5)
         pdf.set_text_color(87, 96, 106)
         pdf.set_xy(x, y + h - band_h - 8.5)
         pdf.cell(w, 3, badge.code, align="C")
@@ -168,7 +134,7 @@ def _draw(pdf: _BadgePDF, badge: BadgeData, x: float, y: float, w: float, h: flo
     pdf.set_fill_color(*color)
     pdf.rect(x, y + h - band_h, w, band_h, style="F")
     pdf.set_text_color(*_ink_on(color))
-    pdf.set_font("BVP", "B", 9 if card else 14)
+    pdf.set_font(FONT, "B", 9 if card else 14)
     pdf.set_xy(x, y + h - band_h)
     pdf.cell(w, band_h, badge.category.upper(), align="C")
 

@@ -1,4 +1,5 @@
-"""Running the site: the mail worker and the gunicorn server."""
+"""Running the site: the mail worker and the gunicorn server (with the mail worker and the
+payment job in threads beside it)."""
 
 import signal
 import sys
@@ -9,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..mail.worker import run, start_in_thread
+from ..payments import jobs as payment_jobs
 
 
 @click.command("mail-worker")
@@ -45,11 +47,25 @@ def mail_worker_command(once: bool, interval: float):
 @click.option("--port", default=None, type=int, help="Defaults to PORT.")
 @click.option("--threads", default=8, show_default=True, help="Request threads.")
 def serve_command(host: str | None, port: int | None, threads: int):
-    """Serve with gunicorn (one process, threads) and an in-process mail worker (one machine)."""
+    """Serve with gunicorn (one process, threads), an in-process mail worker and the payment job
+    (reminders and expiry every 10 minutes): everything on one machine."""
     # gunicorn only for `serve`: it imports fcntl, which the app and the other commands need not load.
     from gunicorn.app.base import BaseApplication
 
     app = current_app._get_current_object()
+    background: list[tuple[threading.Thread, threading.Event]] = []
+
+    def start_background(worker) -> None:
+        background.append(start_in_thread(app))
+        background.append(payment_jobs.start_in_thread(app))
+
+    def stop_background(server, worker) -> None:
+        """The worker is exiting: let the mail in flight and the payment job finish, then stop."""
+        for _thread, stop in background:
+            stop.set()
+        for thread, _stop in background:
+            thread.join(timeout=30)
+
     host = host or app.config["HOST"]
     port = port or app.config["PORT"]
 
@@ -60,7 +76,8 @@ def serve_command(host: str | None, port: int | None, threads: int):
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
-            self.cfg.set("post_worker_init", lambda worker: start_in_thread(app))
+            self.cfg.set("post_worker_init", start_background)
+            self.cfg.set("worker_exit", stop_background)
 
         def load(self):
             return app

@@ -1,7 +1,7 @@
 """The e-mails about a payment request to the exhibitor's contact, in the contact's language,
 queued into the outbox: a new request, part of it received (with a QR for the rest), paid,
 a reminder before and on the due date, and expired. Every one that asks for money carries the
-VietQR of what is still owed, inline."""
+VietQR of what is still owed, inline; the new request's e-mail also carries its PDF."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -9,6 +9,7 @@ from ..extensions import db
 from ..mail.models import MessageKind
 from ..mail.services import Attachment, queue_email
 from ..urls import public_url
+from . import pdf
 from .models import BankTransaction, PaymentRequest, PaymentSettings
 from .transfer import transfer_of
 
@@ -45,6 +46,15 @@ def queue_payment_message(
     attachments = []
     if kind in ASKS_FOR_MONEY and transfer.amount_vnd:
         attachments.append(Attachment("vietqr.png", "image/png", transfer.png(), "vietqr"))
+    with_qr = bool(attachments)
+    if kind == "created":
+        attachments.append(
+            Attachment(
+                pdf.filename(request, language),
+                "application/pdf",
+                pdf.render(request, language=language),
+            )
+        )
     queue_email(
         "payment",
         {
@@ -54,7 +64,7 @@ def queue_payment_message(
             "kind": kind,
             "transfer": transfer,
             "transaction": transaction,
-            "with_qr": bool(attachments),
+            "with_qr": with_qr,
             "portal_url": public_url("portal.login", slug=event.slug, lang=language),
         },
         to=exhibitor.contact_email,

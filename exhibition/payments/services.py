@@ -832,7 +832,14 @@ def run_due(*, now: datetime | None = None) -> dict[str, int]:
         .order_by(PaymentRequest.id)
     ).all()
     for request_id in ids:
-        request = db.session.get(PaymentRequest, request_id)
+        # Read under the request's row lock: two runs at once (cron and the thread of `flask
+        # serve`) take turns, and the second sees the reminder the first one recorded.
+        request = db.session.get(
+            PaymentRequest, request_id, with_for_update=True, populate_existing=True
+        )
+        if request is None or request.state not in UNPAID:
+            db.session.commit()
+            continue
         event = db.session.get(Event, request.event_id)
         today = now.astimezone(event.tz).date()
         if request.state is RequestState.OPEN and today > request.due_on:

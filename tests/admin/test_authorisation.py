@@ -55,6 +55,7 @@ EXPECTED = {
     "portal.profile": PUBLIC,
     "portal.add_staff": PUBLIC,
     "portal.remove_staff": PUBLIC,
+    "payment_portal.request_pdf": PUBLIC,  # the portal's sign-in; only the company's own requests
     "agenda.agenda": PUBLIC,
     "agenda.session": PUBLIC,
     "agenda.programme_feed": PUBLIC,
@@ -159,6 +160,7 @@ EXPECTED = {
     "payments_admin.transactions": {ADMIN, ORG, FIN},
     "payments_admin.transaction": {ADMIN, ORG, FIN},
     "payments_admin.refunded": {ADMIN, ORG, FIN},
+    "payment_documents.request_pdf": {ADMIN, ORG, FIN},
     # the JSON API of check-in devices
     "api.ping": PUBLIC,
     "api.openapi": PUBLIC,

@@ -1,0 +1,45 @@
+"""The payment job on a timer: reminders before and on the due date, and the expiry of unpaid
+requests after it. Cron runs `flask payments-due`; on one machine `flask serve` (`make run`)
+runs this loop in a thread beside the mail worker. Each request is settled in its own
+transaction under its row lock, so a cron run and the thread never act twice on one request."""
+
+import threading
+
+from flask import Flask
+
+from ..extensions import db
+from .services import run_due
+
+INTERVAL = 600.0  # seconds between runs: reminders are per day, expiry the day after the due date
+
+
+def run(app: Flask, *, interval: float = INTERVAL, stop: threading.Event | None = None) -> None:
+    """Run the job now, then every `interval` seconds, until `stop` is set."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                done = run_due()
+                if any(done.values()):
+                    app.logger.info("payments: %(reminded)s reminder(s), %(expired)s expired", done)
+            except Exception:  # keep the thread alive: the next run tries again
+                app.logger.exception("payments: the due job failed")
+                db.session.rollback()
+            finally:
+                db.session.remove()
+        stop.wait(interval)
+
+
+def start_in_thread(
+    app: Flask, *, interval: float = INTERVAL
+) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run,
+        args=(app,),
+        kwargs={"interval": interval, "stop": stop},
+        name="payments-due",
+        daemon=True,
+    )
+    thread.start()
+    return thread, stop

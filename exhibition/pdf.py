@@ -1,0 +1,50 @@
+"""PDF documents in Be Vietnam Pro (from PyPI: every Vietnamese letter), with QR codes drawn as
+vector squares so that they stay sharp at any printer's resolution. Shared by badges and payment
+requests, so it imports no domain."""
+
+from pathlib import Path
+
+import fontpkg_be_vietnam_pro
+from fpdf import FPDF
+
+from .qr import qr_code
+
+FONTS = Path(fontpkg_be_vietnam_pro.__file__).parent / "files"
+FONT = "BVP"  # the family name documents set: regular "", bold "B", italic "I"
+
+
+class Document(FPDF):
+    """An FPDF in millimetres with Be Vietnam Pro loaded and text printed as typed."""
+
+    def __init__(self, *, format: str | tuple[float, float] = "A4"):
+        super().__init__(unit="mm", format=format)
+        # fpdf2 replaces "{nb}" in any text by the page count: people's names are printed as typed.
+        self.alias_nb_pages(None)
+        self.add_font(FONT, "", str(FONTS / "BeVietnamPro-Regular.ttf"))
+        self.add_font(FONT, "B", str(FONTS / "BeVietnamPro-Bold.ttf"))
+        self.add_font(FONT, "I", str(FONTS / "BeVietnamPro-Italic.ttf"))
+        self.set_creator("exhibition")
+
+    def qr(self, text: str, x: float, y: float, size: float) -> None:
+        """The QR code of `text` with a 4-module quiet zone inside `size`; each dark run of a row
+        is one box."""
+        matrix = qr_code(text, border=0).get_matrix()
+        count = len(matrix) + 8
+        module = size / count
+        self.set_fill_color(255, 255, 255)
+        self.rect(x, y, size, size, style="F")
+        self.set_fill_color(0, 0, 0)
+        for row_index, row in enumerate(matrix):
+            start = None
+            for col_index, dark in enumerate([*row, False]):
+                if dark and start is None:
+                    start = col_index
+                elif not dark and start is not None:
+                    self.rect(
+                        x + (start + 4) * module,
+                        y + (row_index + 4) * module,
+                        (col_index - start) * module,
+                        module,
+                        style="F",
+                    )
+                    start = None
