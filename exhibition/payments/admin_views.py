@@ -16,11 +16,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import allow, staff_blueprint
+from ..accounts.audit import describes
 from ..accounts.models import Role
 from ..errors import refused
 from ..events.services import get_event
 from ..exhibitors.services import get_exhibitor
 from ..extensions import db, paginate
+from ..i18n import money
 from ..labels import label
 from ..urls import public_url
 from . import reports, services
@@ -33,6 +35,33 @@ from .transfer import transfer_of
 bp = staff_blueprint("payments_admin", __name__, url_prefix="/admin/events/<slug>/payments")
 
 MONEY = (Role.ORGANISER, Role.FINANCE)
+
+
+@describes("payments.received")
+def _describe_received(d: dict) -> str:
+    return f"{d['reference']} · {money(d['amount'])} · {label(Outcome(d['outcome']))}"
+
+
+@describes("payments.request_created", "payments.rereserved")
+def _describe_request(d: dict) -> str:
+    return f"{d['reference']} · {money(d.get('total', d.get('amount')))}"
+
+
+@describes(
+    "payments.line_added", "payments.line_changed", "payments.line_removed", "payments.adjusted"
+)
+def _describe_line(d: dict) -> str:
+    return f"{d['reference']} · {d['line']} · {money(d['total'])}"
+
+
+@describes("payments.request_cancelled")
+def _describe_cancelled(d: dict) -> str:
+    return f"{d['reference']} · {label(RequestState(d['state']))}"
+
+
+@describes("payments.discarded", "payments.refunded")
+def _describe_amount(d: dict) -> str:
+    return money(d["amount"])
 
 
 @bp.get("/")

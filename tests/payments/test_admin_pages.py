@@ -319,3 +319,17 @@ def test_the_pages_list_filter_and_sum(app, make_request, organiser):
     assert organiser.get(f"{BASE}/requests?state=nonsense&page=999").status_code == 200
     plan = organiser.get(f"/admin/events/{SLUG}/floorplan")
     assert "booth-sold" in plan.text and "booth-unpaid" in plan.text
+
+
+def test_the_audit_log_words_every_money_action(app, make_request):
+    from exhibition.accounts.audit import describe
+    from exhibition.accounts.models import AuditEntry
+
+    request_id = make_request(booths=("A01",))
+    facts = _request(app, request_id)
+    credit(app, SLUG, 1_000_000, facts["reference"], reference="FT1")
+    with app.test_request_context("/?lang=en"):
+        entries = {e.action: describe(e) for e in db.session.scalars(sa.select(AuditEntry))}
+    assert entries["payments.request_created"] == f"{facts['reference']} · ₫16,200,000"
+    assert entries["payments.received"] == f"{facts['reference']} · ₫1,000,000 · Part payment"
+    assert entries["payments.settings"].startswith("970436")
