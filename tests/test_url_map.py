@@ -13,6 +13,7 @@ def demo_values(app):
     from exhibition.events.demo import seed_demo
     from exhibition.exhibitors.models import Exhibitor, ExhibitorStatus
     from exhibition.mail.models import OutboxMessage
+    from exhibition.payments.models import InvoiceTask, PaymentRequest
     from exhibition.visitors.addresses import address_proof
     from exhibition.visitors.models import Registration
 
@@ -49,6 +50,8 @@ def demo_values(app):
             "action": "approve",
             "checkpoint_id": 1,
             "name": "0" * 32 + ".png",
+            "request_id": db.session.scalar(sa.select(PaymentRequest.id)) or 1,
+            "task_id": db.session.scalar(sa.select(InvoiceTask.id)) or 1,
         }
 
 

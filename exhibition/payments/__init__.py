@@ -2,5 +2,5 @@
 bank transactions to requests (issue 16; this first part holds the reference codes and the
 VietQR payload, which need no table)."""
 
-# The modules of pages, each with one blueprint `bp`, that create_app registers (none yet).
-VIEWS = ()
+# The modules of pages, each with one blueprint `bp`, that create_app registers.
+VIEWS = ("einvoice_views",)

@@ -18,6 +18,7 @@ PUBLIC = "public"  # anyone, including anonymous visitors (some need a secret to
 SIGNED_IN = "signed_in"  # any staff account, whatever its roles
 DEVICE = "device"  # a check-in device's bearer token (the JSON API)
 ADMIN, ORG, CHECKIN, EXH = "administrator", "organiser", "checkin", "exhibitors"
+FIN = "finance"
 
 EXPECTED = {
     # public site
@@ -144,6 +145,12 @@ EXPECTED = {
     "booths.import_plan": {ADMIN, ORG, EXH},
     "booths.export_plan": {ADMIN, ORG, EXH},
     "booths.allocation": {ADMIN, ORG, EXH},
+    # finance: booth fees, payments and e-invoice data
+    "einvoices.index": {ADMIN, ORG, FIN},
+    "einvoices.export": {ADMIN, ORG, FIN},
+    "einvoices.record": {ADMIN, ORG, FIN},
+    "einvoices.tasks": {ADMIN, ORG, FIN},
+    "einvoices.task_done": {ADMIN, ORG, FIN},
     # the JSON API of check-in devices
     "api.ping": PUBLIC,
     "api.openapi": PUBLIC,
@@ -167,6 +174,7 @@ PRINCIPALS = {
     "organiser_b": "other",
     "checkin": {CHECKIN},
     "exhibitors": {EXH},
+    "finance": {FIN},
 }
 
 
