@@ -40,7 +40,9 @@ def _day(form, field) -> None:
     try:
         form.day = datetime.strptime(field.data or "", DAY_FORMAT).date()
     except ValueError as error:
-        raise ValidationError(_l("Enter the date as day/month/year, such as 05/12/2026.")) from error
+        raise ValidationError(
+            _l("Enter the date as day/month/year, such as 05/12/2026.")
+        ) from error
     problem = einvoices.date_problem(form.day, form.payment_request, form.today)
     if problem:
         raise ValidationError(problem)
@@ -66,7 +68,10 @@ class EinvoiceForm(Form):
         checks=(_checked(lambda value: einvoices.symbol_problem(_upper(value), None)),),
     )
     issued_on = text_field(
-        _l("Date of the e-invoice"), required=_l("Enter the e-invoice's date."), max=None, checks=(_day,)
+        _l("Date of the e-invoice"),
+        required=_l("Enter the e-invoice's date."),
+        max=None,
+        checks=(_day,),
     )
     url = text_field(
         _l("Lookup link"),
@@ -162,7 +167,9 @@ def record(slug: str, request_id: int):
         if not refusal:
             db.session.commit()
             flash(
-                _("The e-invoice has been corrected.") if again else _("The e-invoice has been recorded."),
+                _("The e-invoice has been corrected.")
+                if again
+                else _("The e-invoice has been recorded."),
                 "success",
             )
             return redirect(url_for("einvoices.index", slug=slug))
@@ -217,10 +224,10 @@ def task_done(slug: str, task_id: int):
         return redirect(url_for("einvoices.tasks", slug=slug))
     form = _task_form(task_id, formdata=True)
     if form.validate_on_submit():
-        with refused(form.note) as refusal:
+        with refused() as refusal:  # done already by someone else: said as a message
             einvoices.complete_task(task=task, note=form.note.data, user=current_user)
         if not refusal:
             db.session.commit()
             flash(_("The task is done."), "success")
-            return redirect(url_for("einvoices.tasks", slug=slug))
+        return redirect(url_for("einvoices.tasks", slug=slug))
     return _tasks(event, form, task_id, 422)

@@ -23,6 +23,7 @@ from ..events.models import Event
 from ..exhibitors.models import Exhibitor, format_tax_code
 from ..extensions import db
 from ..i18n import current_language
+from ..reference.models import Province
 from .models import InvoiceTask, PaymentRequest, RequestState
 
 # Money has been collected on these (a refund due was paid before it was cancelled).
@@ -63,10 +64,19 @@ class TaskDone(Conflict):
 # --- the buyer ---------------------------------------------------------------------------------
 
 
+def province_words(province: Province) -> str:
+    """A province as an address writes it: "Thành phố Hải Phòng", "Tỉnh Ninh Bình"."""
+    return f"{'Thành phố' if province.kind == 'city' else 'Tỉnh'} {province.name_vi}"
+
+
 def buyer_address(exhibitor: Exhibitor) -> str:
-    """The company's address as an invoice writes it: street, commune, province (the 34-province
-    map since July 2025), in Vietnamese."""
-    parts = [exhibitor.street.strip(), exhibitor.commune.strip(), exhibitor.province.name_vi]
+    """The company's address as an invoice writes it: street, commune, province (on the map of
+    34 provinces since July 2025), in Vietnamese."""
+    parts = [
+        exhibitor.street.strip(),
+        exhibitor.commune.strip(),
+        province_words(exhibitor.province),
+    ]
     return ", ".join(part for part in parts if part)
 
 
@@ -248,7 +258,9 @@ def date_problem(issued_on: date, request: PaymentRequest, today: date) -> str |
 def url_problem(url: str) -> str | None:
     if len(url) > MAX_URL or not URL.fullmatch(url):
         return str(
-            _l("Enter the lookup link as the e-invoice gives it, starting with https:// or http://.")
+            _l(
+                "Enter the lookup link as the e-invoice gives it, starting with https:// or http://."
+            )
         )
     return None
 
@@ -404,4 +416,3 @@ def complete_task(
         details={"reference": request.reference, "request": request.id},
     )
     return task
-

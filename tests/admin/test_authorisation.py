@@ -136,6 +136,7 @@ EXPECTED = {
     "exhibitors_admin.index": {ADMIN, ORG, EXH},
     "exhibitors_admin.detail": {ADMIN, ORG, EXH},
     "exhibitors_admin.export": {ADMIN, ORG, EXH},
+    "exhibitors_admin.edit": {ADMIN, ORG, EXH},
     "booths.floorplan": {ADMIN, ORG, EXH},
     "booths.booth": {ADMIN, ORG, EXH},
     "booths.assign": {ADMIN, ORG, EXH},
