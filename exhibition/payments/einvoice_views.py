@@ -18,6 +18,7 @@ from ..exports import audited_export
 from ..extensions import db
 from ..forms import Form, text_field
 from . import einvoices
+from .models import RequestState
 from .services import get_request
 
 bp = staff_blueprint("einvoices", __name__, url_prefix="/admin/<slug>/payments/einvoices")
@@ -115,7 +116,7 @@ def index(slug: str):
         waiting=waiting,
         recorded=einvoices.recorded(event),
         collected_on=einvoices.collected_on,
-        exportable=sum(1 for r in waiting if r in einvoices.to_invoice(event)),
+        exportable=sum(1 for r in waiting if r.state is RequestState.PAID),
         open_tasks=sum(1 for t in einvoices.tasks(event) if t.done_at is None),
     )
 

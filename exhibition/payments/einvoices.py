@@ -26,8 +26,11 @@ from ..i18n import current_language
 from ..reference.models import Province
 from .models import InvoiceTask, PaymentRequest, RequestState
 
-# Money has been collected on these (a refund due was paid before it was cancelled).
+# Money has been collected on these (a refund due was paid before it was cancelled): an
+# e-invoice may be recorded for them, and the portal shows it.
 COLLECTED = (RequestState.PARTIALLY_PAID, RequestState.PAID, RequestState.REFUND_DUE)
+# Money collected and kept: the e-invoice is due (not for money that is going back).
+DUE = (RequestState.PARTIALLY_PAID, RequestState.PAID)
 
 # Circular 78/2021: the invoice type (1 digit), C (with the tax authority's code) or K (without),
 # the year of issue (2 digits), the kind of e-invoice (1 letter), two letters the seller chooses.
@@ -125,7 +128,11 @@ def awaiting(event: Event) -> list[PaymentRequest]:
     return list(
         db.session.scalars(
             _requests(event)
-            .where(PaymentRequest.paid_vnd > 0, PaymentRequest.einvoice_recorded_at.is_(None))
+            .where(
+                PaymentRequest.state.in_(DUE),
+                PaymentRequest.paid_vnd > 0,
+                PaymentRequest.einvoice_recorded_at.is_(None),
+            )
             .order_by(PaymentRequest.paid_at, PaymentRequest.id)
         )
     )

@@ -482,3 +482,19 @@ def test_finance_staff_may_record(app, client, make_request):
     with app.app_context():
         assert _request(app, request_id).state is RequestState.PAID
         assert _request(app, request_id).einvoice_number == "123"
+
+
+def test_money_going_back_waits_for_no_einvoice(app, client, make_request):
+    from exhibition.payments.services import cancel_request
+
+    request_id = paid(app, make_request)
+    with app.app_context():
+        cancel_request(request=_request(app, request_id), reason="Doanh nghiệp rút lui")
+        db.session.commit()
+        reference = _request(app, request_id).reference
+        assert _request(app, request_id).state is RequestState.REFUND_DUE
+    login_client(app, client)
+    assert reference not in client.get(BASE + "/").text
+    response = client.get(BASE + "/export.xlsx")
+    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    assert len(rows) == 1
