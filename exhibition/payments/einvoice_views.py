@@ -21,7 +21,7 @@ from . import einvoices
 from .models import RequestState
 from .services import get_request
 
-bp = staff_blueprint("einvoices", __name__, url_prefix="/admin/<slug>/payments/einvoices")
+bp = staff_blueprint("einvoices", __name__, url_prefix="/admin/events/<slug>/payments/einvoices")
 
 DAY_FORMAT = "%d/%m/%Y"
 

@@ -19,7 +19,7 @@ from tests.exhibitors.test_portal import sign_in
 from tests.pages import form_posting_to
 from tests.payments.conftest import credit
 
-BASE = "/admin/expo-2026/payments/einvoices"
+BASE = "/admin/events/expo-2026/payments/einvoices"
 BUYER = dict(
     company_name_vi="Công ty TNHH Cơ khí Chính xác Hải An",
     street="Số 12 Lê Thánh Tông",
