@@ -14,7 +14,7 @@ def demo_values(app):
     from exhibition.events.demo import seed_demo
     from exhibition.exhibitors.models import Exhibitor, ExhibitorStatus
     from exhibition.mail.models import OutboxMessage
-    from exhibition.payments.models import PaymentRequest
+    from exhibition.payments.models import InvoiceTask
     from exhibition.visitors.addresses import address_proof
     from exhibition.visitors.models import Registration
 
@@ -59,6 +59,7 @@ def demo_values(app):
             "transaction_id": db.session.scalar(
                 sa.select(BankTransaction.id).order_by(BankTransaction.id)
             ),
+            "task_id": db.session.scalar(sa.select(InvoiceTask.id)) or 1,
         }
 
 

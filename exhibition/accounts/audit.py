@@ -35,6 +35,7 @@ ACTIONS = {
     "registrations.imported": _l("Visitors imported"),
     "personal_data.purged": _l("Personal data past retention anonymised"),
     "exhibitor.status": _l("Exhibitor status changed"),
+    "exhibitor.changed": _l("Exhibitor profile corrected by an organiser"),
     "exhibitors.exported": _l("Exhibitors exported"),
     "booth.assigned": _l("Booth assigned"),
     "booth.moved": _l("Booth moved"),
@@ -187,6 +188,7 @@ _DESCRIBE = {
     "registration.erased": lambda d: typed_name(d["category"]),
     "registration.resent": lambda d: typed_name(d["category"]),
     "category.created": lambda d: typed_name(d["category"]),
+    "exhibitor.changed": lambda d: typed_name(d["company"]),
     "booth.assigned": lambda d: f"{d['booth']} → {typed_name(d['company'])}",
     "booth.moved": lambda d: f"{d['from']} → {d['to']}",
     "booths.imported": lambda d: _(

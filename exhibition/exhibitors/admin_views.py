@@ -21,11 +21,12 @@ from ..exports import audited_export
 from ..extensions import db, paginate
 from ..forms import Form
 from ..labels import label
+from ..payments import einvoices
 from ..payments import reports as payment_reports
 from ..payments import services as payments
-from ..visitors.services import sectors
+from ..visitors.services import provinces, sectors
 from . import directory, services
-from .forms import StatusForm
+from .forms import AdminProfileForm, StatusForm
 from .models import ExhibitorStatus, format_tax_code
 
 bp = staff_blueprint("exhibitors_admin", __name__, url_prefix="/admin/events/<slug>/exhibitors")
@@ -148,4 +149,42 @@ def detail(slug: str, exhibitor_id: int):
         payment_requests=payment_reports.requests_of(exhibitor),
         unbilled=[b for b in exhibitor.booths if b.id not in payments.billed_booth_ids(exhibitor)],
         button_form=Form(),
+    ), (422 if form.is_submitted() else 200)
+
+
+@bp.route("/<int:exhibitor_id>/edit", methods=["GET", "POST"])
+@allow(Role.ORGANISER, Role.EXHIBITORS)
+def edit(slug: str, exhibitor_id: int):
+    """Organisers correct a company's profile (the tax code stays); a change of the buyer named
+    by a recorded e-invoice leaves a task for accounting."""
+    g.event = event = get_event(slug=slug)
+    exhibitor = services.get_exhibitor(event=event, exhibitor_id=exhibitor_id)
+    form = AdminProfileForm()
+    form.setup_choices(provinces=provinces(), sectors=sectors())
+    if not form.is_submitted():
+        form.fill_from(exhibitor)
+    if form.validate_on_submit():
+        with refused() as refusal:
+            services.update_profile(exhibitor=exhibitor, data=form.application_data(exhibitor))
+            einvoices.note_buyer_change(exhibitor)  # a recorded e-invoice's buyer changed
+            record(
+                actor=current_user,
+                action="exhibitor.changed",
+                event=event,
+                target=exhibitor,
+                summary=exhibitor.company_name_vi,
+                details={"company": both(exhibitor.company_name_vi, exhibitor.company_name_en)},
+            )
+        if not refusal:
+            db.session.commit()
+            flash(_("The company's profile has been saved."), "success")
+            return redirect(
+                url_for("exhibitors_admin.detail", slug=slug, exhibitor_id=exhibitor_id)
+            )
+    return render_template(
+        "exhibitors/admin_edit.html",
+        event=event,
+        exhibitor=exhibitor,
+        form=form,
+        tax_code=format_tax_code(exhibitor.tax_code),
     ), (422 if form.is_submitted() else 200)

@@ -239,6 +239,32 @@ class ProfileForm(_CompanyForm):
         )
 
 
+class AdminProfileForm(ProfileForm):
+    """What organisers correct in a company's profile: the portal's fields and the province (the
+    tax code and the contact's e-mail, which signs in to the portal, stay)."""
+
+    province = _CompanyForm.province
+    logo = None
+
+    def setup_choices(self, *, provinces, sectors) -> None:
+        self.province.choices = choices(
+            [("", _l("Choose…"))] + [(p.code, p.tr("name")) for p in provinces]
+        )
+        self._setup_company_choices(sectors=sectors)
+
+    def fill_from(self, exhibitor) -> None:
+        super().fill_from(exhibitor)
+        self.province.data = exhibitor.province_code
+
+    def application_data(self, exhibitor) -> ApplicationData:
+        return self._company_data(
+            tax_code=exhibitor.tax_code,
+            province_code=self.province.data,
+            contact_email=exhibitor.contact_email,
+            booth_type=exhibitor.booth_type,
+        )
+
+
 class StaffForm(Form):
     """A staff member who works at the booth and gets an "Exhibitor" badge."""
 

@@ -11,6 +11,7 @@ from ..errors import refused
 from ..events.services import get_event
 from ..extensions import db, guess_limit, limiter
 from ..forms import Form
+from ..payments import einvoices
 from ..payments import portal as payment_views
 from ..visitors.services import sectors
 from . import portal, services
@@ -99,6 +100,7 @@ def _home(event, exhibitor, staff_form: StaffForm, status: int = 200):
         staff_form=staff_form,
         action_form=Form(),
         payments=payment_views.owed(exhibitor),
+        einvoiced=einvoices.recorded_of(exhibitor),
     ), status
 
 
@@ -168,6 +170,7 @@ def profile(event, exhibitor):
             replaced = None
             if logo is not None:
                 replaced, exhibitor.logo_filename = exhibitor.logo_filename, save_logo(logo)
+            einvoices.note_buyer_change(exhibitor)  # a recorded e-invoice's buyer changed
         if not refusal:
             db.session.commit()
             delete_logo(replaced)  # only once the new one is committed
