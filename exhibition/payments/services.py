@@ -687,7 +687,8 @@ def candidates(*, event: Event, transaction: BankTransaction, limit: int = 5) ->
     words = _name_key(f"{transaction.counterparty} {transaction.memo}")
     by_name = []
     if words:
-        for request in db.session.scalars(unpaid.join(Exhibitor).limit(2000)):
+        named = unpaid.join(Exhibitor).options(sa.orm.contains_eager(PaymentRequest.exhibitor))
+        for request in db.session.scalars(named.limit(2000)):  # the names in the same query
             name = _name_key(request.exhibitor.company_name_vi)
             core = _company_core(name)
             if core and core in words and request not in exact:

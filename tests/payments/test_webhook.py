@@ -633,3 +633,31 @@ def test_a_statement_import_under_way_and_the_webhook_do_not_deadlock(
     assert answer["duplicate"] is answers[0]
     assert len(transactions(app)) == 2
     assert request_row(app, request_id)["paid"] == 2 * third
+
+
+def test_an_unmatched_transfer_costs_the_same_statements_however_many_requests_are_open(
+    app, client, webhook_key, make_request
+):
+    """Candidates are looked up with their companies' names in one query, not one per request."""
+    make_request(booths=("A01",))
+
+    def statements_of_one(ident):
+        with app.app_context():
+            engine = db.engine
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            body = notification(id=ident, referenceCode=f"R{ident}", content="CK TIEN HANG")
+            assert post(client, webhook_key, body).json["outcome"] == "unmatched"
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    one = statements_of_one(1)
+    for code in ("A02", "A03", "A04", "A05"):
+        make_request(booths=(code,))
+    assert statements_of_one(2) == one
