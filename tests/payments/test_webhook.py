@@ -661,3 +661,66 @@ def test_an_unmatched_transfer_costs_the_same_statements_however_many_requests_a
     for code in ("A02", "A03", "A04", "A05"):
         make_request(booths=(code,))
     assert statements_of_one(2) == one
+
+
+@postgres_only
+def test_a_late_payment_while_an_organiser_gives_the_freed_booth_away_goes_to_refund(
+    app, webhook_key, make_request, make_exhibitor
+):
+    """The request expired and freed its booth; an organiser is giving the booth to another
+    exhibitor (not yet committed) when the payment lands. The payment cannot take the booth
+    back: it is answered (200, `error`, to refund), not refused with the booth's conflict. (The
+    payment's lock on the booth waits for the organiser's uncommitted assignment, whose foreign
+    key holds the booth row, and then sees it.)"""
+    import time
+
+    from exhibition.booths.assignment import assign_booth
+    from exhibition.booths.models import Booth, BoothAssignment
+    from exhibition.exhibitors.models import Exhibitor
+    from exhibition.payments.services import expire
+
+    request_id = make_request(booths=("A01",))
+    other_id = make_exhibitor()
+    with app.app_context():
+        expire(request=db.session.get(PaymentRequest, request_id))
+        db.session.commit()
+    request = request_row(app, request_id)
+    assert request["state"] is RequestState.EXPIRED
+    giving = threading.Event()
+
+    def organiser():
+        with app.app_context():
+            booth = db.session.scalar(sa.select(Booth).where(Booth.code == "A01"))
+            assign_booth(booth=booth, exhibitor=db.session.get(Exhibitor, other_id))
+            giving.set()  # the assignment is written, not committed
+            time.sleep(0.5)  # the payment is waiting on it by now
+            db.session.commit()
+            db.session.remove()
+            return "given"
+
+    def payment():
+        giving.wait(timeout=30)
+        body = notification(
+            id="after-expiry",
+            content=request["reference"],
+            transferAmount=request["total"],
+            referenceCode="FT-AFTER",
+        )
+        response = post(app.test_client(), webhook_key, body)
+        return response.status_code, response.json
+
+    answers = race(2, lambda i: (organiser, payment)[i]())
+    status, answer = answers[1]
+    assert status == 200, answer
+    assert answer == {"success": True, "outcome": "error", "duplicate": False}
+    after = request_row(app, request_id)
+    assert (after["state"], after["paid"]) == (RequestState.EXPIRED, 0)
+    (stored,) = transactions(app)
+    assert (stored.refund_vnd, stored.applied_vnd) == (request["total"], 0)
+    with app.app_context():
+        holder = db.session.scalar(
+            sa.select(BoothAssignment.exhibitor_id)
+            .join(Booth, Booth.id == BoothAssignment.booth_id)
+            .where(Booth.code == "A01")
+        )
+    assert holder == other_id
