@@ -49,7 +49,7 @@ from .schemas.requests import (
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # devices authenticate with a bearer token, not a cookie
+csrf.exempt(bp)  # devices send a bearer token and the bank webhook its key, never a cookie
 
 
 def _bearer_token() -> str | None:
