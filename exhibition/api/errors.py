@@ -31,6 +31,15 @@ class LoginRequired(DomainError):
     message = _l("Sign in as an organiser to see this.")
 
 
+class WebhookKeyInvalid(DomainError):
+    """Also the answer for an exhibition that does not exist, or has no webhook key: a caller
+    without the key learns nothing about which exhibitions there are."""
+
+    code = "invalid_webhook_key"
+    status = 401
+    message = _l("Send the exhibition's webhook key: Authorization: Apikey <key>.")
+
+
 class NotAnOrganiser(DomainError):
     code = "forbidden"
     status = 403
@@ -74,6 +83,7 @@ DOMAIN_ERRORS = (
     ValidationFailed,
     UnknownCheckpoint,
     InvalidHandle,
+    WebhookKeyInvalid,
 )
 
 

@@ -22,9 +22,17 @@ from .schemas.answers import (
     SetupAnswer,
     Stats,
     UndoAnswer,
+    WebhookAnswer,
 )
 from .schemas.fields import EXAMPLE_CODE, EXAMPLE_NONCE, EXAMPLE_TIME, REF
-from .schemas.requests import ARRIVAL_LAYOUTS, BatchRequest, ScanRequest, SetupRequest
+from .schemas.requests import (
+    ARRIVAL_LAYOUTS,
+    EXAMPLE_NOTIFICATION,
+    BankNotification,
+    BatchRequest,
+    ScanRequest,
+    SetupRequest,
+)
 
 API = "/api/v1"
 DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -35,9 +43,10 @@ def _ref(model: type) -> dict:
     return {"$ref": REF.format(model=model.__name__)}
 
 
-def _errors(*codes: str) -> dict:
+def _errors(*codes: str, refused: tuple[type, str] = (ScanRequest, "nonce")) -> dict:
     """The error responses for these codes, grouped by status; every operation may also answer
-    `400 bad_request` (a NUL character anywhere in the URL, refused before the view runs)."""
+    `400 bad_request` (a NUL character anywhere in the URL, refused before the view runs).
+    `refused`: the body and the field of the `validation_failed` example."""
     errors = error_table()
     by_status: dict[int, list[str]] = {}
     for code in (*codes, "bad_request"):
@@ -49,7 +58,8 @@ def _errors(*codes: str) -> dict:
             error = {"code": code, "message": errors[code][1]}
             if code == "validation_failed":
                 with force_locale("en"):
-                    error["fields"] = {"nonce": str(ScanRequest.REFUSALS["nonce"])}
+                    body, field = refused
+                    error["fields"] = {field: str(body.REFUSALS[field])}
             examples[code] = {"value": {"error": error}}
         responses[str(status)] = {
             "description": " or ".join(f"`{code}`" for code in group),
@@ -252,6 +262,7 @@ def _other_paths() -> dict:
             )
         },
         f"{API}/events/{{slug}}/stats": {"get": _event_stats()},
+        f"{API}/events/{{slug}}/payments/webhook": {"post": _payments_webhook()},
         f"{API}/openapi.json": {"get": _document()},
     }
 
@@ -326,6 +337,42 @@ def _event_stats() -> dict:
     )
 
 
+WEBHOOK_ERRORS = (
+    "invalid_json",
+    "invalid_webhook_key",
+    "too_large",
+    "validation_failed",
+    "too_many_requests",
+)
+
+
+def _payments_webhook() -> dict:
+    operation = _operation(
+        "paymentsWebhook",
+        "A bank-notification service tells of a transfer on the exhibition's account",
+        WebhookAnswer,
+        "Received (`success`): what the transfer did, or why it was ignored.",
+        example={"success": True, "outcome": "paid", "duplicate": False},
+        errors=WEBHOOK_ERRORS,
+        security=[{"webhookKey": []}],
+        description="The JSON SePay posts (and the services shaped like it), authenticated by "
+        "the exhibition's webhook key (`Authorization: Apikey <key>`, made on the payment "
+        "settings page). An incoming transfer to the exhibition's receiving account is stored "
+        "once and applied to the payment request whose reference its memo carries: delivering "
+        "it again (the same `id`, or the same bank reference, say from an imported statement) "
+        "answers `duplicate: true` and changes nothing. Outgoing transfers and transfers to "
+        "another account answer `ignored`. A wrong key, and an exhibition that does not exist, "
+        "are `401 invalid_webhook_key` alike. Over 600 notifications a minute per exhibition: "
+        "429.",
+        parameters=[_parameter("slug", "path", {"type": "string"}, example=EXAMPLE_SLUG)],
+        requestBody=_body(BankNotification, EXAMPLE_NOTIFICATION),
+    )
+    # The example of a body refused field by field names one of this body's own fields.
+    refused = (BankNotification, "transferAmount")
+    operation["responses"].update(_errors(*WEBHOOK_ERRORS, refused=refused))
+    return operation
+
+
 def _document() -> dict:
     return {
         "operationId": "openapi",
@@ -348,8 +395,10 @@ def openapi_document(*, session_cookie: str = "session") -> dict:
         "info": {
             "title": "Exhibition check-in API",
             "version": "1",
-            "description": "The JSON API of check-in stations. Stations authenticate with their "
-            "device token (`Authorization: Bearer …`); errors are "
+            "description": "The JSON API of check-in stations, and the webhook of bank "
+            "notifications for booth fees. Stations authenticate with their device token "
+            "(`Authorization: Bearer …`), a bank-notification service with the exhibition's "
+            "webhook key (`Authorization: Apikey …`); errors are "
             '`{"error": {"code", "message"}}` with a stable code. Messages are in '
             "Vietnamese, or in English after a request with `?lang=en`.",
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
@@ -363,6 +412,15 @@ def openapi_document(*, session_cookie: str = "session") -> dict:
                     "scheme": "bearer",
                     "description": "A device's token, from `flask devices create` or a "
                     "one-time set-up link (`POST /api/v1/device/setup`).",
+                },
+                "webhookKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "`Apikey ` and an exhibition's webhook key, as a "
+                    "bank-notification service such as SePay sends it. The key is made (and "
+                    "made again, which stops the old one) on the exhibition's payment settings "
+                    "page, and shown once.",
                 },
                 "organiserSession": {
                     "type": "apiKey",

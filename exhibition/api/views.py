@@ -20,8 +20,10 @@ from ..checkin.stats import event_stats as figures
 from ..checkin.undo import undo_last_scan, undo_window
 from ..dbtypes import utcnow
 from ..errors import DomainError, json_error
-from ..events.services import get_event
+from ..events.services import EventNotFound, get_event
 from ..extensions import csrf, db, limiter
+from ..payments.models import Source
+from ..payments.services import Received, receive, settings_of, webhook_key_matches
 from ..programme.services import sessions
 from ..text import parse_day
 from .errors import (
@@ -31,6 +33,7 @@ from .errors import (
     NoBadgeToPrint,
     NotAnOrganiser,
     ValidationFailed,
+    WebhookKeyInvalid,
     WrongEvent,
 )
 from .openapi import openapi_document
@@ -38,6 +41,7 @@ from .schemas import answers
 from .schemas.requests import (
     ARRIVAL_LAYOUTS,
     MAX_BATCH,
+    BankNotification,
     BatchRequest,
     BatchScan,
     ScanRequest,
@@ -45,7 +49,7 @@ from .schemas.requests import (
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # devices authenticate with a bearer token, not a cookie
+csrf.exempt(bp)  # devices send a bearer token and the bank webhook its key, never a cookie
 
 
 def _bearer_token() -> str | None:
@@ -104,9 +108,10 @@ def _result_message(result: ScanResult, scan_type: ScanType = ScanType.ENTRY) ->
     }[result]
 
 
-def _json_payload():
+def _json_payload(*, force: bool = False):
+    """The body's JSON object, or None; `force`: whatever the Content-Type says."""
     try:
-        payload = request.get_json(silent=True)
+        payload = request.get_json(silent=True, force=force)
     except RecursionError:  # absurdly nested JSON
         payload = None
     return payload if isinstance(payload, dict) else None
@@ -386,3 +391,81 @@ def event_stats(slug: str):
     if wanted and day is None:
         raise InvalidDay()
     return _answer(answers.Stats, figures(event=event, day=day), no_store=True)
+
+
+# ---------------------------------------------------------------- the bank-notification webhook
+
+
+def _webhook_event(slug: str):
+    """The exhibition whose webhook key this request carries (`Authorization: Apikey <key>`),
+    looked up once per request (the rate limit's key reads it before the view).
+    WebhookKeyInvalid for a missing or wrong key, and alike for an exhibition that does not exist
+    or has no key yet: the key is compared in every case, so the answer does not tell them apart."""
+    if "webhook_event" not in g:
+        scheme, _sep, key = request.headers.get("Authorization", "").partition(" ")
+        try:
+            event = get_event(slug=slug)
+        except EventNotFound:
+            event = None
+        settings = settings_of(event) if event is not None else None
+        given = key.strip() if scheme.lower() == "apikey" else ""
+        matches = webhook_key_matches(settings, given)
+        g.webhook_event = event if matches and given else None
+    if g.webhook_event is None:
+        raise WebhookKeyInvalid()
+    return g.webhook_event
+
+
+def _webhook_or_address() -> str:
+    """What the webhook's limit counts against: an exhibition whose key is right, on its own;
+    wrong keys against the client's address, so that guessing cannot use up the budget of the
+    exhibition's own notifications."""
+    slug = (request.view_args or {}).get("slug", "")
+    try:
+        return f"webhook:{_webhook_event(slug).id}"
+    except DomainError:
+        return get_remote_address()
+
+
+def _digits(account: str) -> str:
+    return "".join(ch for ch in account if ch.isalnum()).upper()
+
+
+@bp.post("/events/<slug>/payments/webhook")
+@limiter.limit("600 per minute", key_func=_webhook_or_address)
+def payments_webhook(slug: str):
+    """A bank-notification service (SePay) tells of a transfer on the exhibition's account: an
+    incoming one is stored once (by the service's id and the bank's reference) and applied to
+    the payment request its memo names. A delivery received before changes nothing."""
+    event = _webhook_event(slug)
+    payload = _json_payload(force=True)
+    if payload is None:
+        raise InvalidJson(_l("Send the bank notification as a JSON object."))
+    notification, refused = BankNotification.read(payload)
+    if refused:
+        db.session.rollback()
+        error = ValidationFailed()
+        return json_error(error.code, error.message, error.status, fields=refused)
+    if notification.transfer_type == "out":
+        return _answer(answers.WebhookAnswer, {"success": True, "ignored": "outgoing"})
+    settings = settings_of(event)
+    if _digits(notification.account_number) != _digits(settings.account_number):
+        return _answer(answers.WebhookAnswer, {"success": True, "ignored": "other_account"})
+    moment = notification.transaction_date
+    if moment.tzinfo is not None:  # a local time as the bank writes it is the exhibition's
+        moment = moment.astimezone(event.tz)
+    transaction, new = receive(
+        event=event,
+        item=Received(
+            amount_vnd=notification.transfer_amount,
+            booked_on=moment.date(),
+            memo=notification.content or "",
+            bank_reference=notification.reference_code or "",
+            counterparty="",
+            account_number=notification.account_number,
+            provider_id=notification.provider_id,
+        ),
+        source=Source.WEBHOOK,
+    )
+    answer = {"success": True, "outcome": transaction.outcome, "duplicate": not new}
+    return _answer(answers.WebhookAnswer, answer)

@@ -534,6 +534,7 @@ def receive(
         raise DomainError(
             _l("The amount must be more than 0 dong."), code="invalid_amount", status=422
         )
+    _lock_named_request(event, item.memo)
     known = _known(event, item)
     if known is not None:
         return known, False
@@ -564,6 +565,24 @@ def receive(
         return known, False
     settle(transaction=transaction, now=now)
     return transaction, True
+
+
+def _lock_named_request(event: Event, memo: str) -> None:
+    """Take the lock of the request the memo names before the transfer is looked up and stored.
+
+    Money for a request then always takes the request's lock first and stores second. Storing
+    first (the row's unique key) and locking second let a statement import, which holds the
+    locks of the requests its earlier rows paid until the whole file is in, and a webhook
+    storing a transfer the file also holds, wait for each other in a circle (a deadlock, and
+    one of them failed). After the wait the transfer the other stored is found as known."""
+    settings = settings_of(event)
+    found = references.references_in(memo, settings.reference_prefix) if settings else []
+    if len(found) == 1:
+        db.session.execute(
+            sa.select(PaymentRequest.id)
+            .where(PaymentRequest.event_id == event.id, PaymentRequest.reference == found[0])
+            .with_for_update()
+        )
 
 
 def _known(event: Event, item: Received) -> BankTransaction | None:
@@ -702,7 +721,8 @@ def candidates(
     words = _name_key(f"{transaction.counterparty} {transaction.memo}")
     by_name = []
     if words:
-        for request in db.session.scalars(unpaid.join(Exhibitor).limit(2000)):
+        named = unpaid.join(Exhibitor).options(sa.orm.contains_eager(PaymentRequest.exhibitor))
+        for request in db.session.scalars(named.limit(2000)):  # the names in the same query
             name = _name_key(request.exhibitor.company_name_vi)
             core = _company_core(name)
             if core and core in words and request not in exact:

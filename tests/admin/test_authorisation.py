@@ -17,6 +17,7 @@ from tests.test_url_map import demo_values
 PUBLIC = "public"  # anyone, including anonymous visitors (some need a secret token in the URL)
 SIGNED_IN = "signed_in"  # any staff account, whatever its roles
 DEVICE = "device"  # a check-in device's bearer token (the JSON API)
+WEBHOOK = "webhook"  # an exhibition's webhook key (Authorization: Apikey), for no person's account
 ADMIN, ORG, CHECKIN, EXH, FIN = "administrator", "organiser", "checkin", "exhibitors", "finance"
 
 EXPECTED = {
@@ -179,6 +180,7 @@ EXPECTED = {
     "api.checkpoint_search": DEVICE,
     "api.arrival_badge": DEVICE,
     "api.event_stats": "stats",  # a device of the exhibition, or its organisers
+    "api.payments_webhook": WEBHOOK,  # the bank-notification service, by the exhibition's key
 }
 
 # Who is asking. "organiser_b" organises another exhibition only; "nobody" has no role at all.
@@ -270,6 +272,8 @@ def _allowed(rule, principal: str) -> bool:
         return True
     if expected in (DEVICE, "stats"):
         return expected == "stats" and principal in ("administrator", "organiser")
+    if expected == WEBHOOK:
+        return False  # no signed-in account stands for the key
     if principal == "administrator":
         return True
     roles = PRINCIPALS[principal]
@@ -347,6 +351,8 @@ def test_url_map_sweep_every_role_reaches_only_what_it_should(sweep_app):
         assert response.status_code < 500, ("device", method, url)
         if EXPECTED[endpoint] in (DEVICE, "stats"):
             assert response.status_code not in (401, 403), ("device", method, url)
+        elif EXPECTED[endpoint] == WEBHOOK:
+            assert response.status_code == 401, ("device", method, url)
         elif isinstance(EXPECTED[endpoint], set) or EXPECTED[endpoint] == SIGNED_IN:
             assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
     assert checked["refused"] > 300 and checked["allowed"] > 300, checked

@@ -12,7 +12,13 @@ from pydantic import TypeAdapter
 from . import answers, requests
 from .fields import REF, DocumentSchema
 
-REQUESTS = (requests.ScanRequest, requests.BatchScan, requests.BatchRequest, requests.SetupRequest)
+REQUESTS = (
+    requests.ScanRequest,
+    requests.BatchScan,
+    requests.BatchRequest,
+    requests.SetupRequest,
+    requests.BankNotification,
+)
 ANSWERS = (
     answers.Error,
     answers.ScanAnswer,
@@ -24,6 +30,7 @@ ANSWERS = (
     answers.Stats,
     answers.SetupAnswer,
     answers.Ping,
+    answers.WebhookAnswer,
 )
 
 

@@ -14,6 +14,7 @@ from typing_extensions import TypedDict  # the one pydantic reads on Python 3.11
 
 from ...checkin.models import ScanResult, ScanType
 from ...checkin.offline import HANDLE_MAX_LENGTH
+from ...payments.models import Outcome
 from .fields import EXAMPLE_HANDLE, HANDLE_MINUTES, Count, Hash, Id, IsoDay, IsoTime, Time
 
 
@@ -215,6 +216,30 @@ class SetupAnswer(TypedDict):
 
 class Ping(TypedDict):
     pong: Literal[True]
+
+
+class WebhookAnswer(TypedDict):
+    """What a bank notification did: `outcome` and `duplicate` for a transfer into the
+    exhibition's account, `ignored` for any other."""
+
+    success: described(Literal[True], "Received: the service need not deliver it again.")
+    outcome: NotRequired[
+        described(
+            Outcome,
+            "What the transfer did: `paid`, `partial`, `overpaid`, `duplicate` (its request was "
+            "paid already: to refund), `error` (its request is closed: to refund), `unmatched` "
+            "(no single payment reference in the memo: a person decides).",
+        )
+    ]
+    duplicate: NotRequired[
+        described(bool, "True when this transfer was received before: nothing changed.")
+    ]
+    ignored: NotRequired[
+        described(
+            Literal["outgoing", "other_account"],
+            "Not a payment to this exhibition: money leaving the account, or another account's.",
+        )
+    ]
 
 
 # ---------------------------------------------------------------- live figures (checkin/stats.py)

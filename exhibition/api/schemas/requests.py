@@ -2,7 +2,7 @@
 message per refused field, in the request's language (`Body.read`)."""
 
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from flask_babel import lazy_gettext as _l
 from pydantic import (
@@ -13,6 +13,7 @@ from pydantic import (
     ModelWrapValidatorHandler,
     StrictBool,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -179,3 +180,99 @@ class BatchRequest(BaseModel):
 
 class SetupRequest(BaseModel):
     code: str = Field(min_length=1, max_length=100, examples=["o3Zr6w1mPp0kqV8yJ2xT4bN7cD5eF9gH"])
+
+
+# ---------------------------------------------------------------- the bank-notification webhook
+
+EXAMPLE_NOTIFICATION = {
+    "id": 92704,
+    "gateway": "Vietcombank",
+    "transactionDate": "2026-12-06 10:15:00",
+    "accountNumber": "0031000123456",
+    "code": None,
+    "content": "CT TNHH CO KHI HAI AN CK HP26K7Q2M9X",
+    "transferType": "in",
+    "transferAmount": 16200000,
+    "accumulated": 48600000,
+    "subAccount": None,
+    "referenceCode": "MBVCB.3278907687",
+    "description": "",
+}
+
+
+def local_time(value: Any) -> datetime:
+    """ "2026-12-06 10:15:00" as the bank's service writes it (the bank's local time), or an ISO
+    8601 time; with an offset it stays aware."""
+    moment = None
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if moment is None:
+        raise PydanticCustomError("local_time", "Not a time such as 2026-12-06 10:15:00")
+    return moment
+
+
+class BankNotification(Body):
+    """A transfer on the exhibition's account as a bank-notification service (SePay and the
+    services shaped like it) posts it. Other fields the service sends are accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    REFUSALS: ClassVar[dict[str | tuple[str, str], object]] = {
+        "id": _l("The transaction id is a whole number or a text of at most 64 characters."),
+        "gateway": _l("The bank's name is a text of at most 100 characters."),
+        "transactionDate": _l("The time of the transfer, such as 2026-12-06 10:15:00."),
+        "accountNumber": _l("The account number is a text of at most 32 characters."),
+        "content": _l("The transfer's content is a text of at most 1000 characters."),
+        "transferType": _l("The transfer type is “in” or “out”."),
+        "transferAmount": _l("The amount is a whole number of dong, more than 0."),
+        "referenceCode": _l("The bank's reference is a text of at most 64 characters."),
+    }
+
+    id: Annotated[int, Field(strict=True, ge=0, le=2**63 - 1)] | plain_text(64) = Field(
+        description="The service's id of this transaction: a delivery with an id already "
+        "received changes nothing (`duplicate`).",
+        examples=[92704],
+    )
+    gateway: str = Field("", max_length=100, description="The bank's name.")
+    transaction_date: Annotated[
+        datetime,
+        BeforeValidator(local_time),
+        WithJsonSchema({"type": "string", "minLength": 10, "maxLength": 40}),
+    ] = Field(
+        alias="transactionDate",
+        description="When the bank booked the transfer, in its local time (Vietnam) as "
+        "`YYYY-MM-DD HH:MM:SS`, or ISO 8601 with an offset: the exhibition's local day of it is "
+        "the day of the payment.",
+        examples=["2026-12-06 10:15:00"],
+    )
+    account_number: str = Field(
+        alias="accountNumber",
+        max_length=32,
+        description="The account credited: a transfer to another account is ignored.",
+    )
+    content: str | None = Field(
+        max_length=1000, description="The transfer's memo, where the payment reference is sought."
+    )
+    transfer_type: Literal["in", "out"] = Field(
+        alias="transferType", description="“out” (money leaving the account) is ignored."
+    )
+    transfer_amount: Annotated[int, Field(strict=True, ge=1, le=10**12)] = Field(
+        alias="transferAmount", description="In dong."
+    )
+    reference_code: str | None = Field(
+        None,
+        alias="referenceCode",
+        max_length=64,
+        description="The bank's reference of the transfer: the same transfer in an imported "
+        "statement is recognised by it and not counted twice.",
+    )
+    code: Any = Field(None, description="Sent by SePay; ignored.")
+    sub_account: Any = Field(None, alias="subAccount", description="Sent by SePay; ignored.")
+    accumulated: Any = Field(None, description="Sent by SePay (the balance); ignored.")
+    description: Any = Field(None, description="Sent by SePay; ignored.")
+
+    @property
+    def provider_id(self) -> str:
+        return str(self.id)
