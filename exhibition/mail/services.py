@@ -44,14 +44,16 @@ class Attachment:
     content_id: str | None = None  # set for inline parts referenced as cid:...
 
 
-# An attachment stored as a badge code and drawn as a QR code (PNG) when the message is sent:
-# the sign-up request does not pay for an image only the e-mail needs.
+# Attachments stored as the text of a QR code and drawn (PNG) when the message is sent: the
+# request that queues the e-mail (a sign-up, a bank notification) does not pay for an image
+# only the e-mail needs. A badge's code; any other text, such as a VietQR payload.
 BADGE_QR_PNG = "image/png; x-drawn-from=badge-code"
+QR_PNG = "image/png; x-drawn-from=text"
 
 
 def attachment_content(item: OutboxAttachment) -> tuple[str, bytes]:
-    """An attachment's content type and bytes as sent: a badge's QR code is drawn now."""
-    if item.content_type == BADGE_QR_PNG:
+    """An attachment's content type and bytes as sent: a QR code is drawn now."""
+    if item.content_type in (BADGE_QR_PNG, QR_PNG):
         return "image/png", qr_png(item.data.decode("ascii"), box_size=8)
     return item.content_type, item.data
 

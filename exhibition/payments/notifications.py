@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..mail.models import MessageKind
-from ..mail.services import Attachment, queue_email
+from ..mail.services import QR_PNG, Attachment, queue_email
 from ..urls import public_url
 from . import pdf
 from .models import BankTransaction, PaymentRequest, PaymentSettings
@@ -45,7 +45,9 @@ def queue_payment_message(
     }[kind]
     attachments = []
     if kind in ASKS_FOR_MONEY and transfer.amount_vnd:
-        attachments.append(Attachment("vietqr.png", "image/png", transfer.png(), "vietqr"))
+        # Drawn when the message is sent: a bank notification does not wait for the image.
+        payload = transfer.payload.encode("ascii")
+        attachments.append(Attachment("vietqr.png", QR_PNG, payload, "vietqr"))
     with_qr = bool(attachments)
     if kind == "created":
         attachments.append(

@@ -16,6 +16,7 @@ from exhibition.booths.models import Booth
 from exhibition.exhibitors.models import ExhibitorStatus
 from exhibition.extensions import db
 from exhibition.mail.models import MessageKind, OutboxMessage
+from exhibition.mail.services import attachment_content
 from exhibition.payments import jobs
 from exhibition.payments.models import PaymentRequest, RequestState
 from exhibition.payments.services import run_due
@@ -59,10 +60,11 @@ def run(app, now) -> dict:
 
 
 def qr_of(message: OutboxMessage) -> str:
-    """The text of the inline VietQR image of an e-mail, read back by zxing-cpp."""
+    """The text of the inline VietQR image of an e-mail as it is sent, read back by zxing-cpp."""
     (image,) = [item for item in message.attachments if item.content_id == "vietqr"]
-    assert image.content_type == "image/png"
-    (result,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.data)))
+    content_type, data = attachment_content(image)
+    assert content_type == "image/png"
+    (result,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(data)))
     return result.text
 
 
