@@ -3,4 +3,4 @@ bank transactions to requests (issue 16; this first part holds the reference cod
 VietQR payload, which need no table)."""
 
 # The modules of pages, each with one blueprint `bp`, that create_app registers (none yet).
-VIEWS = ()
+VIEWS = ("statement_views",)
