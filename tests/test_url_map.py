@@ -49,6 +49,8 @@ def demo_values(app):
             "action": "approve",
             "checkpoint_id": 1,
             "name": "0" * 32 + ".png",
+            "import_id": 1,
+            "profile_id": 1,
         }
 
 

@@ -18,6 +18,7 @@ PUBLIC = "public"  # anyone, including anonymous visitors (some need a secret to
 SIGNED_IN = "signed_in"  # any staff account, whatever its roles
 DEVICE = "device"  # a check-in device's bearer token (the JSON API)
 ADMIN, ORG, CHECKIN, EXH = "administrator", "organiser", "checkin", "exhibitors"
+FIN = "finance"
 
 EXPECTED = {
     # public site
@@ -132,6 +133,12 @@ EXPECTED = {
     "badge_print.single": {ADMIN, ORG, CHECKIN},
     "checkin_admin.station": {ADMIN, ORG, CHECKIN},
     # exhibitor managers: exhibitors, booths and the floor plan
+    # booth fees: organisers and finance staff
+    "statements.index": {ADMIN, ORG, FIN},
+    "statements.detail": {ADMIN, ORG, FIN},
+    "statements.profiles": {ADMIN, ORG, FIN},
+    "statements.new_profile": {ADMIN, ORG, FIN},
+    "statements.edit_profile": {ADMIN, ORG, FIN},
     "exhibitors_admin.index": {ADMIN, ORG, EXH},
     "exhibitors_admin.detail": {ADMIN, ORG, EXH},
     "exhibitors_admin.export": {ADMIN, ORG, EXH},
@@ -167,6 +174,7 @@ PRINCIPALS = {
     "organiser_b": "other",
     "checkin": {CHECKIN},
     "exhibitors": {EXH},
+    "finance": {FIN},
 }
 
 
