@@ -13,6 +13,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -668,11 +669,26 @@ def candidates(*, event: Event, transaction: BankTransaction, limit: int = 5) ->
     words = _name_key(f"{transaction.counterparty} {transaction.memo}")
     by_name = []
     if words:
-        for request in db.session.scalars(unpaid.join(Exhibitor).limit(2000)):
-            name = _name_key(request.exhibitor.company_name_vi)
-            core = _company_core(name)
-            if core and core in words and request not in exact:
-                by_name.append(request)
+        # Only the ids and names are read (not each request and, one query each, its exhibitor),
+        # and each name's core is folded once per process: a statement's unmatched rows each
+        # run this over every unpaid request.
+        taken = {request.id for request in exact}
+        names = db.session.execute(
+            unpaid.with_only_columns(PaymentRequest.id, Exhibitor.company_name_vi)
+            .join(Exhibitor, Exhibitor.id == PaymentRequest.exhibitor_id)
+            .limit(2000)
+        )
+        for request_id, name in names:
+            core = _core_of(name)
+            if core and core in words and request_id not in taken:
+                by_name.append(request_id)
+                if len(exact) + len(by_name) >= limit:
+                    break
+        found = {
+            r.id: r
+            for r in db.session.scalars(sa.select(PaymentRequest).where(PaymentRequest.id.in_(by_name)))
+        } if by_name else {}
+        by_name = [found[request_id] for request_id in by_name]
     return (exact + by_name)[:limit]
 
 
@@ -681,6 +697,11 @@ _COMPANY_WORDS = ("CONGTY", "TNHH", "COPHAN", "CP", "MTV", "JSC", "COLTD", "COMP
 
 def _name_key(text: str) -> str:
     return references.memo_key(text)
+
+
+@lru_cache(maxsize=16384)
+def _core_of(company_name: str) -> str:
+    return _company_core(_name_key(company_name))
 
 
 def _company_core(key: str) -> str:
