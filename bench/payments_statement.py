@@ -51,7 +51,15 @@ from _common import (
 TARGET_SECONDS = 10.0
 VCB = {"date": "Ngày giao dịch", "reference": "Số tham chiếu", "debit": "Số tiền ghi nợ",
        "credit": "Số tiền ghi có", "memo": "Mô tả"}  # fmt: skip
-HEADER = ["STT", "Ngày giao dịch", "Số tham chiếu", "Số tiền ghi nợ", "Số tiền ghi có", "Số dư", "Mô tả"]
+HEADER = [
+    "STT",
+    "Ngày giao dịch",
+    "Số tham chiếu",
+    "Số tiền ghi nợ",
+    "Số tiền ghi có",
+    "Số dư",
+    "Mô tả",
+]
 WORDS = ["Cơ khí", "Điện tử", "Nhựa", "Khuôn mẫu", "Linh kiện", "Tự động hóa", "Bao bì", "Thép",
          "Cao su", "Công nghệ", "Hải An", "Đông Á", "Việt Nhật", "Tân Phát", "Minh Long", "Bình An"]  # fmt: skip
 FEE = 16_200_000  # 15,000,000 plus 8 % VAT
@@ -190,7 +198,12 @@ def run(app, slug, data, *, profile=False):
     """(seconds to read, seconds to import and commit, summary, SQL statements)."""
     from exhibition.events.services import get_event
     from exhibition.extensions import db
-    from exhibition.payments.statements import import_statement, profiles_of, read_statement, save_profile
+    from exhibition.payments.statements import (
+        import_statement,
+        profiles_of,
+        read_statement,
+        save_profile,
+    )
 
     with app.app_context():
         event = get_event(slug=slug)
@@ -227,13 +240,17 @@ def main() -> None:
     rng = random.Random(16)
     folder = Path(tempfile.mkdtemp(prefix="bench-statement-"))
     url = bench_url(parser, args.database) if args.database else None
-    database = url.render_as_string(hide_password=False) if url else f"sqlite:///{folder / 'bench.db'}"
+    database = (
+        url.render_as_string(hide_password=False) if url else f"sqlite:///{folder / 'bench.db'}"
+    )
     app = None
     try:
         if url:
             recreate_database(url)
         env = bench_env(database, folder / "instance")
-        app = migrated_app(env, database, folder / "instance", SECRET_KEY="bench-only", MAIL_SERVER=None)
+        app = migrated_app(
+            env, database, folder / "instance", SECRET_KEY="bench-only", MAIL_SERVER=None
+        )
         started = time.perf_counter()
         requests = seed(app, "bench-a", args.requests, rng)
         data, kinds = statement_file(requests, args.rows, args.debits, rng)
@@ -242,7 +259,9 @@ def main() -> None:
               f" {kinds}")  # fmt: skip
         print(f"peak RSS after seeding: {peak_mb():.0f} MB")
         read_seconds, seconds, summary, statements, _ = run(app, "bench-a", data)
-        outcomes = {o.value: n for o, n in sorted(summary.outcomes.items(), key=lambda x: x[0].value)}
+        outcomes = {
+            o.value: n for o, n in sorted(summary.outcomes.items(), key=lambda x: x[0].value)
+        }
         print(f"read and check the whole file: {read_seconds:.2f} s")
         print(f"import and match: {seconds:.2f} s ({summary.rows:,} credits, {summary.added:,} new,"
               f" {summary.ignored:,} left out; {statements:,} SQL statements, {statements / max(summary.rows, 1):.1f}"
@@ -250,7 +269,9 @@ def main() -> None:
         print(f"outcomes: {outcomes}")
         print(f"peak RSS after the import: {peak_mb():.0f} MB")
         read_again, again, summary2, statements2, _ = run(app, "bench-a", data)
-        print(f"the same file again: {again:.2f} s, {summary2.added} new, {statements2:,} SQL statements")
+        print(
+            f"the same file again: {again:.2f} s, {summary2.added} new, {statements2:,} SQL statements"
+        )
         print(f"peak RSS after the re-import: {peak_mb():.0f} MB")
         if args.profile or (seconds > TARGET_SECONDS and not args.no_profile):
             requests_b = seed(app, "bench-b", args.requests, random.Random(16))

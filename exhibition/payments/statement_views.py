@@ -103,7 +103,9 @@ def _names(user_ids: set) -> dict[int, str]:
     ids = {i for i in user_ids if i is not None}
     if not ids:
         return {}
-    return {u.id: u.name or u.email for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    return {
+        u.id: u.name or u.email for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))
+    }
 
 
 @bp.get("/<int:import_id>")

@@ -18,7 +18,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -65,37 +65,62 @@ class Preset:
 PRESETS = {
     "vietcombank": Preset(
         "Vietcombank",
-        {"date": "Ngày giao dịch", "reference": "Số tham chiếu", "debit": "Số tiền ghi nợ",
-         "credit": "Số tiền ghi có", "memo": "Mô tả"},
+        {
+            "date": "Ngày giao dịch",
+            "reference": "Số tham chiếu",
+            "debit": "Số tiền ghi nợ",
+            "credit": "Số tiền ghi có",
+            "memo": "Mô tả",
+        },
     ),  # fmt: skip
     "vietinbank": Preset(
         "VietinBank",
-        {"date": "Ngày giao dịch", "memo": "Nội dung giao dịch", "debit": "Ghi nợ",
-         "credit": "Ghi có", "reference": "Số giao dịch", "counterparty": "Tên đối ứng"},
+        {
+            "date": "Ngày giao dịch",
+            "memo": "Nội dung giao dịch",
+            "debit": "Ghi nợ",
+            "credit": "Ghi có",
+            "reference": "Số giao dịch",
+            "counterparty": "Tên đối ứng",
+        },
     ),  # fmt: skip
     "bidv": Preset(
         "BIDV",
-        {"date": "Ngày hiệu lực", "reference": "Số tham chiếu", "debit": "Ghi nợ",
-         "credit": "Ghi có", "memo": "Mô tả"},
+        {
+            "date": "Ngày hiệu lực",
+            "reference": "Số tham chiếu",
+            "debit": "Ghi nợ",
+            "credit": "Ghi có",
+            "memo": "Mô tả",
+        },
     ),  # fmt: skip
     "techcombank": Preset(
         "Techcombank",
-        {"date": "Ngày giao dịch", "counterparty": "Đối tác", "memo": "Diễn giải",
-         "debit": "Nợ TKTT", "credit": "Có TKTT", "reference": "Số bút toán"},
+        {
+            "date": "Ngày giao dịch",
+            "counterparty": "Đối tác",
+            "memo": "Diễn giải",
+            "debit": "Nợ TKTT",
+            "credit": "Có TKTT",
+            "reference": "Số bút toán",
+        },
     ),  # fmt: skip
     "mb": Preset(
         "MB",
-        {"date": "Ngày giao dịch", "reference": "Mã giao dịch", "amount": "Số tiền",
-         "memo": "Nội dung", "counterparty": "Tên tài khoản đối ứng"},
+        {
+            "date": "Ngày giao dịch",
+            "reference": "Mã giao dịch",
+            "amount": "Số tiền",
+            "memo": "Nội dung",
+            "counterparty": "Tên tài khoản đối ứng",
+        },
     ),  # fmt: skip
     "custom": Preset("", {}),
 }
 
 # Rows below the transactions that carry no date: totals and balances (folded first words).
 _SUMMARY_WORDS = ("tong", "total", "congphatsinh", "sodu", "opening", "closing", "balance", "luyke")
-_DATE = re.compile(
-    r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
-)
+_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]+(\d{2}):(\d{2})(?::(\d{2}))?)?")
 
 
@@ -138,7 +163,9 @@ class StatementRefused(DomainError):
 def profiles_of(event: Event) -> list[BankProfile]:
     return list(
         db.session.scalars(
-            sa.select(BankProfile).where(BankProfile.event_id == event.id).order_by(BankProfile.name)
+            sa.select(BankProfile)
+            .where(BankProfile.event_id == event.id)
+            .order_by(BankProfile.name)
         )
     )
 
@@ -163,12 +190,16 @@ def profile_problems(name: str, columns: dict[str, str]) -> dict[str, str]:
     elif len(name.strip()) > 80:
         problems["name"] = _("At most %(count)s characters.", count=80)
     elif not plain(name):
-        problems["name"] = _("Use letters, digits and ordinary punctuation only (no emoji or symbols).")
+        problems["name"] = _(
+            "Use letters, digits and ordinary punctuation only (no emoji or symbols)."
+        )
     for key, header in columns.items():
         if len(header) > MAX_HEADER:
             problems[key] = _("At most %(count)s characters.", count=MAX_HEADER)
         elif header and not plain(header):
-            problems[key] = _("Use letters, digits and ordinary punctuation only (no emoji or symbols).")
+            problems[key] = _(
+                "Use letters, digits and ordinary punctuation only (no emoji or symbols)."
+            )
         elif header and not header_key(header):
             problems[key] = _("A header needs at least one letter or digit.")
     for key in ("date", "memo"):
@@ -194,7 +225,10 @@ def profile_problems(name: str, columns: dict[str, str]) -> dict[str, str]:
         if folded in seen:
             problems.setdefault(
                 key,
-                _("The same header as “%(other)s”: each column has its own.", other=COLUMNS[seen[folded]]),
+                _(
+                    "The same header as “%(other)s”: each column has its own.",
+                    other=COLUMNS[seen[folded]],
+                ),
             )
         else:
             seen[folded] = key
@@ -334,9 +368,14 @@ def read_statement(data: bytes, filename: str, profile: BankProfile) -> Statemen
         )
     header_index, at = found
     body = table[header_index + 1 :]
-    if len(body) > MAX_ROWS:
+    if len(table) > MAX_ROWS + 1:  # read_table stopped reading there: the file goes on
         raise StatementRefused(
-            [_("The file has more than %(count)s rows; split it into smaller files.", count=MAX_ROWS)]
+            [
+                _(
+                    "The file has more than %(count)s rows; split it into smaller files.",
+                    count=MAX_ROWS,
+                )
+            ]
         )
     statement = Statement()
     problems: list[str] = []
@@ -378,7 +417,9 @@ def _read_row(line, cells, at, wanted, statement: Statement, problems: list[str]
     try:
         booked_on = parse_date(values["date"])
     except ValueError:
-        problem("date", _("“%(value)s” is not a date written dd/mm/yyyy", value=values["date"][:40]))
+        problem(
+            "date", _("“%(value)s” is not a date written dd/mm/yyyy", value=values["date"][:40])
+        )
     amounts = {}
     for key in money_keys:
         text = values[key]
@@ -489,7 +530,9 @@ def _not_known(event: Event, rows: list[StatementRow], chunk: int = 500) -> list
     row: a statement imported again, or overlapping the last one, is mostly known). receive still
     decides for each row left, so a transfer stored meanwhile by the webhook is still found."""
     keys = {id(row): services.dedupe_key(row.item) for row in rows}
-    sums = {id(row): services.checksum(row.item) for row in rows if not row.item.bank_reference.strip()}
+    sums = {
+        id(row): services.checksum(row.item) for row in rows if not row.item.bank_reference.strip()
+    }
     known_keys: set[str] = set()
     known_sums: set[str] = set()
     for values, column, found in (
@@ -500,7 +543,8 @@ def _not_known(event: Event, rows: list[StatementRow], chunk: int = 500) -> list
             found.update(
                 db.session.scalars(
                     sa.select(column).where(
-                        BankTransaction.event_id == event.id, column.in_(values[start : start + chunk])
+                        BankTransaction.event_id == event.id,
+                        column.in_(values[start : start + chunk]),
                     )
                 )
             )

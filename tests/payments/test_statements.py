@@ -28,8 +28,21 @@ from tests.conftest import csrf_token, login_client
 VCB = {"date": "Ngày giao dịch", "reference": "Số tham chiếu", "debit": "Số tiền ghi nợ",
        "credit": "Số tiền ghi có", "memo": "Mô tả"}  # fmt: skip
 SIGNED = {"date": "Ngày", "amount": "Số tiền", "memo": "Nội dung", "counterparty": "Người chuyển"}
-TITLE = [["NGÂN HÀNG TMCP NGOẠI THƯƠNG VIỆT NAM"], ["SAO KÊ TÀI KHOẢN"], ["Số tài khoản: 0031000123456"], []]
-VCB_HEADER = ["STT", "Ngày giao dịch", "Số tham chiếu", "Số tiền ghi nợ", "Số tiền ghi có", "Số dư", "Mô tả"]
+TITLE = [
+    ["NGÂN HÀNG TMCP NGOẠI THƯƠNG VIỆT NAM"],
+    ["SAO KÊ TÀI KHOẢN"],
+    ["Số tài khoản: 0031000123456"],
+    [],
+]
+VCB_HEADER = [
+    "STT",
+    "Ngày giao dịch",
+    "Số tham chiếu",
+    "Số tiền ghi nợ",
+    "Số tiền ghi có",
+    "Số dư",
+    "Mô tả",
+]
 
 
 TONES = "\u0300\u0301\u0303\u0309\u0323"  # the marks Windows-1258 writes as combining characters
@@ -141,7 +154,9 @@ def test_every_amount_style_reads_as_whole_dong(app, payments_event, cell):
 
 
 def test_dates_in_each_style_and_a_request_paid_by_its_reference(app, payments_event, make_request):
-    ref = reference_of(app, make_request(booths=("A01", "A02")))  # 2 x 15,000,000 + 8 % = 32,400,000
+    ref = reference_of(
+        app, make_request(booths=("A01", "A02"))
+    )  # 2 x 15,000,000 + 8 % = 32,400,000
     data = vcb_csv(
         [
             ("01/12/2026", "FT1", "", "10.000.000", f"MBVCB.8812.{ref}.CT tu 0101 CONG TY"),
@@ -161,15 +176,18 @@ def test_dates_in_each_style_and_a_request_paid_by_its_reference(app, payments_e
 
 
 def test_debit_rows_totals_and_balances_are_left_out(app, payments_event):
-    data = vcb_csv(
-        [
-            ("05/12/2026", "FT1", "", "5.000.000", "nhan tien"),
-            ("05/12/2026", "FT2", "2.000.000", "", "chuyen di"),
-            ("05/12/2026", "FT3", "11.000", "0", "phi SMS"),
-            ("Tổng cộng", "", "2.011.000", "5.000.000", ""),
-            ("", "", "", "", ""),
-        ]
-    ) + "Số dư cuối kỳ,,,,,,\r\n,Người lập biểu,,,,,\r\n".encode()
+    data = (
+        vcb_csv(
+            [
+                ("05/12/2026", "FT1", "", "5.000.000", "nhan tien"),
+                ("05/12/2026", "FT2", "2.000.000", "", "chuyen di"),
+                ("05/12/2026", "FT3", "11.000", "0", "phi SMS"),
+                ("Tổng cộng", "", "2.011.000", "5.000.000", ""),
+                ("", "", "", "", ""),
+            ]
+        )
+        + "Số dư cuối kỳ,,,,,,\r\n,Người lập biểu,,,,,\r\n".encode()
+    )
     assert run_import(app, payments_event, data)[:2] == (1, 1)
     assert amounts(app) == [5_000_000]
 
@@ -209,11 +227,16 @@ def test_importing_the_same_file_again_adds_nothing(app, payments_event, make_re
         assert imports[0].sha256 == imports[1].sha256
 
 
-def test_a_transfer_received_by_webhook_first_is_not_counted_again(app, payments_event, make_request):
+def test_a_transfer_received_by_webhook_first_is_not_counted_again(
+    app, payments_event, make_request
+):
     from tests.payments.conftest import credit
 
     ref = reference_of(app, make_request())
-    assert credit(app, payments_event, 16_200_000, ref, reference="FT777", source="webhook")[0] == "paid"
+    assert (
+        credit(app, payments_event, 16_200_000, ref, reference="FT777", source="webhook")[0]
+        == "paid"
+    )
     data = vcb_csv([("05/12/2026", "FT777", "", "16.200.000", f"MBVCB {ref}")])
     assert run_import(app, payments_event, data) == (1, 0, {})
     assert stored(app) == (1, 1)
@@ -283,9 +306,13 @@ def test_a_file_without_the_profiles_columns_names_the_missing_ones(app, payment
 
 def test_the_header_is_looked_for_in_the_first_30_rows_only(app, payments_event):
     lines = [f"Dòng tiêu đề {n}" for n in range(31)]
-    data = ("\n".join(lines) + "\n").encode() + vcb_csv([("05/12/2026", "FT1", "", "1", "x")], title=False)
+    data = ("\n".join(lines) + "\n").encode() + vcb_csv(
+        [("05/12/2026", "FT1", "", "1", "x")], title=False
+    )
     assert "No row among the first 30" in refusal(app, payments_event, data)[0]
-    data = ("\n".join(lines[:25]) + "\n").encode() + vcb_csv([("05/12/2026", "FT1", "", "1", "x")], title=False)
+    data = ("\n".join(lines[:25]) + "\n").encode() + vcb_csv(
+        [("05/12/2026", "FT1", "", "1", "x")], title=False
+    )
     assert run_import(app, payments_event, data)[:2] == (1, 1)
 
 
@@ -311,6 +338,19 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(app, payments_e
     assert problems == [f"The file is larger than {MAX_BYTES // 1_000_000} MB."]
 
 
+def test_a_file_with_more_rows_than_allowed_is_refused_whole(app, payments_event, monkeypatch):
+    from exhibition.payments import statements
+
+    monkeypatch.setattr(statements, "MAX_ROWS", 6)
+    rows = [("05/12/2026", f"FT{n}", "", "1.000", "x") for n in range(2)]
+    assert run_import(app, payments_event, vcb_csv(rows, title=False))[:2] == (2, 2)
+    problems = refusal(
+        app, payments_event, vcb_csv(rows * 3 + [("05/12/2026", "FT9", "", "1", "y")], title=False)
+    )
+    assert problems == ["The file has more than 6 rows; split it into smaller files."]
+    assert stored(app) == (2, 1)
+
+
 def test_a_zip_bomb_workbook_is_refused_unread(app, payments_event):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -327,7 +367,9 @@ def test_a_zip_bomb_workbook_is_refused_unread(app, payments_event):
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1258"])
 def test_csv_in_utf8_with_or_without_bom_and_in_windows_1258(app, payments_event, encoding):
-    data = vcb_csv([("05/12/2026", "FT1", "", "2.000.000", "Công ty Hải An chuyển tiền")], encoding=encoding)
+    data = vcb_csv(
+        [("05/12/2026", "FT1", "", "2.000.000", "Công ty Hải An chuyển tiền")], encoding=encoding
+    )
     assert run_import(app, payments_event, data)[:2] == (1, 1)
     with app.app_context():
         assert db.session.scalar(sa.select(BankTransaction.memo)) == "Công ty Hải An chuyển tiền"
@@ -346,13 +388,17 @@ def test_an_xlsx_with_date_cells_number_cells_and_title_rows(app, payments_event
     for row in TITLE:
         sheet.append(row or [None])
     sheet.append(VCB_HEADER)
-    sheet.append([1, datetime(2026, 12, 5, 10, 30), "FT1", None, 16_200_000, 99_000_000, f"IBFT {ref}"])
+    sheet.append(
+        [1, datetime(2026, 12, 5, 10, 30), "FT1", None, 16_200_000, 99_000_000, f"IBFT {ref}"]
+    )
     sheet.append([2, date(2026, 12, 6), "FT2", 500_000, None, 98_500_000, "chuyen di"])
     sheet.append([3, "07/12/2026", "FT3", None, "1.500.000", 100_000_000, "khong ma"])
     sheet.append([None, "Tổng cộng", None, 500_000, 17_700_000, None, None])
     buffer = io.BytesIO()
     book.save(buffer)
-    rows, added, outcomes = run_import(app, payments_event, buffer.getvalue(), filename="sao-ke.xlsx")
+    rows, added, outcomes = run_import(
+        app, payments_event, buffer.getvalue(), filename="sao-ke.xlsx"
+    )
     assert (rows, added, outcomes) == (2, 2, {"paid": 1, "unmatched": 1})
     with app.app_context():
         days = sorted(db.session.scalars(sa.select(BankTransaction.booked_on)))
@@ -378,7 +424,12 @@ def test_an_xlsx_amount_with_a_fraction_of_a_dong_is_refused(app, payments_event
         ("", VCB, "name", "Give the profile a name"),
         ("VCB", {**VCB, "date": ""}, "date", "Enter the header"),
         ("VCB", {**VCB, "memo": ""}, "memo", "Enter the header"),
-        ("VCB", {**VCB, "credit": "", "debit": ""}, "credit", "credit column, or of a signed amount"),
+        (
+            "VCB",
+            {**VCB, "credit": "", "debit": ""},
+            "credit",
+            "credit column, or of a signed amount",
+        ),
         ("VCB", {**VCB, "amount": "Số tiền"}, "amount", "not both"),
         ("VCB", {**VCB, "credit": "", "amount": "Số tiền"}, "debit", "goes with a credit column"),
         ("VCB", {**VCB, "memo": "NGAY GIAO DICH"}, "memo", "The same header as"),
@@ -439,7 +490,9 @@ def test_the_demo_sample_statement_imports_cleanly(app, payments_event, make_req
             amounts={requests[1].reference: 5_000_000, requests[2].reference: 20_000_000},
         )
     data = text.encode("utf-8-sig")
-    rows, added, outcomes = run_import(app, payments_event, data, columns=PRESETS["vietcombank"].columns)
+    rows, added, outcomes = run_import(
+        app, payments_event, data, columns=PRESETS["vietcombank"].columns
+    )
     assert (rows, added) == (4, 4)
     assert outcomes == {"paid": 1, "partial": 1, "overpaid": 1, "unmatched": 1}
     assert run_import(app, payments_event, data, columns=PRESETS["vietcombank"].columns)[1] == 0
@@ -478,10 +531,14 @@ def test_pages_make_a_profile_from_a_preset_and_import_through_the_form(
     index = client.get(base)
     assert index.status_code == 200 and "Before the first import" in index.text
     profiles = client.get(f"{base}/profiles")
-    assert f'{base}/profiles/new?preset=vietcombank' in profiles.text
+    assert f"{base}/profiles/new?preset=vietcombank" in profiles.text
     form = client.get(f"{base}/profiles/new?preset=vietcombank")
     assert 'value="Số tiền ghi có"' in form.text
-    fields = {key: value for key, value in VCB.items()} | {"name": "Vietcombank", "amount": "", "counterparty": ""}
+    fields = {key: value for key, value in VCB.items()} | {
+        "name": "Vietcombank",
+        "amount": "",
+        "counterparty": "",
+    }
     saved = submit(client, f"{base}/profiles/new?preset=vietcombank", fields)
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"{base}/profiles")
     pid = profile_id(app, payments_event)
@@ -494,7 +551,9 @@ def test_pages_make_a_profile_from_a_preset_and_import_through_the_form(
     summary = client.get(done.headers["Location"])
     assert summary.status_code == 200
     assert 'data-count="rows">2<' in summary.text and 'data-count="added">2<' in summary.text
-    assert 'data-outcome="paid">1<' in summary.text and 'data-outcome="unmatched">1<' in summary.text
+    assert (
+        'data-outcome="paid">1<' in summary.text and 'data-outcome="unmatched">1<' in summary.text
+    )
     assert 'data-outcome="partial">0<' in summary.text
     assert "payments/transactions" not in summary.text
     history = client.get(base)
@@ -515,7 +574,9 @@ def test_a_bad_file_on_the_page_lists_its_problems_and_stores_nothing(app, clien
                     content_type="multipart/form-data")  # fmt: skip
     assert answer.status_code == 422
     assert "nothing of it was stored" in answer.text
-    assert "Row 7, column “Ngày giao dịch”: “hôm qua” is not a date written dd/mm/yyyy." in answer.text
+    assert (
+        "Row 7, column “Ngày giao dịch”: “hôm qua” is not a date written dd/mm/yyyy." in answer.text
+    )
     assert stored(app) == (0, 0)
     no_file = submit(client, base, {"profile": str(pid)}, content_type="multipart/form-data")
     assert no_file.status_code == 422 and "Choose a CSV or Excel file." in no_file.text
@@ -524,7 +585,11 @@ def test_a_bad_file_on_the_page_lists_its_problems_and_stores_nothing(app, clien
 def test_the_profile_form_shows_each_problem_by_its_field(app, client, payments_event):
     login_client(app, client)
     url = f"/admin/{payments_event}/payments/statements/profiles/new"
-    answer = submit(client, url, {"name": "", "date": "", "credit": "Ghi có", "amount": "Số tiền", "memo": "Mô tả"})
+    answer = submit(
+        client,
+        url,
+        {"name": "", "date": "", "credit": "Ghi có", "amount": "Số tiền", "memo": "Mô tả"},
+    )
     assert answer.status_code == 422
     assert "Give the profile a name" in answer.text
     assert "Give either a signed amount column or a credit column, not both." in answer.text
@@ -554,7 +619,9 @@ def test_a_50_mb_upload_is_refused_clearly(app, client, payments_event):
     assert stored(app) == (0, 0)
 
 
-def test_a_profile_or_import_of_another_exhibition_is_not_found(app, client, payments_event, make_event):
+def test_a_profile_or_import_of_another_exhibition_is_not_found(
+    app, client, payments_event, make_event
+):
     login_client(app, client)
     make_event(slug="other-2026")
     pid = profile_id(app, payments_event)
@@ -565,51 +632,58 @@ def test_a_profile_or_import_of_another_exhibition_is_not_found(app, client, pay
 # --- a statement and the webhook at once --------------------------------------------------------
 
 
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_a_statement_and_a_webhook_delivery_of_one_transfer_at_once_make_one_payment(
-    app, payments_event, make_request
-):
+def race(app, slug, pid, ref, bank_ref) -> dict:
+    """The same transfer as a statement row and as a webhook call, started at the same moment;
+    how many each added."""
     from exhibition.events.services import get_event
     from exhibition.payments.services import Received, receive
     from exhibition.payments.statements import get_profile, import_statement
 
+    data = vcb_csv([("05/12/2026", bank_ref, "", "16.200.000", f"MBVCB {ref}")])
+    start = threading.Barrier(2)
+    results = {}
+
+    def by_statement():
+        with app.app_context():
+            event = get_event(slug=slug)
+            profile = get_profile(event=event, profile_id=pid)
+            start.wait()
+            summary = import_statement(event=event, profile=profile, data=data, filename="s.csv")
+            results["statement"] = summary.added
+            db.session.commit()
+
+    def by_webhook():
+        with app.app_context():
+            event = get_event(slug=slug)
+            item = Received(
+                amount_vnd=16_200_000,
+                booked_on=date(2026, 12, 5),
+                memo=f"{ref} chuyen khoan",
+                bank_reference=bank_ref,
+            )
+            start.wait()
+            _, new = receive(event=event, item=item, source=Source.WEBHOOK)
+            results["webhook"] = int(new)
+            db.session.commit()
+
+    threads = [threading.Thread(target=by_statement), threading.Thread(target=by_webhook)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_statement_and_a_webhook_delivery_of_one_transfer_at_once_make_one_payment(
+    app, payments_event, make_request
+):
     ref = reference_of(app, make_request())
     pid = profile_id(app, payments_event)
     rounds = 5
     for n in range(rounds):
         bank_ref = f"FT2612{n:04d}"
-        data = vcb_csv([("05/12/2026", bank_ref, "", "16.200.000", f"MBVCB {ref}")])
-        start = threading.Barrier(2)
-        results = {}
-
-        def by_statement():
-            with app.app_context():
-                event = get_event(slug=payments_event)
-                profile = get_profile(event=event, profile_id=pid)
-                start.wait()
-                results["statement"] = import_statement(
-                    event=event, profile=profile, data=data, filename="s.csv"
-                ).added
-                db.session.commit()
-
-        def by_webhook():
-            with app.app_context():
-                event = get_event(slug=payments_event)
-                start.wait()
-                _, new = receive(
-                    event=event,
-                    item=Received(amount_vnd=16_200_000, booked_on=date(2026, 12, 5),
-                                  memo=f"{ref} chuyen khoan", bank_reference=bank_ref),
-                    source=Source.WEBHOOK,
-                )  # fmt: skip
-                results["webhook"] = int(new)
-                db.session.commit()
-
-        threads = [threading.Thread(target=by_statement), threading.Thread(target=by_webhook)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        results = race(app, payments_event, pid, ref, bank_ref)
         assert results["statement"] + results["webhook"] == 1, results
         with app.app_context():
             rows = db.session.scalars(
@@ -617,8 +691,10 @@ def test_a_statement_and_a_webhook_delivery_of_one_transfer_at_once_make_one_pay
             ).all()
             assert len(rows) == 1
     with app.app_context():
-        transactions = db.session.scalars(sa.select(BankTransaction).order_by(BankTransaction.id)).all()
-        assert len(transactions) == rounds
-        assert [t.outcome for t in transactions] == [Outcome.PAID] + [Outcome.DUPLICATE] * (rounds - 1)
+        transactions = db.session.scalars(
+            sa.select(BankTransaction).order_by(BankTransaction.id)
+        ).all()
+        outcomes = [t.outcome for t in transactions]
+        assert outcomes == [Outcome.PAID] + [Outcome.DUPLICATE] * (rounds - 1)
         request = db.session.scalar(sa.select(PaymentRequest))
         assert request.paid_vnd == 16_200_000 and request.state is RequestState.PAID
