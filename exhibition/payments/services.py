@@ -684,11 +684,12 @@ def candidates(*, event: Event, transaction: BankTransaction, limit: int = 5) ->
                 by_name.append(request_id)
                 if len(exact) + len(by_name) >= limit:
                     break
-        found = {
-            r.id: r
-            for r in db.session.scalars(sa.select(PaymentRequest).where(PaymentRequest.id.in_(by_name)))
-        } if by_name else {}
-        by_name = [found[request_id] for request_id in by_name]
+        if by_name:
+            found = db.session.scalars(
+                sa.select(PaymentRequest).where(PaymentRequest.id.in_(by_name))
+            )
+            by_id = {request.id: request for request in found}
+            by_name = [by_id[request_id] for request_id in by_name]
     return (exact + by_name)[:limit]
 
 

@@ -242,6 +242,32 @@ def test_a_transfer_received_by_webhook_first_is_not_counted_again(
     assert stored(app) == (1, 1)
 
 
+def test_an_unmatched_credit_suggests_requests_by_amount_and_by_the_payers_name(
+    app, payments_event, make_request
+):
+    ids = [
+        make_request(booths=("A01",), company_name_vi="Công ty TNHH Cơ khí Hải An"),
+        make_request(booths=("A02", "A03"), company_name_vi="Công ty CP Nhựa Tiền Phong"),
+        make_request(booths=("A04",), company_name_vi="Công ty TNHH Điện tử Đông Á"),
+    ]
+    data = vcb_csv(
+        [
+            ("05/12/2026", "FT1", "", "32.400.000", "IBFT NHUA TIEN PHONG chuyen tien"),
+            ("05/12/2026", "FT2", "", "16.200.000", "CONG TY TNHH CO KHI HAI AN chuyen khoan"),
+            ("05/12/2026", "FT3", "", "1.000", "khong ro"),
+            ("05/12/2026", "FT4", "", "5.000.000", "DIEN TU DONG A tra truoc"),
+        ]
+    )
+    assert run_import(app, payments_event, data)[2] == {"unmatched": 4}
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(BankTransaction.bank_reference, BankTransaction.candidate_ids)
+        )
+        found = {reference: candidates for reference, candidates in rows}
+    # By amount first (in due order), then by name.
+    assert found == {"FT1": [ids[1]], "FT2": [ids[0], ids[2]], "FT3": [], "FT4": [ids[2]]}
+
+
 def test_the_import_is_in_the_audit_log(app, payments_event):
     from exhibition.accounts.models import AuditEntry
 
