@@ -198,7 +198,10 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[str]]]:
         raise ValueError(_('The file is not UTF-8 text. Save it as "CSV UTF-8".')) from error
     if "\x00" in text:
         raise ValueError(_("The file is not a CSV text file."))
-    first_line = text.split("\n", 1)[0]
+    # The first line that has a delimiter: a bank's export starts with title lines of one cell.
+    first_line = next(
+        (line for line in text[:100_000].split("\n")[:30] if ";" in line or "," in line), ""
+    )
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     try:
         return _records(

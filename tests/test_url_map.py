@@ -60,6 +60,8 @@ def demo_values(app):
                 sa.select(BankTransaction.id).order_by(BankTransaction.id)
             ),
             "task_id": db.session.scalar(sa.select(InvoiceTask.id)) or 1,
+            "import_id": 1,
+            "profile_id": 1,
         }
 
 

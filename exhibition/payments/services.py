@@ -13,6 +13,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -721,12 +722,27 @@ def candidates(
     words = _name_key(f"{transaction.counterparty} {transaction.memo}")
     by_name = []
     if words:
-        named = unpaid.join(Exhibitor).options(sa.orm.contains_eager(PaymentRequest.exhibitor))
-        for request in db.session.scalars(named.limit(2000)):  # the names in the same query
-            name = _name_key(request.exhibitor.company_name_vi)
-            core = _company_core(name)
-            if core and core in words and request not in exact:
-                by_name.append(request)
+        # Only the ids and names are read (not each request and, one query each, its exhibitor),
+        # and each name's core is folded once per process: a statement's unmatched rows each
+        # run this over every unpaid request.
+        taken = {request.id for request in exact}
+        names = db.session.execute(
+            unpaid.with_only_columns(PaymentRequest.id, Exhibitor.company_name_vi)
+            .join(Exhibitor, Exhibitor.id == PaymentRequest.exhibitor_id)
+            .limit(2000)
+        )
+        for request_id, name in names:
+            core = _core_of(name)
+            if core and core in words and request_id not in taken:
+                by_name.append(request_id)
+                if len(exact) + len(by_name) >= limit:
+                    break
+        if by_name:
+            found = db.session.scalars(
+                sa.select(PaymentRequest).where(PaymentRequest.id.in_(by_name))
+            )
+            by_id = {request.id: request for request in found}
+            by_name = [by_id[request_id] for request_id in by_name]
     return (exact + by_name)[:limit]
 
 
@@ -735,6 +751,11 @@ _COMPANY_WORDS = ("CONGTY", "TNHH", "COPHAN", "CP", "MTV", "JSC", "COLTD", "COMP
 
 def _name_key(text: str) -> str:
     return references.memo_key(text)
+
+
+@lru_cache(maxsize=16384)
+def _core_of(company_name: str) -> str:
+    return _company_core(_name_key(company_name))
 
 
 def _company_core(key: str) -> str:

@@ -134,6 +134,12 @@ EXPECTED = {
     "badge_print.single": {ADMIN, ORG, CHECKIN},
     "checkin_admin.station": {ADMIN, ORG, CHECKIN},
     # exhibitor managers: exhibitors, booths and the floor plan
+    # booth fees: organisers and finance staff
+    "statements.index": {ADMIN, ORG, FIN},
+    "statements.detail": {ADMIN, ORG, FIN},
+    "statements.profiles": {ADMIN, ORG, FIN},
+    "statements.new_profile": {ADMIN, ORG, FIN},
+    "statements.edit_profile": {ADMIN, ORG, FIN},
     "exhibitors_admin.index": {ADMIN, ORG, EXH},
     "exhibitors_admin.detail": {ADMIN, ORG, EXH},
     "exhibitors_admin.export": {ADMIN, ORG, EXH},
