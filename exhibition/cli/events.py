@@ -15,6 +15,7 @@ from ..events.demo import DEMO_SLUG, demo_password, seed_demo
 from ..events.models import Event
 from ..events.services import list_events
 from ..extensions import db
+from ..payments.demo import write_sample_statement
 from ..qr import qr_text
 from ..urls import public_url
 
@@ -64,6 +65,10 @@ def seed_demo_command(today: bool):
         f"{event.last_day:%Y-%m-%d}."
     )
     if done == "loaded":
+        sample = write_sample_statement(
+            event=event, folder=Path(current_app.instance_path) / "demo"
+        )
+        click.echo(f"A sample bank statement to import (Payments, Bank statements): {sample}")
         click.echo(
             "`flask show-login` prints the organiser's login and a check-in station set-up link."
         )

@@ -3,6 +3,7 @@ with the transfers that put them there (paid, part paid, overpaid, paid twice, u
 discarded, expired, cancelled, refund due)."""
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from stdnum.vn import mst
@@ -12,7 +13,11 @@ from ..events.models import Event
 from ..exhibitors.models import Exhibitor, ExhibitorStatus
 from ..extensions import db
 from . import services
-from .models import PaymentRequest, Source
+from .demo_statement import write_statement
+from .models import UNPAID, PaymentRequest, Source
+from .statements import PRESETS, save_profile
+
+SAMPLE_STATEMENT = "sao-ke-mau-vietcombank.csv"  # under the instance folder's demo/
 
 SELLER_TAX_CODE = "020099887" + mst.calc_check_digit("020099887")  # made up for the demo
 ACCOUNT = {
@@ -114,8 +119,34 @@ def seed_payments(*, event: Event, now: datetime | None = None) -> int:
         request=refund, reason="Công ty xin rút khỏi triển lãm sau khi đã chuyển khoản."
     )
     services.cancel_request(request=cancelled, reason="Gộp vào đề nghị thanh toán khác.")
+    # Paid after it was cancelled: an error, on the refund list.
+    _credit(event, cancelled, cancelled.total_vnd, day=today - timedelta(days=1), number=8)
     expired.due_on = today - timedelta(days=2)
     db.session.flush()
     services.expire(request=expired, now=now)
+    save_profile(event=event, name="Vietcombank", columns=PRESETS["vietcombank"].columns)
     db.session.flush()
     return len(made)
+
+
+def write_sample_statement(*, event: Event, folder: Path, now: datetime | None = None) -> Path:
+    """A statement of the demo's account, as Vietcombank exports it, to import on the Bank
+    statements page: a transfer paying each request still owed (one of them short by a million),
+    a transfer without a reference, and a bank fee."""
+    settings = services.required_settings(event)
+    owed = list(
+        db.session.scalars(
+            sa.select(PaymentRequest)
+            .where(PaymentRequest.event_id == event.id, PaymentRequest.state.in_(UNPAID))
+            .order_by(PaymentRequest.id)
+        )
+    )
+    short = {owed[0].reference: owed[0].outstanding_vnd - 1_000_000} if owed else {}
+    return write_statement(
+        folder / SAMPLE_STATEMENT,
+        owed,
+        account_number=settings.account_number,
+        holder=settings.account_holder,
+        day=(now or utcnow()).astimezone(event.tz).date(),
+        amounts=short,
+    )

@@ -44,6 +44,8 @@ def _day(form, field) -> None:
         raise ValidationError(
             _l("Enter the date as day/month/year, such as 05/12/2026.")
         ) from error
+    if form.payment_request is None:
+        return
     problem = einvoices.date_problem(form.day, form.payment_request, form.today)
     if problem:
         raise ValidationError(problem)
@@ -81,7 +83,8 @@ class EinvoiceForm(Form):
         checks=(_checked(einvoices.url_problem),),
     )
 
-    def __init__(self, *args, payment_request, today: date, **kwargs):
+    def __init__(self, *args, payment_request=None, today: date | None = None, **kwargs):
+        """`payment_request` and `today` bound the date (the views always give them)."""
         super().__init__(*args, **kwargs)
         self.payment_request, self.today, self.day = payment_request, today, None
 

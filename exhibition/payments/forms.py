@@ -141,7 +141,7 @@ class ReasonForm(Form):
 class AssignForm(Form):
     """Apply an unmatched transaction to a request, chosen among the candidates or by reference."""
 
-    request_id = SelectField(_l("Payment request"), validators=[Optional()])
+    request_id = SelectField(_l("Payment request"), validators=[Optional(strip_whitespace=False)])
     reference = StringField(_l("Or its reference"), filters=[strip_filter], validators=[plain_text])
     note = text_field(_l("Note"), max=500, message=AT_MOST)
 

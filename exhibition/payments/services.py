@@ -539,7 +539,24 @@ def receive(
     known = _known(event, item)
     if known is not None:
         return known, False
-    transaction = BankTransaction(
+    transaction = _new_transaction(event, item, source, statement_id, now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(transaction)
+            db.session.flush()
+    except IntegrityError:
+        known = _known(event, item)
+        if known is None:
+            raise
+        return known, False
+    settle(transaction=transaction, now=now)
+    return transaction, True
+
+
+def _new_transaction(
+    event: Event, item: Received, source: Source, statement_id: int | None, now: datetime | None
+) -> BankTransaction:
+    return BankTransaction(
         event_id=event.id,
         source=source,
         dedupe_key=dedupe_key(item),
@@ -555,17 +572,132 @@ def receive(
         outcome=Outcome.UNMATCHED,
         received_at=now or utcnow(),
     )
+
+
+CHUNK = 500  # values in one IN (...) of a query
+
+
+def _chunks(values: list, size: int = CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def receive_many(
+    *,
+    event: Event,
+    items: list[Received],
+    source: Source,
+    statement_id: int | None = None,
+    now: datetime | None = None,
+) -> list[BankTransaction]:
+    """`receive` for the many credits of a statement, in a few queries instead of several per
+    credit: the new transactions, in the order given. The same rules and the same order of
+    locks: the requests the memos name are locked first (by id), then what is known already is
+    left out, the rest is stored at once and settled in memory. If a transfer is stored by
+    someone else between the check and the insert (the webhook, for a memo naming no request),
+    the batch falls back to `receive` one credit at a time."""
+    now = now or utcnow()
+    for item in items:
+        if not 0 < item.amount_vnd <= MAX_AMOUNT:
+            raise DomainError(
+                _l("The amount must be more than 0 dong."), code="invalid_amount", status=422
+            )
+    prefix = required_settings(event).reference_prefix
+    named = [references.references_in(item.memo, prefix) for item in items]
+    requests = _lock_requests(event, {found[0] for found in named if len(found) == 1})
+    fresh = list(zip(items, named, strict=True))
+    fresh = _not_stored(event, fresh)
+    transactions = [_new_transaction(event, item, source, statement_id, now) for item, _ in fresh]
     try:
         with db.session.begin_nested():
-            db.session.add(transaction)
+            db.session.add_all(transactions)
             db.session.flush()
     except IntegrityError:
-        known = _known(event, item)
-        if known is None:
-            raise
-        return known, False
-    settle(transaction=transaction, now=now)
-    return transaction, True
+        added = []
+        for item, _ in fresh:
+            transaction, new = receive(
+                event=event, item=item, source=source, statement_id=statement_id, now=now
+            )
+            if new:
+                added.append(transaction)
+        return added
+    index = None
+    for transaction, (_, found) in zip(transactions, fresh, strict=True):
+        request = requests.get(found[0]) if len(found) == 1 else None
+        if request is None:
+            index = index or CandidateIndex(event)
+            transaction.candidate_ids = index.suggest(
+                amount=transaction.amount_vnd,
+                text=f"{transaction.counterparty} {transaction.memo}",
+            )
+            transaction.note = "two_references" if len(found) > 1 else ""
+        else:
+            _apply_locked(transaction, request, now, None)
+            if index is not None:
+                index.update(request)
+    db.session.flush()
+    return transactions
+
+
+def _lock_requests(event: Event, references_named: set[str]) -> dict[str, PaymentRequest]:
+    """The requests of these references, locked in the order of their ids (as one request at a
+    time is locked elsewhere, no two imports or an import and the webhook wait in a circle)."""
+    ids: list[int] = []
+    for chunk in _chunks(sorted(references_named)):
+        ids.extend(
+            db.session.scalars(
+                sa.select(PaymentRequest.id).where(
+                    PaymentRequest.event_id == event.id, PaymentRequest.reference.in_(chunk)
+                )
+            )
+        )
+    found: dict[str, PaymentRequest] = {}
+    for chunk in _chunks(sorted(ids)):
+        locked = db.session.scalars(
+            sa.select(PaymentRequest)
+            .where(PaymentRequest.id.in_(chunk))
+            .order_by(PaymentRequest.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        found.update((request.reference, request) for request in locked)
+    return found
+
+
+def _not_stored(event: Event, fresh: list[tuple[Received, list[str]]]) -> list:
+    """The credits not stored yet, each once: by bank reference, by checksum when there is none,
+    and by the sender's id (as `_known` decides for one)."""
+    keys = [dedupe_key(item) for item, _ in fresh]
+    sums = [checksum(item) for item, _ in fresh]
+    providers = [item.provider_id for item, _ in fresh if item.provider_id]
+    known: dict[str, set[str]] = {}
+    for name, values, column in (
+        ("key", keys, BankTransaction.dedupe_key),
+        ("sum", sums, BankTransaction.checksum),
+        ("provider", providers, BankTransaction.provider_id),
+    ):
+        known[name] = set()
+        for chunk in _chunks(sorted(set(values))):
+            known[name].update(
+                db.session.scalars(
+                    sa.select(column).where(BankTransaction.event_id == event.id, column.in_(chunk))
+                )
+            )
+    left = []
+    for (item, found), key, total in zip(fresh, keys, sums, strict=True):
+        without_reference = not item.bank_reference.strip()
+        if (
+            key in known["key"]
+            or (without_reference and total in known["sum"])
+            or item.provider_id in known["provider"]
+        ):
+            continue
+        known["key"].add(key)  # a credit twice in one file is stored once
+        known["sum"].add(total)
+        if item.provider_id:
+            known["provider"].add(item.provider_id)
+        left.append((item, found))
+    return left
 
 
 def _lock_named_request(event: Event, memo: str) -> None:
@@ -631,8 +763,17 @@ def apply(
     user: User | None = None,
 ) -> BankTransaction:
     """What a transaction does to its request, decided under the request's row lock."""
-    now = now or utcnow()
     _lock(request)
+    return _apply_locked(transaction, request, now or utcnow(), user)
+
+
+def _apply_locked(
+    transaction: BankTransaction,
+    request: PaymentRequest,
+    now: datetime,
+    user: User | None,
+) -> BankTransaction:
+    """apply(), the request's row lock being held (and the transaction stored: it has an id)."""
     transaction.request_id = request.id
     amount = transaction.amount_vnd
     if request.state is RequestState.EXPIRED and _rereserve(request, user):
@@ -657,7 +798,8 @@ def apply(
             transaction.outcome = Outcome.PARTIAL
         _state_from_amounts(request, now)
     transaction.candidate_ids = []
-    db.session.flush()
+    if transaction.id is None:
+        db.session.flush()
     _audit(
         request,
         "payments.received",
@@ -702,48 +844,86 @@ def _rereserve(request: PaymentRequest, user: User | None) -> bool:
     return True
 
 
+class CandidateIndex:
+    """The unpaid requests of an exhibition, read once, for suggesting which one an unmatched
+    transfer is for: by the exact amount still owed, or by the company's name in the payer's
+    name or the memo. A statement's thousands of unmatched rows share one index; the names are
+    found through their first four letters, not by trying every request on every row."""
+
+    GRAM = 4  # a name's core has at least this many letters (_company_core)
+
+    def __init__(self, event: Event):
+        rows = db.session.execute(
+            sa.select(
+                PaymentRequest.id,
+                PaymentRequest.total_vnd - PaymentRequest.paid_vnd,
+                Exhibitor.company_name_vi,
+            )
+            .join(Exhibitor, Exhibitor.id == PaymentRequest.exhibitor_id)
+            .where(PaymentRequest.event_id == event.id, PaymentRequest.state.in_(UNPAID))
+            .order_by(PaymentRequest.due_on, PaymentRequest.id)
+        ).all()
+        self.order = {request_id: n for n, (request_id, _, _) in enumerate(rows)}
+        self.owing: dict[int, int] = {}
+        self.by_amount: dict[int, list[int]] = {}
+        self.by_gram: dict[str, list[tuple[int, str]]] = {}
+        for request_id, owing, name in rows:
+            self._owes(request_id, owing)
+            core = _core_of(name)
+            if core:
+                self.by_gram.setdefault(core[: self.GRAM], []).append((request_id, core))
+
+    def _owes(self, request_id: int, owing: int) -> None:
+        before = self.owing.pop(request_id, None)
+        if before is not None:
+            self.by_amount[before].remove(request_id)
+        if owing > 0:
+            self.owing[request_id] = owing
+            ids = self.by_amount.setdefault(owing, [])
+            ids.append(request_id)
+            ids.sort(key=self.order.__getitem__)
+
+    def update(self, request: PaymentRequest) -> None:
+        """A request of the index was paid, in part or whole, since it was read."""
+        if request.id in self.order:
+            self._owes(request.id, request.outstanding_vnd if request.state in UNPAID else 0)
+
+    def suggest(self, *, amount: int, text: str, limit: int = 5) -> list[int]:
+        """The ids of the likely requests, those owing exactly `amount` first."""
+        found = list(self.by_amount.get(amount, ())[:limit])
+        words = _name_key(text)
+        named: list[int] = []
+        for start in range(len(words) - self.GRAM + 1):
+            for request_id, core in self.by_gram.get(words[start : start + self.GRAM], ()):
+                if request_id in self.owing and request_id not in found and request_id not in named:
+                    if words.startswith(core, start):
+                        named.append(request_id)
+        named.sort(key=self.order.__getitem__)
+        return (found + named)[:limit]
+
+
 def candidates(
-    *, event: Event, transaction: BankTransaction, limit: int = 5
+    *,
+    event: Event,
+    transaction: BankTransaction,
+    limit: int = 5,
+    index: CandidateIndex | None = None,
 ) -> list[PaymentRequest]:
     """Unpaid requests an unmatched transaction may be for: owing exactly its amount, or of a
     company whose name the payer's name or the memo contains."""
-    unpaid = (
-        sa.select(PaymentRequest)
-        .where(PaymentRequest.event_id == event.id, PaymentRequest.state.in_(UNPAID))
-        .order_by(PaymentRequest.due_on, PaymentRequest.id)
+    index = index or CandidateIndex(event)
+    ids = index.suggest(
+        amount=transaction.amount_vnd,
+        text=f"{transaction.counterparty} {transaction.memo}",
+        limit=limit,
     )
-    exact = list(
-        db.session.scalars(
-            unpaid.where(
-                PaymentRequest.total_vnd - PaymentRequest.paid_vnd == transaction.amount_vnd
-            ).limit(limit)
-        )
-    )
-    words = _name_key(f"{transaction.counterparty} {transaction.memo}")
-    by_name = []
-    if words:
-        # Only the ids and names are read (not each request and, one query each, its exhibitor),
-        # and each name's core is folded once per process: a statement's unmatched rows each
-        # run this over every unpaid request.
-        taken = {request.id for request in exact}
-        names = db.session.execute(
-            unpaid.with_only_columns(PaymentRequest.id, Exhibitor.company_name_vi)
-            .join(Exhibitor, Exhibitor.id == PaymentRequest.exhibitor_id)
-            .limit(2000)
-        )
-        for request_id, name in names:
-            core = _core_of(name)
-            if core and core in words and request_id not in taken:
-                by_name.append(request_id)
-                if len(exact) + len(by_name) >= limit:
-                    break
-        if by_name:
-            found = db.session.scalars(
-                sa.select(PaymentRequest).where(PaymentRequest.id.in_(by_name))
-            )
-            by_id = {request.id: request for request in found}
-            by_name = [by_id[request_id] for request_id in by_name]
-    return (exact + by_name)[:limit]
+    if not ids:
+        return []
+    found = {
+        r.id: r
+        for r in db.session.scalars(sa.select(PaymentRequest).where(PaymentRequest.id.in_(ids)))
+    }
+    return [found[i] for i in ids if i in found]
 
 
 _COMPANY_WORDS = ("CONGTY", "TNHH", "COPHAN", "CP", "MTV", "JSC", "COLTD", "COMPANY", "LIMITED")

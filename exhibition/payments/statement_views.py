@@ -19,7 +19,7 @@ from ..security import allow_large_uploads
 from . import services, statements
 from .models import StatementImport
 
-bp = staff_blueprint("statements", __name__, url_prefix="/admin/<slug>/payments/statements")
+bp = staff_blueprint("statements", __name__, url_prefix="/admin/events/<slug>/payments/statements")
 
 # A year of a busy account's statement is larger than the site-wide upload limit.
 allow_large_uploads(bp, {"statements.index"}, statements.MAX_BYTES + 1_000_000)

@@ -494,12 +494,13 @@ def import_statement(
     outcomes: Counter = Counter()
     for row in statement.credits:
         row.item.account_number = settings.account_number  # the statement is of this account
-    for row in _not_known(event, statement.credits):
-        transaction, new = services.receive(
-            event=event, item=row.item, source=Source.STATEMENT, statement_id=record_.id
-        )
-        if new:
-            outcomes[transaction.outcome] += 1
+    added = services.receive_many(
+        event=event,
+        items=[row.item for row in statement.credits],
+        source=Source.STATEMENT,
+        statement_id=record_.id,
+    )
+    outcomes.update(transaction.outcome for transaction in added)
     record_.added = sum(outcomes.values())
     db.session.flush()
     record(
@@ -523,40 +524,6 @@ def import_statement(
         outcomes=outcomes,
         imported_before=before,
     )
-
-
-def _not_known(event: Event, rows: list[StatementRow], chunk: int = 500) -> list[StatementRow]:
-    """The rows whose transfer is not stored yet (read a chunk of keys per query, not a query per
-    row: a statement imported again, or overlapping the last one, is mostly known). receive still
-    decides for each row left, so a transfer stored meanwhile by the webhook is still found."""
-    keys = {id(row): services.dedupe_key(row.item) for row in rows}
-    sums = {
-        id(row): services.checksum(row.item) for row in rows if not row.item.bank_reference.strip()
-    }
-    known_keys: set[str] = set()
-    known_sums: set[str] = set()
-    for values, column, found in (
-        (list(set(keys.values())), BankTransaction.dedupe_key, known_keys),
-        (list(set(sums.values())), BankTransaction.checksum, known_sums),
-    ):
-        for start in range(0, len(values), chunk):
-            found.update(
-                db.session.scalars(
-                    sa.select(column).where(
-                        BankTransaction.event_id == event.id,
-                        column.in_(values[start : start + chunk]),
-                    )
-                )
-            )
-    seen: set[str] = set()
-    left = []
-    for row in rows:
-        key = keys[id(row)]
-        if key in known_keys or sums.get(id(row)) in known_sums or key in seen:
-            continue
-        seen.add(key)
-        left.append(row)
-    return left
 
 
 def imports_of(event: Event, limit: int = 100) -> list[StatementImport]:

@@ -553,7 +553,7 @@ def test_pages_make_a_profile_from_a_preset_and_import_through_the_form(
 ):
     finance_client(app, client)
     ref = reference_of(app, make_request())
-    base = f"/admin/{payments_event}/payments/statements"
+    base = f"/admin/events/{payments_event}/payments/statements"
     index = client.get(base)
     assert index.status_code == 200 and "Before the first import" in index.text
     profiles = client.get(f"{base}/profiles")
@@ -581,7 +581,7 @@ def test_pages_make_a_profile_from_a_preset_and_import_through_the_form(
         'data-outcome="paid">1<' in summary.text and 'data-outcome="unmatched">1<' in summary.text
     )
     assert 'data-outcome="partial">0<' in summary.text
-    assert "payments/transactions" not in summary.text
+    assert f"/admin/events/{payments_event}/payments/transactions?show=unmatched" in summary.text
     history = client.get(base)
     assert "sao-ke-12.csv" in history.text and "Kế toán" in history.text
 
@@ -594,7 +594,7 @@ def test_pages_make_a_profile_from_a_preset_and_import_through_the_form(
 def test_a_bad_file_on_the_page_lists_its_problems_and_stores_nothing(app, client, payments_event):
     login_client(app, client)
     pid = profile_id(app, payments_event)
-    base = f"/admin/{payments_event}/payments/statements"
+    base = f"/admin/events/{payments_event}/payments/statements"
     data = vcb_csv([("05/12/2026", "FT1", "", "1.000.000", "x"), ("hôm qua", "FT2", "", "1", "y")])
     answer = submit(client, base, {"profile": str(pid), "file": (io.BytesIO(data), "s.csv")},
                     content_type="multipart/form-data")  # fmt: skip
@@ -610,7 +610,7 @@ def test_a_bad_file_on_the_page_lists_its_problems_and_stores_nothing(app, clien
 
 def test_the_profile_form_shows_each_problem_by_its_field(app, client, payments_event):
     login_client(app, client)
-    url = f"/admin/{payments_event}/payments/statements/profiles/new"
+    url = f"/admin/events/{payments_event}/payments/statements/profiles/new"
     answer = submit(
         client,
         url,
@@ -632,7 +632,7 @@ def test_the_profile_form_shows_each_problem_by_its_field(app, client, payments_
 def test_a_50_mb_upload_is_refused_clearly(app, client, payments_event):
     login_client(app, client)
     pid = profile_id(app, payments_event)
-    url = f"/admin/{payments_event}/payments/statements"
+    url = f"/admin/events/{payments_event}/payments/statements"
     page = client.get(url)
     answer = client.post(
         url,
@@ -651,7 +651,7 @@ def test_a_profile_or_import_of_another_exhibition_is_not_found(
     login_client(app, client)
     make_event(slug="other-2026")
     pid = profile_id(app, payments_event)
-    assert client.get(f"/admin/other-2026/payments/statements/profiles/{pid}").status_code == 404
+    assert client.get(f"/admin/events/other-2026/payments/statements/profiles/{pid}").status_code == 404
     assert client.get("/admin/other-2026/payments/statements/999").status_code == 404
 
 
