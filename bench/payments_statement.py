@@ -227,7 +227,7 @@ def run(app, slug, data, *, profile=False):
         return read_seconds, seconds, summary, counter.count, profiler
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=2_000)
@@ -236,7 +236,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile a second import")
     parser.add_argument("--no-profile", action="store_true", help="not even when over 10 s")
     parser.add_argument("--top", type=int, default=25)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rng = random.Random(16)
     folder = Path(tempfile.mkdtemp(prefix="bench-statement-"))
     url = bench_url(parser, args.database) if args.database else None
@@ -244,6 +244,7 @@ def main() -> None:
         url.render_as_string(hide_password=False) if url else f"sqlite:///{folder / 'bench.db'}"
     )
     app = None
+    figures: dict = {}
     try:
         if url:
             recreate_database(url)
@@ -273,6 +274,17 @@ def main() -> None:
             f"the same file again: {again:.2f} s, {summary2.added} new, {statements2:,} SQL statements"
         )
         print(f"peak RSS after the re-import: {peak_mb():.0f} MB")
+        figures = {
+            "rows": args.rows,
+            "requests": len(requests),
+            "credits": summary.rows,
+            "seconds": seconds,
+            "statements": statements,
+            "again_seconds": again,
+            "again_added": summary2.added,
+            "peak_mb": peak_mb(),
+            "database": "PostgreSQL" if url else "SQLite",
+        }
         if args.profile or (seconds > TARGET_SECONDS and not args.no_profile):
             requests_b = seed(app, "bench-b", args.requests, random.Random(16))
             data_b, _ = statement_file(requests_b, args.rows, args.debits, random.Random(17))
@@ -284,6 +296,7 @@ def main() -> None:
         if url:
             drop_database(url)
         shutil.rmtree(folder, ignore_errors=True)
+    return figures
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Every benchmark in turn, then one summary table: benchmark, figure, target, met?
 
 Runs allocation, badges_pdf, checkin_load, registration_load, registration_burst,
-import_visitors, public_pages and search (each prints its own table as it goes; their figures come back as
+import_visitors, public_pages, search, payments_statement and payments_webhook (each prints its own table as it goes; their figures come back as
 dicts, nothing is parsed from their output). A benchmark that cannot run (wrk missing, PostgreSQL unreachable,
 a crash) is reported as such and the others still run. `make bench` runs this; it is not part of
 `make test` or CI. Long: about 15 minutes on the 2-core development machine; --quick runs small
@@ -43,6 +43,16 @@ BENCHMARKS = {
         "exh_bench_public",
     ),
     "search": ([], ["--rows", "5000", "--repeat", "3"], "exh_bench_search"),
+    "payments_statement": (
+        ["--no-profile"],
+        ["--rows", "2000", "--requests", "200", "--debits", "800", "--no-profile"],
+        "exh_bench_statement",
+    ),
+    "payments_webhook": (
+        [],
+        ["--seconds", "3", "--warmup", "1", "--requests", "50"],
+        "exh_bench_webhook",
+    ),
 }
 
 
@@ -121,6 +131,28 @@ def summarise(name: str, f: dict) -> tuple[str, str, bool]:
             f"list page {lists[0]:.0f} -> {lists[1]:.0f} ms"
         )
         return figure, "the trigram index serves every search", used == len(with_index)
+    if name == "payments_statement":
+        figure = (
+            f"{f['rows']:,} rows ({f['credits']:,} credits) against {f['requests']:,} open "
+            f"requests on {f['database']}: {f['seconds']:.1f} s, {f['statements']:,} SQL; again "
+            f"{f['again_seconds']:.1f} s, {f['again_added']} added; peak RSS {f['peak_mb']:.0f} MB"
+        )
+        met = f["seconds"] < 10 and f["again_added"] == 0
+        return figure, "< 10 s for 20,000 rows, nothing added again", met
+    if name == "payments_webhook":
+        rows = {(r["phase"], r["endpoint"]): r for r in f["rows"]}
+        mixed_hook, mixed_ping = rows[("both at once", "webhook")], rows[("both at once", "ping")]
+        alone = rows[("ping alone", "ping")]
+        figure = (
+            f"p99 webhook {mixed_hook['p99']:.0f} ms beside ping {mixed_ping['p99']:.0f} ms "
+            f"(ping alone {alone['p99']:.0f} ms); non-200 "
+            f"{sum(r['non200'] for r in f['rows'])}; stored as answered: "
+            f"{f['stored']['distinct_ids'] == f['distinct_ids_answered']}"
+        )
+        met = not any(r["non200"] for r in f["rows"]) and (
+            f["stored"]["distinct_ids"] == f["distinct_ids_answered"]
+        )
+        return figure, "no errors, every notification stored once", met
     return str(f), "", False
 
 

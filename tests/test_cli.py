@@ -233,10 +233,13 @@ def test_seed_demo_dates_the_exhibition_from_the_day_it_is_loaded(app, runner):
     today = local_today()
     first, last = today + timedelta(days=21), today + timedelta(days=24)
     assert result.exit_code == 0, result.output
+    sample = Path(app.instance_path) / "demo" / "sao-ke-mau-vietcombank.csv"
     assert result.stdout == (
         f"Demo exhibition '{DEMO_SLUG}' loaded: {first:%Y-%m-%d} to {last:%Y-%m-%d}.\n"
+        f"A sample bank statement to import (Payments, Bank statements): {sample}\n"
         "`flask show-login` prints the organiser's login and a check-in station set-up link.\n"
     )
+    assert "SAO KÊ TÀI KHOẢN" in sample.read_text(encoding="utf-8-sig")
     now = datetime.now(UTC)
     with app.app_context():
         event = db.session.scalar(sa.select(Event))

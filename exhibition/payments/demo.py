@@ -14,6 +14,7 @@ from ..exhibitors.models import Exhibitor, ExhibitorStatus
 from ..extensions import db
 from . import services
 from .demo_statement import write_statement
+from .einvoices import record_einvoice
 from .models import UNPAID, PaymentRequest, Source
 from .statements import PRESETS, save_profile
 
@@ -125,6 +126,12 @@ def seed_payments(*, event: Event, now: datetime | None = None) -> int:
     db.session.flush()
     services.expire(request=expired, now=now)
     save_profile(event=event, name="Vietcombank", columns=PRESETS["vietcombank"].columns)
+    # Accounting issued the e-invoice of the first request paid, and recorded it.
+    issued_on = today - timedelta(days=11)
+    record_einvoice(
+        request=paid, number="125", symbol=f"1C{issued_on.year % 100:02d}TAA", issued_on=issued_on,
+        url="https://hoadondientu.gdt.gov.vn/", now=now,
+    )  # fmt: skip
     db.session.flush()
     return len(made)
 

@@ -57,6 +57,8 @@ def index(slug: str):
     profiles = statements.profiles_of(event)
     form = UploadForm()
     form.profile.choices = choices([("", _l("Choose…"))] + [(str(p.id), p.name) for p in profiles])
+    if len(profiles) == 1 and not form.is_submitted():
+        form.profile.data = str(profiles[0].id)  # the one bank the exhibition uses
     problems: list[str] = []
     status = 200
     if request.method == "POST":

@@ -20,6 +20,10 @@ def test_the_demo_has_requests_in_every_state_and_transfers_of_every_outcome(app
         outcomes = set(db.session.scalars(sa.select(BankTransaction.outcome)))
         assert states == set(RequestState)
         assert outcomes == set(Outcome)
+        recorded = db.session.scalars(
+            sa.select(PaymentRequest.einvoice_symbol).where(PaymentRequest.einvoice_number != "")
+        ).all()
+        assert len(recorded) == 1 and recorded[0].startswith("1C")
         owed = db.session.scalar(
             sa.select(sa.func.count())
             .select_from(PaymentRequest)
