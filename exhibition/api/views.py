@@ -22,8 +22,9 @@ from ..dbtypes import utcnow
 from ..errors import DomainError, json_error
 from ..events.services import EventNotFound, get_event
 from ..extensions import csrf, db, limiter
+from ..payments.matching import Received, receive
 from ..payments.models import Source
-from ..payments.services import Received, receive, settings_of, webhook_key_matches
+from ..payments.services import settings_of, webhook_key_matches
 from ..programme.services import sessions
 from ..text import parse_day
 from .errors import (

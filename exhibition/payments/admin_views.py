@@ -25,7 +25,7 @@ from ..extensions import db, paginate
 from ..i18n import money
 from ..labels import label
 from ..urls import public_url
-from . import reports, services
+from . import matching, reports, services
 from .forms import AssignForm, EmptyForm, LineForm, ReasonForm, SettingsForm
 from .models import UNPAID, Outcome, PaymentLine, RequestState
 from .money import in_words
@@ -353,7 +353,7 @@ def transactions(slug: str):
 def transaction(slug: str, transaction_id: int):
     """One transaction; when unmatched, apply it to a request or discard it with a reason."""
     g.event = event = get_event(slug=slug)
-    item = services.get_transaction(event=event, transaction_id=transaction_id)
+    item = matching.get_transaction(event=event, transaction_id=transaction_id)
     assign_form = AssignForm(prefix="assign")
     discard_form = ReasonForm(prefix="discard")
     candidates = (
@@ -373,7 +373,7 @@ def transaction(slug: str, transaction_id: int):
     ]
     status = 200
     if request.method == "POST" and item.outcome is not Outcome.UNMATCHED:
-        flash(str(services.AlreadyDecided.message), "error")  # another person was quicker
+        flash(str(matching.AlreadyDecided.message), "error")  # another person was quicker
         status = 409
     elif request.method == "POST":
         if request.form.get("action") == "assign":
@@ -384,7 +384,7 @@ def transaction(slug: str, transaction_id: int):
             return redirect(
                 url_for("payments_admin.transaction", slug=slug, transaction_id=transaction_id)
             )
-        item = services.get_transaction(event=event, transaction_id=transaction_id)
+        item = matching.get_transaction(event=event, transaction_id=transaction_id)
     return render_template(
         "payments/transaction.html",
         event=event,
@@ -416,7 +416,7 @@ def _assign(event, item, form) -> int:
         form.request_id.errors = [_("Choose the request this money is for, or type its reference.")]
         return 422
     with refused(form.request_id) as refusal:
-        services.assign(
+        matching.assign(
             transaction=item, request=target, note=form.note.data or "", user=current_user
         )
     if refusal:
@@ -433,7 +433,7 @@ def _discard(event, item, form) -> int:
     if not form.validate_on_submit():
         return 422
     with refused(form.reason) as refusal:
-        services.discard(transaction=item, reason=form.reason.data, user=current_user)
+        matching.discard(transaction=item, reason=form.reason.data, user=current_user)
     if refusal:
         return 409 if refusal.error.status == 409 else 422
     db.session.commit()
@@ -446,11 +446,11 @@ def _discard(event, item, form) -> int:
 def refunded(slug: str, transaction_id: int):
     """The money to give back has been sent back."""
     g.event = event = get_event(slug=slug)
-    item = services.get_transaction(event=event, transaction_id=transaction_id)
+    item = matching.get_transaction(event=event, transaction_id=transaction_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     with refused() as refusal:
-        services.mark_refunded(transaction=item, user=current_user)
+        matching.mark_refunded(transaction=item, user=current_user)
     if not refusal:
         db.session.commit()
         flash(_("Marked as refunded."), "success")

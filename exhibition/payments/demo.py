@@ -12,10 +12,10 @@ from ..dbtypes import utcnow
 from ..events.models import Event
 from ..exhibitors.models import Exhibitor, ExhibitorStatus
 from ..extensions import db
-from . import services
+from . import matching, services
 from .demo_statement import write_statement
 from .einvoices import record_einvoice
-from .models import UNPAID, PaymentRequest, Source
+from .models import UNPAID, BankTransaction, PaymentRequest, Source
 from .statements import PRESETS, save_profile
 
 SAMPLE_STATEMENT = "sao-ke-mau-vietcombank.csv"  # under the instance folder's demo/
@@ -34,9 +34,9 @@ ACCOUNT = {
 
 
 def _credit(event, request, amount, *, day, memo=None, counterparty="", number=0) -> None:
-    services.receive(
+    matching.receive(
         event=event,
-        item=services.Received(
+        item=matching.Received(
             amount_vnd=amount,
             booked_on=day,
             memo=memo
@@ -110,12 +110,12 @@ def seed_payments(*, event: Event, now: datetime | None = None) -> int:
         memo="Hoan tien phi chuyen phat nhanh", counterparty="CONG TY CP CHUYEN PHAT NHANH",
     )  # fmt: skip
     waiting = db.session.scalar(
-        sa.select(services.BankTransaction).where(
-            services.BankTransaction.event_id == event.id,
-            services.BankTransaction.amount_vnd == 350_000,
+        sa.select(BankTransaction).where(
+            BankTransaction.event_id == event.id,
+            BankTransaction.amount_vnd == 350_000,
         )
     )
-    services.discard(transaction=waiting, reason="Không phải phí gian hàng: hoàn phí chuyển phát.")
+    matching.discard(transaction=waiting, reason="Không phải phí gian hàng: hoàn phí chuyển phát.")
     services.cancel_request(
         request=refund, reason="Công ty xin rút khỏi triển lãm sau khi đã chuyển khoản."
     )

@@ -9,7 +9,7 @@ the first HEADER_ROWS, that names the profile's columns.
 
 The file goes through the upload guard of spreadsheets.read_table (size, rows, zip bombs) and is
 read and checked whole first: a bad cell is reported by its row in the file and its column's
-header. Only when every row is good is each credit stored through services.receive (which stores
+header. Only when every row is good is each credit stored through matching.receive (which stores
 a transfer once and matches it), in the caller's transaction with a StatementImport record, so a
 file is imported entirely or not at all, and importing it again adds nothing.
 """
@@ -31,7 +31,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..spreadsheets import header_key, read_table
 from ..text import plain
-from . import services
+from . import matching, services
 from .models import BankProfile, BankTransaction, Outcome, Source, StatementImport
 from .money import read_amount
 
@@ -273,7 +273,7 @@ def save_profile(
 @dataclass
 class StatementRow:
     line: int  # the row in the file
-    item: services.Received
+    item: matching.Received
 
 
 @dataclass
@@ -444,7 +444,7 @@ def _read_row(line, cells, at, wanted, statement: Statement, problems: list[str]
     statement.credits.append(
         StatementRow(
             line=line,
-            item=services.Received(
+            item=matching.Received(
                 amount_vnd=credit,
                 booked_on=booked_on,
                 memo=values.get("memo", ""),
@@ -494,7 +494,7 @@ def import_statement(
     outcomes: Counter = Counter()
     for row in statement.credits:
         row.item.account_number = settings.account_number  # the statement is of this account
-    added = services.receive_many(
+    added = matching.receive_many(
         event=event,
         items=[row.item for row in statement.credits],
         source=Source.STATEMENT,

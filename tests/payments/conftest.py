@@ -65,8 +65,8 @@ def credit(app, slug, amount, memo, *, reference="", source="statement", day=Non
     from datetime import date
 
     from exhibition.events.services import get_event
+    from exhibition.payments.matching import Received, receive
     from exhibition.payments.models import Source
-    from exhibition.payments.services import Received, receive
 
     with app.app_context():
         transaction, new = receive(

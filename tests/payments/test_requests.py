@@ -279,7 +279,7 @@ def test_a_reference_with_one_character_wrong_matches_nothing(app, make_request)
 
 def test_staff_assign_an_unmatched_transaction_once_or_discard_it_with_a_reason(app, make_request):
     from exhibition.errors import DomainError
-    from exhibition.payments.services import AlreadyDecided, assign, discard
+    from exhibition.payments.matching import AlreadyDecided, assign, discard
 
     request_id = make_request(booths=("A01",))
     total = _total(app, request_id)

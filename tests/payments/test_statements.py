@@ -651,7 +651,10 @@ def test_a_profile_or_import_of_another_exhibition_is_not_found(
     login_client(app, client)
     make_event(slug="other-2026")
     pid = profile_id(app, payments_event)
-    assert client.get(f"/admin/events/other-2026/payments/statements/profiles/{pid}").status_code == 404
+    assert (
+        client.get(f"/admin/events/other-2026/payments/statements/profiles/{pid}").status_code
+        == 404
+    )
     assert client.get("/admin/other-2026/payments/statements/999").status_code == 404
 
 
@@ -662,7 +665,7 @@ def race(app, slug, pid, ref, bank_ref) -> dict:
     """The same transfer as a statement row and as a webhook call, started at the same moment;
     how many each added."""
     from exhibition.events.services import get_event
-    from exhibition.payments.services import Received, receive
+    from exhibition.payments.matching import Received, receive
     from exhibition.payments.statements import get_profile, import_statement
 
     data = vcb_csv([("05/12/2026", bank_ref, "", "16.200.000", f"MBVCB {ref}")])

@@ -367,8 +367,8 @@ def test_twenty_concurrent_deliveries_of_one_transfer_pay_once(
 @postgres_only
 def test_webhook_and_statement_of_one_transfer_at_once_pay_once(app, webhook_key, make_request):
     from exhibition.events.services import get_event
+    from exhibition.payments.matching import Received, receive
     from exhibition.payments.models import Source
-    from exhibition.payments.services import Received, receive
 
     for round_ in range(6):
         request_id = make_request(booths=(f"A0{round_ + 1}",))
@@ -416,7 +416,8 @@ def test_webhook_and_statement_of_one_transfer_at_once_pay_once(app, webhook_key
 @postgres_only
 def test_two_staff_assigning_one_unmatched_transaction_one_wins(app, make_request):
     from exhibition.events.services import get_event
-    from exhibition.payments.services import AlreadyDecided, assign, get_request, get_transaction
+    from exhibition.payments.matching import AlreadyDecided, assign, get_transaction
+    from exhibition.payments.services import get_request
 
     first, second = make_request(booths=("A01",)), make_request(booths=("A02",))
     total = request_row(app, first)["total"]
@@ -585,8 +586,8 @@ def test_a_statement_import_under_way_and_the_webhook_do_not_deadlock(
     import time
 
     from exhibition.events.services import get_event
+    from exhibition.payments.matching import Received, receive
     from exhibition.payments.models import Source
-    from exhibition.payments.services import Received, receive
 
     request_id = make_request()
     request = request_row(app, request_id)
