@@ -75,3 +75,34 @@ def test_the_qr_image_reads_back_as_the_payload():
     text = payload(bin="970436", account="0011004326789", amount=12_345_678, purpose="HP26K7Q2M9X")
     image = Image.open(io.BytesIO(qr_png(text)))
     assert [result.text for result in zxingcpp.read_barcodes(image)] == [text]
+
+
+@pytest.mark.parametrize(
+    ("bank", "account", "amount"),
+    [
+        ("970436", "0031000888666", 16_200_000),  # Vietcombank
+        ("970415", "113366668888", 1),  # VietinBank, one dong
+        ("970418", "21510001234567", 999_999_999_999),  # BIDV, nearly a thousand billion
+        ("970422", "0901234567", 5_400_000),  # MB, a phone-number account
+        ("970407", "19036688991012", 33_000_000),  # Techcombank
+        ("970416", "ABC123456", 7_777_777),  # ACB, letters in the account
+    ],
+)
+def test_payloads_of_several_banks_and_amounts_decode_and_a_tampered_one_fails(
+    bank, account, amount
+):
+    from exhibition.payments.banks import BY_BIN
+
+    assert bank in BY_BIN
+    text = payload(bin=bank, account=account, amount=amount, purpose="HP26K7Q2M9X")
+    assert crc_is_right(text)
+    fields = decode(text)
+    assert fields["54"] == str(amount)
+    assert decode(decode(fields["38"])["01"]) == {"00": bank, "01": account}
+    image = Image.open(io.BytesIO(qr_png(text)))
+    assert [result.text for result in zxingcpp.read_barcodes(image)] == [text]
+    # One character changed anywhere before the CRC (the amount, the account, the memo) is caught.
+    for position in (text.index(str(amount)), text.index(account), text.index("HP26K7Q2M9X") + 4):
+        changed = "1" if text[position] != "1" else "2"
+        tampered = text[:position] + changed + text[position + 1 :]
+        assert not crc_is_right(tampered), position
