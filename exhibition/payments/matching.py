@@ -17,6 +17,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..accounts.audit import record
 from ..accounts.models import User
@@ -137,10 +138,17 @@ def _new_transaction(
         account_number=item.account_number.strip()[:32],
         outcome=Outcome.UNMATCHED,
         received_at=now or utcnow(),
+        # Every column given, so that a statement's rows are inserted in one batch (the ORM
+        # starts a new INSERT wherever the set of columns given changes).
+        candidate_ids=[],
+        note="",
     )
 
 
 CHUNK = 500  # values in one IN (...) of a query
+ANALYZE_AFTER = (
+    1000  # new transactions of one statement after which PostgreSQL's statistics are renewed
+)
 
 
 def _chunks(values: list, size: int = CHUNK):
@@ -205,6 +213,10 @@ def receive_many(
     for transaction, request in paying:  # in the file's order: a part, then the rest
         _apply_locked(transaction, request, now, None)
     db.session.flush()
+    if len(transactions) >= ANALYZE_AFTER and db.session.get_bind().dialect.name == "postgresql":
+        # Thousands of rows at once leave PostgreSQL's statistics of the table behind: without
+        # them the next import's look-up of known keys scanned the exhibition's rows for each.
+        db.session.execute(sa.text("ANALYZE bank_transactions"))
     return transactions
 
 
@@ -226,7 +238,8 @@ def _lock_requests(event: Event, references_named: set[str]) -> dict[str, Paymen
             sa.select(PaymentRequest)
             .where(PaymentRequest.id.in_(chunk))
             .order_by(PaymentRequest.id)
-            .with_for_update()
+            .with_for_update(of=PaymentRequest)
+            .options(selectinload(PaymentRequest.exhibitor))  # the e-mails name the company
             .execution_options(populate_existing=True)
         )
         found.update((request.reference, request) for request in locked)
