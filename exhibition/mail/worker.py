@@ -120,14 +120,16 @@ def run(
 
 
 def start_in_thread(
-    app: Flask, *, interval: float = 2.0
+    app: Flask, *, interval: float = 2.0, target=None, name: str = "mail-worker"
 ) -> tuple[threading.Thread, threading.Event]:
+    """Run `target` (this worker's `run` by default; any loop taking the app, `interval` and a
+    `stop` event, such as the payment job's) in a daemon thread; the event stops it."""
     stop = threading.Event()
     thread = threading.Thread(
-        target=run,
+        target=target or run,
         args=(app,),
         kwargs={"interval": interval, "stop": stop},
-        name="mail-worker",
+        name=name,
         daemon=True,
     )
     thread.start()

@@ -8,6 +8,7 @@ import threading
 from flask import Flask
 
 from ..extensions import db
+from ..mail import worker
 from .services import run_due
 
 INTERVAL = 600.0  # seconds between runs: reminders are per day, expiry the day after the due date
@@ -33,13 +34,5 @@ def run(app: Flask, *, interval: float = INTERVAL, stop: threading.Event | None 
 def start_in_thread(
     app: Flask, *, interval: float = INTERVAL
 ) -> tuple[threading.Thread, threading.Event]:
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=run,
-        args=(app,),
-        kwargs={"interval": interval, "stop": stop},
-        name="payments-due",
-        daemon=True,
-    )
-    thread.start()
-    return thread, stop
+    """The job in a daemon thread beside the mail worker (`flask serve`); the event stops it."""
+    return worker.start_in_thread(app, interval=interval, target=run, name="payments-due")

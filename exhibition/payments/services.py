@@ -326,10 +326,6 @@ def add_line(
     )
     request.lines.append(line)
     _retotal(request, user)
-    if request.total_vnd < 0:
-        raise DomainError(
-            _l("A request cannot come to less than nothing."), code="negative_total", status=422
-        )
     db.session.flush()
     audit(
         request,
@@ -358,10 +354,6 @@ def update_line(
     line.description_vi, line.description_en = description_vi.strip(), description_en.strip()
     line.quantity, line.unit_price_vnd, line.vat_rate = quantity, unit_price_vnd, vat_rate
     _retotal(request, user)
-    if request.total_vnd < 0:
-        raise DomainError(
-            _l("A request cannot come to less than nothing."), code="negative_total", status=422
-        )
     db.session.flush()
     audit(
         request,
@@ -397,6 +389,10 @@ def _retotal(request: PaymentRequest, user: User | None) -> None:
     """The total again from the lines, and the state it leaves (an adjustment can make a paid
     request owe again, or leave money to refund)."""
     request.total_vnd = _total(request)
+    if request.total_vnd < 0:  # a discount larger than the rest, or its booth line removed
+        raise DomainError(
+            _l("A request cannot come to less than nothing."), code="negative_total", status=422
+        )
     if request.state in (*UNPAID, RequestState.PAID):
         state_from_amounts(request, utcnow())
 

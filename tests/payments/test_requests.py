@@ -406,3 +406,25 @@ def test_received_amounts_must_be_positive(app, payments_event):
         credit(app, SLUG, 0, "x")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BankTransaction)) == 0
+
+
+def test_a_request_never_comes_to_less_than_nothing(app, make_request):
+    from exhibition.errors import DomainError
+    from exhibition.payments.services import add_line, remove_line
+
+    request_id = make_request(booths=("A01",))
+    with app.app_context():
+        request = _request(request_id)
+        with pytest.raises(DomainError) as refused:
+            add_line(request=request, description_vi="Giảm", unit_price_vnd=-20_000_000, vat_rate=8)
+        assert refused.value.code == "negative_total"
+        db.session.rollback()
+        request = _request(request_id)
+        add_line(request=request, description_vi="Giảm giá", unit_price_vnd=-5_000_000, vat_rate=8)
+        db.session.commit()
+        request = _request(request_id)
+        with pytest.raises(DomainError) as refused:  # the booth's line gone, the discount stays
+            remove_line(request=request, line=request.lines[0])
+        assert refused.value.code == "negative_total"
+        db.session.rollback()
+        assert _request(request_id).total_vnd == 16_200_000 - 5_400_000
