@@ -11,8 +11,8 @@ headers, four title rows, totals at the bottom) of --rows rows:
   exactly a request's amount), which are stored unmatched with candidate requests.
 
 Measures through exhibition/payments/statements.py: reading and checking the whole file
-(read_statement), then import_statement (every credit through matching.receive: stored once and
-matched under the request's row lock) and the commit; then the same file again (everything
+(read_statement), then import_statement (the credits through matching.receive_many: stored once and
+matched under the requests' row locks) and the commit; then the same file again (everything
 known, nothing added). Prints seconds, statements of SQL, and peak RSS (getrusage) after seeding,
 after the import and after the re-import, so that memory growth shows. With --profile (or when
 the import takes over 10 s) a cProfile of a second import into a fresh exhibition follows.

@@ -4,7 +4,6 @@ their lines, and the transactions received (deciding the unmatched ones, the ref
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -88,14 +87,7 @@ def settings(slug: str):
     """The receiving account (bank, number, holder), the reference prefix and the rules."""
     g.event = event = get_event(slug=slug)
     stored = services.settings_of(event)
-    form = SettingsForm(obj=stored)
-    form.setup_choices()
-    if stored is None and not form.is_submitted():
-        form.default_vat_rate.data = "8"
-        form.due_days.data = 14
-        form.reference_prefix.data = _suggested_prefix(event)
-    elif stored is not None and not form.is_submitted():
-        form.default_vat_rate.data = str(stored.default_vat_rate)
+    form = _settings_form(event, stored)
     if form.validate_on_submit():
         with refused(form.reference_prefix) as refusal:
             services.save_settings(event=event, user=current_user, **form.values())
@@ -103,21 +95,31 @@ def settings(slug: str):
             db.session.commit()
             flash(_("The payment settings have been saved."), "success")
             return redirect(url_for("payments_admin.settings", slug=slug))
+    return _settings_page(event, form, stored), (422 if form.is_submitted() else 200)
+
+
+def _settings_form(event, stored, *, from_request: bool = True) -> SettingsForm:
+    """The settings form: what was sent, else what is stored (or suggested before anything is)."""
+    form = SettingsForm(obj=stored) if from_request else SettingsForm(obj=stored, formdata=None)
+    form.setup_choices()
+    if not (from_request and form.is_submitted()):
+        form.default_vat_rate.data = str(stored.default_vat_rate if stored else 8)
+        if stored is None:
+            form.due_days.data = 14
+            form.reference_prefix.data = _suggested_prefix(event)
+    return form
+
+
+def _settings_page(event, form, stored, new_key: str | None = None) -> str:
     return render_template(
         "payments/settings.html",
         event=event,
         form=form,
         stored=stored,
         key_form=EmptyForm(),
-        webhook_url=public_url("api.payments_webhook", slug=slug)
-        if "api.payments_webhook" in _endpoints()
-        else None,
-        new_key=None,
-    ), (422 if form.is_submitted() else 200)
-
-
-def _endpoints() -> set[str]:
-    return set(current_app.view_functions)
+        webhook_url=public_url("api.payments_webhook", slug=event.slug),
+        new_key=new_key,
+    )
 
 
 def _suggested_prefix(event) -> str:
@@ -130,8 +132,7 @@ def _suggested_prefix(event) -> str:
 def webhook_key(slug: str):
     """A new key for the bank-notification webhook, shown this once."""
     g.event = event = get_event(slug=slug)
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400)
     key = None
     with refused() as refusal:
@@ -140,19 +141,8 @@ def webhook_key(slug: str):
         return redirect(url_for("payments_admin.settings", slug=slug))
     db.session.commit()
     stored = services.settings_of(event)
-    settings_form = SettingsForm(obj=stored, formdata=None)
-    settings_form.setup_choices()
-    settings_form.default_vat_rate.data = str(stored.default_vat_rate)
-    return render_template(
-        "payments/settings.html",
-        event=event,
-        form=settings_form,
-        stored=stored,
-        key_form=EmptyForm(),
-        webhook_url=public_url("api.payments_webhook", slug=slug)
-        if "api.payments_webhook" in _endpoints()
-        else None,
-        new_key=key,
+    return _settings_page(
+        event, _settings_form(event, stored, from_request=False), stored, new_key=key
     )
 
 
@@ -393,7 +383,7 @@ def transaction(slug: str, transaction_id: int):
         assign_form=assign_form,
         discard_form=discard_form,
         button_form=EmptyForm(),
-        prefix=services.settings_of(event).reference_prefix if services.settings_of(event) else "",
+        prefix=getattr(services.settings_of(event), "reference_prefix", ""),
     ), status
 
 

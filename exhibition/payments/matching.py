@@ -35,10 +35,8 @@ from .services import (
     MAX_AMOUNT,
     RequestNotFound,
     audit,
-    find_request,
     lock,
     required_settings,
-    settings_of,
     state_from_amounts,
 )
 
@@ -102,7 +100,7 @@ def receive(
         raise DomainError(
             _l("The amount must be more than 0 dong."), code="invalid_amount", status=422
         )
-    _lock_named_request(event, item.memo)
+    found, request = _lock_named_request(event, item.memo)
     known = _known(event, item)
     if known is not None:
         return known, False
@@ -116,7 +114,7 @@ def receive(
         if known is None:
             raise
         return known, False
-    settle(transaction=transaction, now=now)
+    _settle(transaction, found, request, now or utcnow())
     return transaction, True
 
 
@@ -282,22 +280,26 @@ def _not_stored(event: Event, fresh: list[tuple[Received, list[str]]]) -> list:
     return left
 
 
-def _lock_named_request(event: Event, memo: str) -> None:
-    """Take the lock of the request the memo names before the transfer is looked up and stored.
+def _lock_named_request(event: Event, memo: str) -> tuple[list[str], PaymentRequest | None]:
+    """The references in the memo, and the request they name when it is one, read under its
+    row lock before the transfer is looked up and stored.
 
     Money for a request then always takes the request's lock first and stores second. Storing
     first (the row's unique key) and locking second let a statement import, which holds the
     locks of the requests its earlier rows paid until the whole file is in, and a webhook
     storing a transfer the file also holds, wait for each other in a circle (a deadlock, and
     one of them failed). After the wait the transfer the other stored is found as known."""
-    settings = settings_of(event)
-    found = references.references_in(memo, settings.reference_prefix) if settings else []
-    if len(found) == 1:
-        db.session.execute(
-            sa.select(PaymentRequest.id)
-            .where(PaymentRequest.event_id == event.id, PaymentRequest.reference == found[0])
-            .with_for_update()
-        )
+    prefix = required_settings(event).reference_prefix
+    found = references.references_in(memo, prefix)
+    if len(found) != 1:
+        return found, None
+    request = db.session.scalar(
+        sa.select(PaymentRequest)
+        .where(PaymentRequest.event_id == event.id, PaymentRequest.reference == found[0])
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return found, request
 
 
 def _known(event: Event, item: Received) -> BankTransaction | None:
@@ -316,25 +318,24 @@ def _known(event: Event, item: Received) -> BankTransaction | None:
     )
 
 
-def references_of(transaction: BankTransaction, prefix: str) -> list[str]:
-    return references.references_in(transaction.memo, prefix)
-
-
-def settle(*, transaction: BankTransaction, now: datetime | None = None) -> BankTransaction:
-    """Apply a new transaction to the request its memo names, or leave it unmatched with
-    candidates (a request owing exactly this amount, or whose company the payer's name is)."""
-    event = db.session.get(Event, transaction.event_id)
-    settings = required_settings(event)
-    found = references_of(transaction, settings.reference_prefix)
-    request = find_request(event=event, reference=found[0]) if len(found) == 1 else None
+def _settle(
+    transaction: BankTransaction,
+    found: list[str],
+    request: PaymentRequest | None,
+    now: datetime,
+) -> None:
+    """Apply a new transaction to the request its memo names (`request`, locked), or leave it
+    unmatched with candidates (a request owing exactly this amount, or whose company the payer's
+    name is)."""
     if request is None:
+        event = db.session.get(Event, transaction.event_id)
         transaction.outcome = Outcome.UNMATCHED
         transaction.candidate_ids = [r.id for r in candidates(event=event, transaction=transaction)]
         transaction.note = "two_references" if len(found) > 1 else ""
         db.session.flush()
-        return transaction
-    apply(transaction=transaction, request=request, now=now)
-    return transaction
+        return
+    _apply_locked(transaction, request, now, None)
+    db.session.flush()
 
 
 def apply(

@@ -44,9 +44,6 @@ class Outcome(enum.Enum):
     DISCARDED = "discarded"  # not a booth fee (a person said why)
 
 
-REFUNDED_OUTCOMES = (Outcome.OVERPAID, Outcome.DUPLICATE, Outcome.ERROR)
-
-
 class Source(enum.Enum):
     STATEMENT = "statement"
     WEBHOOK = "webhook"

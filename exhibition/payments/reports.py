@@ -25,7 +25,7 @@ FILTERS = ("open", "overdue", "partially_paid", "paid", "refund_due", "expired",
 # Which transactions a filter of the transactions page shows.
 TRANSACTION_FILTERS = {
     "unmatched": (Outcome.UNMATCHED,),
-    "refunds": (Outcome.OVERPAID, Outcome.DUPLICATE, Outcome.ERROR, Outcome.PAID, Outcome.PARTIAL),
+    "refunds": None,  # money to give back and not given yet, whatever the transfer did
     "applied": (Outcome.PAID, Outcome.PARTIAL, Outcome.OVERPAID),
     "discarded": (Outcome.DISCARDED,),
 }

@@ -9,8 +9,8 @@ the first HEADER_ROWS, that names the profile's columns.
 
 The file goes through the upload guard of spreadsheets.read_table (size, rows, zip bombs) and is
 read and checked whole first: a bad cell is reported by its row in the file and its column's
-header. Only when every row is good is each credit stored through matching.receive (which stores
-a transfer once and matches it), in the caller's transaction with a StatementImport record, so a
+header. Only when every row is good is the credits stored through matching.receive_many (which
+stores a transfer once and matches it), in the caller's transaction with a StatementImport record, so a
 file is imported entirely or not at all, and importing it again adds nothing.
 """
 
