@@ -101,6 +101,7 @@ DOMAINS = (
     "exhibitors",
     "booths",
     "payments",
+    "matchmaking",
     "programme",
     "badges",
     "checkin",

@@ -18,6 +18,7 @@ from .events.models import RegistrationState
 from .exhibitors.models import ExhibitorStatus
 from .i18n import current_language
 from .mail.models import MessageKind, MessageStatus
+from .matchmaking import models as matching
 from .payments.models import LineKind, Outcome, RequestState, Source
 from .programme.models import (
     BookingStatus,
@@ -34,6 +35,7 @@ LABELS: dict[enum.Enum, object] = {
     Role.CHECKIN: _l("Check-in staff"),
     Role.EXHIBITORS: _l("Exhibitor manager"),
     Role.FINANCE: _l("Finance"),
+    Role.MATCHMAKING: _l("Business matching staff"),
     ScanType.ENTRY: _l("Entry"),
     ScanType.EXIT: _l("Exit"),
     ScanResult.OK: _l("OK"),
@@ -95,6 +97,13 @@ LABELS: dict[enum.Enum, object] = {
     MessageKind.PAYMENT_INCOMPLETE: _l("Part of a payment received"),
     MessageKind.PAYMENT_RECEIVED: _l("Payment received in full"),
     MessageKind.PAYMENT_REMINDER: _l("Payment reminder"),
+    MessageKind.MEETING_REQUEST: _l("Meeting request"),
+    MessageKind.MEETING_ACCEPTED: _l("Meeting request accepted"),
+    MessageKind.MEETING_DECLINED: _l("Meeting request declined"),
+    MessageKind.MEETING_EXPIRED: _l("Meeting request lapsed"),
+    MessageKind.MEETING_CANCELLED: _l("Meeting cancelled"),
+    MessageKind.MEETING_AGENDA: _l("Meeting schedule"),
+    MessageKind.MEETING_REMINDER: _l("Meeting reminder"),
     MessageKind.PAYMENT_EXPIRED: _l("Payment request expired"),
     RegistrationStatus.CONFIRMED: _l("Confirmed"),
     RegistrationStatus.CANCELLED: _l("Cancelled"),
@@ -107,6 +116,7 @@ LABELS: dict[enum.Enum, object] = {
     ConsentPurpose.PROCESSING: _l("Processing for the event"),
     ConsentPurpose.SHARE_EXHIBITORS: _l("Sharing with exhibitors who scan the badge"),
     ConsentPurpose.NEWS: _l("News"),
+    ConsentPurpose.MATCHMAKING: _l("Listed for business matching"),
     ExhibitorStatus.SUBMITTED: _l("Submitted"),
     ExhibitorStatus.APPROVED: _l("Approved"),
     ExhibitorStatus.WAITLISTED: _l("Waiting list"),
@@ -138,6 +148,25 @@ LABELS: dict[enum.Enum, object] = {
     Outcome.DISCARDED: _l("Discarded"),
     Source.STATEMENT: _l("Bank statement"),
     Source.WEBHOOK: _l("Bank notification"),
+    matching.Mode.SELF: _l("Participants book their own meetings"),
+    matching.Mode.ORGANISER: _l("The organisers schedule the meetings"),
+    matching.Sides.BUYER_SUPPLIER: _l("Buyers meet suppliers"),
+    matching.Sides.ANY: _l("Anyone meets anyone"),
+    matching.Side.BUYER: _l("Buyer"),
+    matching.Side.SUPPLIER: _l("Supplier"),
+    matching.RequestState.PENDING: _l("Awaiting an answer"),
+    matching.RequestState.ACCEPTED: lazy_pgettext("meeting request", "Accepted"),
+    matching.RequestState.DECLINED: lazy_pgettext("meeting request", "Declined"),
+    matching.RequestState.CANCELLED: lazy_pgettext("meeting request", "Cancelled"),
+    matching.RequestState.EXPIRED: lazy_pgettext("meeting request", "Expired"),
+    matching.MeetingState.SCHEDULED: lazy_pgettext("meeting", "Scheduled"),
+    matching.MeetingState.CANCELLED: lazy_pgettext("meeting", "Cancelled"),
+    matching.PlaceKind.TABLE: _l("Table"),
+    matching.PlaceKind.BOOTH: _l("Booth"),
+    matching.Outcome.NOT_HELD: _l("Did not take place"),
+    matching.Outcome.NO_INTEREST: _l("Insufficient interest"),
+    matching.Outcome.INFORMATIVE: _l("Informative, no cooperation planned"),
+    matching.Outcome.COOPERATION: _l("Cooperation possible"),
 }
 
 # Longer names where a form offers the choice.

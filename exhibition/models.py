@@ -12,6 +12,21 @@ from .exhibitors.models import (
     exhibitor_sectors,
 )
 from .mail.models import MessageStatus, OutboxAttachment, OutboxMessage
+from .matchmaking.models import (
+    Absence,
+    Block,
+    BoothHost,
+    Hold,
+    Meeting,
+    MeetingRequest,
+    MeetingSession,
+    Participant,
+    PlaceUse,
+    Proposal,
+    Rating,
+    Representative,
+    participant_sectors,
+)
 from .payments.models import (
     BankProfile,
     BankTransaction,
@@ -47,6 +62,19 @@ from .visitors.models import (
 )
 
 __all__ = [
+    "Absence",
+    "Block",
+    "BoothHost",
+    "Hold",
+    "Meeting",
+    "MeetingRequest",
+    "MeetingSession",
+    "Participant",
+    "PlaceUse",
+    "Proposal",
+    "Rating",
+    "Representative",
+    "participant_sectors",
     "BankProfile",
     "BankTransaction",
     "InvoiceTask",

@@ -17,6 +17,7 @@ from .i18n import (
     time_range,
 )
 from .labels import LANGUAGES, country_name, description, label, wording_version
+from .matchmaking.display import meeting_place
 from .phone import display_phone
 
 
@@ -56,6 +57,7 @@ def register_template_helpers(app: Flask) -> None:
         date_range=date_range,
         time_range=time_range,
         can=can,
+        meeting_place=meeting_place,
     )
     app.jinja_env.tests["can"] = can  # ['a.b', 'c.d']|select('can', slug): the links one may use
     app.jinja_env.filters.update(

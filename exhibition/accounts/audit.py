@@ -76,6 +76,13 @@ ACTIONS = {
     "payments.einvoice_recorded": _l("E-invoice recorded"),
     "payments.einvoice_exported": _l("E-invoice data exported"),
     "payments.invoice_task_done": _l("E-invoice adjustment done"),
+    "matchmaking.session_created": _l("Business matching session created"),
+    "matchmaking.session_changed": _l("Business matching session changed"),
+    "matchmaking.booth_host": _l("Exhibitor's booth meeting representatives set"),
+    "matchmaking.scheduled": _l("Meeting schedule computed"),
+    "matchmaking.published": _l("Meeting schedule published"),
+    "matchmaking.imported": _l("Hosted buyers and their must-meet lists imported"),
+    "matchmaking.meeting_cancelled": _l("Meeting cancelled by the organisers"),
 }
 
 

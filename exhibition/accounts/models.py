@@ -21,6 +21,7 @@ class Role(enum.Enum):
     CHECKIN = "checkin"  # check-in stations and the walk-in desk
     EXHIBITORS = "exhibitors"  # exhibitors, booths and the floor plan
     FINANCE = "finance"  # booth fees: payment requests, bank transactions, e-invoice data
+    MATCHMAKING = "matchmaking"  # business matching: sessions, participants, the schedule
 
 
 def new_session_token() -> str:

@@ -45,6 +45,13 @@ class MessageKind(enum.StrEnum):
     PAYMENT_RECEIVED = "payment_received"  # paid in full
     PAYMENT_REMINDER = "payment_reminder"  # 3 days before the due date, and on it
     PAYMENT_EXPIRED = "payment_expired"  # not paid in time: the booths were freed
+    MEETING_REQUEST = "meeting_request"  # a business-matching meeting is asked for
+    MEETING_ACCEPTED = "meeting_accepted"
+    MEETING_DECLINED = "meeting_declined"
+    MEETING_EXPIRED = "meeting_expired"  # a request lapsed unanswered
+    MEETING_CANCELLED = "meeting_cancelled"
+    MEETING_AGENDA = "meeting_agenda"  # the organisers' schedule: your meetings
+    MEETING_REMINDER = "meeting_reminder"  # the evening before, and 15 minutes before
 
 
 class OutboxMessage(db.Model):

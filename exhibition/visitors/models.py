@@ -57,6 +57,7 @@ class ConsentPurpose(enum.Enum):
     PROCESSING = "processing"  # processing personal data to run the event (required)
     SHARE_EXHIBITORS = "share_exhibitors"  # exhibitors whose booth scans the badge see contact data
     NEWS = "news"  # news about this and later events
+    MATCHMAKING = "matchmaking"  # listed in the business-matching directory of participants
 
 
 registration_sectors = sa.Table(

@@ -1,0 +1,105 @@
+"""The e-mails of business matching, in the recipient's language, queued into the outbox: a
+request received, answered or lapsed, a meeting cancelled, the organisers' schedule, reminders."""
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..mail.models import MessageKind
+from ..mail.services import queue_email
+from ..urls import public_url
+from .models import Meeting, MeetingRequest, Participant, RequestState
+
+
+def page_url(participant: Participant) -> str:
+    """The person's business-matching page (in "my registration")."""
+    registration = participant.registration
+    return (
+        public_url("visitors.manage", token=registration.manage_token, lang=registration.language)
+        + "#matchmaking"
+    )
+
+
+def _send(participant: Participant, *, kind: MessageKind, subject, context: dict) -> None:
+    registration = participant.registration
+    if registration.is_cancelled or registration.is_erased:
+        return
+    event = registration.event
+    language = registration.language
+    queue_email(
+        "meeting",
+        {
+            "participant": participant,
+            "registration": registration,
+            "event": event,
+            "kind": kind.value,
+            "page_url": page_url(participant),
+            **context,
+        },
+        to=registration.email,
+        subject=subject,
+        kind=kind,
+        language=language,
+        registration_id=registration.id,
+        **event.mail_fields(language),
+    )
+
+
+def request_received(request: MeetingRequest) -> None:
+    """The recipient is asked, with the message and the proposed slots."""
+    other = request.requester
+    _send(
+        request.recipient,
+        kind=MessageKind.MEETING_REQUEST,
+        subject=_l("Meeting request from %(company)s", company=other.company),
+        context={"other": other, "request": request, "meeting": None},
+    )
+
+
+def request_answered(request: MeetingRequest) -> None:
+    """The requester hears the answer (with the meeting's time and place when booked)."""
+    other = request.recipient
+    accepted = request.state is RequestState.ACCEPTED
+    meeting = _meeting_of(request)
+    _send(
+        request.requester,
+        kind=MessageKind.MEETING_ACCEPTED if accepted else MessageKind.MEETING_DECLINED,
+        subject=(
+            _l("%(company)s accepted your meeting request", company=other.company)
+            if accepted
+            else _l("%(company)s declined your meeting request", company=other.company)
+        ),
+        context={"other": other, "request": request, "meeting": meeting},
+    )
+
+
+def request_expired(request: MeetingRequest) -> None:
+    """Both sides hear that the request lapsed unanswered; its slots are free again."""
+    for person, other in (
+        (request.requester, request.recipient),
+        (request.recipient, request.requester),
+    ):
+        _send(
+            person,
+            kind=MessageKind.MEETING_EXPIRED,
+            subject=_l("Meeting request lapsed: %(company)s", company=other.company),
+            context={"other": other, "request": request, "meeting": None},
+        )
+
+
+def meeting_cancelled(meeting: Meeting, *, by: Participant | None) -> None:
+    """The other side hears of the cancellation (both, when the organisers cancel)."""
+    for person in (meeting.a, meeting.b):
+        if by is not None and person.id == by.id:
+            continue
+        other = meeting.other(person)
+        _send(
+            person,
+            kind=MessageKind.MEETING_CANCELLED,
+            subject=_l("Meeting cancelled: %(company)s", company=other.company),
+            context={"other": other, "request": meeting.request, "meeting": meeting},
+        )
+
+
+def _meeting_of(request: MeetingRequest) -> Meeting | None:
+    return db.session.scalar(sa.select(Meeting).where(Meeting.request_id == request.id))
