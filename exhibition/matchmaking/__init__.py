@@ -1,0 +1,1 @@
+"""B2B matchmaking: buyers and suppliers meet in slots at tables and booths."""
