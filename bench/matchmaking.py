@@ -17,7 +17,7 @@ from exhibition.matchmaking import scheduler as sc
 
 
 def instance(
-    buyers: int, suppliers: int, pairs: int, slots: int, tables: int, seed: int
+    buyers: int, suppliers: int, pairs: int, slots: int, tables: int, seed: int, must: float = 0.15
 ) -> sc.Problem:
     rng = random.Random(seed)
     buyer_ids = list(range(1, buyers + 1))
@@ -66,7 +66,7 @@ def instance(
             )
         else:
             where = (sc.TABLES,)
-        accepted.append(sc.Pair(len(accepted) + 1, b, s, rng.random() < 0.15, where))
+        accepted.append(sc.Pair(len(accepted) + 1, b, s, rng.random() < must, where))
     return sc.Problem(slots, tuple(people), tuple(pools), tuple(accepted))
 
 
@@ -84,10 +84,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--pairs", type=int, default=3000)
     parser.add_argument("--slots", type=int, default=32)
     parser.add_argument("--tables", type=int, default=120)
+    parser.add_argument("--must-meet", type=float, default=0.15, help="share of must-meet pairs")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=20.0, help="schedule()'s time limit")
     args = parser.parse_args(argv)
-    problem = instance(args.buyers, args.suppliers, args.pairs, args.slots, args.tables, args.seed)
+    problem = instance(
+        args.buyers, args.suppliers, args.pairs, args.slots, args.tables, args.seed, args.must_meet
+    )
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"python {platform.python_version()}"
