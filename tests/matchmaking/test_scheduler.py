@@ -220,7 +220,7 @@ def random_problem(rng, *, people_count, pair_count, slots, booths=2) -> Problem
     pairs = []
     for n in range(pair_count):
         a, b = rng.sample(ids, 2)
-        chosen = tuple(rng.sample(keys, rng.randint(1, 2)))
+        chosen = tuple(rng.sample(keys, rng.randint(1, min(2, len(keys)))))
         pairs.append(Pair(n + 1, a, b, rng.random() < 0.3, chosen))
     return Problem(slots, everyone, tuple(pools), tuple(pairs))
 
