@@ -1,7 +1,7 @@
 """Every benchmark in turn, then one summary table: benchmark, figure, target, met?
 
 Runs allocation, badges_pdf, checkin_load, registration_load, registration_burst,
-import_visitors, public_pages, search, payments_statement and payments_webhook (each prints its own table as it goes; their figures come back as
+import_visitors, public_pages, search, payments_statement, payments_webhook and matchmaking (each prints its own table as it goes; their figures come back as
 dicts, nothing is parsed from their output). A benchmark that cannot run (wrk missing, PostgreSQL unreachable,
 a crash) is reported as such and the others still run. `make bench` runs this; it is not part of
 `make test` or CI. Long: about 15 minutes on the 2-core development machine; --quick runs small
@@ -53,6 +53,7 @@ BENCHMARKS = {
         ["--seconds", "3", "--warmup", "1", "--requests", "50"],
         "exh_bench_webhook",
     ),
+    "matchmaking": ([], ["--buyers", "60", "--suppliers", "120", "--pairs", "600"], None),
 }
 
 
@@ -153,6 +154,20 @@ def summarise(name: str, f: dict) -> tuple[str, str, bool]:
             f["stored"]["distinct_ids"] == f["distinct_ids_answered"]
         )
         return figure, "no errors, every notification stored once", met
+    if name == "matchmaking":
+        gap = "unknown" if f["bound"] is None else f"{f['bound'] - f['value']:.0f}"
+        figure = (
+            f"{f['seconds']:.2f} s; placed {f['placed']:,} ({f['must_meet']} must-meet), greedy "
+            f"{f['greedy_placed']:,} ({f['greedy_must_meet']}); optimal {f['optimal']}, gap to "
+            f"bound {gap}; at most {f['lp_count']:,.0f} by LP; violations {f['violations']}"
+        )
+        met = (
+            f["seconds"] < 10
+            and f["placed"] >= f["greedy_placed"]
+            and f["must_meet"] >= f["greedy_must_meet"]
+            and not f["violations"]
+        )
+        return figure, "< 10 s, >= greedy first fit, valid", met
     return str(f), "", False
 
 
