@@ -286,6 +286,59 @@ def test_table_sheets_have_one_page_per_table_with_each_slot(app, world):
     assert missing.status_code == 404
 
 
+def test_a_hosting_booth_gets_its_own_sheet(app, world, make_exhibitor, make_participant):
+    from exhibition.exhibitors.models import Exhibitor
+    from exhibition.matchmaking.sessions import set_booth_host
+
+    exhibitor_id = make_exhibitor(company_name_vi="<i>Gian</i> Cơ khí Đông Á")
+    host = make_participant(side="supplier", company="Cơ khí Đông Á", full_name="Vũ Minh Tâm")
+    with app.app_context():
+        registration = registration_of(host)
+        registration.exhibitor_id = exhibitor_id
+        db.session.flush()
+        session = get(MeetingSession, world["session"])
+        set_booth_host(
+            session=session,
+            exhibitor=db.session.get(Exhibitor, exhibitor_id),
+            registration_ids=[registration.id],
+            user=None,
+        )
+        db.session.commit()
+        world["host"] = host
+        booth = get(Meeting, meet(world, "host", 1))
+        assert booth.exhibitor_id == exhibitor_id
+        meet(world, "supplier", 0)
+        sid = session.id
+    client = login_client(app, app.test_client())
+    pages = [
+        flat(p)
+        for p in pdf_pages(
+            client.get(f"/admin/events/expo-2026/matchmaking/sessions/{sid}/tables.pdf").data
+        )
+    ]
+    assert len(pages) == 5 + 1
+    sheet = pages[-1]
+    assert "<i>Gian</i> Cơ khí Đông Á" in sheet
+    assert "08:55–09:15" in sheet and "Vũ Minh Tâm" in sheet and "Trần Văn Bình" in sheet
+    assert "Lê Thị Hoa" not in sheet and "Lê Thị Hoa" in pages[0]
+
+
+def test_calendar_text_cannot_add_properties(app, client, world, make_participant):
+    hostile = make_participant(
+        side="supplier",
+        company="Evil\r\nSTATUS:CANCELLED\r\nATTENDEE:mailto:x@example.com",
+        full_name="Người\nLạ",
+    )
+    world["hostile"] = hostile
+    with app.app_context():
+        meet(world, "hostile", 0)
+        events, body = feed_events(client, registration_of(world["buyer"]))
+    (event,) = events.values()
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert "ATTENDEE" not in event
+    assert b"\r\nSTATUS:CANCELLED" not in body
+
+
 # --- reminders and the job ------------------------------------------------------------------------
 
 
