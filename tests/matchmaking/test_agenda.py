@@ -4,6 +4,7 @@ the organisers' table sheets; the reminders (the evening before, 15 minutes befo
 expiry of requests, run by the matchmaking job."""
 
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -482,3 +483,35 @@ def test_the_agenda_section_fits_a_phone_and_a_desktop(app, world, browser, live
         section.scroll_into_view_if_needed()
         section.screenshot(path=str(Path(shots) / f"agenda-{width}.png"))
         page.close()
+
+
+def test_the_serve_thread_lapses_requests(app, world):
+    from exhibition.matchmaking import jobs
+    from exhibition.matchmaking.models import MeetingRequest
+
+    with app.app_context():
+        session = get(MeetingSession, world["session"])
+        asked = mr.request_meeting(
+            session=session,
+            requester=get(Participant, world["buyer"]),
+            recipient=get(Participant, world["other"]),
+            starts=[slots_of(session)[5]],
+        )
+        asked.request.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+        db.session.commit()
+        request_id = asked.request.id
+    thread, stop = jobs.start_in_thread(app, interval=0.05)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with app.app_context():
+                state = db.session.get(MeetingRequest, request_id).state
+                db.session.remove()
+            if state is RequestState.EXPIRED:
+                break
+            time.sleep(0.05)
+        assert state is RequestState.EXPIRED
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive() and thread.name == "matchmaking-jobs"
