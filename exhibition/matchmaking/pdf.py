@@ -16,7 +16,9 @@ from fpdf.fonts import FontFace
 
 from ..extensions import db
 from ..i18n import local_date
+from ..labels import label
 from ..pdf import FONT, Document
+from ..programme.models import BookingStatus
 from ..visitors.models import Registration
 from .agenda import AgendaItem, agenda_of
 from .display import meeting_place
@@ -132,15 +134,10 @@ def _item_row(item: AgendaItem, tz, language: str) -> tuple[str, str, str, str]:
     if item.is_meeting:
         other = item.other
         what = f"{_('Meeting')}: {_person(other)}"
-        if item.late:
-            state = _("Cancelled late")
-        elif item.cancelled:
-            state = _("Cancelled")
-        else:
-            state = _("Scheduled")
+        state = _("Cancelled late") if item.late else str(label(item.meeting.state))
     else:
         what = f"{_('Session')}: {_nfc(item.title(language))}"
-        state = _("Seat")
+        state = str(label(BookingStatus.SEATED))
     return hours, _nfc(item.place(language)), what, state
 
 
