@@ -93,7 +93,7 @@ def feed_events(client, registration: Registration) -> dict[str, icalendar.Event
 # --- the merged agenda ------------------------------------------------------------------------
 
 
-def test_the_agenda_merges_meetings_and_seated_sessions_by_time(app, world, make_session):
+def test_the_agenda_merges_meetings_and_seated_sessions_by_time(app, client, world, make_session):
     with app.app_context():
         event = get_event(slug="expo-2026")
         session = get(MeetingSession, world["session"])
@@ -125,6 +125,11 @@ def test_the_agenda_merges_meetings_and_seated_sessions_by_time(app, world, make
         assert [(i.meeting.id, i.other.company) for i in theirs] == [
             (early, "Công ty Điện tử Hải Phòng")
         ]
+        token = registration_of(world["buyer"]).manage_token
+    # The PDF lists the session among the meetings, in the same order.
+    text = flat(pdf_pages(client.get(f"/r/{token}/matching/agenda.pdf?lang=en").data)[0])
+    assert "Hội thảo khuôn mẫu" in text and "Phòng hội thảo 1" in text
+    assert text.index("08:30–08:50") < text.index("09:00–09:15") < text.index("09:20–09:40")
 
 
 def test_unpublished_meetings_and_cancelled_registrations_have_no_agenda(app, world):
