@@ -138,6 +138,11 @@ def test_unpublished_meetings_and_cancelled_registrations_have_no_agenda(app, wo
         get(Meeting, meeting_id).published = False
         db.session.commit()
         assert agenda_of(registration_of(world["buyer"])) == []
+        meet(world, "other", 1)
+        assert len(agenda_of(registration_of(world["buyer"]))) == 1
+        registration_of(world["buyer"]).status = RegistrationStatus.CANCELLED
+        db.session.commit()
+        assert agenda_of(registration_of(world["buyer"])) == []
 
 
 def test_my_registration_lists_the_agenda_with_html_escaped_and_late_cancellations(
