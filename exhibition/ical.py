@@ -40,6 +40,8 @@ def _event(item: dict, *, tz: ZoneInfo, stamp: datetime) -> icalendar.Event:
         entry.add("url", item["url"])
     if item.get("status"):
         entry.add("status", item["status"])
+    if item.get("sequence") is not None:
+        entry.add("sequence", item["sequence"])
     categories = [_text(c) for c in item.get("categories") or () if c]
     if categories:
         entry.add("categories", categories)
@@ -48,7 +50,8 @@ def _event(item: dict, *, tz: ZoneInfo, stamp: datetime) -> icalendar.Event:
 
 def calendar(*, tz_name: str, events: list[dict], name: str = "") -> bytes:
     """A VCALENDAR; each event dict has uid, start, end, summary and optional description,
-    location, url, status (CONFIRMED, TENTATIVE, CANCELLED) and categories (a list of words)."""
+    location, url, status (CONFIRMED, TENTATIVE, CANCELLED), sequence (its revision: bumped at
+    each change, so that clients take the new one) and categories (a list of words)."""
     tz = ZoneInfo(tz_name)
     stamp = datetime.now(UTC).replace(microsecond=0)
     feed = icalendar.Calendar()

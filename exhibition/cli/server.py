@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..mail.worker import run, start_in_thread
+from ..matchmaking import jobs as matchmaking_jobs
 from ..payments import jobs as payment_jobs
 
 
@@ -47,8 +48,9 @@ def mail_worker_command(once: bool, interval: float):
 @click.option("--port", default=None, type=int, help="Defaults to PORT.")
 @click.option("--threads", default=8, show_default=True, help="Request threads.")
 def serve_command(host: str | None, port: int | None, threads: int):
-    """Serve with gunicorn (one process, threads), an in-process mail worker and the payment job
-    (reminders and expiry every 10 minutes): everything on one machine."""
+    """Serve with gunicorn (one process, threads), an in-process mail worker, the payment job
+    (reminders and expiry every 10 minutes) and the matchmaking job (request expiry and meeting
+    reminders every minute): everything on one machine."""
     # gunicorn only for `serve`: it imports fcntl, which the app and the other commands need not load.
     from gunicorn.app.base import BaseApplication
 
@@ -58,6 +60,7 @@ def serve_command(host: str | None, port: int | None, threads: int):
     def start_background(worker) -> None:
         background.append(start_in_thread(app))
         background.append(payment_jobs.start_in_thread(app))
+        background.append(matchmaking_jobs.start_in_thread(app))
 
     def stop_background(server, worker) -> None:
         """The worker is exiting: let the mail in flight and the payment job finish, then stop."""

@@ -203,17 +203,21 @@ def seated_sessions(*, registration: Registration) -> list[ConferenceSession]:
     ]
 
 
-def personal_calendar(*, registration: Registration, language: str, name: str) -> bytes:
+def personal_calendar(
+    *, registration: Registration, language: str, name: str, extra: list[dict] = ()
+) -> bytes:
     """One attendee's feed: only sessions where they hold a seat. Requests and waiting-list
     places are left out rather than sent as TENTATIVE: a calendar would block the time for a
-    seat the person may never get, and the feed updates by itself once they are seated."""
+    seat the person may never get, and the feed updates by itself once they are seated.
+    `extra`: more events of theirs (their business-matching meetings), in the same feed."""
+    events = [
+        _ical_item(s, language=language, status="CONFIRMED")
+        for s in seated_sessions(registration=registration)
+    ]
     return ical.calendar(
         tz_name=registration.event.timezone,
         name=name,
-        events=[
-            _ical_item(s, language=language, status="CONFIRMED")
-            for s in seated_sessions(registration=registration)
-        ],
+        events=sorted([*events, *extra], key=lambda item: (item["start"], item["uid"])),
     )
 
 

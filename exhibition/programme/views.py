@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from ..events.services import get_event
 from ..extensions import guess_limit
 from ..i18n import current_language
+from ..matchmaking.agenda import meeting_events
 from ..urls import public_url
 from ..visitors.services import RegistrationNotFound, get_by_feed_token
 from . import schedule as programme
@@ -90,8 +91,15 @@ def personal_feed(slug: str, token: str):
     if registration.event_id != event.id or registration.is_erased:
         raise RegistrationNotFound()
     language = current_language()
-    name = _("My sessions · %(event)s", event=event.tr("name", language))
-    body = programme.personal_calendar(registration=registration, language=language, name=name)
+    # Their business-matching meetings come in the same feed: one address for one's calendar.
+    meetings = meeting_events(registration)
+    if meetings:
+        name = _("My agenda · %(event)s", event=event.tr("name", language))
+    else:
+        name = _("My sessions · %(event)s", event=event.tr("name", language))
+    body = programme.personal_calendar(
+        registration=registration, language=language, name=name, extra=meetings
+    )
     return _feed_response(body, f"{event.slug}-my-sessions.ics", private=True)
 
 

@@ -19,6 +19,7 @@ SIGNED_IN = "signed_in"  # any staff account, whatever its roles
 DEVICE = "device"  # a check-in device's bearer token (the JSON API)
 WEBHOOK = "webhook"  # an exhibition's webhook key (Authorization: Apikey), for no person's account
 ADMIN, ORG, CHECKIN, EXH, FIN = "administrator", "organiser", "checkin", "exhibitors", "finance"
+MM = "matchmaking"
 
 EXPECTED = {
     # public site
@@ -58,6 +59,7 @@ EXPECTED = {
     "portal.remove_staff": PUBLIC,
     "payment_portal.request_pdf": PUBLIC,  # the portal's sign-in; only the company's own requests
     "agenda.agenda": PUBLIC,
+    "matchmaking_agenda.agenda_pdf": PUBLIC,  # behind the person's manage link
     "agenda.session": PUBLIC,
     "agenda.programme_feed": PUBLIC,
     "agenda.personal_feed": PUBLIC,
@@ -174,6 +176,8 @@ EXPECTED = {
     "einvoices.record": {ADMIN, ORG, FIN},
     "einvoices.tasks": {ADMIN, ORG, FIN},
     "einvoices.task_done": {ADMIN, ORG, FIN},
+    # business matching
+    "matchmaking_documents.table_sheets": {ADMIN, ORG, MM},
     # the JSON API of check-in devices
     "api.ping": PUBLIC,
     "api.openapi": PUBLIC,
@@ -199,6 +203,7 @@ PRINCIPALS = {
     "checkin": {CHECKIN},
     "exhibitors": {EXH},
     "finance": {FIN},
+    "matchmaking": {MM},
 }
 
 

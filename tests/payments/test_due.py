@@ -272,7 +272,11 @@ def test_serve_starts_the_payment_job_beside_the_mail_worker_and_stops_both(
     before = set(threading.enumerate())
     hooks["boot"](None)
     started = {thread for thread in threading.enumerate() if thread not in before}
-    assert {thread.name for thread in started} == {"mail-worker", "payments-due"}
+    assert {thread.name for thread in started} == {
+        "mail-worker",
+        "payments-due",
+        "matchmaking-jobs",
+    }
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with app.app_context():
