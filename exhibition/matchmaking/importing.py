@@ -194,10 +194,10 @@ def _check(line: int, values: dict, lookups: _Lookups, seen: dict) -> _Row | lis
             )
         else:
             seen[registration.id] = line
+            existing = lookups.participants.get(registration.id)
             if registration.exhibitor_id is not None:
                 problems.append(_("this person is an exhibitor's staff, not a buyer"))
-            existing = lookups.participants.get(registration.id)
-            if existing is not None and existing.listed and existing.side is Side.SUPPLIER:
+            elif existing is not None and existing.listed and existing.side is Side.SUPPLIER:
                 problems.append(_("this person takes part as a supplier"))
     limit, problem = _limit(values.get("limit", ""))
     if problem:
@@ -247,7 +247,7 @@ def _buyer(event: Event, row: _Row, existing: Participant | None) -> Participant
     consent = registration.consent_for(ConsentPurpose.MATCHMAKING)
     participant = existing
     if participant is None:
-        participant = Participant(event_id=event.id, registration=registration)
+        participant = Participant(event_id=event.id, registration=registration, offer="")
         db.session.add(participant)
     participant.side = Side.BUYER
     participant.hosted = True
