@@ -19,6 +19,7 @@ SIGNED_IN = "signed_in"  # any staff account, whatever its roles
 DEVICE = "device"  # a check-in device's bearer token (the JSON API)
 WEBHOOK = "webhook"  # an exhibition's webhook key (Authorization: Apikey), for no person's account
 ADMIN, ORG, CHECKIN, EXH, FIN = "administrator", "organiser", "checkin", "exhibitors", "finance"
+MM = "matchmaking"
 
 EXPECTED = {
     # public site
@@ -174,6 +175,17 @@ EXPECTED = {
     "einvoices.record": {ADMIN, ORG, FIN},
     "einvoices.tasks": {ADMIN, ORG, FIN},
     "einvoices.task_done": {ADMIN, ORG, FIN},
+    # business matching, the organisers' pages
+    "matchmaking_admin.index": {ADMIN, ORG, MM},
+    "matchmaking_admin.session_new": {ADMIN, ORG, MM},
+    "matchmaking_admin.session": {ADMIN, ORG, MM},
+    "matchmaking_admin.booth_host": {ADMIN, ORG, MM},
+    "matchmaking_admin.requests": {ADMIN, ORG, MM},
+    "matchmaking_admin.meetings": {ADMIN, ORG, MM},
+    "matchmaking_admin.cancel": {ADMIN, ORG, MM},
+    "matchmaking_admin.participants": {ADMIN, ORG, MM},
+    "matchmaking_admin.participant": {ADMIN, ORG, MM},
+    "matchmaking_admin.import_buyers": {ADMIN, ORG, MM},
     # the JSON API of check-in devices
     "api.ping": PUBLIC,
     "api.openapi": PUBLIC,
@@ -199,6 +211,7 @@ PRINCIPALS = {
     "checkin": {CHECKIN},
     "exhibitors": {EXH},
     "finance": {FIN},
+    "matchmaking": {MM},
 }
 
 
