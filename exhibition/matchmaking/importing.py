@@ -38,6 +38,7 @@ from .models import (
     Sides,
 )
 from .participants import search_text_of
+from .sessions import lock
 
 MAX_BYTES = 5_000_000
 MAX_ROWS = 2000
@@ -297,6 +298,8 @@ def import_buyers(
     if not rows:
         report.problems.append(_("The file has no buyer."))
         return report
+    if session is not None:
+        lock(session)  # one import or booking of the session at a time
     for row in rows:
         buyer = _buyer(event, row, lookups.participants.get(row.registration.id))
         db.session.flush()

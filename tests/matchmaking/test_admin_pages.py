@@ -328,3 +328,25 @@ def test_only_matchmaking_staff_and_organisers_reach_the_pages(
     other = make_meeting_session(slug="other-expo")
     assert organiser.get(f"{BASE}/sessions/{other}").status_code == 404
     assert organiser.get(f"{BASE}/sessions/{other}/meetings").status_code == 404
+
+
+def test_the_role_is_offered_on_the_staff_page_and_every_page_reads_in_vietnamese(
+    app, organiser, booked
+):
+    staff = organiser.get("/admin/staff/new")
+    assert staff.status_code == 200
+    assert 'name="role_1_matchmaking"' in staff.text and "Business matching staff" in staff.text
+    sid = booked["session"]
+    for path in (
+        "/",
+        "/sessions/new",
+        f"/sessions/{sid}",
+        f"/sessions/{sid}/requests",
+        f"/sessions/{sid}/meetings",
+        "/participants",
+        f"/participants/{booked['buyer']}",
+        "/import",
+    ):
+        page = organiser.get(BASE + path, query_string={"lang": "vi"})
+        assert page.status_code == 200, path
+        assert '<html lang="vi">' in page.text, path
