@@ -313,7 +313,7 @@ def test_the_organisers_cancel_a_meeting_and_both_sides_are_told(app, organiser,
 
 
 def test_only_matchmaking_staff_and_organisers_reach_the_pages(
-    app, organiser, make_meeting_session, make_event
+    app, organiser, make_meeting_session, make_event, make_participant, make_exhibitor
 ):
     sid = make_meeting_session()
     checkin = staff_client(app, "checkin", "soat-ve@example.com")
@@ -328,6 +328,13 @@ def test_only_matchmaking_staff_and_organisers_reach_the_pages(
     other = make_meeting_session(slug="other-expo")
     assert organiser.get(f"{BASE}/sessions/{other}").status_code == 404
     assert organiser.get(f"{BASE}/sessions/{other}/meetings").status_code == 404
+    stranger = make_participant(slug="other-expo", side="buyer", email="khach@example.com")
+    assert organiser.get(f"{BASE}/participants/{stranger}").status_code == 404
+    foreign = make_exhibitor(slug="other-expo", status="approved")
+    page = organiser.get(f"{BASE}/sessions/{sid}")
+    form = form_posting_to(page.text, f"{BASE}/sessions/{sid}", f"{BASE}/sessions/{sid}")
+    sent = organiser.post(f"{BASE}/sessions/{sid}/hosts/{foreign}", data=form.data())
+    assert sent.status_code == 404
 
 
 def test_the_role_is_offered_on_the_staff_page_and_every_page_reads_in_vietnamese(
