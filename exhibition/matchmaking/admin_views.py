@@ -226,7 +226,6 @@ def booth_host(slug: str, meeting_session_id: int, exhibitor_id: int):
         dropped = list(error.meetings)
         db.session.rollback()
         meeting_session = get_session(event=event, session_id=meeting_session_id)
-        flash(str(WouldDropMeetings.message), "error")
         form_page = SessionForm(formdata=None)
         form_page.setup_choices()
         form_page.fill(meeting_session, event.tz)

@@ -264,6 +264,10 @@ def test_participants_show_meetings_held_and_no_shows(app, organiser, booked):
     for pid in (booked["buyer"], booked["supplier"]):
         row = page.text.split(f'data-participant="{pid}"')[1].split("</tr>")[0]
         assert f'data-no-shows="{1 if pid == absent_id else 0}"' in row
+    meetings = organiser.get(f"{BASE}/sessions/{booked['session']}/meetings")
+    assert (
+        meetings.text.count("data-no-show=") == 1 and f'data-no-show="{absent_id}"' in meetings.text
+    )
     suppliers = organiser.get(
         f"{BASE}/participants", query_string={"side": "supplier", "q": "hai an"}
     )
@@ -357,3 +361,54 @@ def test_the_role_is_offered_on_the_staff_page_and_every_page_reads_in_vietnames
         page = organiser.get(BASE + path, query_string={"lang": "vi"})
         assert page.status_code == 200, path
         assert '<html lang="vi">' in page.text, path
+
+
+def test_removing_a_booth_host_with_a_booked_meeting_is_refused_and_lists_it(
+    app, organiser, make_meeting_session, make_floor, make_exhibitor, make_participant
+):
+    from exhibition.booths.assignment import assign_booth
+    from exhibition.booths.models import Booth
+    from exhibition.exhibitors.models import Exhibitor
+    from exhibition.exhibitors.portal import StaffData, add_staff
+    from exhibition.matchmaking.models import PlaceKind, Side
+    from exhibition.matchmaking.participants import Profile, join
+    from exhibition.matchmaking.sessions import set_booth_host
+
+    sid = make_meeting_session()
+    make_floor()
+    exhibitor_id = make_exhibitor(company_name_vi="Công ty Nhựa Tiền Phong")
+    buyer = make_participant(side="buyer", company="Điện tử Hải Phòng")
+    with app.app_context():
+        exhibitor = db.session.get(Exhibitor, exhibitor_id)
+        assign_booth(
+            booth=db.session.scalar(sa.select(Booth).where(Booth.code == "A03")),
+            exhibitor=exhibitor,
+        )
+        rep = add_staff(
+            exhibitor=exhibitor,
+            data=StaffData(full_name="Phạm Văn An", email="an@nhua.vn", phone="+84912345678"),
+        )
+        supplier = join(
+            registration=rep, profile=Profile(side=Side.SUPPLIER, company="Nhựa Tiền Phong")
+        ).id
+        set_booth_host(
+            session=get(MeetingSession, sid),
+            exhibitor=exhibitor,
+            registration_ids=[rep.id],
+            user=None,
+        )
+        db.session.commit()
+    meeting = book(app, sid, buyer, supplier, slot=1)
+    with app.app_context():
+        assert get(Meeting, meeting).place_kind is PlaceKind.BOOTH
+    url = f"{BASE}/sessions/{sid}"
+    page = organiser.get(url)
+    form = form_posting_to(page.text, f"{url}/hosts/{exhibitor_id}", url)
+    sent = organiser.post(
+        form.action, data=form.data(**{f"host{exhibitor_id}-representatives": None})
+    )
+    assert sent.status_code == 409
+    listed = sent.text.split('id="dropped"')[1].split("</table>")[0]
+    assert f'data-meeting="{meeting}"' in listed and "Booth A03" in listed
+    with app.app_context():
+        assert count(BoothHost) == 1
