@@ -4,6 +4,7 @@ for an anonymous visitor and for a signed-in organiser."""
 import sqlalchemy as sa
 
 from exhibition.extensions import db
+from exhibition.matchmaking.models import Meeting, MeetingSession, Participant
 from exhibition.payments.models import BankTransaction, PaymentLine, PaymentRequest
 from exhibition.programme.models import ConferenceSession, Invitation, Room, SessionBooking, Speaker
 from tests.conftest import login_client
@@ -62,6 +63,14 @@ def demo_values(app):
             "task_id": db.session.scalar(sa.select(InvoiceTask.id)) or 1,
             "import_id": 1,
             "profile_id": 1,
+            # business matching (the demo may have none: then the pages answer 404)
+            "meeting_session_id": db.session.scalar(
+                sa.select(MeetingSession.id).order_by(MeetingSession.id)
+            )
+            or 1,
+            "meeting_id": db.session.scalar(sa.select(Meeting.id).order_by(Meeting.id)) or 1,
+            "participant_id": db.session.scalar(sa.select(Participant.id).order_by(Participant.id))
+            or 1,
         }
 
 

@@ -176,8 +176,18 @@ EXPECTED = {
     "einvoices.record": {ADMIN, ORG, FIN},
     "einvoices.tasks": {ADMIN, ORG, FIN},
     "einvoices.task_done": {ADMIN, ORG, FIN},
-    # business matching
+    # business matching, the organisers' pages
     "matchmaking_documents.table_sheets": {ADMIN, ORG, MM},
+    "matchmaking_admin.index": {ADMIN, ORG, MM},
+    "matchmaking_admin.session_new": {ADMIN, ORG, MM},
+    "matchmaking_admin.session": {ADMIN, ORG, MM},
+    "matchmaking_admin.booth_host": {ADMIN, ORG, MM},
+    "matchmaking_admin.requests": {ADMIN, ORG, MM},
+    "matchmaking_admin.meetings": {ADMIN, ORG, MM},
+    "matchmaking_admin.cancel": {ADMIN, ORG, MM},
+    "matchmaking_admin.participants": {ADMIN, ORG, MM},
+    "matchmaking_admin.participant": {ADMIN, ORG, MM},
+    "matchmaking_admin.import_buyers": {ADMIN, ORG, MM},
     # the JSON API of check-in devices
     "api.ping": PUBLIC,
     "api.openapi": PUBLIC,

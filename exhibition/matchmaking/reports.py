@@ -1,0 +1,168 @@
+"""What the organisers see of business matching: each session's figures, the participants with
+their meetings, meetings held and no-shows, and the lists of requests and meetings."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..dbtypes import utcnow
+from ..events.models import Event
+from ..extensions import db
+from ..reference.models import Sector
+from ..text import matches_all_words
+from ..visitors.models import Registration
+from .models import (
+    Meeting,
+    MeetingRequest,
+    MeetingSession,
+    MeetingState,
+    Participant,
+    RequestState,
+    Side,
+)
+from .slots import slots_of
+
+
+@dataclass(frozen=True)
+class SessionFigures:
+    slots: int
+    tables: int
+    hosts: int
+    participants: int  # people with a request or a meeting in the session
+    requests: dict  # RequestState -> count
+    meetings: int  # scheduled
+
+
+@dataclass(frozen=True)
+class PersonFigures:
+    meetings: int = 0  # scheduled
+    held: int = 0  # both badges scanned at the place
+    no_shows: int = 0
+
+
+def session_figures(session: MeetingSession) -> SessionFigures:
+    by_state = dict(
+        db.session.execute(
+            sa.select(MeetingRequest.state, sa.func.count(MeetingRequest.id))
+            .where(MeetingRequest.session_id == session.id)
+            .group_by(MeetingRequest.state)
+        ).all()
+    )
+    people = sa.union(
+        sa.select(MeetingRequest.requester_id).where(MeetingRequest.session_id == session.id),
+        sa.select(MeetingRequest.recipient_id).where(MeetingRequest.session_id == session.id),
+    ).subquery()
+    meetings = db.session.scalar(
+        sa.select(sa.func.count(Meeting.id)).where(
+            Meeting.session_id == session.id, Meeting.state == MeetingState.SCHEDULED
+        )
+    )
+    return SessionFigures(
+        slots=len(slots_of(session)),
+        tables=session.table_count,
+        hosts=len(session.hosts),
+        participants=db.session.scalar(sa.select(sa.func.count()).select_from(people)),
+        requests={state: by_state.get(state, 0) for state in RequestState},
+        meetings=meetings,
+    )
+
+
+def _missed(scanned, now: datetime):
+    """In SQL: a scheduled, published meeting whose slot has ended without this side's badge."""
+    return sa.and_(
+        Meeting.state == MeetingState.SCHEDULED,
+        Meeting.published.is_(True),
+        Meeting.ends_at <= now,
+        scanned.is_(None),
+    )
+
+
+def no_shows(session: MeetingSession, *, now: datetime | None = None) -> list[tuple]:
+    """(meeting, participant) for every person who missed a meeting of the session: its slot
+    ended, it stayed scheduled, and their badge was not scanned at the place."""
+    now = now or utcnow()
+    missed = []
+    for meeting in db.session.scalars(
+        sa.select(Meeting)
+        .where(
+            Meeting.session_id == session.id,
+            sa.or_(_missed(Meeting.a_scanned_at, now), _missed(Meeting.b_scanned_at, now)),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    ):
+        if meeting.a_scanned_at is None:
+            missed.append((meeting, meeting.a))
+        if meeting.b_scanned_at is None:
+            missed.append((meeting, meeting.b))
+    return missed
+
+
+def person_figures(ids: list[int], *, now: datetime | None = None) -> dict[int, PersonFigures]:
+    """Per participant: scheduled meetings (all sessions), meetings held, and no-shows."""
+    now = now or utcnow()
+    if not ids:
+        return {}
+    totals: dict[int, list[int]] = {i: [0, 0, 0] for i in ids}
+    both = sa.and_(Meeting.a_scanned_at.is_not(None), Meeting.b_scanned_at.is_not(None))
+    for person, scanned in (
+        (Meeting.a_id, Meeting.a_scanned_at),
+        (Meeting.b_id, Meeting.b_scanned_at),
+    ):
+        rows = db.session.execute(
+            sa.select(
+                person,
+                sa.func.count(Meeting.id),
+                sa.func.sum(sa.case((both, 1), else_=0)),
+                sa.func.sum(sa.case((_missed(scanned, now), 1), else_=0)),
+            )
+            .where(person.in_(ids), Meeting.state == MeetingState.SCHEDULED)
+            .group_by(person)
+        )
+        for pid, meetings, held, missed in rows:
+            total = totals[pid]
+            total[0] += meetings
+            total[1] += held or 0
+            total[2] += missed or 0
+    return {pid: PersonFigures(*values) for pid, values in totals.items()}
+
+
+def participants_query(
+    *, event: Event, query: str = "", side: Side | None = None, sector_code: str = ""
+) -> sa.Select:
+    """Every participant of the exhibition (listed or not), by company then name."""
+    stmt = (
+        sa.select(Participant)
+        .join(Participant.registration)
+        .where(Participant.event_id == event.id, Registration.erased_at.is_(None))
+        .order_by(Participant.company, Registration.full_name, Participant.id)
+    )
+    if query.strip():
+        stmt = stmt.where(matches_all_words(Participant.search_text, query))
+    if side is not None:
+        stmt = stmt.where(Participant.side == side)
+    if sector_code:
+        stmt = stmt.where(Participant.sectors.any(Sector.code == sector_code))
+    return stmt
+
+
+def requests_query(*, session: MeetingSession, state: RequestState | None) -> sa.Select:
+    stmt = (
+        sa.select(MeetingRequest)
+        .where(MeetingRequest.session_id == session.id)
+        .order_by(MeetingRequest.created_at.desc(), MeetingRequest.id.desc())
+    )
+    if state is not None:
+        stmt = stmt.where(MeetingRequest.state == state)
+    return stmt
+
+
+def meetings_query(*, session: MeetingSession, state: MeetingState | None) -> sa.Select:
+    stmt = (
+        sa.select(Meeting)
+        .where(Meeting.session_id == session.id)
+        .order_by(Meeting.starts_at, Meeting.table_number, Meeting.id)
+    )
+    if state is not None:
+        stmt = stmt.where(Meeting.state == state)
+    return stmt
