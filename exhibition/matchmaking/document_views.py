@@ -14,13 +14,13 @@ bp = staff_blueprint(
 )
 
 
-@bp.get("/<int:session_id>/tables.pdf")
+@bp.get("/<int:meeting_session_id>/tables.pdf")
 @allow(Role.ORGANISER, Role.MATCHMAKING)
-def table_sheets(slug: str, session_id: int):
+def table_sheets(slug: str, meeting_session_id: int):
     """One A4 page per table and per hosting booth, to lay on it for the day (?language=en for
     English)."""
     g.event = event = get_event(slug=slug)
-    session = get_session(event=event, session_id=session_id)
+    session = get_session(event=event, session_id=meeting_session_id)
     language = "en" if request.args.get("language") == "en" else "vi"
     return Response(
         pdf.render_tables(session, language=language),

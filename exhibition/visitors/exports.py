@@ -8,12 +8,18 @@ from ..labels import country_name, label, language_name, wording_version, yes_no
 from ..phone import display_phone
 from .models import ConsentPurpose, Registration
 
+# One column per consent purpose, headers and cells taken from this one mapping.
+CONSENT_COLUMNS = {
+    ConsentPurpose.PROCESSING: _l("Consent: processing for the event"),
+    ConsentPurpose.SHARE_EXHIBITORS: _l("Consent: sharing with exhibitors"),
+    ConsentPurpose.NEWS: _l("Consent: news"),
+    ConsentPurpose.MATCHMAKING: _l("Consent: business matching"),
+}
 EXPORT_COLUMNS = [
     _l("Registration no."), _l("Registered at"), _l("Status"), _l("Category"), _l("Full name"),
     _l("E-mail"), _l("Phone"), _l("Organisation"), _l("Job title"), _l("Province or city"),
     _l("Country"), _l("Sectors"), _l("Language for e-mails"), _l("Badge code"),
-    _l("Checked in at"), _l("Consent: processing for the event"),
-    _l("Consent: sharing with exhibitors"), _l("Consent: news"), _l("Consent wording version"),
+    _l("Checked in at"), *CONSENT_COLUMNS.values(), _l("Consent wording version"),
     _l("Registered through"),
 ]  # fmt: skip
 
@@ -37,7 +43,7 @@ def _export_row(registration: Registration) -> list:
         language_name(registration.language),
         registration.badge_code,
         registration.checked_in_at,
-        *(yes_no(bool(consents[p] and consents[p].granted)) for p in ConsentPurpose),
+        *(yes_no(bool(consents[p] and consents[p].granted)) for p in CONSENT_COLUMNS),
         wording_version(processing.wording_version) if processing else "",
         label(registration.source),
     ]

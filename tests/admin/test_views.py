@@ -265,7 +265,8 @@ COLUMNS = [
     "Registration no.", "Registered at", "Status", "Category", "Full name", "E-mail", "Phone",
     "Organisation", "Job title", "Province or city", "Country", "Sectors", "Language for e-mails",
     "Badge code", "Checked in at", "Consent: processing for the event",
-    "Consent: sharing with exhibitors", "Consent: news", "Consent wording version",
+    "Consent: sharing with exhibitors", "Consent: news", "Consent: business matching",
+    "Consent wording version",
     "Registered through",
 ]  # fmt: skip
 
