@@ -557,7 +557,7 @@ class Preview:
     """The schedule as publishing would make it: a grid of slots by places."""
 
     starts: list[datetime]
-    columns: list[tuple[str, str]]  # (place key, label)
+    columns: list[tuple[str, str | None, int]]  # (place key, booth's company or None, number)
     cells: dict[tuple[int, str], Cell]  # (slot index, place key) -> its meeting
     cancels: list[Meeting]
     unplaced: list[tuple[MeetingRequest, Reason]]
@@ -598,11 +598,11 @@ def preview(session: MeetingSession) -> Preview:
             status = "kept" if meeting.published else "new"
         if start in index and key:
             cells[(index[start], key)] = Cell(meeting, status)
-    columns = [(f"table:{n}", str(n)) for n in range(1, session.table_count + 1)]
+    columns = [(f"table:{n}", None, n) for n in range(1, session.table_count + 1)]
     for host in session.hosts:
         name = host.exhibitor.tr("company_name") if host.exhibitor else ""
         for n in range(1, len(host.representatives) + 1):
-            columns.append((f"booth:{host.exhibitor_id}:{n}", f"{name} · {n}"))
+            columns.append((f"booth:{host.exhibitor_id}:{n}", name, n))
     used = {key for _, key in cells}
     columns = [c for c in columns if c[0] in used]
     cancels = list(db.session.scalars(sa.select(Meeting).where(Meeting.id.in_(list(cancel_ids)))))

@@ -369,3 +369,38 @@ def test_runs_and_publications_are_audited(app, org):
             .order_by(AuditEntry.id)
         ).all()
         assert actions[-2:] == ["matchmaking.scheduled", "matchmaking.published"]
+
+
+def test_the_page_computes_and_publishes_through_its_own_forms(app, client, org):
+    from exhibition.accounts.models import Role
+    from exhibition.accounts.services import create_organiser, grant_role
+    from exhibition.events.services import get_event
+    from tests.conftest import csrf_token, login_client
+
+    with app.app_context():
+        user = create_organiser(
+            email="ketnoi@example.com", password="mat-khau-dai", administrator=False
+        )
+        grant_role(user=user, event=get_event(slug="expo-2026"), role=Role.MATCHMAKING)
+        db.session.commit()
+        buyer, supplier = org["person"]("buyer"), org["person"]("supplier")
+        accepted(org, buyer, supplier)
+    login_client(app, client, email="ketnoi@example.com")
+    url = f"/admin/events/expo-2026/matchmaking/sessions/{org['session']}/schedule/"
+    for lang in ("vi", "en"):
+        assert client.get(url, query_string={"lang": lang}).status_code == 200
+    page = client.get(url).text
+    assert 'id="schedule-grid"' not in page and 'id="publish"' not in page
+    computed = client.post(url + "compute", data={"csrf_token": csrf_token(page)})
+    assert computed.status_code == 302
+    page = client.get(url).text
+    assert 'id="schedule-grid"' in page and 'id="publish"' in page
+    assert client.post(url + "publish", data={}).status_code == 400  # no token, no publication
+    published = client.post(url + "publish", data={"csrf_token": csrf_token(page)})
+    assert published.status_code == 302
+    with app.app_context():
+        assert len(agendas()) == 2
+        assert get(MeetingSession, org["session"]).published_at is not None
+    for lang in ("vi", "en"):
+        assert client.get(url, query_string={"lang": lang}).status_code == 200
+    assert client.get(url.replace(str(org["session"]), "999999")).status_code == 404
