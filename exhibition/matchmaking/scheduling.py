@@ -191,6 +191,8 @@ def problem_of(session: MeetingSession, *, now: datetime | None = None) -> Built
             built.current[meeting.request_id] = meeting
     for request in accepted:
         meeting = by_request.get(request.id)
+        if meeting is None and not (request.requester.listed and request.recipient.listed):
+            continue  # one of them left business matching: not placed anew
         if meeting is None or request.id in built.current:
             built.requests[request.id] = request
         elif meeting.state is MeetingState.CANCELLED:  # cancelled by a publication: try again
