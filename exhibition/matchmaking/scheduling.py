@@ -202,9 +202,14 @@ def problem_of(session: MeetingSession, *, now: datetime | None = None) -> Built
     busy = {p.id: set(away[p.id]) for p in people}
     used = {p.id: 0 for p in people}
     taken: dict[int, set[str]] = defaultdict(set)
-    for meeting in built.kept:
+    # A published meeting being placed again keeps its slot and place until the publication
+    # moves it (its holds stay in the database till then): this run leaves them alone.
+    staying = [m for m in built.current.values() if m.state is MeetingState.SCHEDULED]
+    kept_ids = {m.id for m in built.kept}
+    for meeting in [*built.kept, *staying]:
         for person in (meeting.a_id, meeting.b_id):
-            used[person] += 1
+            if meeting.id in kept_ids:
+                used[person] += 1
             if meeting.starts_at in index:
                 busy[person].add(index[meeting.starts_at])
         if meeting.starts_at in index and meeting.id in uses:

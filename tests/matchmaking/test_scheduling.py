@@ -404,3 +404,49 @@ def test_the_page_computes_and_publishes_through_its_own_forms(app, client, org)
     for lang in ("vi", "en"):
         assert client.get(url, query_string={"lang": lang}).status_code == 200
     assert client.get(url.replace(str(org["session"]), "999999")).status_code == 404
+
+
+def test_a_moving_meeting_keeps_its_old_slot_and_table_until_published(app, org):
+    with app.app_context():
+        b1, b2, s1, s2 = (org["person"](side) for side in ("buyer",) * 2 + ("supplier",) * 2)
+        session = get(MeetingSession, org["session"])
+        session.table_count = 1
+        db.session.commit()
+        moving = accepted(org, b1, s1)
+        run(org)
+        publish(org)
+        old = slot_of(org, meetings(org)[0])
+        absent(b1, org["session"], (old,))
+        # The new pair could meet only then, at the one table the moving meeting still holds.
+        others = [i for i in ALL if i != old]
+        absent(b2, org["session"], others)
+        absent(s2, org["session"], others)
+        late = accepted(org, b2, s2)
+        solution = run(org)
+        assert [p.pair_id for p in solution.placements] == [moving]
+        assert solution.unplaced == {late: Reason.NO_COMMON_SLOT}
+        assert publish(org) == {b1, s1}
+
+
+def test_a_meeting_already_begun_stays_whatever_changed(app, org):
+    with app.app_context():
+        buyer, supplier = org["person"]("buyer", limit=1), org["person"]("supplier")
+        accepted(org, buyer, supplier)
+        run(org)
+        publish(org)
+        (meeting,) = meetings(org)
+        slot = slot_of(org, meeting)
+        absent(buyer, org["session"], (slot,))
+        later = accepted(org, org["person"]("buyer"), supplier)
+        solution = run(org, now=meeting.starts_at + timedelta(minutes=5))
+        # Held (or being held): it stays, counts against limits and keeps its slot busy.
+        assert solution.unplaced.get(later) in (None, Reason.NO_COMMON_SLOT)
+        db.session.expire_all()
+        (kept,) = [m for m in meetings(org) if m.published]
+        assert (kept.starts_at, kept.sequence, kept.state) == (
+            meeting.starts_at,
+            0,
+            MeetingState.SCHEDULED,
+        )
+        assert get(MeetingSession, org["session"]).last_run["moves"] == []
+        assert get(MeetingSession, org["session"]).last_run["cancels"] == []
