@@ -369,6 +369,18 @@ def test_runs_and_publications_are_audited(app, org):
             .order_by(AuditEntry.id)
         ).all()
         assert actions[-2:] == ["matchmaking.scheduled", "matchmaking.published"]
+        from flask_babel import force_locale
+
+        from exhibition.accounts.audit import describe
+
+        entries = db.session.scalars(
+            sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2)
+        ).all()
+        with app.test_request_context(), force_locale("en"):
+            assert [describe(e) for e in entries] == [
+                "Kết nối giao thương buổi sáng: 2 people e-mailed",
+                "Kết nối giao thương buổi sáng: 1 of 1 pairs placed, 0 left out",
+            ]
 
 
 def test_the_page_computes_and_publishes_through_its_own_forms(app, client, org):
