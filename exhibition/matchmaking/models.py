@@ -71,6 +71,9 @@ class MeetingSession(Localized, db.Model):
     table_count: Mapped[int] = mapped_column(default=0)
     # Organiser-scheduled sessions: the times are hidden until the schedule is published.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last scheduling run: when, how, its counts, the pairs it left out with why, and the
+    # published meetings it moves or cancels at the next publication (scheduling.py).
+    last_run: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event] = relationship()

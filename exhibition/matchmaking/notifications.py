@@ -20,14 +20,16 @@ def page_url(participant: Participant) -> str:
     )
 
 
-def _send(participant: Participant, *, kind: MessageKind, subject, context: dict) -> None:
+def _send(
+    participant: Participant, *, kind: MessageKind, subject, context: dict, template="meeting"
+) -> None:
     registration = participant.registration
     if registration.is_cancelled or registration.is_erased:
         return
     event = registration.event
     language = registration.language
     queue_email(
-        "meeting",
+        template,
         {
             "participant": participant,
             "registration": registration,
@@ -103,3 +105,20 @@ def meeting_cancelled(meeting: Meeting, *, by: Participant | None) -> None:
 
 def _meeting_of(request: MeetingRequest) -> Meeting | None:
     return db.session.scalar(sa.select(Meeting).where(Meeting.request_id == request.id))
+
+
+def agenda(
+    participant: Participant, *, session, meetings: list[Meeting], cancelled: list[Meeting]
+) -> None:
+    """The organisers' schedule, published: the person's meetings of the session (time, place,
+    the other company), and those of theirs it cancelled."""
+    _send(
+        participant,
+        kind=MessageKind.MEETING_AGENDA,
+        subject=_l(
+            "Your business matching meetings: %(session)s",
+            session=session.tr("name", participant.registration.language),
+        ),
+        context={"session": session, "meetings": meetings, "cancelled": cancelled},
+        template="meeting_agenda",
+    )

@@ -24,6 +24,7 @@ from .models import (
     MESSAGE_LENGTH,
     Absence,
     Block,
+    BoothHost,
     Hold,
     Meeting,
     MeetingRequest,
@@ -282,21 +283,31 @@ def get_request(*, participant: Participant, request_id: int) -> MeetingRequest:
     return request
 
 
-def _places(session: MeetingSession, a: Participant, b: Participant) -> list[tuple]:
-    """Where the pair may meet, in order of preference: the booth of an exhibitor that hosts
-    in this session (a seat per representative), else the numbered tables."""
+def booth_of_pair(session: MeetingSession, a: Participant, b: Participant) -> BoothHost | None:
+    """The one rule of where a pair meets, for booking and for the organisers' scheduler alike:
+    at the booth of the supplier's exhibitor (either one's, when anyone meets anyone) when it
+    hosts in this session with representatives; else (None) at the numbered tables."""
     for person in (a, b):
         if person.side is Side.SUPPLIER or session.sides is Sides.ANY:
             host = host_of(session, person.exhibitor_id)
             if host is not None and host.representatives:
-                return [
-                    (PlaceKind.BOOTH, host.exhibitor_id, seat)
-                    for seat in range(1, len(host.representatives) + 1)
-                ]
+                return host
+    return None
+
+
+def _places(session: MeetingSession, a: Participant, b: Participant) -> list[tuple]:
+    """Where the pair may meet, in order of preference: the booth of an exhibitor that hosts
+    in this session (a seat per representative), else the numbered tables."""
+    host = booth_of_pair(session, a, b)
+    if host is not None:
+        return [
+            (PlaceKind.BOOTH, host.exhibitor_id, seat)
+            for seat in range(1, len(host.representatives) + 1)
+        ]
     return [(PlaceKind.TABLE, None, n) for n in range(1, session.table_count + 1)]
 
 
-def _place_key(kind: PlaceKind, exhibitor_id: int | None, number: int) -> str:
+def place_key(kind: PlaceKind, exhibitor_id: int | None, number: int) -> str:
     return f"table:{number}" if kind is PlaceKind.TABLE else f"booth:{exhibitor_id}:{number}"
 
 
@@ -309,7 +320,7 @@ def _free_place(session: MeetingSession, a: Participant, b: Participant, start: 
         )
     )
     for place in _places(session, a, b):
-        if _place_key(*place) not in used:
+        if place_key(*place) not in used:
             return place
     return None
 
@@ -387,7 +398,7 @@ def book(
             PlaceUse(
                 session_id=session.id,
                 starts_at=start,
-                place=_place_key(kind, exhibitor_id, number),
+                place=place_key(kind, exhibitor_id, number),
                 meeting_id=meeting.id,
             ),
         ]

@@ -171,6 +171,10 @@ EXPECTED = {
     "payments_admin.transaction": {ADMIN, ORG, FIN},
     "payments_admin.refunded": {ADMIN, ORG, FIN},
     "payment_documents.request_pdf": {ADMIN, ORG, FIN},
+    # business matching: the organisers' meeting schedule
+    "matchmaking_schedule.page": {ADMIN, ORG, "matchmaking"},
+    "matchmaking_schedule.compute": {ADMIN, ORG, "matchmaking"},
+    "matchmaking_schedule.publish": {ADMIN, ORG, "matchmaking"},
     "einvoices.index": {ADMIN, ORG, FIN},
     "einvoices.export": {ADMIN, ORG, FIN},
     "einvoices.record": {ADMIN, ORG, FIN},
