@@ -22,7 +22,7 @@ from .sessions import get_session
 bp = staff_blueprint(
     "matchmaking_schedule",
     __name__,
-    url_prefix="/admin/events/<slug>/matchmaking/sessions/<int:session_id>/schedule",
+    url_prefix="/admin/events/<slug>/matchmaking/sessions/<int:meeting_session_id>/schedule",
 )
 
 WHO = (Role.ORGANISER, Role.MATCHMAKING)
@@ -55,9 +55,9 @@ def _session(slug: str, session_id: int):
 
 @bp.get("/")
 @allow(*WHO)
-def page(slug: str, session_id: int):
+def page(slug: str, meeting_session_id: int):
     """The last run's preview: the grid of slots by places, its counts and the pairs left out."""
-    event, session = _session(slug, session_id)
+    event, session = _session(slug, meeting_session_id)
     return render_template(
         "matchmaking/schedule.html",
         event=event,
@@ -75,9 +75,9 @@ def page(slug: str, session_id: int):
 
 @bp.post("/compute")
 @allow(*WHO)
-def compute(slug: str, session_id: int):
+def compute(slug: str, meeting_session_id: int):
     """Run the scheduler: drafts replace the last run's, shown to nobody until published."""
-    event, session = _session(slug, session_id)
+    event, session = _session(slug, meeting_session_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
     with refused() as refusal:
@@ -92,14 +92,14 @@ def compute(slug: str, session_id: int):
             ),
             "success",
         )
-    return redirect(url_for(".page", slug=slug, session_id=session_id))
+    return redirect(url_for(".page", slug=slug, meeting_session_id=meeting_session_id))
 
 
 @bp.post("/publish")
 @allow(*WHO)
-def publish(slug: str, session_id: int):
+def publish(slug: str, meeting_session_id: int):
     """Publish the last run and e-mail each person whose meetings changed their agenda."""
-    event, session = _session(slug, session_id)
+    event, session = _session(slug, meeting_session_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
     with refused() as refusal:
@@ -110,4 +110,4 @@ def publish(slug: str, session_id: int):
             _("Schedule published: %(count)d people were e-mailed their agenda.", count=len(told)),
             "success",
         )
-    return redirect(url_for(".page", slug=slug, session_id=session_id))
+    return redirect(url_for(".page", slug=slug, meeting_session_id=meeting_session_id))

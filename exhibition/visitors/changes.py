@@ -10,6 +10,7 @@ from ..badges.services import new_manage_token
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..matchmaking import privacy as matchmaking_privacy
 from ..programme.seats import give_up_future_bookings
 from .models import (
     Consent,
@@ -166,5 +167,6 @@ def cancel_registration(*, registration: Registration, now: datetime | None = No
     if claimed != 1:
         raise RegistrationCancelled()
     give_up_future_bookings(registration=registration, now=now)
+    matchmaking_privacy.give_up(registration=registration, now=now)
     db.session.flush()
     return registration

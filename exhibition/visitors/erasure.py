@@ -27,6 +27,7 @@ from ..exhibitors.services import search_text_for
 from ..extensions import db
 from ..mail.models import MessageStatus, OutboxAttachment, OutboxMessage
 from ..mail.services import eml_path
+from ..matchmaking import privacy as matchmaking_privacy
 from ..programme import seats
 from ..programme.models import Invitation
 from .models import ERASED_DOMAIN, Registration
@@ -146,6 +147,7 @@ def erase_registration(
     addresses = set() if registration.typed_by_a_stranger else {email_key}
 
     report.seats_given_up = seats.give_up_future_bookings(registration=registration, now=now)
+    matchmaking_privacy.erase(registration=registration, now=now)
 
     invitations = db.session.scalars(
         sa.select(Invitation).where(Invitation.registration_id == registration.id)

@@ -7,6 +7,7 @@ from ..checkin.models import Scan
 from ..dbtypes import iso_utc, utcnow
 from ..extensions import db
 from ..mail.models import OutboxMessage
+from ..matchmaking import privacy as matchmaking_privacy
 from ..programme.models import Invitation, SessionBooking
 from .models import Registration
 
@@ -29,6 +30,7 @@ def export_personal_data(*, registration: Registration) -> dict:
         ],
         "invitations": [_invitation(i) for i in _of(registration, Invitation, Invitation.number)],
         "emails": [_message(m) for m in _of(registration, OutboxMessage, OutboxMessage.created_at)],
+        "business_matching": matchmaking_privacy.export_of(registration=registration),
     }
 
 

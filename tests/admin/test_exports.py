@@ -68,10 +68,10 @@ def test_excel_export_has_a_frozen_filtered_header_and_typed_numbers_and_dates(
     sheet = _workbook(press(client, page, "Excel (.xlsx)"))
     assert sheet.title == "Danh sách đăng ký"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:T3"
+    assert sheet.auto_filter.ref == "A1:U3"
     assert all(cell.font.b for cell in sheet[1])
     widths = {letter: dimension.width for letter, dimension in sheet.column_dimensions.items()}
-    assert len(widths) == 20 and all(8 <= width <= 60 for width in widths.values())
+    assert len(widths) == 21 and all(8 <= width <= 60 for width in widths.values())
     row = _row_of(sheet, visitor["id"])
     number = row["Số đăng ký"]
     assert (number.data_type, number.value) == ("n", visitor["id"])
@@ -87,6 +87,7 @@ def test_excel_export_has_a_frozen_filtered_header_and_typed_numbers_and_dates(
     assert row["Quốc gia"].value == "Việt Nam"
     assert row["Đồng ý: xử lý dữ liệu để tổ chức triển lãm"].value == "Có"
     assert row["Đồng ý: nhận tin tức"].value == "Không"
+    assert row["Đồng ý: kết nối giao thương"].value == "Không"
     assert row["Ngôn ngữ e-mail"].value == "Tiếng Việt"
 
 
