@@ -16,6 +16,7 @@ from .schemas.answers import (
     DeviceInfo,
     Error,
     MeetingScanAnswer,
+    MeetingSessions,
     OfflineList,
     Ping,
     ScanAnswer,
@@ -266,6 +267,17 @@ def _other_paths() -> dict:
         f"{API}/events/{{slug}}/stats": {"get": _event_stats()},
         f"{API}/events/{{slug}}/payments/webhook": {"post": _payments_webhook()},
         f"{API}/events/{{slug}}/matchmaking/scan": {"post": _meeting_scan()},
+        f"{API}/events/{{slug}}/matchmaking/places": {
+            "get": _operation(
+                "matchmakingPlaces",
+                "The matchmaking sessions and their places, for a station to choose its own",
+                MeetingSessions,
+                "The sessions, earliest first, with their number of tables and the exhibitors "
+                "receiving meetings at their booths.",
+                errors=(*DEVICE_ERRORS, "wrong_event"),
+                parameters=[_parameter("slug", "path", {"type": "string"}, example=EXAMPLE_SLUG)],
+            )
+        },
         f"{API}/openapi.json": {"get": _document()},
     }
 

@@ -24,6 +24,7 @@ from ..events.services import EventNotFound, get_event
 from ..extensions import csrf, db, limiter
 from ..matchmaking.attendance import Verdict, record_meeting_scan
 from ..matchmaking.display import meeting_place
+from ..matchmaking.sessions import sessions_of
 from ..payments.matching import Received, receive
 from ..payments.models import Source
 from ..payments.services import settings_of, webhook_key_matches
@@ -492,6 +493,42 @@ def _meeting_scan_message(outcome) -> str:
         Verdict.NO_MEETING: _("No meeting at this place now."),
         Verdict.INVALID: _("This is not a valid badge."),
     }[outcome.verdict]
+
+
+@bp.get("/events/<slug>/matchmaking/places")
+@limiter.limit("60 per minute", key_func=_device_or_address)
+def matchmaking_places(slug: str):
+    """The exhibition's matchmaking sessions and their places (tables, booths), for a station
+    to choose the one it stands at."""
+    device = _device()
+    if device.event.slug != slug:
+        raise WrongEvent()
+    sessions = [
+        {
+            "id": s.id,
+            "name": s.tr("name"),
+            "starts_at": s.starts_at,
+            "ends_at": s.ends_at,
+            "tables": s.table_count,
+            "booths": [
+                {
+                    "id": h.exhibitor_id,
+                    "name": " · ".join(
+                        filter(
+                            None,
+                            [
+                                ", ".join(b.code for b in h.exhibitor.booths),
+                                h.exhibitor.tr("company_name"),
+                            ],
+                        )
+                    ),
+                }
+                for h in s.hosts
+            ],
+        }
+        for s in sessions_of(event=device.event)
+    ]
+    return _answer(answers.MeetingSessions, {"sessions": sessions})
 
 
 @bp.post("/events/<slug>/matchmaking/scan")

@@ -33,6 +33,7 @@ ANSWERS = (
     answers.Ping,
     answers.WebhookAnswer,
     answers.MeetingScanAnswer,
+    answers.MeetingSessions,
 )
 
 

@@ -344,3 +344,21 @@ class MeetingScanAnswer(TypedDict):
     person: NotRequired[MeetingPerson]
     meeting: NotRequired[MeetingRef]
     missing: NotRequired[list[MeetingPerson]]
+
+
+class MeetingBooth(TypedDict):
+    id: described(Id, "The exhibitor's id: the `booth` of a scan there.")
+    name: described(str, "The company and its booths.")
+
+
+class MeetingPlaces(TypedDict):
+    id: Id
+    name: str
+    starts_at: Time
+    ends_at: Time
+    tables: described(Count, "The tables are numbered 1 to this.")
+    booths: list[MeetingBooth]
+
+
+class MeetingSessions(TypedDict):
+    sessions: list[MeetingPlaces]
