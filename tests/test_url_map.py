@@ -62,6 +62,7 @@ def demo_values(app):
             "task_id": db.session.scalar(sa.select(InvoiceTask.id)) or 1,
             "import_id": 1,
             "profile_id": 1,
+            "meeting_id": 1,
         }
 
 
