@@ -7,6 +7,7 @@ import pytest
 from exhibition.extensions import db
 from exhibition.matchmaking import attendance
 from exhibition.matchmaking.models import Meeting, MeetingSession, Participant
+from exhibition.visitors.models import Registration
 from tests.matchmaking.conftest import get
 from tests.matchmaking.past import badge, meet, past_session, table_scan
 
@@ -157,3 +158,74 @@ def test_the_station_must_belong_to_the_exhibition_and_name_a_place(
     )
     assert refused.status_code == 422
     assert set(refused.get_json()["error"]["fields"]) == {"session_id"}
+
+
+def test_at_a_booth_the_representative_s_badge_stands_for_the_exhibitor(
+    app,
+    client,
+    make_event,
+    make_meeting_session,
+    make_participant,
+    make_visitor,
+    make_exhibitor,
+    make_device,
+):
+    from exhibition.exhibitors.models import Exhibitor
+    from exhibition.matchmaking.models import PlaceKind, Representative
+    from exhibition.matchmaking.representatives import assign_representative
+    from exhibition.matchmaking.sessions import set_booth_host
+
+    make_event()
+    sid = past_session(make_meeting_session)
+    exhibitor_id = make_exhibitor()
+    supplier = make_participant(side="supplier", company="Cơ khí Hải An")
+    buyer = make_participant(side="buyer", company="Điện tử Hải Phòng")
+    rep = make_visitor(full_name="Phạm Thu Hà")
+    with app.app_context():
+        get(Participant, supplier).registration.exhibitor_id = exhibitor_id
+        db.session.get(Registration, rep["id"]).exhibitor_id = exhibitor_id
+        db.session.flush()
+        exhibitor = db.session.get(Exhibitor, exhibitor_id)
+        set_booth_host(
+            session=get(MeetingSession, sid),
+            exhibitor=exhibitor,
+            registration_ids=[rep["id"]],
+            user=None,
+        )
+        db.session.commit()
+        meeting_id = meet(sid, buyer, supplier)
+        meeting = get(Meeting, meeting_id)
+        assert meeting.place_kind is PlaceKind.BOOTH
+        assign_representative(
+            meeting=meeting,
+            representative=db.session.scalar(db.select(Representative)),
+            exhibitor=exhibitor,
+        )
+        db.session.commit()
+        start, buyer_code = meeting.starts_at, badge(buyer)
+    token = make_device(name="Gian hàng")
+    places = client.get(
+        "/api/v1/events/expo-2026/matchmaking/places", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    assert [(s["id"], s["tables"], [b["id"] for b in s["booths"]]) for s in places["sessions"]] == [
+        (sid, 5, [exhibitor_id])
+    ]
+
+    def at_booth(code):
+        return client.post(
+            "/api/v1/events/expo-2026/matchmaking/scan",
+            json={
+                "code": code,
+                "session_id": sid,
+                "booth": exhibitor_id,
+                "scanned_at": start.isoformat(),
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        ).get_json()
+
+    assert at_booth(rep["badge_code"])["result"] == "ok"
+    assert at_booth(buyer_code)["result"] == "held"
+    with app.app_context():
+        meeting = get(Meeting, meeting_id)
+        assert attendance.held(meeting)
+        assert meeting.a_scanned_at == meeting.b_scanned_at == start
