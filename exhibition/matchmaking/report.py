@@ -282,3 +282,10 @@ def chart_items(report: Report) -> list[dict]:
     return [
         {"key": key, "name": name, "count": getattr(report.total, key)} for key, name in FIGURES
     ]
+
+
+def summary(*, event: Event) -> Report | None:
+    """The report for the exhibition's overview page; None when it has no matchmaking session."""
+    if not _sessions(event, None):
+        return None
+    return build_report(event=event)

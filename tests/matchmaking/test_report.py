@@ -181,3 +181,28 @@ def test_the_figures_file_has_the_totals_and_named_groups(app, client, dataset):
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     assert [c.value for c in sheet[2]][2:] == [5, 3, 3, 1, 3, 1]
     assert "Hải Phòng" in [c.value for c in sheet["B"]]
+
+
+def test_the_exhibition_overview_shows_the_matching_figures(app, client, dataset):
+    login_client(app, client)
+    page = client.get("/admin/events/expo-2026/dashboard?lang=en")
+    assert page.status_code == 200
+    tree = lxml.html.fromstring(page.data)
+    rows = tree.xpath("//h3[text()='Business matching']/following::table[1]//tbody/tr")
+    assert [[c.text_content().strip() for c in row][:2] for row in rows] == [
+        ["Requests made", "5"],
+        ["Requests accepted", "3"],
+        ["Meetings scheduled", "3"],
+        ["Meetings held", "1"],
+        ["No-shows", "3"],
+        ["Cooperation possible", "1"],
+    ]
+    assert tree.xpath("//a[@href='/admin/events/expo-2026/matchmaking/report/']")
+
+
+def test_the_exhibition_overview_has_no_matching_section_without_a_session(app, client, make_event):
+    make_event()
+    login_client(app, client)
+    page = client.get("/admin/events/expo-2026/dashboard?lang=en")
+    assert page.status_code == 200
+    assert "Business matching report" not in page.text
