@@ -203,11 +203,3 @@ def no_show_counts(session: MeetingSession, *, now: datetime | None = None) -> d
     for _meeting, participant_id in no_show_pairs(session_ids=[session.id], now=now):
         counts[participant_id] = counts.get(participant_id, 0) + 1
     return counts
-
-
-def places_of(session: MeetingSession) -> dict:
-    """The places a station may be set up for: table numbers and booth hosts."""
-    return {
-        "tables": list(range(1, session.table_count + 1)),
-        "booths": [h.exhibitor for h in session.hosts],
-    }
