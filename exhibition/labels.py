@@ -19,6 +19,7 @@ from .exhibitors.models import ExhibitorStatus
 from .i18n import current_language
 from .mail.models import MessageKind, MessageStatus
 from .matchmaking import models as matching
+from .matchmaking.attendance import Verdict
 from .matchmaking.scheduler import Reason
 from .payments.models import LineKind, Outcome, RequestState, Source
 from .programme.models import (
@@ -168,6 +169,11 @@ LABELS: dict[enum.Enum, object] = {
     matching.Outcome.NO_INTEREST: _l("Insufficient interest"),
     matching.Outcome.INFORMATIVE: _l("Informative, no cooperation planned"),
     matching.Outcome.COOPERATION: _l("Cooperation possible"),
+    Verdict.OK: _l("Here; the other side is still to come"),
+    Verdict.HELD: _l("Both here: meeting held"),
+    Verdict.NOT_YOUR_MEETING: _l("Not your meeting"),
+    Verdict.NO_MEETING: _l("No meeting here now"),
+    Verdict.INVALID: _l("Not a valid badge"),
     Reason.NO_COMMON_SLOT: _l("No common free slot"),
     Reason.LIMIT_REACHED: _l("Meeting limit reached"),
     Reason.NO_PLACE: _l("No free table or booth place"),

@@ -83,6 +83,7 @@ ACTIONS = {
     "matchmaking.published": _l("Meeting schedule published"),
     "matchmaking.imported": _l("Hosted buyers and their must-meet lists imported"),
     "matchmaking.meeting_cancelled": _l("Meeting cancelled by the organisers"),
+    "matchmaking.exported": _l("Business matching report exported"),
 }
 
 
@@ -182,6 +183,7 @@ _DESCRIBE = {
     "registrations.exported": _export,
     "exhibitors.exported": _export,
     "invitations.exported": _export,
+    "matchmaking.exported": _export,
     "registrations.imported": lambda d: _(
         "%(imported)s imported, %(skipped)s skipped", imported=d["imported"], skipped=d["skipped"]
     ),

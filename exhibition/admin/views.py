@@ -25,6 +25,7 @@ from ..accounts.services import LoginFailed, authenticate, sign_out
 from ..events import services as events
 from ..extensions import count_by, db, limiter
 from ..mail import services as mail
+from ..matchmaking import report as matching_report
 from ..visitors.models import Registration, RegistrationStatus
 from .forms import LoginForm
 from .overview import event_overview, history_chart
@@ -113,4 +114,6 @@ def event_dashboard(slug: str):
         event=event,
         overview=overview,
         chart=history_chart(overview["registrations"]["history"]),
+        matching=matching_report.summary(event=event),
+        matching_figures=matching_report.FIGURES,
     )

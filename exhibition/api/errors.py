@@ -11,6 +11,7 @@ from ..checkin.undo import NothingToUndo
 from ..errors import HTTP_CODES as HTTP_ERRORS
 from ..errors import DomainError
 from ..events.services import EventNotFound
+from ..matchmaking.attendance import BadMeetingScanTime, UnknownPlace
 
 
 class InvalidJson(DomainError):
@@ -84,6 +85,8 @@ DOMAIN_ERRORS = (
     UnknownCheckpoint,
     InvalidHandle,
     WebhookKeyInvalid,
+    UnknownPlace,
+    BadMeetingScanTime,
 )
 
 

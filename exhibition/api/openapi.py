@@ -15,6 +15,8 @@ from .schemas.answers import (
     BatchAnswer,
     DeviceInfo,
     Error,
+    MeetingScanAnswer,
+    MeetingSessions,
     OfflineList,
     Ping,
     ScanAnswer,
@@ -30,6 +32,7 @@ from .schemas.requests import (
     EXAMPLE_NOTIFICATION,
     BankNotification,
     BatchRequest,
+    MeetingScanRequest,
     ScanRequest,
     SetupRequest,
 )
@@ -263,6 +266,18 @@ def _other_paths() -> dict:
         },
         f"{API}/events/{{slug}}/stats": {"get": _event_stats()},
         f"{API}/events/{{slug}}/payments/webhook": {"post": _payments_webhook()},
+        f"{API}/events/{{slug}}/matchmaking/scan": {"post": _meeting_scan()},
+        f"{API}/events/{{slug}}/matchmaking/places": {
+            "get": _operation(
+                "matchmakingPlaces",
+                "The matchmaking sessions and their places, for a station to choose its own",
+                MeetingSessions,
+                "The sessions, earliest first, with their number of tables and the exhibitors "
+                "receiving meetings at their booths.",
+                errors=(*DEVICE_ERRORS, "wrong_event"),
+                parameters=[_parameter("slug", "path", {"type": "string"}, example=EXAMPLE_SLUG)],
+            )
+        },
         f"{API}/openapi.json": {"get": _document()},
     }
 
@@ -370,6 +385,53 @@ def _payments_webhook() -> dict:
     # The example of a body refused field by field names one of this body's own fields.
     refused = (BankNotification, "transferAmount")
     operation["responses"].update(_errors(*WEBHOOK_ERRORS, refused=refused))
+    return operation
+
+
+MEETING_SCAN_ERRORS = (
+    "invalid_json",
+    *DEVICE_ERRORS,
+    "wrong_event",
+    "too_large",
+    "validation_failed",
+    "unknown_place",
+    "bad_scan_time",
+)
+
+
+def _meeting_scan() -> dict:
+    operation = _operation(
+        "matchmakingScan",
+        "A badge scanned at a business-matching table or booth",
+        MeetingScanAnswer,
+        "The answer for the station; refusals (`not_your_meeting`, `no_meeting`, `invalid`) "
+        "are answers too.",
+        example={
+            "result": "ok",
+            "message": "Welcome! Still to come: Trần Văn Minh.",
+            "person": {"name": "Nguyễn Thị Hồng Nhung", "company": "Công ty TNHH Cơ khí Hải An"},
+            "meeting": {
+                "id": 7,
+                "starts_at": EXAMPLE_TIME,
+                "ends_at": EXAMPLE_TIME,
+                "place": "Table 3 · Meeting room B",
+            },
+            "missing": [{"name": "Trần Văn Minh", "company": "Công ty CP Nhựa Tiền Phong"}],
+        },
+        errors=MEETING_SCAN_ERRORS,
+        no_store=True,
+        description="A station (a device of the exhibition) set up for a table of a session, "
+        "or for an exhibitor's booth, scans both people's badges. The meeting at that place "
+        "whose window (10 minutes before its start until its end) holds the scan's time is "
+        "marked present for that person (the booth's representative stands for the "
+        "exhibitor); `held` when both are in. Scanning the same badge again keeps the first "
+        "time. A meeting whose end has passed with a side not scanned counts that side as a "
+        "no-show.",
+        parameters=[_parameter("slug", "path", {"type": "string"}, example=EXAMPLE_SLUG)],
+        requestBody=_body(MeetingScanRequest, {"code": EXAMPLE_CODE, "session_id": 1, "table": 3}),
+    )
+    refused = (MeetingScanRequest, "session_id")
+    operation["responses"].update(_errors(*MEETING_SCAN_ERRORS, refused=refused))
     return operation
 
 

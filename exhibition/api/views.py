@@ -22,6 +22,9 @@ from ..dbtypes import utcnow
 from ..errors import DomainError, json_error
 from ..events.services import EventNotFound, get_event
 from ..extensions import csrf, db, limiter
+from ..matchmaking.attendance import Verdict, record_meeting_scan
+from ..matchmaking.display import meeting_place
+from ..matchmaking.sessions import sessions_of
 from ..payments.matching import Received, receive
 from ..payments.models import Source
 from ..payments.services import settings_of, webhook_key_matches
@@ -45,6 +48,7 @@ from .schemas.requests import (
     BankNotification,
     BatchRequest,
     BatchScan,
+    MeetingScanRequest,
     ScanRequest,
     SetupRequest,
 )
@@ -470,3 +474,98 @@ def payments_webhook(slug: str):
     )
     answer = {"success": True, "outcome": transaction.outcome, "duplicate": not new}
     return _answer(answers.WebhookAnswer, answer)
+
+
+# ---------------------------------------------------------------- business matching at the table
+
+
+def _meeting_person(participant) -> dict:
+    return {"name": participant.name, "company": participant.company}
+
+
+def _meeting_scan_message(outcome) -> str:
+    if outcome.verdict is Verdict.OK:
+        names = ", ".join(p.name for p in outcome.missing)
+        return _("Welcome! Still to come: %(names)s.", names=names)
+    return {
+        Verdict.HELD: _("Both are here: the meeting is held."),
+        Verdict.NOT_YOUR_MEETING: _("Not your meeting: this place has another meeting now."),
+        Verdict.NO_MEETING: _("No meeting at this place now."),
+        Verdict.INVALID: _("This is not a valid badge."),
+    }[outcome.verdict]
+
+
+@bp.get("/events/<slug>/matchmaking/places")
+@limiter.limit("60 per minute", key_func=_device_or_address)
+def matchmaking_places(slug: str):
+    """The exhibition's matchmaking sessions and their places (tables, booths), for a station
+    to choose the one it stands at."""
+    device = _device()
+    if device.event.slug != slug:
+        raise WrongEvent()
+    sessions = [
+        {
+            "id": s.id,
+            "name": s.tr("name"),
+            "starts_at": s.starts_at,
+            "ends_at": s.ends_at,
+            "tables": s.table_count,
+            "booths": [
+                {
+                    "id": h.exhibitor_id,
+                    "name": " · ".join(
+                        filter(
+                            None,
+                            [
+                                ", ".join(b.code for b in h.exhibitor.booths),
+                                h.exhibitor.tr("company_name"),
+                            ],
+                        )
+                    ),
+                }
+                for h in s.hosts
+            ],
+        }
+        for s in sessions_of(event=device.event)
+    ]
+    return _answer(answers.MeetingSessions, {"sessions": sessions})
+
+
+@bp.post("/events/<slug>/matchmaking/scan")
+@limiter.limit("600 per minute", key_func=_device_or_address)
+def matchmaking_scan(slug: str):
+    """A badge scanned at a business-matching table or booth: marks that side of the meeting
+    there present (held when both are); the same badge again changes nothing."""
+    device = _device()
+    if device.event.slug != slug:
+        raise WrongEvent()
+    payload = _json_payload()
+    if payload is None:
+        raise InvalidJson(_l("Send a JSON object with code, session_id and table or booth."))
+    scan, refused = MeetingScanRequest.read(payload)
+    if refused:
+        db.session.rollback()
+        error = ValidationFailed()
+        return json_error(error.code, error.message, error.status, fields=refused)
+    outcome = record_meeting_scan(
+        device=device,
+        session_id=scan.session_id,
+        code=scan.code,
+        table=scan.table,
+        exhibitor_id=scan.booth,
+        scanned_at=scan.scanned_at,
+    )
+    answer = {"result": outcome.verdict.value, "message": _meeting_scan_message(outcome)}
+    registration = outcome.registration
+    if registration is not None:
+        answer["person"] = {"name": registration.full_name, "company": registration.organisation}
+    if outcome.meeting is not None:
+        meeting = outcome.meeting
+        answer["meeting"] = {
+            "id": meeting.id,
+            "starts_at": meeting.starts_at,
+            "ends_at": meeting.ends_at,
+            "place": meeting_place(meeting),
+        }
+        answer["missing"] = [_meeting_person(p) for p in outcome.missing]
+    return _answer(answers.MeetingScanAnswer, answer, no_store=True)

@@ -1,4 +1,13 @@
 """B2B matchmaking: buyers and suppliers meet in slots at tables and booths."""
 
 # The modules of pages, each with one blueprint `bp`, that create_app registers.
-VIEWS = ("admin_views", "schedule_views", "agenda_views", "document_views")
+VIEWS = (
+    "admin_views",
+    "schedule_views",
+    "report_views",
+    "agenda_views",
+    "document_views",
+    "outcome_views",
+    "portal_views",
+    "station_views",
+)

@@ -205,6 +205,16 @@ EXPECTED = {
     "api.arrival_badge": DEVICE,
     "api.event_stats": "stats",  # a device of the exhibition, or its organisers
     "api.payments_webhook": WEBHOOK,  # the bank-notification service, by the exhibition's key
+    # business matching: meetings at the table, outcomes, the report, the portal's booth meetings
+    "api.matchmaking_scan": DEVICE,
+    "api.matchmaking_places": DEVICE,
+    "matchmaking_station.station": PUBLIC,  # the page; the scans need the device token
+    "matching_outcomes.rate": PUBLIC,  # by the registration's secret link
+    "matchmaking_portal.index": PUBLIC,  # the exhibitor portal's own sign-in
+    "matchmaking_portal.assign": PUBLIC,
+    "matchmaking_report.overview": {ADMIN, ORG},  # and business matching staff
+    "matchmaking_report.export_figures": {ADMIN, ORG},
+    "matchmaking_report.export_meetings": {ADMIN, ORG},
 }
 
 # Who is asking. "organiser_b" organises another exhibition only; "nobody" has no role at all.

@@ -18,6 +18,7 @@ REQUESTS = (
     requests.BatchRequest,
     requests.SetupRequest,
     requests.BankNotification,
+    requests.MeetingScanRequest,
 )
 ANSWERS = (
     answers.Error,
@@ -31,6 +32,8 @@ ANSWERS = (
     answers.SetupAnswer,
     answers.Ping,
     answers.WebhookAnswer,
+    answers.MeetingScanAnswer,
+    answers.MeetingSessions,
 )
 
 

@@ -319,3 +319,46 @@ class Stats(TypedDict):
     by_checkpoint: list[CheckpointFigures]
     by_session: list[SessionFigures]
     refused: list[Refusals]
+
+
+class MeetingPerson(TypedDict):
+    name: str
+    company: str
+
+
+class MeetingRef(TypedDict):
+    id: Id
+    starts_at: Time
+    ends_at: Time
+    place: described(str, "The place as people read it, in the request's language.")
+
+
+class MeetingScanAnswer(TypedDict):
+    result: described(
+        Literal["ok", "held", "not_your_meeting", "no_meeting", "invalid"],
+        "`ok`: this side is in and `missing` are still to come; `held`: both are in; "
+        "`not_your_meeting`: a valid badge of someone not meeting here now; `no_meeting`: no "
+        "meeting at this place at this time; `invalid`: not a valid badge of this exhibition.",
+    )
+    message: described(str, "What the station shows, in the request's language.")
+    person: NotRequired[MeetingPerson]
+    meeting: NotRequired[MeetingRef]
+    missing: NotRequired[list[MeetingPerson]]
+
+
+class MeetingBooth(TypedDict):
+    id: described(Id, "The exhibitor's id: the `booth` of a scan there.")
+    name: described(str, "The company and its booths.")
+
+
+class MeetingPlaces(TypedDict):
+    id: Id
+    name: str
+    starts_at: Time
+    ends_at: Time
+    tables: described(Count, "The tables are numbered 1 to this.")
+    booths: list[MeetingBooth]
+
+
+class MeetingSessions(TypedDict):
+    sessions: list[MeetingPlaces]

@@ -276,3 +276,35 @@ class BankNotification(Body):
     @property
     def provider_id(self) -> str:
         return str(self.id)
+
+
+class MeetingScanRequest(Body):
+    """A badge scanned at a business-matching place: a table of a session, or an exhibitor's
+    booth (exactly one of `table` and `booth`)."""
+
+    REFUSALS: ClassVar[dict[str | tuple[str, str], object]] = {
+        "code": _l("The scanned text is missing, too long or holds control characters."),
+        "session_id": _l("A session id is a positive whole number."),
+        "table": _l("A table number is a positive whole number."),
+        "booth": _l("An exhibitor id is a positive whole number."),
+        "scanned_at": _l("The time of the scan, in ISO 8601 with its offset."),
+        "scan": "object",
+    }
+
+    code: plain_text(CODE_MAX_LENGTH) = Field(
+        description="The text read from the badge's QR code (or typed).", examples=[EXAMPLE_CODE]
+    )
+    session_id: SessionId = Field(description="The matchmaking session.")
+    table: SessionId | None = Field(None, description="The table number (1 to the session's).")
+    booth: SessionId | None = Field(
+        None, description="Instead of `table`: the id of the exhibitor whose booth this is."
+    )
+    scanned_at: Annotated[
+        datetime | None, BeforeValidator(lambda v: None if v is None else aware_time(v))
+    ] = Field(
+        None,
+        description="When the scan was made, with its offset (default: now); at most 7 days "
+        "ago and not in the future.",
+        examples=[EXAMPLE_TIME],
+        json_schema_extra={"maxLength": 40},
+    )
