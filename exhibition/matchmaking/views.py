@@ -1,0 +1,607 @@
+"""Business matching for the person, under their "my registration" link: joining and leaving,
+the directory of participants, a person's profile, asking for a meeting and answering.
+
+Every action answers JSON when the client sends JSON or asks only for JSON (the participant API,
+described in the OpenAPI document): refusals are `{"error": {"code", "message"}}` with the
+service's stable code. Forms posted from the pages carry their CSRF token; a JSON body is
+authenticated by the secret link alone (a page of another site cannot send JSON here without
+this site allowing it), as DESIGN.md has it for the token-authenticated JSON API.
+"""
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from pydantic import ValidationError as BodyInvalid
+
+from ..api.schemas.matching import (
+    AcceptBody,
+    DeclineBody,
+    RequestBody,
+    meeting_json,
+    person_json,
+    request_json,
+)
+from ..dbtypes import utcnow
+from ..errors import DomainError, NotFound, json_error, refused, wants_json
+from ..extensions import csrf, db, guess_limit, limiter, paginate
+from ..forms import Form
+from ..i18n import local_datetime
+from ..visitors import services as visitor_services
+from ..visitors.views import _registration
+from . import participants, requests
+from .display import meeting_place
+from .forms import AcceptForm, DeclineForm, ProfileForm, RequestForm
+from .models import Meeting, MeetingState, Mode, Participant, RequestState, Side
+from .sessions import get_session, sessions_of
+from .slots import slots_of
+
+bp = Blueprint("matching", __name__)
+# Forms posted from the pages are checked by _protect (first thing in every POST view); a JSON
+# body is not (see the module's docstring).
+csrf.exempt(bp)
+
+LATE_HOURS = int(requests.LATE.total_seconds() // 3600)
+
+PER_PAGE = 20
+
+
+def _protect() -> None:
+    """CSRF for forms posted from the pages; a JSON body is authenticated by the link."""
+    if not request.is_json:
+        csrf.protect()
+
+
+def _back(registration):
+    return redirect(url_for("visitors.manage", token=registration.manage_token) + "#matchmaking")
+
+
+def _refusal_message(error: DomainError) -> str:
+    message = str(error.message)
+    alternatives = getattr(error, "alternatives", None)
+    if alternatives:
+        times = "; ".join(local_datetime(start) for start in alternatives)
+        message += " " + _("Next free times for both of you: %(times)s.", times=times)
+    elif isinstance(error, requests.SlotTaken):
+        message += " " + _("There is no other free time for both of you in this session.")
+    return message
+
+
+def _error_json(error: DomainError):
+    extra = {}
+    if isinstance(error, requests.SlotTaken):
+        extra["alternatives"] = [a.astimezone(UTC).isoformat() for a in error.alternatives]
+    return json_error(error.code, _refusal_message(error), error.status, **extra)
+
+
+def _answer(registration, message: str, *, error: DomainError | None = None, **data):
+    """The answer to an action: JSON for the API, else a flash message back on the person's
+    page."""
+    if wants_json():
+        if error is not None:
+            return _error_json(error)
+        return jsonify({"ok": True, "message": message, **data})
+    if error is not None:
+        flash(_refusal_message(error), "error")
+    else:
+        flash(message, "success")
+    return _back(registration)
+
+
+def _abort(error: DomainError):
+    if wants_json():
+        abort(make_response(_error_json(error)))
+    raise error
+
+
+def _me(token: str) -> tuple:
+    """The registration behind the link and its listed participant; someone not listed (or
+    cancelled) is sent to their page to join first."""
+    registration = _registration(token)
+    try:
+        if registration.is_cancelled:
+            raise participants.RegistrationClosed()
+        me = participants.listed_participant(registration)
+    except DomainError as error:
+        if wants_json():
+            abort(make_response(_error_json(error)))
+        flash(str(error.message), "error")
+        abort(_back(registration))
+    return registration, me
+
+
+def _person(registration, person_id: int) -> Participant:
+    try:
+        return participants.get_participant(event=registration.event, participant_id=person_id)
+    except NotFound as error:
+        _abort(error)
+
+
+def _body(model):
+    try:
+        return model.model_validate(request.get_json(silent=True) or {})
+    except BodyInvalid as invalid:
+        fields = {".".join(map(str, e["loc"])) or "body": e["msg"] for e in invalid.errors()}
+        abort(
+            make_response(
+                json_error("validation_failed", _("Some fields are not valid."), 422, fields=fields)
+            )
+        )
+
+
+def provinces_by_code() -> dict:
+    return {p.code: p.tr("name") for p in visitor_services.provinces()}
+
+
+# ---------------------------------------------------------------- joining and leaving
+
+
+@bp.route("/r/<token>/matching/profile", methods=["GET", "POST"])
+@guess_limit
+@limiter.limit("60 per minute")
+def profile(token: str):
+    """Join business matching with a profile (the consent), or change it."""
+    registration = _registration(token)
+    if request.method == "POST":
+        _protect()
+    event = registration.event
+    if not sessions_of(event=event):
+        abort(404)
+    participant = participants.participant_of(registration)
+    form = ProfileForm()
+    form.setup_choices(sectors=visitor_services.sectors())
+    if request.method == "GET":
+        if participant is not None:
+            form.fill_from(participant)
+        else:
+            fill_default_profile(form, registration)
+    if form.validate_on_submit():
+        with refused() as refusal:
+            participants.join(
+                registration=registration,
+                profile=participants.Profile(
+                    side=Side(form.side.data),
+                    company=form.company.data,
+                    offer=form.offer.data or "",
+                    sector_codes=tuple(form.sectors.data or ()),
+                    meeting_limit=form.meeting_limit.data,
+                    show_job_title=form.show_job_title.data,
+                    show_province=form.show_province.data,
+                ),
+            )
+        if not refusal:
+            db.session.commit()
+            listed_before = participant is not None and participant.listed
+            flash(
+                _("Your business-matching profile has been saved.")
+                if listed_before
+                else _("You are listed for business matching."),
+                "success",
+            )
+            return _back(registration)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "matchmaking/profile.html",
+        registration=registration,
+        event=event,
+        participant=participant,
+        form=form,
+    ), status
+
+
+def fill_default_profile(form: ProfileForm, registration) -> None:
+    """A new participant's profile as their registration suggests it."""
+    form.side.data = participants.default_side(registration).value
+    form.company.data = registration.organisation or ""
+    form.sectors.data = [s.code for s in registration.sectors]
+
+
+@bp.post("/r/<token>/matching/leave")
+@guess_limit
+@limiter.limit("60 per minute")
+def leave(token: str):
+    """Leave business matching: the consent is withdrawn, pending requests withdrawn."""
+    _protect()
+    registration = _registration(token)
+    participants.leave(registration=registration)
+    db.session.commit()
+    return _answer(
+        registration,
+        _("You are no longer listed for business matching. Your booked meetings stay."),
+    )
+
+
+# ---------------------------------------------------------------- the directory and profiles
+
+
+@bp.get("/r/<token>/matching")
+@guess_limit
+@limiter.limit("120 per minute")
+def directory(token: str):
+    """The participants the person may ask for a meeting, searched and filtered."""
+    registration, me = _me(token)
+    event = registration.event
+    query = (request.args.get("q") or "")[:100]
+    side = request.args.get("side") or ""
+    sector = request.args.get("sector") or ""
+    province = request.args.get("province") or ""
+    sectors = visitor_services.sectors()
+    provinces = provinces_by_code()
+    stmt = participants.directory(
+        event=event,
+        query=query,
+        side=Side(side) if side in {s.value for s in Side} else None,
+        sector_code=sector if sector in {s.code for s in sectors} else None,
+        province_code=province if province in provinces else None,
+        exclude=me,
+    )
+    page = paginate(stmt, per_page=PER_PAGE)
+    if wants_json():
+        return jsonify(
+            {
+                "people": [person_json(p, provinces) for p in page.items],
+                "page": page.page,
+                "pages": page.pages,
+                "total": page.total,
+            }
+        )
+    return render_template(
+        "matchmaking/directory.html",
+        registration=registration,
+        event=event,
+        me=me,
+        page=page,
+        query=query,
+        side=side,
+        sector=sector,
+        province=province,
+        sectors=sectors,
+        provinces=provinces,
+        sides=list(Side),
+    )
+
+
+@bp.get("/r/<token>/matching/people/<int:person_id>")
+@guess_limit
+@limiter.limit("120 per minute")
+def person(token: str, person_id: int):
+    """One participant as the others see them; e-mail and phone once a meeting is accepted."""
+    registration, me = _me(token)
+    other = _person(registration, person_id)
+    contact = other.id != me.id and requests.contact_shown(me, other)
+    provinces = provinces_by_code()
+    if wants_json():
+        return jsonify(person_json(other, provinces, contact=contact))
+    return render_template(
+        "matchmaking/person.html",
+        registration=registration,
+        event=registration.event,
+        me=me,
+        other=other,
+        contact=contact,
+        provinces=provinces,
+        action_form=Form(),
+    )
+
+
+@bp.post("/r/<token>/matching/people/<int:person_id>/block")
+@guess_limit
+@limiter.limit("60 per minute")
+def block(token: str, person_id: int):
+    """Take no more requests from this person."""
+    _protect()
+    registration, me = _me(token)
+    other = _person(registration, person_id)
+    participants.block(participant=me, other=other)
+    db.session.commit()
+    return _answer(
+        registration, _("%(name)s can no longer ask you for a meeting.", name=other.name)
+    )
+
+
+# ---------------------------------------------------------------- requests
+
+
+def _slot_value(start: datetime) -> str:
+    return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_slot(value) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else None
+
+
+def _chosen_session(event, sessions, wanted) -> object:
+    """The session asked for (?session= or the form's), else the first whose booking is open."""
+    now = utcnow()
+    by_id = {s.id: s for s in sessions}
+    try:
+        chosen = by_id.get(int(wanted))
+    except (TypeError, ValueError):
+        chosen = None
+    if chosen is not None:
+        return chosen
+    open_now = [s for s in sessions if requests.booking_open(s, now)]
+    return (open_now or sessions)[0]
+
+
+@bp.route("/r/<token>/matching/people/<int:person_id>/request", methods=["GET", "POST"])
+@guess_limit
+@limiter.limit("60 per minute")
+def ask(token: str, person_id: int):
+    """Ask a participant for a meeting: a message and, where people book their own meetings,
+    one to three times free for both."""
+    if request.method == "POST":
+        _protect()
+    registration, me = _me(token)
+    event = registration.event
+    other = _person(registration, person_id)
+    sessions = sessions_of(event=event)
+    if not sessions:
+        _abort(NotFound())
+    if request.method == "POST" and request.is_json:
+        return _ask_json(registration, me, other)
+    session = _chosen_session(event, sessions, request.values.get("session"))
+    form = RequestForm(self_scheduled=session.mode is Mode.SELF)
+    form.session.choices = [(s.id, s.tr("name")) for s in sessions]
+    now = utcnow()
+    free = (
+        requests.free_common_slots(session, me, other, now=now)
+        if session.mode is Mode.SELF and me.id != other.id
+        else []
+    )
+    ahead = [s for s in slots_of(session) if s > now]
+    form.slots.choices = [(_slot_value(s), local_datetime(s)) for s in ahead]
+    if request.method == "GET":
+        form.session.data = session.id
+    free_values = {_slot_value(s) for s in free}
+    if form.validate_on_submit():
+        with refused(form.message) as refusal:
+            asked = requests.request_meeting(
+                session=session,
+                requester=me,
+                recipient=other,
+                message=form.message.data or "",
+                starts=[_parse_slot(v) for v in form.slots.data or []],
+            )
+        if refusal:
+            form.form_errors.append(_refusal_message(refusal.error))
+            form.message.errors = [
+                e for e in form.message.errors if e != str(refusal.error.message)
+            ]
+            if isinstance(refusal.error, requests.MessageTooLong):
+                form.message.errors.append(str(refusal.error.message))
+            # The times free now (the refusal may say one was taken meanwhile).
+            free_values = {
+                _slot_value(s) for s in requests.free_common_slots(session, me, other, now=now)
+            }
+        else:
+            db.session.commit()
+            if asked.created:
+                flash(_("Your request has been sent to %(name)s.", name=other.name), "success")
+            else:
+                flash(
+                    _(
+                        "You already have a request with %(name)s awaiting an answer.",
+                        name=other.name,
+                    ),
+                    "success",
+                )
+            return _back(registration)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "matchmaking/request.html",
+        registration=registration,
+        event=event,
+        me=me,
+        other=other,
+        session=session,
+        sessions=sessions,
+        form=form,
+        free_values=free_values,
+    ), status
+
+
+def _ask_json(registration, me, other):
+    body = _body(RequestBody)
+    event = registration.event
+    with refused(quietly=True) as refusal:
+        session = get_session(event=event, session_id=body.session_id)
+        asked = requests.request_meeting(
+            session=session,
+            requester=me,
+            recipient=other,
+            message=body.message,
+            starts=[s.astimezone(UTC) for s in body.slots],
+        )
+    if refusal:
+        return _error_json(refusal.error)
+    db.session.commit()
+    return jsonify(
+        {"ok": True, "created": asked.created, "request": request_json(asked.request, me)}
+    ), (201 if asked.created else 200)
+
+
+def _request_of(registration, me, request_id: int):
+    try:
+        return requests.get_request(participant=me, request_id=request_id)
+    except NotFound as error:
+        _abort(error)
+
+
+@bp.post("/r/<token>/matching/requests/<int:request_id>/accept")
+@guess_limit
+@limiter.limit("60 per minute")
+def accept(token: str, request_id: int):
+    """Accept a request received, in one of its proposed times: the meeting is booked."""
+    _protect()
+    registration, me = _me(token)
+    asked = _request_of(registration, me, request_id)
+    if request.is_json:
+        slot = _body(AcceptBody).slot
+        start = slot.astimezone(UTC) if slot is not None else None
+    else:
+        form = AcceptForm(prefix=f"r{request_id}")
+        start = _parse_slot(form.slot.data) if form.slot.data else None
+    with refused(quietly=True) as refusal:
+        requests.accept(request=asked, participant=me, start=start)
+    if refusal:
+        return _answer(registration, "", error=refusal.error)
+    db.session.commit()
+    meeting = db.session.scalar(
+        sa.select(Meeting).where(
+            Meeting.request_id == asked.id, Meeting.state == MeetingState.SCHEDULED
+        )
+    )
+    other = asked.other(me)
+    if meeting is not None:
+        message = _(
+            "Meeting with %(name)s booked: %(when)s, %(place)s.",
+            name=other.name,
+            when=local_datetime(meeting.starts_at),
+            place=meeting_place(meeting),
+        )
+    else:
+        message = _(
+            "You accepted %(name)s's request; the organisers will give you the time and place.",
+            name=other.name,
+        )
+    return _answer(
+        registration,
+        message,
+        request=request_json(asked, me),
+        meeting=meeting_json(meeting, me) if meeting is not None else None,
+    )
+
+
+@bp.post("/r/<token>/matching/requests/<int:request_id>/decline")
+@guess_limit
+@limiter.limit("60 per minute")
+def decline(token: str, request_id: int):
+    """Decline a request received, with a message if one likes."""
+    _protect()
+    registration, me = _me(token)
+    asked = _request_of(registration, me, request_id)
+    if request.is_json:
+        answer = _body(DeclineBody).message
+    else:
+        answer = DeclineForm(prefix=f"r{request_id}").answer.data or ""
+    with refused(quietly=True) as refusal:
+        requests.decline(request=asked, participant=me, answer=answer)
+    if refusal:
+        return _answer(registration, "", error=refusal.error)
+    db.session.commit()
+    return _answer(
+        registration,
+        _("You declined the request of %(name)s.", name=asked.other(me).name),
+        request=request_json(asked, me),
+    )
+
+
+@bp.post("/r/<token>/matching/requests/<int:request_id>/withdraw")
+@guess_limit
+@limiter.limit("60 per minute")
+def withdraw(token: str, request_id: int):
+    """Take back a request one made that is not answered yet."""
+    _protect()
+    registration, me = _me(token)
+    asked = _request_of(registration, me, request_id)
+    with refused(quietly=True) as refusal:
+        requests.withdraw(request=asked, participant=me)
+    if refusal:
+        return _answer(registration, "", error=refusal.error)
+    db.session.commit()
+    return _answer(
+        registration,
+        _("You withdrew your request to %(name)s.", name=asked.other(me).name),
+        request=request_json(asked, me),
+    )
+
+
+@bp.post("/r/<token>/matching/meetings/<int:meeting_id>/cancel")
+@guess_limit
+@limiter.limit("60 per minute")
+def cancel(token: str, meeting_id: int):
+    """Cancel a booked meeting until its time starts (late within two hours of it)."""
+    _protect()
+    registration = _registration(token)
+    me = participants.participant_of(registration)
+    meeting = db.session.get(Meeting, meeting_id)
+    if me is None or meeting is None or me.id not in (meeting.a_id, meeting.b_id):
+        _abort(NotFound())
+    with refused(quietly=True) as refusal:
+        requests.cancel_meeting(meeting=meeting, participant=me)
+    if refusal:
+        return _answer(registration, "", error=refusal.error)
+    db.session.commit()
+    if meeting.cancelled_late:
+        message = _(
+            "The meeting is cancelled. It was less than %(hours)d hours away: please also tell %(name)s if you can.",
+            hours=LATE_HOURS,
+            name=meeting.other(me).name,
+        )
+    else:
+        message = _(
+            "The meeting is cancelled; %(name)s is told by e-mail.", name=meeting.other(me).name
+        )
+    return _answer(registration, message, meeting=meeting_json(meeting, me))
+
+
+# ---------------------------------------------------------------- the section of "my registration"
+
+
+@bp.app_context_processor
+def matching_section():
+    return {"matching_of": matching_of}
+
+
+def matching_of(registration) -> dict | None:
+    """What the business-matching section of "my registration" shows (None: no session)."""
+    event = registration.event
+    sessions = sessions_of(event=event)
+    if not sessions or registration.is_erased:
+        return None
+    me = participants.participant_of(registration)
+    now = utcnow()
+    found = requests.requests_of(me) if me is not None else []
+    pending = [r for r in found if r.state is RequestState.PENDING and r.expires_at > now]
+    received = [r for r in pending if r.recipient_id == me.id]
+    sent = [r for r in pending if r.requester_id == me.id]
+    answered = [r for r in found if r not in pending][:20]
+    meetings = requests.meetings_of(me) if me is not None else []
+    form = None
+    if me is None or not me.listed:
+        form = ProfileForm(formdata=None)
+        form.setup_choices(sectors=visitor_services.sectors())
+        if me is not None:
+            form.fill_from(me)
+        else:
+            fill_default_profile(form, registration)
+    return {
+        "profile_form": form,
+        "sessions": sessions,
+        "me": me,
+        "now": now,
+        "received": received,
+        "sent": sent,
+        "answered": answered,
+        "meetings": meetings,
+        "accept_form": lambda r: AcceptForm(formdata=None, prefix=f"r{r.id}"),
+        "decline_form": lambda r: DeclineForm(formdata=None, prefix=f"r{r.id}"),
+        "slot_value": _slot_value,
+        "late": lambda m: m.starts_at - now < requests.LATE,
+    }
