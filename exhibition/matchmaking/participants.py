@@ -129,6 +129,21 @@ def default_side(registration: Registration) -> Side:
     return Side.SUPPLIER if registration.exhibitor_id is not None else Side.BUYER
 
 
+def default_profile(registration: Registration) -> Profile:
+    """The profile of someone who joins with a tick: their side, organisation and sectors."""
+    return Profile(
+        side=default_side(registration),
+        company=registration.organisation or registration.full_name,
+        sector_codes=tuple(s.code for s in registration.sectors),
+    )
+
+
+def join_with_defaults(*, registration: Registration, now: datetime | None = None) -> Participant:
+    """List a person who ticked "list me for business matching" on the sign-up form, with the
+    profile their registration suggests (they change it on their page)."""
+    return join(registration=registration, profile=default_profile(registration), now=now)
+
+
 def get_participant(*, event: Event, participant_id: int, listed_only: bool = True) -> Participant:
     participant = db.session.get(Participant, participant_id)
     if (

@@ -522,3 +522,66 @@ def test_blocking_stops_requests_from_that_person(app, client, world):
         json={"session_id": world["session"], "slots": [slot_value(world["starts"][0])]},
     )
     assert answer.json["error"]["code"] == "not_available"
+
+
+# ---------------------------------------------------------------- the sign-up form
+
+
+def sign_up(app, client, **typed):
+    from exhibition.visitors.models import VisitorCategory
+
+    page = "/events/expo-2026/register"
+    form = form_posting_to(read(client, page), "/register", page)
+    with app.app_context():
+        category = db.session.scalar(
+            sa.select(VisitorCategory.id).where(VisitorCategory.code == "trade")
+        )
+    values = dict(
+        full_name="Vũ Thị Lan",
+        email="lan.vu@example.com",
+        phone="0912 345 678",
+        organisation="Công ty Khuôn mẫu Đông Á",
+        category=str(category),
+        province="HP",
+        sectors=["mechanical", "automation"],
+        consent_processing="y",
+    )
+    values.update(typed)
+    return client.post(form.action, data=form.data(**values))
+
+
+def test_sign_up_offers_business_matching_only_with_a_session(
+    app, client, make_event, make_meeting_session
+):
+    make_event()
+    html = read(client, "/events/expo-2026/register")
+    assert 'name="consent_matchmaking"' not in html
+    make_meeting_session()
+    page = "/events/expo-2026/register"
+    form = form_posting_to(read(client, page), "/register", page)
+    assert form.control("consent_matchmaking").checked is False  # off unless ticked
+    response = sign_up(app, client)
+    assert response.status_code == 302
+    with app.app_context():
+        registration = db.session.scalar(sa.select(Registration))
+        assert registration.consent_for(ConsentPurpose.MATCHMAKING) is None
+        assert count(Participant) == 0
+
+
+def test_signing_up_with_the_tick_lists_the_person_with_a_default_profile(
+    app, client, make_event, make_meeting_session
+):
+    make_event()
+    make_meeting_session()
+    response = sign_up(app, client, consent_matchmaking="y")
+    assert response.status_code == 302
+    with app.app_context():
+        registration = db.session.scalar(sa.select(Registration))
+        consent = registration.consent_for(ConsentPurpose.MATCHMAKING)
+        assert consent.granted and consent.wording_version == registration.event.consent_version
+        participant = db.session.scalar(sa.select(Participant))
+        assert participant.listed and participant.side.value == "buyer"
+        assert participant.company == "Công ty Khuôn mẫu Đông Á"
+        assert sorted(s.code for s in participant.sectors) == ["automation", "mechanical"]
+    html = read(client, response.location)
+    assert "/matching/leave" in html
