@@ -62,6 +62,7 @@ def demo_values(app):
             "task_id": db.session.scalar(sa.select(InvoiceTask.id)) or 1,
             "import_id": 1,
             "profile_id": 1,
+            "person_id": 1,  # a business-matching participant (matchmaking/views.py)
         }
 
 

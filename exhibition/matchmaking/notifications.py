@@ -103,3 +103,26 @@ def meeting_cancelled(meeting: Meeting, *, by: Participant | None) -> None:
 
 def _meeting_of(request: MeetingRequest) -> Meeting | None:
     return db.session.scalar(sa.select(Meeting).where(Meeting.request_id == request.id))
+
+
+def staff_invited(registration, *, exhibitor) -> None:
+    """An exhibitor's staff member gets their own page's link, where they may join business
+    matching themselves (the consent is theirs to give, not the company's)."""
+    if registration.is_cancelled or registration.is_erased:
+        return
+    event = registration.event
+    language = registration.language
+    url = (
+        public_url("visitors.manage", token=registration.manage_token, lang=language)
+        + "#matchmaking"
+    )
+    queue_email(
+        "matching_invitation",
+        {"registration": registration, "event": event, "exhibitor": exhibitor, "page_url": url},
+        to=registration.email,
+        subject=_l("Business matching at %(event)s", event=event.tr("name", language)),
+        kind=MessageKind.MATCHING_INVITATION,
+        language=language,
+        registration_id=registration.id,
+        **event.mail_fields(language),
+    )

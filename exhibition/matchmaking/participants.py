@@ -24,6 +24,12 @@ class NotListed(DomainError):
     message = _l("Join business matching first (in your registration).")
 
 
+class AlreadyListed(DomainError):
+    code = "already_listed"
+    status = 409
+    message = _l("This person is already listed for business matching.")
+
+
 class RegistrationClosed(DomainError):
     code = "registration_cancelled"
     status = 409
@@ -203,3 +209,23 @@ def block(*, participant: Participant, other: Participant) -> None:
     if exists is None and other.id != participant.id:
         db.session.add(Block(participant_id=participant.id, blocked_id=other.id))
         db.session.flush()
+
+
+def invite_staff(*, exhibitor, registration_id: int) -> Registration:
+    """E-mail one of the exhibitor's staff their own page's link to join business matching
+    (they give the consent themselves there, listed as suppliers of the company by default)."""
+    from .notifications import staff_invited  # notifications import the models, not this
+
+    registration = db.session.get(Registration, registration_id)
+    if (
+        registration is None
+        or registration.exhibitor_id != exhibitor.id
+        or registration.is_cancelled
+        or registration.is_erased
+    ):
+        raise NotFound()
+    participant = participant_of(registration)
+    if participant is not None and participant.listed:
+        raise AlreadyListed()
+    staff_invited(registration, exhibitor=exhibitor)
+    return registration

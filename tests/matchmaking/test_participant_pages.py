@@ -585,3 +585,55 @@ def test_signing_up_with_the_tick_lists_the_person_with_a_default_profile(
         assert sorted(s.code for s in participant.sectors) == ["automation", "mechanical"]
     html = read(client, response.location)
     assert "/matching/leave" in html
+
+
+# ---------------------------------------------------------------- the exhibitor portal
+
+
+def test_the_portal_sends_staff_their_own_link_and_they_join_as_suppliers(
+    app, client, make_event, make_floor, make_exhibitor, make_meeting_session
+):
+    import re
+
+    from tests.booths.test_allocation_service import confirm_booth
+    from tests.exhibitors.test_portal import add_staff, sign_in
+
+    make_event()
+    make_meeting_session()
+    make_floor(count=2)
+    exhibitor = make_exhibitor()
+    confirm_booth(app, exhibitor, "A01")
+    sign_in(app, client)
+    assert add_staff(client, "Nhân viên " + HTML, "staff0@example.com").status_code in (302, 422)
+    assert add_staff(client, "Ngô Văn Tùng", "staff1@example.com").status_code == 302
+    home = "/events/expo-2026/portal/"
+    html = read(client, home)
+    assert 'id="matching-staff"' in html
+    with app.app_context():
+        staff_id = db.session.scalar(
+            sa.select(Registration.id).where(Registration.email == "staff1@example.com")
+        )
+    send(client, home, f"/staff/{staff_id}/matching-invite", status=302)
+    with app.app_context():
+        # The portal lists nobody: the consent is the person's own.
+        assert count(Participant) == 0
+        mail = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "matching_invitation")
+        )
+        assert mail.to_address == "staff1@example.com"
+    link = re.search(r"http://testserver\.local(/r/[^\s#]+)#matchmaking", mail.body_text).group(1)
+    form = form_posting_to(read(client, link), "/matching/profile", link)
+    assert form.control("company").value == "Công ty TNHH Thử nghiệm 1"
+    assert [c.value for c in form.controls if c.name == "side" and c.checked] == ["supplier"]
+    assert client.post(form.action, data=form.data()).status_code == 302
+    with app.app_context():
+        participant = db.session.scalar(sa.select(Participant))
+        assert participant.listed and participant.exhibitor_id == exhibitor
+    assert f"/staff/{staff_id}/matching-invite" not in read(client, home)
+    # Another exhibitor's or an unknown registration: not found.
+    form = form_posting_to(read(client, home), "/portal/logout", home)
+    token = form.data()["csrf_token"]
+    answer = client.post(
+        "/events/expo-2026/portal/staff/999999/matching-invite", data={"csrf_token": token}
+    )
+    assert answer.status_code == 404
