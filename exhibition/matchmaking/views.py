@@ -1,11 +1,11 @@
 """Business matching for the person, under their "my registration" link: joining and leaving,
 the directory of participants, a person's profile, asking for a meeting and answering.
 
-Every action answers JSON when the client sends JSON or asks only for JSON (the participant API,
-described in the OpenAPI document): refusals are `{"error": {"code", "message"}}` with the
-service's stable code. Forms posted from the pages carry their CSRF token; a JSON body is
-authenticated by the secret link alone (a page of another site cannot send JSON here without
-this site allowing it), as DESIGN.md has it for the token-authenticated JSON API.
+Every POST carries its CSRF token (a page's form, or a page's fetch in X-CSRFToken) and answers
+JSON when the client sends JSON or asks only for JSON: refusals are `{"error": {"code",
+"message"}}` with the service's stable code. The same actions without CSRF, authenticated by the
+link alone, are the participant API under /api/v1/matching/<token> (api/matching.py), in the
+OpenAPI document.
 """
 
 from datetime import UTC, datetime
@@ -35,7 +35,7 @@ from ..api.schemas.matching import (
 )
 from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound, json_error, refused, wants_json
-from ..extensions import csrf, db, guess_limit, limiter, paginate
+from ..extensions import db, guess_limit, limiter, paginate
 from ..forms import Form
 from ..i18n import local_datetime
 from ..visitors import services as visitor_services
@@ -48,19 +48,10 @@ from .sessions import get_session, sessions_of
 from .slots import slots_of
 
 bp = Blueprint("matching", __name__)
-# Forms posted from the pages are checked by _protect (first thing in every POST view); a JSON
-# body is not (see the module's docstring).
-csrf.exempt(bp)
 
 LATE_HOURS = int(requests.LATE.total_seconds() // 3600)
 
 PER_PAGE = 20
-
-
-def _protect() -> None:
-    """CSRF for forms posted from the pages; a JSON body is authenticated by the link."""
-    if not request.is_json:
-        csrf.protect()
 
 
 def _back(registration):
@@ -153,8 +144,6 @@ def provinces_by_code() -> dict:
 def profile(token: str):
     """Join business matching with a profile (the consent), or change it."""
     registration = _registration(token)
-    if request.method == "POST":
-        _protect()
     event = registration.event
     if not sessions_of(event=event):
         abort(404)
@@ -212,7 +201,6 @@ def fill_default_profile(form: ProfileForm, registration) -> None:
 @limiter.limit("60 per minute")
 def leave(token: str):
     """Leave business matching: the consent is withdrawn, pending requests withdrawn."""
-    _protect()
     registration = _registration(token)
     participants.leave(registration=registration)
     db.session.commit()
@@ -230,6 +218,11 @@ def leave(token: str):
 @limiter.limit("120 per minute")
 def directory(token: str):
     """The participants the person may ask for a meeting, searched and filtered."""
+    return show_directory(token)
+
+
+def show_directory(token: str):
+    """The directory's page, or its JSON (the API's too)."""
     registration, me = _me(token)
     event = registration.event
     query = (request.args.get("q") or "")[:100]
@@ -277,6 +270,10 @@ def directory(token: str):
 @limiter.limit("120 per minute")
 def person(token: str, person_id: int):
     """One participant as the others see them; e-mail and phone once a meeting is accepted."""
+    return show_person(token, person_id)
+
+
+def show_person(token: str, person_id: int):
     registration, me = _me(token)
     other = _person(registration, person_id)
     contact = other.id != me.id and requests.contact_shown(me, other)
@@ -300,7 +297,6 @@ def person(token: str, person_id: int):
 @limiter.limit("60 per minute")
 def block(token: str, person_id: int):
     """Take no more requests from this person."""
-    _protect()
     registration, me = _me(token)
     other = _person(registration, person_id)
     participants.block(participant=me, other=other)
@@ -345,8 +341,6 @@ def _chosen_session(event, sessions, wanted) -> object:
 def ask(token: str, person_id: int):
     """Ask a participant for a meeting: a message and, where people book their own meetings,
     one to three times free for both."""
-    if request.method == "POST":
-        _protect()
     registration, me = _me(token)
     event = registration.event
     other = _person(registration, person_id)
@@ -354,7 +348,7 @@ def ask(token: str, person_id: int):
     if not sessions:
         _abort(NotFound())
     if request.method == "POST" and request.is_json:
-        return _ask_json(registration, me, other)
+        return ask_json(registration, me, other)
     session = _chosen_session(event, sessions, request.values.get("session"))
     form = RequestForm(self_scheduled=session.mode is Mode.SELF)
     form.session.choices = [(s.id, s.tr("name")) for s in sessions]
@@ -416,11 +410,12 @@ def ask(token: str, person_id: int):
     ), status
 
 
-def _ask_json(registration, me, other):
+def ask_json(registration, me, other):
+    """A request from a JSON body (the page's fetch, or the API): 201 when new, 200 with the
+    pair's request awaiting an answer."""
     body = _body(RequestBody)
-    event = registration.event
     with refused(quietly=True) as refusal:
-        session = get_session(event=event, session_id=body.session_id)
+        session = get_session(event=registration.event, session_id=body.session_id)
         asked = requests.request_meeting(
             session=session,
             requester=me,
@@ -436,31 +431,10 @@ def _ask_json(registration, me, other):
     ), (201 if asked.created else 200)
 
 
-def _request_of(registration, me, request_id: int):
-    try:
-        return requests.get_request(participant=me, request_id=request_id)
-    except NotFound as error:
-        _abort(error)
-
-
-@bp.post("/r/<token>/matching/requests/<int:request_id>/accept")
-@guess_limit
-@limiter.limit("60 per minute")
-def accept(token: str, request_id: int):
-    """Accept a request received, in one of its proposed times: the meeting is booked."""
-    _protect()
-    registration, me = _me(token)
-    asked = _request_of(registration, me, request_id)
-    if request.is_json:
-        slot = _body(AcceptBody).slot
-        start = slot.astimezone(UTC) if slot is not None else None
-    else:
-        form = AcceptForm(prefix=f"r{request_id}")
-        start = _parse_slot(form.slot.data) if form.slot.data else None
-    with refused(quietly=True) as refusal:
-        requests.accept(request=asked, participant=me, start=start)
-    if refusal:
-        return _answer(registration, "", error=refusal.error)
+def accept_request(me, request_id: int, start: datetime | None) -> tuple[str, dict]:
+    """Accept (committed): the message for the person and the JSON of what it did."""
+    asked = requests.get_request(participant=me, request_id=request_id)
+    requests.accept(request=asked, participant=me, start=start)
     db.session.commit()
     meeting = db.session.scalar(
         sa.select(Meeting).where(
@@ -480,12 +454,73 @@ def accept(token: str, request_id: int):
             "You accepted %(name)s's request; the organisers will give you the time and place.",
             name=other.name,
         )
-    return _answer(
-        registration,
-        message,
-        request=request_json(asked, me),
-        meeting=meeting_json(meeting, me) if meeting is not None else None,
-    )
+    return message, {
+        "request": request_json(asked, me),
+        "meeting": meeting_json(meeting, me) if meeting is not None else None,
+    }
+
+
+def decline_request(me, request_id: int, answer: str) -> tuple[str, dict]:
+    asked = requests.get_request(participant=me, request_id=request_id)
+    requests.decline(request=asked, participant=me, answer=answer)
+    db.session.commit()
+    message = _("You declined the request of %(name)s.", name=asked.other(me).name)
+    return message, {"request": request_json(asked, me)}
+
+
+def withdraw_request(me, request_id: int) -> tuple[str, dict]:
+    asked = requests.get_request(participant=me, request_id=request_id)
+    requests.withdraw(request=asked, participant=me)
+    db.session.commit()
+    message = _("You withdrew your request to %(name)s.", name=asked.other(me).name)
+    return message, {"request": request_json(asked, me)}
+
+
+def cancel_meeting(registration, meeting_id: int) -> tuple[str, dict]:
+    """Cancel one of the person's meetings (listed or not: one who left may still cancel)."""
+    me = participants.participant_of(registration)
+    meeting = db.session.get(Meeting, meeting_id)
+    if me is None or meeting is None or me.id not in (meeting.a_id, meeting.b_id):
+        raise NotFound()
+    requests.cancel_meeting(meeting=meeting, participant=me)
+    db.session.commit()
+    other = meeting.other(me).name
+    if meeting.cancelled_late:
+        message = _(
+            "The meeting is cancelled. It was less than %(hours)d hours away: please also tell %(name)s if you can.",
+            hours=LATE_HOURS,
+            name=other,
+        )
+    else:
+        message = _("The meeting is cancelled; %(name)s is told by e-mail.", name=other)
+    return message, {"meeting": meeting_json(meeting, me)}
+
+
+def _act(registration, action, *args):
+    """Run an action for a page's form (or its fetch): back to the person's page with its
+    message, a refusal's message, or 404 for a request or meeting that is not theirs."""
+    with refused(quietly=True) as refusal:
+        message, body = action(*args)
+    if isinstance(refusal.error, NotFound):
+        _abort(refusal.error)
+    if refusal:
+        return _answer(registration, "", error=refusal.error)
+    return _answer(registration, message, **body)
+
+
+@bp.post("/r/<token>/matching/requests/<int:request_id>/accept")
+@guess_limit
+@limiter.limit("60 per minute")
+def accept(token: str, request_id: int):
+    """Accept a request received, in one of its proposed times: the meeting is booked."""
+    registration, me = _me(token)
+    if request.is_json:
+        slot = _body(AcceptBody).slot
+        start = slot.astimezone(UTC) if slot is not None else None
+    else:
+        value = AcceptForm(prefix=f"r{request_id}").slot.data
+        start = _parse_slot(value) if value else None
+    return _act(registration, accept_request, me, request_id, start)
 
 
 @bp.post("/r/<token>/matching/requests/<int:request_id>/decline")
@@ -493,23 +528,12 @@ def accept(token: str, request_id: int):
 @limiter.limit("60 per minute")
 def decline(token: str, request_id: int):
     """Decline a request received, with a message if one likes."""
-    _protect()
     registration, me = _me(token)
-    asked = _request_of(registration, me, request_id)
     if request.is_json:
         answer = _body(DeclineBody).message
     else:
         answer = DeclineForm(prefix=f"r{request_id}").answer.data or ""
-    with refused(quietly=True) as refusal:
-        requests.decline(request=asked, participant=me, answer=answer)
-    if refusal:
-        return _answer(registration, "", error=refusal.error)
-    db.session.commit()
-    return _answer(
-        registration,
-        _("You declined the request of %(name)s.", name=asked.other(me).name),
-        request=request_json(asked, me),
-    )
+    return _act(registration, decline_request, me, request_id, answer)
 
 
 @bp.post("/r/<token>/matching/requests/<int:request_id>/withdraw")
@@ -517,19 +541,8 @@ def decline(token: str, request_id: int):
 @limiter.limit("60 per minute")
 def withdraw(token: str, request_id: int):
     """Take back a request one made that is not answered yet."""
-    _protect()
     registration, me = _me(token)
-    asked = _request_of(registration, me, request_id)
-    with refused(quietly=True) as refusal:
-        requests.withdraw(request=asked, participant=me)
-    if refusal:
-        return _answer(registration, "", error=refusal.error)
-    db.session.commit()
-    return _answer(
-        registration,
-        _("You withdrew your request to %(name)s.", name=asked.other(me).name),
-        request=request_json(asked, me),
-    )
+    return _act(registration, withdraw_request, me, request_id)
 
 
 @bp.post("/r/<token>/matching/meetings/<int:meeting_id>/cancel")
@@ -537,28 +550,8 @@ def withdraw(token: str, request_id: int):
 @limiter.limit("60 per minute")
 def cancel(token: str, meeting_id: int):
     """Cancel a booked meeting until its time starts (late within two hours of it)."""
-    _protect()
     registration = _registration(token)
-    me = participants.participant_of(registration)
-    meeting = db.session.get(Meeting, meeting_id)
-    if me is None or meeting is None or me.id not in (meeting.a_id, meeting.b_id):
-        _abort(NotFound())
-    with refused(quietly=True) as refusal:
-        requests.cancel_meeting(meeting=meeting, participant=me)
-    if refusal:
-        return _answer(registration, "", error=refusal.error)
-    db.session.commit()
-    if meeting.cancelled_late:
-        message = _(
-            "The meeting is cancelled. It was less than %(hours)d hours away: please also tell %(name)s if you can.",
-            hours=LATE_HOURS,
-            name=meeting.other(me).name,
-        )
-    else:
-        message = _(
-            "The meeting is cancelled; %(name)s is told by e-mail.", name=meeting.other(me).name
-        )
-    return _answer(registration, message, meeting=meeting_json(meeting, me))
+    return _act(registration, cancel_meeting, registration, meeting_id)
 
 
 # ---------------------------------------------------------------- the section of "my registration"

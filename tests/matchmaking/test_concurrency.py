@@ -84,7 +84,7 @@ def test_twenty_accepting_for_the_last_free_table_book_it_once(
             ).request
             token = get(Participant, supplier).registration.manage_token
             calls.append(
-                (f"/r/{token}/matching/requests/{request.id}/accept", {"slot": iso(first)})
+                (f"/api/v1/matching/{token}/requests/{request.id}/accept", {"slot": iso(first)})
             )
         db.session.commit()
         expected = [iso(s) for s in slots_of(session)[1:4]]
@@ -137,7 +137,7 @@ def test_one_person_accepting_two_requests_for_one_slot_at_once_books_one(
         db.session.commit()
         token = get(Participant, supplier).registration.manage_token
         calls = [
-            (f"/r/{token}/matching/requests/{r.id}/accept", {"slot": iso(start)})
+            (f"/api/v1/matching/{token}/requests/{r.id}/accept", {"slot": iso(start)})
             for r in (one, two)
         ]
 
