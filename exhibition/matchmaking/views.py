@@ -123,7 +123,10 @@ def _body(model):
     try:
         return model.model_validate(request.get_json(silent=True) or {})
     except BodyInvalid as invalid:
-        fields = {".".join(map(str, e["loc"])) or "body": e["msg"] for e in invalid.errors()}
+        fields = {}
+        for problem in invalid.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else "body"
+            fields.setdefault(name, str(model.REFUSALS.get(name) or _("Not allowed here.")))
         abort(
             make_response(
                 json_error("validation_failed", _("Some fields are not valid."), 422, fields=fields)

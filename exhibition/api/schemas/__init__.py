@@ -9,7 +9,7 @@ import functools
 
 from pydantic import TypeAdapter
 
-from . import answers, requests
+from . import answers, matching, requests
 from .fields import REF, DocumentSchema
 
 REQUESTS = (
@@ -18,6 +18,7 @@ REQUESTS = (
     requests.BatchRequest,
     requests.SetupRequest,
     requests.BankNotification,
+    *matching.BODIES,
 )
 ANSWERS = (
     answers.Error,
@@ -31,6 +32,7 @@ ANSWERS = (
     answers.SetupAnswer,
     answers.Ping,
     answers.WebhookAnswer,
+    *matching.ANSWERS,
 )
 
 

@@ -2,8 +2,9 @@
 "my registration" link: the directory, a request, and the answers to one."""
 
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
+from flask_babel import lazy_gettext as _l
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 MAX_TEXT = 10_000  # longer bodies are refused as a whole; the services refuse past 500
@@ -13,6 +14,12 @@ class RequestBody(BaseModel):
     """Ask a participant for a meeting."""
 
     model_config = ConfigDict(extra="forbid")
+    # The message of each refused field (`validation_failed`), in the request's language.
+    REFUSALS: ClassVar[dict[str, object]] = {
+        "session_id": _l("Give the id of one of the exhibition's matchmaking sessions."),
+        "message": _l("The message may have at most 500 characters."),
+        "slots": _l("Give at most three slot starts, as ISO 8601 times with their offset."),
+    }
 
     session_id: int = Field(ge=1, le=2**31 - 1, description="The matchmaking session.")
     message: str = Field(
@@ -30,6 +37,9 @@ class AcceptBody(BaseModel):
     """Accept a request received."""
 
     model_config = ConfigDict(extra="forbid")
+    REFUSALS: ClassVar[dict[str, object]] = {
+        "slot": _l("Give one of the proposed slots, as an ISO 8601 time with its offset.")
+    }
 
     slot: AwareDatetime | None = Field(
         default=None, description="One of the proposed slots (optional when it proposed one)."
@@ -40,16 +50,19 @@ class DeclineBody(BaseModel):
     """Decline a request received."""
 
     model_config = ConfigDict(extra="forbid")
+    REFUSALS: ClassVar[dict[str, object]] = {
+        "message": _l("The message may have at most 500 characters.")
+    }
 
     message: str = Field(default="", max_length=MAX_TEXT, description="At most 500 characters.")
 
 
-class Sector(BaseModel):
+class MatchingSector(BaseModel):
     code: str
     name: str
 
 
-class Person(BaseModel):
+class MatchingPerson(BaseModel):
     """A participant as the others see them: job title and province only when they show them,
     e-mail and phone only once a meeting between the two is accepted."""
 
@@ -57,7 +70,7 @@ class Person(BaseModel):
     name: str
     company: str
     side: Literal["buyer", "supplier"]
-    sectors: list[Sector]
+    sectors: list[MatchingSector]
     offer: str
     job_title: str | None = None
     province: str | None = None
@@ -66,7 +79,7 @@ class Person(BaseModel):
 
 
 class Directory(BaseModel):
-    people: list[Person]
+    people: list[MatchingPerson]
     page: int
     pages: int
     total: int
@@ -111,16 +124,8 @@ class RequestAnswer(BaseModel):
     request: MeetingRequestInfo
 
 
-class SlotTakenError(BaseModel):
-    code: Literal["slot_taken"]
-    message: str
-    alternatives: list[datetime] = Field(
-        description="The next three slots free for both, with a free place."
-    )
-
-
 BODIES = (RequestBody, AcceptBody, DeclineBody)
-ANSWERS = (Directory, Person, ActionAnswer, RequestAnswer)
+ANSWERS = (Directory, MatchingPerson, ActionAnswer, RequestAnswer)
 
 
 def person_json(participant, provinces: dict, *, contact: bool = False) -> dict:
