@@ -658,3 +658,32 @@ def test_the_portal_sends_staff_their_own_link_and_they_join_as_suppliers(
         "/events/expo-2026/portal/staff/999999/matching-invite", data={"csrf_token": token}
     )
     assert answer.status_code == 404
+
+
+def test_same_side_and_a_lapsed_request_gives_the_quota_back(app, client, world, make_participant):
+    token = world["token"]
+    other_buyer = make_participant(side="buyer", company="Thép Hòa Phát")
+    first = [slot_value(world["starts"][0])]
+    base = f"{api(token['buyer'])}/people"
+    answer = client.post(
+        f"{base}/{other_buyer}/request", json={"session_id": world["session"], "slots": first}
+    )
+    assert (answer.status_code, answer.json["error"]["code"]) == (409, "same_side")
+    assert said(app, mr.SameSide) in answer.json["error"]["message"]
+    with app.app_context():
+        get(Participant, world["buyer"]).meeting_limit = 1
+        db.session.commit()
+    asked = client.post(
+        f"{base}/{world['supplier']}/request", json={"session_id": world["session"], "slots": first}
+    )
+    assert asked.status_code == 201
+    later = [slot_value(world["starts"][2])]
+    body = {"session_id": world["session"], "slots": later}
+    answer = client.post(f"{base}/{world['other']}/request", json=body)
+    assert answer.json["error"]["code"] == "quota_reached"
+    with app.app_context():
+        request = db.session.get(MeetingRequest, asked.json["request"]["id"])
+        request.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+        db.session.commit()
+        assert mr.expire_due() == 1
+    assert client.post(f"{base}/{world['other']}/request", json=body).status_code == 201
