@@ -367,7 +367,7 @@ def ask(token: str, person_id: int):
         form.session.data = session.id
     free_values = {_slot_value(s) for s in free}
     if form.validate_on_submit():
-        with refused(form.message) as refusal:
+        with refused(quietly=True) as refusal:
             asked = requests.request_meeting(
                 session=session,
                 requester=me,
@@ -375,13 +375,11 @@ def ask(token: str, person_id: int):
                 message=form.message.data or "",
                 starts=[_parse_slot(v) for v in form.slots.data or []],
             )
-        if refusal:
+        if isinstance(refusal.error, requests.MessageTooLong):
+            form.message.errors.append(str(refusal.error.message))
+        elif refusal:
             form.form_errors.append(_refusal_message(refusal.error))
-            form.message.errors = [
-                e for e in form.message.errors if e != str(refusal.error.message)
-            ]
-            if isinstance(refusal.error, requests.MessageTooLong):
-                form.message.errors.append(str(refusal.error.message))
+        if refusal:
             # The times free now (the refusal may say one was taken meanwhile).
             free_values = {
                 _slot_value(s) for s in requests.free_common_slots(session, me, other, now=now)
