@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify
 
 from ..errors import DomainError
 from ..extensions import csrf, db, guess_limit, limiter
+from ..matchmaking import actions
 from ..matchmaking import views as pages
 from ..visitors.views import _registration
 from .schemas.matching import AcceptBody, DeclineBody
@@ -21,7 +22,7 @@ def _run(action, *args):
         message, body = action(*args)
     except DomainError as error:
         db.session.rollback()
-        return pages._error_json(error)
+        return actions.error_json(error)
     return jsonify({"ok": True, "message": message, **body})
 
 
@@ -49,7 +50,7 @@ def ask(token: str, person_id: int):
     """Ask a participant for a meeting."""
     registration, me = pages._me(token)
     other = pages._person(registration, person_id)
-    return pages.ask_json(registration, me, other)
+    return actions.ask_json(registration, me, other)
 
 
 @bp.post("/requests/<int:request_id>/accept")
@@ -58,9 +59,9 @@ def ask(token: str, person_id: int):
 def accept(token: str, request_id: int):
     """Accept a request received, in one of its proposed slots."""
     _registration_, me = pages._me(token)
-    slot = pages._body(AcceptBody).slot
+    slot = actions.read_body(AcceptBody).slot
     start = slot.astimezone(UTC) if slot is not None else None
-    return _run(pages.accept_request, me, request_id, start)
+    return _run(actions.accept_request, me, request_id, start)
 
 
 @bp.post("/requests/<int:request_id>/decline")
@@ -69,8 +70,8 @@ def accept(token: str, request_id: int):
 def decline(token: str, request_id: int):
     """Decline a request received."""
     _registration_, me = pages._me(token)
-    answer = pages._body(DeclineBody).message
-    return _run(pages.decline_request, me, request_id, answer)
+    answer = actions.read_body(DeclineBody).message
+    return _run(actions.decline_request, me, request_id, answer)
 
 
 @bp.post("/requests/<int:request_id>/withdraw")
@@ -79,7 +80,7 @@ def decline(token: str, request_id: int):
 def withdraw(token: str, request_id: int):
     """Withdraw a request one made that is not answered yet."""
     _registration_, me = pages._me(token)
-    return _run(pages.withdraw_request, me, request_id)
+    return _run(actions.withdraw_request, me, request_id)
 
 
 @bp.post("/meetings/<int:meeting_id>/cancel")
@@ -87,4 +88,4 @@ def withdraw(token: str, request_id: int):
 @limiter.limit("60 per minute")
 def cancel(token: str, meeting_id: int):
     """Cancel a booked meeting until its slot starts."""
-    return _run(pages.cancel_meeting, _registration(token), meeting_id)
+    return _run(actions.cancel_meeting, _registration(token), meeting_id)

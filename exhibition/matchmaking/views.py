@@ -8,9 +8,8 @@ link alone, are the participant API under /api/v1/matching/<token> (api/matching
 OpenAPI document.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -23,33 +22,40 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from pydantic import ValidationError as BodyInvalid
 
 from ..api.schemas.matching import (
     AcceptBody,
     DeclineBody,
-    RequestBody,
-    meeting_json,
     person_json,
-    request_json,
 )
 from ..dbtypes import utcnow
-from ..errors import DomainError, NotFound, json_error, refused, wants_json
+from ..errors import DomainError, NotFound, refused, wants_json
 from ..extensions import db, guess_limit, limiter, paginate
 from ..forms import Form
 from ..i18n import local_datetime
 from ..visitors import services as visitor_services
 from ..visitors.views import _registration
 from . import participants, requests
-from .display import meeting_place
+from .actions import (
+    accept_request,
+    ask_json,
+    cancel_meeting,
+    decline_request,
+    error_json,
+    parse_slot,
+    read_body,
+    refusal_message,
+    slot_value,
+    withdraw_request,
+)
 from .forms import AcceptForm, DeclineForm, ProfileForm, RequestForm
-from .models import Meeting, MeetingState, Mode, Participant, RequestState, Side
-from .sessions import get_session, sessions_of
+from .models import Mode, Participant, Side
+from .section import fill_default_profile, matching_of
+from .sessions import sessions_of
 from .slots import slots_of
 
 bp = Blueprint("matching", __name__)
 
-LATE_HOURS = int(requests.LATE.total_seconds() // 3600)
 
 PER_PAGE = 20
 
@@ -58,33 +64,15 @@ def _back(registration):
     return redirect(url_for("visitors.manage", token=registration.manage_token) + "#matchmaking")
 
 
-def _refusal_message(error: DomainError) -> str:
-    message = str(error.message)
-    alternatives = getattr(error, "alternatives", None)
-    if alternatives:
-        times = "; ".join(local_datetime(start) for start in alternatives)
-        message += " " + _("Next free times for both of you: %(times)s.", times=times)
-    elif isinstance(error, requests.SlotTaken):
-        message += " " + _("There is no other free time for both of you in this session.")
-    return message
-
-
-def _error_json(error: DomainError):
-    extra = {}
-    if isinstance(error, requests.SlotTaken):
-        extra["alternatives"] = [a.astimezone(UTC).isoformat() for a in error.alternatives]
-    return json_error(error.code, _refusal_message(error), error.status, **extra)
-
-
 def _answer(registration, message: str, *, error: DomainError | None = None, **data):
     """The answer to an action: JSON for the API, else a flash message back on the person's
     page."""
     if wants_json():
         if error is not None:
-            return _error_json(error)
+            return error_json(error)
         return jsonify({"ok": True, "message": message, **data})
     if error is not None:
-        flash(_refusal_message(error), "error")
+        flash(refusal_message(error), "error")
     else:
         flash(message, "success")
     return _back(registration)
@@ -92,7 +80,7 @@ def _answer(registration, message: str, *, error: DomainError | None = None, **d
 
 def _abort(error: DomainError):
     if wants_json():
-        abort(make_response(_error_json(error)))
+        abort(make_response(error_json(error)))
     raise error
 
 
@@ -106,7 +94,7 @@ def _me(token: str) -> tuple:
         me = participants.listed_participant(registration)
     except DomainError as error:
         if wants_json():
-            abort(make_response(_error_json(error)))
+            abort(make_response(error_json(error)))
         flash(str(error.message), "error")
         abort(_back(registration))
     return registration, me
@@ -117,21 +105,6 @@ def _person(registration, person_id: int) -> Participant:
         return participants.get_participant(event=registration.event, participant_id=person_id)
     except NotFound as error:
         _abort(error)
-
-
-def _body(model):
-    try:
-        return model.model_validate(request.get_json(silent=True) or {})
-    except BodyInvalid as invalid:
-        fields = {}
-        for problem in invalid.errors():
-            name = str(problem["loc"][0]) if problem["loc"] else "body"
-            fields.setdefault(name, str(model.REFUSALS.get(name) or _("Not allowed here.")))
-        abort(
-            make_response(
-                json_error("validation_failed", _("Some fields are not valid."), 422, fields=fields)
-            )
-        )
 
 
 def provinces_by_code() -> dict:
@@ -190,13 +163,6 @@ def profile(token: str):
         participant=participant,
         form=form,
     ), status
-
-
-def fill_default_profile(form: ProfileForm, registration) -> None:
-    """A new participant's profile as their registration suggests it."""
-    form.side.data = participants.default_side(registration).value
-    form.company.data = registration.organisation or ""
-    form.sectors.data = [s.code for s in registration.sectors]
 
 
 @bp.post("/r/<token>/matching/leave")
@@ -312,18 +278,6 @@ def block(token: str, person_id: int):
 # ---------------------------------------------------------------- requests
 
 
-def _slot_value(start: datetime) -> str:
-    return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_slot(value) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else None
-
-
 def _chosen_session(event, sessions, wanted) -> object:
     """The session asked for (?session= or the form's), else the first whose booking is open."""
     now = utcnow()
@@ -362,10 +316,10 @@ def ask(token: str, person_id: int):
         else []
     )
     ahead = [s for s in slots_of(session) if s > now]
-    form.slots.choices = [(_slot_value(s), local_datetime(s)) for s in ahead]
+    form.slots.choices = [(slot_value(s), local_datetime(s)) for s in ahead]
     if request.method == "GET":
         form.session.data = session.id
-    free_values = {_slot_value(s) for s in free}
+    free_values = {slot_value(s) for s in free}
     if form.validate_on_submit():
         with refused(quietly=True) as refusal:
             asked = requests.request_meeting(
@@ -373,16 +327,16 @@ def ask(token: str, person_id: int):
                 requester=me,
                 recipient=other,
                 message=form.message.data or "",
-                starts=[_parse_slot(v) for v in form.slots.data or []],
+                starts=[parse_slot(v) for v in form.slots.data or []],
             )
         if isinstance(refusal.error, requests.MessageTooLong):
             form.message.errors.append(str(refusal.error.message))
         elif refusal:
-            form.form_errors.append(_refusal_message(refusal.error))
+            form.form_errors.append(refusal_message(refusal.error))
         if refusal:
             # The times free now (the refusal may say one was taken meanwhile).
             free_values = {
-                _slot_value(s) for s in requests.free_common_slots(session, me, other, now=now)
+                slot_value(s) for s in requests.free_common_slots(session, me, other, now=now)
             }
         else:
             db.session.commit()
@@ -411,92 +365,6 @@ def ask(token: str, person_id: int):
     ), status
 
 
-def ask_json(registration, me, other):
-    """A request from a JSON body (the page's fetch, or the API): 201 when new, 200 with the
-    pair's request awaiting an answer."""
-    body = _body(RequestBody)
-    with refused(quietly=True) as refusal:
-        session = get_session(event=registration.event, session_id=body.session_id)
-        asked = requests.request_meeting(
-            session=session,
-            requester=me,
-            recipient=other,
-            message=body.message,
-            starts=[s.astimezone(UTC) for s in body.slots],
-        )
-    if refusal:
-        return _error_json(refusal.error)
-    db.session.commit()
-    return jsonify(
-        {"ok": True, "created": asked.created, "request": request_json(asked.request, me)}
-    ), (201 if asked.created else 200)
-
-
-def accept_request(me, request_id: int, start: datetime | None) -> tuple[str, dict]:
-    """Accept (committed): the message for the person and the JSON of what it did."""
-    asked = requests.get_request(participant=me, request_id=request_id)
-    requests.accept(request=asked, participant=me, start=start)
-    db.session.commit()
-    meeting = db.session.scalar(
-        sa.select(Meeting).where(
-            Meeting.request_id == asked.id, Meeting.state == MeetingState.SCHEDULED
-        )
-    )
-    other = asked.other(me)
-    if meeting is not None:
-        message = _(
-            "Meeting with %(name)s booked: %(when)s, %(place)s.",
-            name=other.name,
-            when=local_datetime(meeting.starts_at),
-            place=meeting_place(meeting),
-        )
-    else:
-        message = _(
-            "You accepted %(name)s's request; the organisers will give you the time and place.",
-            name=other.name,
-        )
-    return message, {
-        "request": request_json(asked, me),
-        "meeting": meeting_json(meeting, me) if meeting is not None else None,
-    }
-
-
-def decline_request(me, request_id: int, answer: str) -> tuple[str, dict]:
-    asked = requests.get_request(participant=me, request_id=request_id)
-    requests.decline(request=asked, participant=me, answer=answer)
-    db.session.commit()
-    message = _("You declined the request of %(name)s.", name=asked.other(me).name)
-    return message, {"request": request_json(asked, me)}
-
-
-def withdraw_request(me, request_id: int) -> tuple[str, dict]:
-    asked = requests.get_request(participant=me, request_id=request_id)
-    requests.withdraw(request=asked, participant=me)
-    db.session.commit()
-    message = _("You withdrew your request to %(name)s.", name=asked.other(me).name)
-    return message, {"request": request_json(asked, me)}
-
-
-def cancel_meeting(registration, meeting_id: int) -> tuple[str, dict]:
-    """Cancel one of the person's meetings (listed or not: one who left may still cancel)."""
-    me = participants.participant_of(registration)
-    meeting = db.session.get(Meeting, meeting_id)
-    if me is None or meeting is None or me.id not in (meeting.a_id, meeting.b_id):
-        raise NotFound()
-    requests.cancel_meeting(meeting=meeting, participant=me)
-    db.session.commit()
-    other = meeting.other(me).name
-    if meeting.cancelled_late:
-        message = _(
-            "The meeting is cancelled. It was less than %(hours)d hours away: please also tell %(name)s if you can.",
-            hours=LATE_HOURS,
-            name=other,
-        )
-    else:
-        message = _("The meeting is cancelled; %(name)s is told by e-mail.", name=other)
-    return message, {"meeting": meeting_json(meeting, me)}
-
-
 def _act(registration, action, *args):
     """Run an action for a page's form (or its fetch): back to the person's page with its
     message, a refusal's message, or 404 for a request or meeting that is not theirs."""
@@ -516,11 +384,11 @@ def accept(token: str, request_id: int):
     """Accept a request received, in one of its proposed times: the meeting is booked."""
     registration, me = _me(token)
     if request.is_json:
-        slot = _body(AcceptBody).slot
+        slot = read_body(AcceptBody).slot
         start = slot.astimezone(UTC) if slot is not None else None
     else:
         value = AcceptForm(prefix=f"r{request_id}").slot.data
-        start = _parse_slot(value) if value else None
+        start = parse_slot(value) if value else None
     return _act(registration, accept_request, me, request_id, start)
 
 
@@ -531,7 +399,7 @@ def decline(token: str, request_id: int):
     """Decline a request received, with a message if one likes."""
     registration, me = _me(token)
     if request.is_json:
-        answer = _body(DeclineBody).message
+        answer = read_body(DeclineBody).message
     else:
         answer = DeclineForm(prefix=f"r{request_id}").answer.data or ""
     return _act(registration, decline_request, me, request_id, answer)
@@ -555,47 +423,6 @@ def cancel(token: str, meeting_id: int):
     return _act(registration, cancel_meeting, registration, meeting_id)
 
 
-# ---------------------------------------------------------------- the section of "my registration"
-
-
 @bp.app_context_processor
 def matching_section():
     return {"matching_of": matching_of}
-
-
-def matching_of(registration) -> dict | None:
-    """What the business-matching section of "my registration" shows (None: no session)."""
-    event = registration.event
-    sessions = sessions_of(event=event)
-    if not sessions or registration.is_erased:
-        return None
-    me = participants.participant_of(registration)
-    now = utcnow()
-    found = requests.requests_of(me) if me is not None else []
-    pending = [r for r in found if r.state is RequestState.PENDING and r.expires_at > now]
-    received = [r for r in pending if r.recipient_id == me.id]
-    sent = [r for r in pending if r.requester_id == me.id]
-    answered = [r for r in found if r not in pending][:20]
-    meetings = requests.meetings_of(me) if me is not None else []
-    form = None
-    if me is None or not me.listed:
-        form = ProfileForm(formdata=None)
-        form.setup_choices(sectors=visitor_services.sectors())
-        if me is not None:
-            form.fill_from(me)
-        else:
-            fill_default_profile(form, registration)
-    return {
-        "profile_form": form,
-        "sessions": sessions,
-        "me": me,
-        "now": now,
-        "received": received,
-        "sent": sent,
-        "answered": answered,
-        "meetings": meetings,
-        "accept_form": lambda r: AcceptForm(formdata=None, prefix=f"r{r.id}"),
-        "decline_form": lambda r: DeclineForm(formdata=None, prefix=f"r{r.id}"),
-        "slot_value": _slot_value,
-        "late": lambda m: m.starts_at - now < requests.LATE,
-    }
