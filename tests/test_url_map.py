@@ -71,6 +71,7 @@ def demo_values(app):
             "meeting_id": db.session.scalar(sa.select(Meeting.id).order_by(Meeting.id)) or 1,
             "participant_id": db.session.scalar(sa.select(Participant.id).order_by(Participant.id))
             or 1,
+            "person_id": db.session.scalar(sa.select(Participant.id).order_by(Participant.id)) or 1,
         }
 
 

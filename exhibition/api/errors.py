@@ -12,6 +12,10 @@ from ..errors import HTTP_CODES as HTTP_ERRORS
 from ..errors import DomainError
 from ..events.services import EventNotFound
 from ..matchmaking.attendance import BadMeetingScanTime, UnknownPlace
+from ..matchmaking import participants as matching_people
+from ..matchmaking import requests as matching
+from ..visitors.erasure import RegistrationErased
+from ..visitors.services import RegistrationNotFound
 
 
 class InvalidJson(DomainError):
@@ -88,11 +92,35 @@ DOMAIN_ERRORS = (
     UnknownPlace,
     BadMeetingScanTime,
 )
+# The participant API of business matching (api/matching.py).
+MATCHING_ERRORS = (
+    RegistrationNotFound,
+    RegistrationErased,
+    matching_people.NotListed,
+    matching_people.RegistrationClosed,
+    matching.SelfRequest,
+    matching.SameCompany,
+    matching.SameSide,
+    matching.NotAvailable,
+    matching.OutsideWindow,
+    matching.QuotaReached,
+    matching.LimitReached,
+    matching.MessageTooLong,
+    matching.BadSlots,
+    matching.SlotTaken,
+    matching.NotPending,
+    matching.TooLate,
+)
 
 
 def error_table() -> dict[str, tuple[int, str]]:
     """The status and the message (in English) of every error, by code."""
     with force_locale("en"):
         table = {code: (status, str(text)) for status, (code, text) in HTTP_ERRORS.items()}
-        table.update({error.code: (error.status, str(error.message)) for error in DOMAIN_ERRORS})
+        table.update(
+            {
+                error.code: (error.status, str(error.message))
+                for error in (*DOMAIN_ERRORS, *MATCHING_ERRORS)
+            }
+        )
     return table

@@ -450,6 +450,12 @@ def _document() -> dict:
     }
 
 
+def _matching_paths() -> dict:
+    from .openapi_matching import matching_paths  # it builds on this module's helpers
+
+    return matching_paths()
+
+
 def openapi_document(*, session_cookie: str = "session") -> dict:
     """The OpenAPI document of the API (`session_cookie`: the name of Flask's session cookie)."""
     return {
@@ -460,12 +466,14 @@ def openapi_document(*, session_cookie: str = "session") -> dict:
             "description": "The JSON API of check-in stations, and the webhook of bank "
             "notifications for booth fees. Stations authenticate with their device token "
             "(`Authorization: Bearer …`), a bank-notification service with the exhibition's "
-            "webhook key (`Authorization: Apikey …`); errors are "
+            "webhook key (`Authorization: Apikey …`), a business-matching participant with the "
+            "secret of their “my registration” link in the path (`/api/v1/matching/{token}`); "
+            "errors are "
             '`{"error": {"code", "message"}}` with a stable code. Messages are in '
             "Vietnamese, or in English after a request with `?lang=en`.",
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
-        "paths": {**_scan_paths(), **_other_paths()},
+        "paths": {**_scan_paths(), **_other_paths(), **_matching_paths()},
         "components": {
             "schemas": component_schemas(),
             "securitySchemes": {

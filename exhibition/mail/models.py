@@ -52,6 +52,7 @@ class MessageKind(enum.StrEnum):
     MEETING_CANCELLED = "meeting_cancelled"
     MEETING_AGENDA = "meeting_agenda"  # the organisers' schedule: your meetings
     MEETING_REMINDER = "meeting_reminder"  # the evening before, and 15 minutes before
+    MATCHING_INVITATION = "matching_invitation"  # an exhibitor invites its staff to join matching
 
 
 class OutboxMessage(db.Model):

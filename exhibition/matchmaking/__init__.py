@@ -2,6 +2,7 @@
 
 # The modules of pages, each with one blueprint `bp`, that create_app registers.
 VIEWS = (
+    "views",
     "admin_views",
     "schedule_views",
     "report_views",
@@ -9,5 +10,6 @@ VIEWS = (
     "document_views",
     "outcome_views",
     "portal_views",
+    "portal_invite_views",
     "station_views",
 )

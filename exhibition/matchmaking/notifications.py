@@ -122,3 +122,26 @@ def agenda(
         context={"session": session, "meetings": meetings, "cancelled": cancelled},
         template="meeting_agenda",
     )
+
+
+def staff_invited(registration, *, exhibitor) -> None:
+    """An exhibitor's staff member gets their own page's link, where they may join business
+    matching themselves (the consent is theirs to give, not the company's)."""
+    if registration.is_cancelled or registration.is_erased:
+        return
+    event = registration.event
+    language = registration.language
+    url = (
+        public_url("visitors.manage", token=registration.manage_token, lang=language)
+        + "#matchmaking"
+    )
+    queue_email(
+        "matching_invitation",
+        {"registration": registration, "event": event, "exhibitor": exhibitor, "page_url": url},
+        to=registration.email,
+        subject=_l("Business matching at %(event)s", event=event.tr("name", language)),
+        kind=MessageKind.MATCHING_INVITATION,
+        language=language,
+        registration_id=registration.id,
+        **event.mail_fields(language),
+    )

@@ -24,6 +24,12 @@ class NotListed(DomainError):
     message = _l("Join business matching first (in your registration).")
 
 
+class AlreadyListed(DomainError):
+    code = "already_listed"
+    status = 409
+    message = _l("This person is already listed for business matching.")
+
+
 class RegistrationClosed(DomainError):
     code = "registration_cancelled"
     status = 409
@@ -129,6 +135,21 @@ def default_side(registration: Registration) -> Side:
     return Side.SUPPLIER if registration.exhibitor_id is not None else Side.BUYER
 
 
+def default_profile(registration: Registration) -> Profile:
+    """The profile of someone who joins with a tick: their side, organisation and sectors."""
+    return Profile(
+        side=default_side(registration),
+        company=registration.organisation or registration.full_name,
+        sector_codes=tuple(s.code for s in registration.sectors),
+    )
+
+
+def join_with_defaults(*, registration: Registration, now: datetime | None = None) -> Participant:
+    """List a person who ticked "list me for business matching" on the sign-up form, with the
+    profile their registration suggests (they change it on their page)."""
+    return join(registration=registration, profile=default_profile(registration), now=now)
+
+
 def get_participant(*, event: Event, participant_id: int, listed_only: bool = True) -> Participant:
     participant = db.session.get(Participant, participant_id)
     if (
@@ -188,3 +209,23 @@ def block(*, participant: Participant, other: Participant) -> None:
     if exists is None and other.id != participant.id:
         db.session.add(Block(participant_id=participant.id, blocked_id=other.id))
         db.session.flush()
+
+
+def invite_staff(*, exhibitor, registration_id: int) -> Registration:
+    """E-mail one of the exhibitor's staff their own page's link to join business matching
+    (they give the consent themselves there, listed as suppliers of the company by default)."""
+    from .notifications import staff_invited  # notifications import the models, not this
+
+    registration = db.session.get(Registration, registration_id)
+    if (
+        registration is None
+        or registration.exhibitor_id != exhibitor.id
+        or registration.is_cancelled
+        or registration.is_erased
+    ):
+        raise NotFound()
+    participant = participant_of(registration)
+    if participant is not None and participant.listed:
+        raise AlreadyListed()
+    staff_invited(registration, exhibitor=exhibitor)
+    return registration

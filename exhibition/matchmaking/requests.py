@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound
@@ -588,6 +589,9 @@ def meetings_of(participant: Participant, *, published_only: bool = True) -> lis
     stmt = (
         sa.select(Meeting)
         .where(sa.or_(Meeting.a_id == participant.id, Meeting.b_id == participant.id))
+        .options(
+            joinedload(Meeting.a), joinedload(Meeting.b), joinedload(Meeting.session)
+        )  # each is shown with the other person and the place: no query per meeting
         .order_by(Meeting.starts_at, Meeting.id)
     )
     if published_only:
@@ -606,6 +610,12 @@ def requests_of(participant: Participant) -> list[MeetingRequest]:
                     MeetingRequest.recipient_id == participant.id,
                 )
             )
+            .options(
+                joinedload(MeetingRequest.requester),
+                joinedload(MeetingRequest.recipient),
+                joinedload(MeetingRequest.session),
+                selectinload(MeetingRequest.proposals),
+            )  # a person's page lists them with the other person and the times
             .order_by(MeetingRequest.created_at.desc(), MeetingRequest.id.desc())
         )
     )

@@ -127,6 +127,14 @@ def sessions_of(*, event: Event) -> list[MeetingSession]:
     )
 
 
+def has_matchmaking(*, event: Event) -> bool:
+    """Whether the exhibition has a matchmaking session (the sign-up form then offers to join)."""
+    found = db.session.scalar(
+        sa.select(MeetingSession.id).where(MeetingSession.event_id == event.id).limit(1)
+    )
+    return found is not None
+
+
 def get_session(*, event: Event, session_id: int) -> MeetingSession:
     session = db.session.get(MeetingSession, session_id)
     if session is None or session.event_id != event.id:

@@ -200,12 +200,19 @@ class RegistrationForm(VisitorDetailsForm):
     consent_news = BooleanField(
         _l("I would like to receive news about this and later exhibitions.")
     )
+    # Removed by the view when the exhibition has no matchmaking session.
+    consent_matchmaking = BooleanField(
+        _l(
+            "List me for business matching: other participants may see my name, organisation and sectors and ask me for meetings."
+        )
+    )
 
     def consents(self) -> Consents:
         return Consents(
             processing=bool(self.consent_processing.data),
             share_exhibitors=bool(self.consent_share_exhibitors.data),
             news=bool(self.consent_news.data),
+            matchmaking="consent_matchmaking" in self and bool(self.consent_matchmaking.data),
         )
 
 

@@ -93,6 +93,9 @@ class Consents:
     processing: bool
     share_exhibitors: bool = False
     news: bool = False
+    # "List me for business matching": offered on the sign-up form when the exhibition has a
+    # matchmaking session; recorded only when given (the person is then listed at once).
+    matchmaking: bool = False
 
 
 def search_text_for(registration: Registration) -> str:
@@ -188,6 +191,15 @@ def _record_consents(
     ):
         registration.consents.append(
             Consent(purpose=purpose, granted=granted, wording_version=version, recorded_at=now)
+        )
+    if consents.matchmaking:
+        registration.consents.append(
+            Consent(
+                purpose=ConsentPurpose.MATCHMAKING,
+                granted=True,
+                wording_version=version,
+                recorded_at=now,
+            )
         )
 
 
@@ -296,6 +308,10 @@ def register_visitor(
         if resend_existing:
             _send_again(existing, now)
         return existing, False
+    if consents.matchmaking:
+        from ..matchmaking.participants import join_with_defaults  # matchmaking imports visitors
+
+        join_with_defaults(registration=registration, now=now)
     queue_confirmation(registration=registration)
     return registration, True
 

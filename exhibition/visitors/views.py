@@ -23,6 +23,7 @@ from ..events.models import RegistrationState
 from ..events.services import event_calendar, get_event
 from ..extensions import db, guess_limit, limiter, posted
 from ..forms import Form, choices
+from ..matchmaking.sessions import has_matchmaking
 from ..programme import seats
 from ..programme import services as programme
 from ..programme.models import BookingStatus, SessionAccess
@@ -61,6 +62,8 @@ def register(slug: str):
         return render_template("visitors/closed.html", event=event, state=state), 403
     form = RegistrationForm()
     _choices(form, event)
+    if not has_matchmaking(event=event):
+        del form.consent_matchmaking
     if form.validate_on_submit():
         with refused() as refusal:
             registration, created = services.register_visitor(

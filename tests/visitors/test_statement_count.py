@@ -1,7 +1,8 @@
 """The number of SQL statements of the sign-up page and of one sign-up, pinned so that it cannot
 grow unnoticed (bench/registration_load.py --profile lists them; bench/README.md has the figures).
 
-A sign-up on PostgreSQL: the event, the categories offered, the e-mail looked up, the chosen
+A sign-up on PostgreSQL: the event, whether it has a matchmaking session (the form then offers
+to join), the categories offered, the e-mail looked up, the chosen
 sectors, the registration with its sectors and consents inside a savepoint, the confirmation and
 its attachments in the outbox. On SQLite, SQLAlchemy inserts the consents and the attachments
 one row at a time (three and two statements), and its own BEGIN (exhibition/__init__.py) is not
@@ -17,8 +18,8 @@ from exhibition.mail.models import OutboxMessage
 from exhibition.visitors.models import Registration
 from tests.visitors.test_registration_flow import form_data
 
-PAGE = 2  # the event, the categories offered
-SIGN_UP = {"postgresql": 11, "sqlite": 14}
+PAGE = 3  # the event, the categories offered, whether it has a matchmaking session
+SIGN_UP = {"postgresql": 12, "sqlite": 15}
 
 
 @contextlib.contextmanager

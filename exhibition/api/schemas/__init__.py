@@ -9,7 +9,7 @@ import functools
 
 from pydantic import TypeAdapter
 
-from . import answers, requests
+from . import answers, matching, requests
 from .fields import REF, DocumentSchema
 
 REQUESTS = (
@@ -19,6 +19,7 @@ REQUESTS = (
     requests.SetupRequest,
     requests.BankNotification,
     requests.MeetingScanRequest,
+    *matching.BODIES,
 )
 ANSWERS = (
     answers.Error,
@@ -34,6 +35,7 @@ ANSWERS = (
     answers.WebhookAnswer,
     answers.MeetingScanAnswer,
     answers.MeetingSessions,
+    *matching.ANSWERS,
 )
 
 
