@@ -11,9 +11,9 @@ from ..checkin.undo import NothingToUndo
 from ..errors import HTTP_CODES as HTTP_ERRORS
 from ..errors import DomainError
 from ..events.services import EventNotFound
-from ..matchmaking.attendance import BadMeetingScanTime, UnknownPlace
 from ..matchmaking import participants as matching_people
 from ..matchmaking import requests as matching
+from ..matchmaking.attendance import BadMeetingScanTime, UnknownPlace
 from ..visitors.erasure import RegistrationErased
 from ..visitors.services import RegistrationNotFound
 

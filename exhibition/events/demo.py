@@ -19,6 +19,7 @@ from ..dbtypes import utcnow
 from ..exhibitors.demo import seed_exhibitors
 from ..extensions import db
 from ..mail.services import muted_outbox
+from ..matchmaking.demo import move_matchmaking, seed_matchmaking
 from ..payments.demo import seed_payments
 from ..programme.demo import move_programme, seed_programme
 from ..text import fold
@@ -155,6 +156,7 @@ def _seed_parts(event: Event) -> int:
         + seed_exhibitors(event=event)
         + seed_programme(event=event)
         + seed_payments(event=event)
+        + seed_matchmaking(event=event)
     )
 
 
@@ -167,6 +169,7 @@ def _move(event: Event, *, to: date) -> None:
     event.registration_opens_at += shift
     event.registration_closes_at += shift
     move_programme(event=event, by=shift)
+    move_matchmaking(event=event, by=shift)
     db.session.flush()
 
 
@@ -241,6 +244,7 @@ def _seed(*, visitors: int, today: bool, now: datetime) -> Event:
         )
     db.session.flush()
     seed_programme(event=event, now=now)
+    seed_matchmaking(event=event, now=now)
     return event
 
 

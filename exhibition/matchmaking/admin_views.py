@@ -17,7 +17,7 @@ from ..events.services import get_event
 from ..extensions import db, paginate
 from ..i18n import local_datetime
 from ..reference.models import Sector
-from . import importing, organising, reports
+from . import figures, importing, organising
 from .admin_forms import ButtonForm, HostForm, ImportForm, ParticipantForm, SessionForm
 from .models import MeetingState, Mode, RequestState, Side
 from .participants import get_participant
@@ -75,7 +75,7 @@ def index(slug: str):
     return render_template(
         "matchmaking/admin/index.html",
         event=event,
-        rows=[(s, reports.session_figures(s)) for s in sessions],
+        rows=[(s, figures.session_figures(s)) for s in sessions],
         states=list(RequestState),
     )
 
@@ -162,7 +162,7 @@ def _session_page(event, session, form, *, dropped=(), host_form=None, status=20
         event=event,
         session=session,
         form=form,
-        figures=reports.session_figures(session),
+        figures=figures.session_figures(session),
         slots=[(start, slot_end(session, start)) for start in slots_of(session)],
         dropped=dropped,
         hosts=hosts,
@@ -258,7 +258,7 @@ def requests(slug: str, meeting_session_id: int):
         "matchmaking/admin/requests.html",
         event=event,
         session=meeting_session,
-        page=paginate(reports.requests_query(session=meeting_session, state=state), per_page=100),
+        page=paginate(figures.requests_query(session=meeting_session, state=state), per_page=100),
         state=state,
         states=list(RequestState),
     )
@@ -274,7 +274,7 @@ def meetings(slug: str, meeting_session_id: int):
         "matchmaking/admin/meetings.html",
         event=event,
         session=meeting_session,
-        page=paginate(reports.meetings_query(session=meeting_session, state=state), per_page=100),
+        page=paginate(figures.meetings_query(session=meeting_session, state=state), per_page=100),
         state=state,
         states=list(MeetingState),
         now=utcnow(),
@@ -310,14 +310,14 @@ def participants(slug: str):
     sector = request.args.get("sector", "")
     sector = sector if any(s.code == sector for s in sectors) else ""
     page = paginate(
-        reports.participants_query(event=event, query=query, side=side, sector_code=sector),
+        figures.participants_query(event=event, query=query, side=side, sector_code=sector),
         per_page=100,
     )
     return render_template(
         "matchmaking/admin/participants.html",
         event=event,
         page=page,
-        figures=reports.person_figures([p.id for p in page.items]),
+        figures=figures.person_figures([p.id for p in page.items]),
         query=query,
         side=side,
         sides=list(Side),
@@ -360,7 +360,7 @@ def participant(slug: str, participant_id: int):
         event=event,
         person=person,
         form=form,
-        figures=reports.person_figures([person.id])[person.id],
+        figures=figures.person_figures([person.id])[person.id],
         meetings=meetings_of(person, published_only=False),
     ), status
 

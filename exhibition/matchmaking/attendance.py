@@ -167,33 +167,36 @@ def held(meeting: Meeting) -> bool:
     return meeting.a_scanned_at is not None and meeting.b_scanned_at is not None
 
 
-def _no_show_filter(session_ids, now: datetime):
+def held_clause() -> sa.ColumnElement[bool]:
+    """In SQL: `held`."""
+    return sa.and_(Meeting.a_scanned_at.is_not(None), Meeting.b_scanned_at.is_not(None))
+
+
+def missed(scanned, now: datetime) -> sa.ColumnElement[bool]:
+    """In SQL: a no-show of the side whose scan time is `scanned` (Meeting.a_scanned_at or
+    b_scanned_at): a scheduled, published meeting whose slot has ended without that badge."""
     return sa.and_(
-        Meeting.session_id.in_(session_ids),
         Meeting.state == MeetingState.SCHEDULED,
         Meeting.published.is_(True),
         Meeting.ends_at <= now,
+        scanned.is_(None),
     )
 
 
 def no_show_pairs(*, session_ids, now: datetime | None = None) -> list[tuple[int, int]]:
-    """(meeting id, participant id) of every no-show in these sessions: a scheduled meeting whose
-    end has passed and whose side was not scanned."""
+    """(meeting id, participant id) of every no-show in these sessions, by meeting."""
     now = now or utcnow()
-    rows = db.session.execute(
-        sa.select(
-            Meeting.id, Meeting.a_id, Meeting.b_id, Meeting.a_scanned_at, Meeting.b_scanned_at
-        )
-        .where(_no_show_filter(session_ids, now))
-        .order_by(Meeting.id)
-    )
     pairs = []
-    for meeting_id, a_id, b_id, a_at, b_at in rows:
-        if a_at is None:
-            pairs.append((meeting_id, a_id))
-        if b_at is None:
-            pairs.append((meeting_id, b_id))
-    return pairs
+    for person, scanned in (
+        (Meeting.a_id, Meeting.a_scanned_at),
+        (Meeting.b_id, Meeting.b_scanned_at),
+    ):
+        pairs += db.session.execute(
+            sa.select(Meeting.id, person).where(
+                Meeting.session_id.in_(session_ids), missed(scanned, now)
+            )
+        ).all()
+    return sorted((meeting_id, person_id) for meeting_id, person_id in pairs)
 
 
 def no_show_counts(session: MeetingSession, *, now: datetime | None = None) -> dict[int, int]:

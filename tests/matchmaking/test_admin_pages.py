@@ -247,7 +247,7 @@ def test_an_exhibitor_hosts_at_its_booth_with_the_representatives_chosen(
 
 
 def test_participants_show_meetings_held_and_no_shows(app, organiser, booked):
-    from exhibition.matchmaking.reports import no_shows
+    from exhibition.matchmaking.attendance import no_show_pairs
 
     with app.app_context():
         meeting = get(Meeting, booked["meeting"])
@@ -256,8 +256,8 @@ def test_participants_show_meetings_held_and_no_shows(app, organiser, booked):
         meeting.ends_at = meeting.starts_at + timedelta(minutes=20)
         meeting.a_scanned_at = meeting.starts_at + timedelta(minutes=1)
         db.session.commit()
-        missed = no_shows(get(MeetingSession, booked["session"]))
-        assert [(m.id, p.id) for m, p in missed] == [(meeting.id, meeting.b_id)]
+        missed = no_show_pairs(session_ids=[booked["session"]])
+        assert missed == [(meeting.id, meeting.b_id)]
         absent_id = meeting.b_id
     page = organiser.get(f"{BASE}/participants")
     assert page.status_code == 200

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..reference.models import Sector
 from ..text import matches_all_words
 from ..visitors.models import Registration
+from . import attendance
 from .models import (
     Meeting,
     MeetingRequest,
@@ -68,43 +69,13 @@ def session_figures(session: MeetingSession) -> SessionFigures:
     )
 
 
-def _missed(scanned, now: datetime):
-    """In SQL: a scheduled, published meeting whose slot has ended without this side's badge."""
-    return sa.and_(
-        Meeting.state == MeetingState.SCHEDULED,
-        Meeting.published.is_(True),
-        Meeting.ends_at <= now,
-        scanned.is_(None),
-    )
-
-
-def no_shows(session: MeetingSession, *, now: datetime | None = None) -> list[tuple]:
-    """(meeting, participant) for every person who missed a meeting of the session: its slot
-    ended, it stayed scheduled, and their badge was not scanned at the place."""
-    now = now or utcnow()
-    missed = []
-    for meeting in db.session.scalars(
-        sa.select(Meeting)
-        .where(
-            Meeting.session_id == session.id,
-            sa.or_(_missed(Meeting.a_scanned_at, now), _missed(Meeting.b_scanned_at, now)),
-        )
-        .order_by(Meeting.starts_at, Meeting.id)
-    ):
-        if meeting.a_scanned_at is None:
-            missed.append((meeting, meeting.a))
-        if meeting.b_scanned_at is None:
-            missed.append((meeting, meeting.b))
-    return missed
-
-
 def person_figures(ids: list[int], *, now: datetime | None = None) -> dict[int, PersonFigures]:
     """Per participant: scheduled meetings (all sessions), meetings held, and no-shows."""
     now = now or utcnow()
     if not ids:
         return {}
     totals: dict[int, list[int]] = {i: [0, 0, 0] for i in ids}
-    both = sa.and_(Meeting.a_scanned_at.is_not(None), Meeting.b_scanned_at.is_not(None))
+    both = attendance.held_clause()
     for person, scanned in (
         (Meeting.a_id, Meeting.a_scanned_at),
         (Meeting.b_id, Meeting.b_scanned_at),
@@ -114,7 +85,7 @@ def person_figures(ids: list[int], *, now: datetime | None = None) -> dict[int, 
                 person,
                 sa.func.count(Meeting.id),
                 sa.func.sum(sa.case((both, 1), else_=0)),
-                sa.func.sum(sa.case((_missed(scanned, now), 1), else_=0)),
+                sa.func.sum(sa.case((attendance.missed(scanned, now), 1), else_=0)),
             )
             .where(person.in_(ids), Meeting.state == MeetingState.SCHEDULED)
             .group_by(person)
