@@ -1,7 +1,8 @@
 """PDF documents in Be Vietnam Pro (from PyPI: every Vietnamese letter), with QR codes drawn as
-vector squares so that they stay sharp at any printer's resolution. Shared by badges and payment
-requests, so it imports no domain."""
+vector squares so that they stay sharp at any printer's resolution. Shared by badges, payment
+requests and meeting agendas, so it imports no domain."""
 
+import unicodedata
 from pathlib import Path
 
 import fontpkg_be_vietnam_pro
@@ -11,6 +12,17 @@ from .qr import qr_code
 
 FONTS = Path(fontpkg_be_vietnam_pro.__file__).parent / "files"
 FONT = "BVP"  # the family name documents set: regular "", bold "B", italic "I"
+# The colours of printed documents (RGB).
+INK = (33, 37, 41)
+MUTED = (87, 96, 106)
+ACCENT = (11, 79, 138)
+RULE = (206, 212, 218)
+HEADING_FILL = (232, 240, 248)
+
+
+def nfc(text: str | None) -> str:
+    """Text as one code point per letter (fpdf2 shapes composed Vietnamese letters best)."""
+    return unicodedata.normalize("NFC", text or "")
 
 
 class Document(FPDF):
@@ -48,3 +60,22 @@ class Document(FPDF):
                         style="F",
                     )
                     start = None
+
+
+class Sheet(Document):
+    """An A4 document with the house margins and a footer: a line of text and the page number."""
+
+    def __init__(self, footer_text: str):
+        super().__init__(format="A4")
+        self.footer_text = footer_text
+        self.set_margins(15, 14, 15)
+        self.set_auto_page_break(True, margin=18)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_draw_color(*RULE)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.set_font(FONT, "", 7.5)
+        self.set_text_color(*MUTED)
+        self.cell(self.epw * 0.8, 6, self.footer_text)
+        self.cell(self.epw * 0.2, 6, str(self.page_no()), align="R")

@@ -97,6 +97,7 @@ MATCHING_ERRORS = (
     RegistrationNotFound,
     RegistrationErased,
     matching_people.NotListed,
+    matching_people.AddressNotProven,
     matching_people.RegistrationClosed,
     matching.SelfRequest,
     matching.SameCompany,

@@ -119,6 +119,26 @@ def run(
             return total
 
 
+def repeat(app: Flask, job, *, interval: float, stop: threading.Event | None, message: str) -> None:
+    """Run `job()` now, then every `interval` seconds until `stop` is set, each run in its own
+    app context; what it returns (counts by name) is logged with `message` when any is not
+    zero, and a failure is logged and rolled back, the next run trying again (the periodic jobs
+    of payments and business matching)."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                done = job()
+                if any(done.values()):
+                    app.logger.info(message, done)
+            except Exception:  # keep the thread alive: the next run tries again
+                app.logger.exception("%s: the job failed", message.split(":")[0])
+                db.session.rollback()
+            finally:
+                db.session.remove()
+        stop.wait(interval)
+
+
 def start_in_thread(
     app: Flask, *, interval: float = 2.0, target=None, name: str = "mail-worker"
 ) -> tuple[threading.Thread, threading.Event]:

@@ -17,7 +17,7 @@ from ..events.services import get_event
 from ..extensions import db, paginate
 from ..i18n import local_datetime
 from ..reference.models import Sector
-from . import figures, importing, organising
+from . import attendance, figures, importing, organising
 from .admin_forms import ButtonForm, HostForm, ImportForm, ParticipantForm, SessionForm
 from .models import MeetingState, Mode, RequestState, Side
 from .participants import get_participant
@@ -278,6 +278,7 @@ def meetings(slug: str, meeting_session_id: int):
         state=state,
         states=list(MeetingState),
         now=utcnow(),
+        no_shows_of=attendance.no_shows_of,
         button_form=ButtonForm(),
     )
 
@@ -295,7 +296,10 @@ def cancel(slug: str, meeting_id: int):
         organising.cancel_for_both(meeting=meeting, user=current_user)
     if not refusal:
         db.session.commit()
-        flash(_("The meeting has been cancelled; both sides are told."), "success")
+        if meeting.published:
+            flash(_("The meeting has been cancelled; both sides are told."), "success")
+        else:
+            flash(_("The draft meeting has been cancelled; nobody had been told of it."), "success")
     return redirect(url_for("matchmaking_admin.meetings", slug=slug, meeting_session_id=session_id))
 
 

@@ -162,13 +162,26 @@ def record_meeting_scan(
     return MeetingScan(verdict, registration, meeting, missing)
 
 
-def held(meeting: Meeting) -> bool:
-    """Both badges were scanned at the meeting's place in its window."""
-    return meeting.a_scanned_at is not None and meeting.b_scanned_at is not None
+def no_shows_of(meeting: Meeting, now: datetime) -> list[Participant]:
+    """The sides of the meeting who did not show up (`missed`, in Python)."""
+    if (
+        meeting.state is not MeetingState.SCHEDULED
+        or not meeting.published
+        or meeting.ends_at > now
+    ):
+        return []
+    return [
+        person
+        for person, scanned in (
+            (meeting.a, meeting.a_scanned_at),
+            (meeting.b, meeting.b_scanned_at),
+        )
+        if scanned is None
+    ]
 
 
 def held_clause() -> sa.ColumnElement[bool]:
-    """In SQL: `held`."""
+    """In SQL: Meeting.held (both badges scanned at the place in the meeting's window)."""
     return sa.and_(Meeting.a_scanned_at.is_not(None), Meeting.b_scanned_at.is_not(None))
 
 
@@ -197,12 +210,3 @@ def no_show_pairs(*, session_ids, now: datetime | None = None) -> list[tuple[int
             )
         ).all()
     return sorted((meeting_id, person_id) for meeting_id, person_id in pairs)
-
-
-def no_show_counts(session: MeetingSession, *, now: datetime | None = None) -> dict[int, int]:
-    """How many meetings of the session each participant missed (participant id -> count; only
-    those who missed one)."""
-    counts: dict[int, int] = {}
-    for _meeting, participant_id in no_show_pairs(session_ids=[session.id], now=now):
-        counts[participant_id] = counts.get(participant_id, 0) + 1
-    return counts

@@ -16,6 +16,7 @@ from ..text import fold
 from ..visitors.models import Registration, RegistrationSource, VisitorCategory
 from ..visitors.services import Consents, VisitorData, register_visitor
 from . import requests, scheduling
+from .availability import slots_ahead
 from .models import (
     Absence,
     Hold,
@@ -31,7 +32,6 @@ from .models import (
 )
 from .participants import Profile, join
 from .sessions import SessionData, save_session, set_booth_host
-from .slots import slots_of
 
 # Buyers: manufacturers and purchasing teams of foreign-invested companies (names made up).
 BUYERS = [
@@ -296,7 +296,7 @@ def _cancel_one(session, now) -> None:
 
 def _afternoon_requests(session, buyers, suppliers, rng, now) -> None:
     """A few meetings booked by the people themselves, and proposals awaiting an answer."""
-    starts = [s for s in slots_of(session) if s > now]
+    starts = slots_ahead(session, now)
     if not starts or now >= session.booking_closes_at:
         return  # loaded on the day, after the session: nothing can be booked any more
     for n, (buyer, supplier) in enumerate(zip(buyers[10:22], suppliers[20:32], strict=True)):

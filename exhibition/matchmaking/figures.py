@@ -9,19 +9,16 @@ import sqlalchemy as sa
 from ..dbtypes import utcnow
 from ..events.models import Event
 from ..extensions import db
-from ..reference.models import Sector
-from ..text import matches_all_words
-from ..visitors.models import Registration
 from . import attendance
 from .models import (
     Meeting,
     MeetingRequest,
     MeetingSession,
     MeetingState,
-    Participant,
     RequestState,
     Side,
 )
+from .participants import directory
 from .slots import slots_of
 
 
@@ -56,7 +53,9 @@ def session_figures(session: MeetingSession) -> SessionFigures:
     ).subquery()
     meetings = db.session.scalar(
         sa.select(sa.func.count(Meeting.id)).where(
-            Meeting.session_id == session.id, Meeting.state == MeetingState.SCHEDULED
+            Meeting.session_id == session.id,
+            Meeting.state == MeetingState.SCHEDULED,
+            Meeting.published.is_(True),
         )
     )
     return SessionFigures(
@@ -87,7 +86,11 @@ def person_figures(ids: list[int], *, now: datetime | None = None) -> dict[int, 
                 sa.func.sum(sa.case((both, 1), else_=0)),
                 sa.func.sum(sa.case((attendance.missed(scanned, now), 1), else_=0)),
             )
-            .where(person.in_(ids), Meeting.state == MeetingState.SCHEDULED)
+            .where(
+                person.in_(ids),
+                Meeting.state == MeetingState.SCHEDULED,
+                Meeting.published.is_(True),
+            )
             .group_by(person)
         )
         for pid, meetings, held, missed in rows:
@@ -102,19 +105,9 @@ def participants_query(
     *, event: Event, query: str = "", side: Side | None = None, sector_code: str = ""
 ) -> sa.Select:
     """Every participant of the exhibition (listed or not), by company then name."""
-    stmt = (
-        sa.select(Participant)
-        .join(Participant.registration)
-        .where(Participant.event_id == event.id, Registration.erased_at.is_(None))
-        .order_by(Participant.company, Registration.full_name, Participant.id)
+    return directory(
+        event=event, query=query, side=side, sector_code=sector_code, listed_only=False
     )
-    if query.strip():
-        stmt = stmt.where(matches_all_words(Participant.search_text, query))
-    if side is not None:
-        stmt = stmt.where(Participant.side == side)
-    if sector_code:
-        stmt = stmt.where(Participant.sectors.any(Sector.code == sector_code))
-    return stmt
 
 
 def requests_query(*, session: MeetingSession, state: RequestState | None) -> sa.Select:

@@ -7,7 +7,6 @@ import threading
 
 from flask import Flask
 
-from ..extensions import db
 from ..mail import worker
 from .reminders import run_due
 
@@ -16,23 +15,13 @@ INTERVAL = 60.0  # seconds between runs: a reminder 15 minutes before must not c
 
 def run(app: Flask, *, interval: float = INTERVAL, stop: threading.Event | None = None) -> None:
     """Run the job now, then every `interval` seconds, until `stop` is set."""
-    stop = stop or threading.Event()
-    while not stop.is_set():
-        with app.app_context():
-            try:
-                done = run_due()
-                if any(done.values()):
-                    app.logger.info(
-                        "matchmaking: %(expired)s expired, %(evening)s evening and %(soon)s "
-                        "15-minute reminder(s)",
-                        done,
-                    )
-            except Exception:  # keep the thread alive: the next run tries again
-                app.logger.exception("matchmaking: the job failed")
-                db.session.rollback()
-            finally:
-                db.session.remove()
-        stop.wait(interval)
+    worker.repeat(
+        app,
+        run_due,
+        interval=interval,
+        stop=stop,
+        message="matchmaking: %(expired)s expired, %(evening)s evening and %(soon)s 15-minute reminder(s)",
+    )
 
 
 def start_in_thread(

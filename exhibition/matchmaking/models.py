@@ -359,6 +359,7 @@ class Meeting(db.Model):
 
     @property
     def held(self) -> bool:
+        """Both badges scanned at the place in the meeting's window (matchmaking.attendance)."""
         return self.a_scanned_at is not None and self.b_scanned_at is not None
 
     def other(self, participant: Participant) -> Participant:

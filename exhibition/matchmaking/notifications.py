@@ -20,12 +20,18 @@ def page_url(participant: Participant) -> str:
     )
 
 
+def reachable(participant: Participant) -> bool:
+    """Whether the person can be e-mailed at all (not cancelled, not erased, a real address)."""
+    registration = participant.registration
+    return registration.has_email and not (registration.is_cancelled or registration.is_erased)
+
+
 def _send(
     participant: Participant, *, kind: MessageKind, subject, context: dict, template="meeting"
 ) -> None:
-    registration = participant.registration
-    if registration.is_cancelled or registration.is_erased:
+    if not reachable(participant):
         return
+    registration = participant.registration
     event = registration.event
     language = registration.language
     queue_email(

@@ -13,7 +13,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..reference.models import Sector
 from ..text import fold, matches_all_words
-from ..visitors.models import Consent, ConsentPurpose, Registration
+from ..visitors.models import Consent, ConsentPurpose, Registration, RegistrationSource
 from .models import MESSAGE_LENGTH, Block, Participant, Side
 from .requests import withdraw_pending
 
@@ -28,6 +28,14 @@ class AlreadyListed(DomainError):
     code = "already_listed"
     status = 409
     message = _l("This person is already listed for business matching.")
+
+
+class AddressNotProven(DomainError):
+    code = "address_not_proven"
+    status = 403
+    message = _l(
+        "Open the link in your confirmation e-mail first: business matching starts once your e-mail address is confirmed."
+    )
 
 
 class RegistrationClosed(DomainError):
@@ -54,16 +62,28 @@ def participant_of(registration: Registration) -> Participant | None:
 
 
 def listed_participant(registration: Registration) -> Participant:
-    """The registration's participant, refused unless listed (and the registration works)."""
+    """The registration's participant, refused unless listed (and the registration works), and
+    until an address typed on the public form is proven: nobody's typed name reaches the
+    directory or another person's e-mail before that."""
     participant = participant_of(registration)
     if participant is None or not participant.listed:
         raise NotListed()
+    if registration.typed_by_a_stranger:
+        raise AddressNotProven()
     return participant
+
+
+def address_proven() -> sa.ColumnElement[bool]:
+    """In SQL: the registration's address may be shown to others (`typed_by_a_stranger` not)."""
+    return sa.or_(
+        Registration.source != RegistrationSource.ONLINE,
+        Registration.email_verified_at.is_not(None),
+    )
 
 
 def _consent(registration: Registration, granted: bool, now: datetime) -> None:
     current = registration.consent_for(ConsentPurpose.MATCHMAKING)
-    if current is None or current.granted != granted:
+    if (current.granted if current is not None else False) != granted:
         registration.consents.append(
             Consent(
                 purpose=ConsentPurpose.MATCHMAKING,
@@ -151,13 +171,21 @@ def join_with_defaults(*, registration: Registration, now: datetime | None = Non
 
 
 def get_participant(*, event: Event, participant_id: int, listed_only: bool = True) -> Participant:
+    """A participant of the exhibition as others may see them (`listed_only`), or as the
+    organisers do (anyone not erased); anything else is not found."""
     participant = db.session.get(Participant, participant_id)
     if (
         participant is None
         or participant.event_id != event.id
-        or (listed_only and not participant.listed)
-        or participant.registration.is_cancelled
         or participant.registration.is_erased
+        or (
+            listed_only
+            and (
+                not participant.listed
+                or participant.registration.is_cancelled
+                or participant.registration.typed_by_a_stranger
+            )
+        )
     ):
         raise NotFound()
     return participant
@@ -171,17 +199,20 @@ def directory(
     sector_code: str | None = None,
     province_code: str | None = None,
     exclude: Participant | None = None,
+    listed_only: bool = True,
 ) -> sa.Select:
     """The listed participants matching a search (every word, without diacritics) and filters,
-    by company then name; a Select, to paginate."""
+    by company then name; a Select, to paginate. With `listed_only` false (the organisers'
+    list), also those who left or were cancelled, not the erased."""
+    shown = (
+        sa.and_(Participant.listed.is_(True), Registration.badge_works(), address_proven())
+        if listed_only
+        else Registration.erased_at.is_(None)
+    )
     stmt = (
         sa.select(Participant)
         .join(Participant.registration)
-        .where(
-            Participant.event_id == event.id,
-            Participant.listed.is_(True),
-            Registration.badge_works(),
-        )
+        .where(Participant.event_id == event.id, shown)
         .order_by(Participant.company, Registration.full_name, Participant.id)
     )
     if query.strip():

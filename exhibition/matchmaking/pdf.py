@@ -5,7 +5,6 @@ table and per hosting booth, slot by slot with the two companies and names.
 Text is printed as typed (fpdf2 reads no markup in cells): "<b>Công ty</b>" stays those
 characters. Times are in the exhibition's zone, days in the language's one date style."""
 
-import unicodedata
 from collections import defaultdict
 from datetime import datetime
 
@@ -17,7 +16,7 @@ from fpdf.fonts import FontFace
 from ..extensions import db
 from ..i18n import local_date
 from ..labels import label
-from ..pdf import FONT, Document
+from ..pdf import ACCENT, FONT, HEADING_FILL, INK, RULE, Sheet, nfc
 from ..programme.models import BookingStatus
 from ..visitors.models import Registration
 from .agenda import AgendaItem, agenda_of
@@ -26,17 +25,8 @@ from .models import Meeting, MeetingSession, MeetingState, Participant, PlaceKin
 from .participants import participant_of
 from .slots import slot_end, slots_of
 
-INK = (33, 37, 41)
-MUTED = (87, 96, 106)
-ACCENT = (11, 79, 138)
-RULE = (206, 212, 218)
-HEADING_FILL = (232, 240, 248)
 CANCELLED = (176, 42, 55)
 LANGUAGES = ("vi", "en")
-
-
-def _nfc(text: str | None) -> str:
-    return unicodedata.normalize("NFC", text or "")
 
 
 def _hours(start: datetime, end: datetime, tz) -> str:
@@ -45,25 +35,12 @@ def _hours(start: datetime, end: datetime, tz) -> str:
 
 def _person(participant: Participant) -> str:
     """ "Company – Name" (or the name alone)."""
-    parts = [p for p in (_nfc(participant.company), _nfc(participant.name)) if p]
+    parts = [p for p in (nfc(participant.company), nfc(participant.name)) if p]
     return " – ".join(parts)
 
 
-class _Sheet(Document):
-    def __init__(self, footer_text: str):
-        super().__init__(format="A4")
-        self.footer_text = footer_text
-        self.set_margins(15, 14, 15)
-        self.set_auto_page_break(True, margin=18)
-
-    def footer(self) -> None:
-        self.set_y(-13)
-        self.set_draw_color(*RULE)
-        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
-        self.set_font(FONT, "", 7.5)
-        self.set_text_color(*MUTED)
-        self.cell(self.epw * 0.85, 6, self.footer_text)
-        self.cell(self.epw * 0.15, 6, str(self.page_no()), align="R")
+class _Sheet(Sheet):
+    """An agenda or a table's sheet, with its title block and tables."""
 
     def title_block(self, title: str, lines: list[str]) -> None:
         self.set_font(FONT, "B", 16)
@@ -136,25 +113,25 @@ def _item_row(item: AgendaItem, tz, language: str) -> tuple[str, str, str, str]:
         what = f"{_('Meeting')}: {_person(other)}"
         state = _("Cancelled late") if item.late else str(label(item.meeting.state))
     else:
-        what = f"{_('Session')}: {_nfc(item.title(language))}"
+        what = f"{_('Session')}: {nfc(item.title(language))}"
         state = str(label(BookingStatus.SEATED))
-    return hours, _nfc(item.place(language)), what, state
+    return hours, nfc(item.place(language)), what, state
 
 
 def _render_agenda(registration: Registration, language: str) -> bytes:
     event = registration.event
     tz = event.tz
-    event_name = _nfc(event.tr("name", language))
+    event_name = nfc(event.tr("name", language))
     title = _("My agenda")
     pdf = _Sheet(f"{event_name} · {title}")
     pdf.set_title(f"{title} · {event_name}")
-    pdf.set_author(_nfc(event.tr("organiser", language) or event_name))
+    pdf.set_author(nfc(event.tr("organiser", language) or event_name))
     pdf.add_page()
     participant = participant_of(registration)
     company = participant.company if participant is not None else registration.organisation
     pdf.title_block(
         title,
-        [p for p in (_nfc(registration.full_name), _nfc(company), event_name) if p],
+        [p for p in (nfc(registration.full_name), nfc(company), event_name) if p],
     )
     items = agenda_of(registration)
     if not items:
@@ -166,7 +143,7 @@ def _render_agenda(registration: Registration, language: str) -> bytes:
         days[item.starts_at.astimezone(tz).date()].append(item)
     headings = (_("Time"), _("Place"), _("With / session"), _("State"))
     for day, day_items in days.items():
-        pdf.day_heading(_nfc(local_date(day, "full")))
+        pdf.day_heading(nfc(local_date(day, "full")))
         pdf.rows(
             (28, 50, 76, 26),
             headings,
@@ -209,12 +186,12 @@ def render_tables(session: MeetingSession, *, language: str = "vi") -> bytes:
 def _render_tables(session: MeetingSession, language: str) -> bytes:
     event = session.event
     tz = event.tz
-    event_name = _nfc(event.tr("name", language))
-    session_name = _nfc(session.tr("name", language))
-    day = _nfc(local_date(session.starts_at.astimezone(tz).date(), "full"))
+    event_name = nfc(event.tr("name", language))
+    session_name = nfc(session.tr("name", language))
+    day = nfc(local_date(session.starts_at.astimezone(tz).date(), "full"))
     pdf = _Sheet(f"{event_name} · {session_name}")
     pdf.set_title(f"{session_name} · {_('Table sheets')}")
-    pdf.set_author(_nfc(event.tr("organiser", language) or event_name))
+    pdf.set_author(nfc(event.tr("organiser", language) or event_name))
     meetings = _published_meetings(session)
     places: dict[tuple, list[Meeting]] = defaultdict(list)
     for meeting in meetings:
@@ -232,13 +209,13 @@ def _render_tables(session: MeetingSession, language: str) -> bytes:
         here = places.get(key, [])
         kind, number = key
         if here:
-            place = _nfc(meeting_place(here[0]))
+            place = nfc(meeting_place(here[0]))
         elif kind == "table":
             room = session.tr("room", language)
             place = _("Table %(number)d", number=number) + (f" · {room}" if room else "")
         else:
             host = next(h for h in session.hosts if h.exhibitor_id == number)
-            place = _nfc(
+            place = nfc(
                 _("Booth %(codes)s", codes=", ".join(b.code for b in host.exhibitor.booths))
                 + " · "
                 + host.exhibitor.tr("company_name", language)

@@ -155,17 +155,15 @@ def build_report(
             .where(Meeting.session_id.in_(session_ids), Rating.outcome == Outcome.COOPERATION)
         )
     )
-    for meeting_id, a_id, b_id, a_at, b_at in db.session.execute(
-        sa.select(
-            Meeting.id, Meeting.a_id, Meeting.b_id, Meeting.a_scanned_at, Meeting.b_scanned_at
-        ).where(
+    for meeting_id, a_id, b_id, held in db.session.execute(
+        sa.select(Meeting.id, Meeting.a_id, Meeting.b_id, attendance.held_clause()).where(
             Meeting.session_id.in_(session_ids),
             Meeting.state == MeetingState.SCHEDULED,
             Meeting.published.is_(True),
         )
     ):
         tally.add("scheduled", a_id, b_id)
-        if a_at is not None and b_at is not None:
+        if held:
             tally.add("held", a_id, b_id)
         if meeting_id in cooperation:
             tally.add("cooperation", a_id, b_id)
@@ -257,8 +255,7 @@ def meeting_rows(*, event: Event, session_id: int | None = None, now=None) -> li
 
     rows = []
     for m in meetings:
-        over = m.ends_at <= now
-        absent = [p.name for p, at in ((m.a, m.a_scanned_at), (m.b, m.b_scanned_at)) if at is None]
+        absent = [p.name for p in attendance.no_shows_of(m, now)]
         rows.append(
             [
                 m.session.tr("name"),
@@ -268,8 +265,8 @@ def meeting_rows(*, event: Event, session_id: int | None = None, now=None) -> li
                 m.a.company,
                 m.b.name,
                 m.b.company,
-                yes_no(attendance.held(m)),
-                ", ".join(absent) if over else "",
+                yes_no(m.held),
+                ", ".join(absent),
                 rated(m, m.a),
                 rated(m, m.b),
             ]

@@ -9,7 +9,16 @@ from flask_babel import lazy_gettext as _l
 
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from .models import BoothHost, Meeting, MeetingSession, MeetingState, PlaceKind, Representative
+from .models import (
+    BoothHost,
+    Hold,
+    Meeting,
+    MeetingSession,
+    MeetingState,
+    Participant,
+    PlaceKind,
+    Representative,
+)
 
 
 class RepresentativeBusy(DomainError):
@@ -34,6 +43,7 @@ def booth_meetings(*, exhibitor) -> list[Meeting]:
                 Meeting.place_kind == PlaceKind.BOOTH,
                 Meeting.exhibitor_id == exhibitor.id,
                 Meeting.state == MeetingState.SCHEDULED,
+                Meeting.published.is_(True),  # the organisers' drafts are nobody's yet
             )
             .order_by(MeetingSession.starts_at, Meeting.starts_at, Meeting.id)
         )
@@ -48,6 +58,7 @@ def booth_meeting(*, exhibitor, meeting_id: int) -> Meeting:
         or meeting.place_kind is not PlaceKind.BOOTH
         or meeting.exhibitor_id != exhibitor.id
         or meeting.state is not MeetingState.SCHEDULED
+        or not meeting.published
     ):
         raise NotFound()
     return meeting
@@ -65,8 +76,19 @@ def _representatives(meeting: Meeting) -> list[Representative]:
 
 def choices(meeting: Meeting) -> list[Choice]:
     """The booth's representatives for this meeting, each marked busy when they receive another
-    meeting in its slot."""
+    meeting in its slot or have one of their own (as a participant) then."""
     representatives = _representatives(meeting)
+    in_own_meeting = set(
+        db.session.scalars(
+            sa.select(Participant.registration_id)
+            .join(Hold, Hold.participant_id == Participant.id)
+            .where(
+                Participant.registration_id.in_([r.registration_id for r in representatives]),
+                Hold.starts_at == meeting.starts_at,
+                Hold.meeting_id != meeting.id,
+            )
+        )
+    )
     busy = set(
         db.session.scalars(
             sa.select(Meeting.representative_id).where(
@@ -77,7 +99,7 @@ def choices(meeting: Meeting) -> list[Choice]:
             )
         )
     )
-    return [Choice(r, r.id in busy) for r in representatives]
+    return [Choice(r, r.id in busy or r.registration_id in in_own_meeting) for r in representatives]
 
 
 def assign_representative(

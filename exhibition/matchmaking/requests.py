@@ -20,10 +20,10 @@ from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..text import fold
 from . import notifications
+from .availability import slots_ahead, unavailable
 from .models import (
     COUNTED,
     MESSAGE_LENGTH,
-    Absence,
     Block,
     BoothHost,
     Hold,
@@ -41,7 +41,7 @@ from .models import (
     Sides,
 )
 from .sessions import host_of, lock
-from .slots import slot_end, slots_of
+from .slots import slot_end
 
 LATE = timedelta(hours=2)  # a cancellation closer than this to the start counts as late
 MAX_PROPOSALS = 3
@@ -164,17 +164,19 @@ def meetings_count(session: MeetingSession, participant: Participant) -> int:
     )
 
 
-def busy_starts(session: MeetingSession, participant: Participant, *, now: datetime) -> set:
-    """The slots the participant cannot be offered: their meetings, their absences, and the
-    slots proposed by their requests still pending."""
+def busy_starts(
+    session: MeetingSession, participant: Participant, *, now: datetime, ignore=None
+) -> set:
+    """The slots the participant cannot be offered: their meetings, the slots proposed by their
+    requests still pending, and when they cannot meet at all (availability.unavailable: absences,
+    programme seats, slots begun). `ignore`: a pending request whose own proposals do not
+    count."""
     held = db.session.scalars(
         sa.select(Hold.starts_at)
         .join(Meeting, Meeting.id == Hold.meeting_id)
         .where(Hold.participant_id == participant.id, Meeting.session_id == session.id)
     )
-    absent = db.session.scalars(
-        sa.select(Absence.starts_at).where(Absence.participant_id == participant.id)
-    )
+    absent = unavailable(session, [participant], now=now)[participant.id]
     proposed = db.session.scalars(
         sa.select(Proposal.starts_at)
         .join(MeetingRequest)
@@ -182,6 +184,7 @@ def busy_starts(session: MeetingSession, participant: Participant, *, now: datet
             MeetingRequest.session_id == session.id,
             MeetingRequest.state == RequestState.PENDING,
             MeetingRequest.expires_at > now,
+            MeetingRequest.id != (ignore.id if ignore is not None else -1),
             sa.or_(
                 MeetingRequest.requester_id == participant.id,
                 MeetingRequest.recipient_id == participant.id,
@@ -249,7 +252,7 @@ def request_meeting(
         raise QuotaReached()
     wanted = sorted(set(starts or []))
     if session.mode is Mode.SELF:
-        ahead = {s for s in slots_of(session) if s > now}
+        ahead = set(slots_ahead(session, now))
         if not 1 <= len(wanted) <= MAX_PROPOSALS or not set(wanted) <= ahead:
             raise BadSlots()
         busy = busy_starts(session, requester, now=now) | busy_starts(session, recipient, now=now)
@@ -331,34 +334,14 @@ def free_common_slots(
 ) -> list[datetime]:
     """The slots still ahead in which both are free and a place is free, earliest first.
     `ignore`: a pending request whose own proposals do not count as busy."""
-    busy = busy_starts(session, a, now=now) | busy_starts(session, b, now=now)
-    if ignore is not None:
-        mine = {p.starts_at for p in ignore.proposals}
-        others = _proposed_elsewhere(session, (a, b), ignore, now)
-        busy = (busy - mine) | others
+    busy = busy_starts(session, a, now=now, ignore=ignore) | busy_starts(
+        session, b, now=now, ignore=ignore
+    )
     return [
         s
-        for s in slots_of(session)
-        if s > now and s not in busy and _free_place(session, a, b, s) is not None
+        for s in slots_ahead(session, now)
+        if s not in busy and _free_place(session, a, b, s) is not None
     ]
-
-
-def _proposed_elsewhere(session, people, request, now) -> set:
-    """Slots proposed by the pair's other pending requests (not `request`)."""
-    ids = [p.id for p in people]
-    return set(
-        db.session.scalars(
-            sa.select(Proposal.starts_at)
-            .join(MeetingRequest)
-            .where(
-                MeetingRequest.session_id == session.id,
-                MeetingRequest.id != request.id,
-                MeetingRequest.state == RequestState.PENDING,
-                MeetingRequest.expires_at > now,
-                sa.or_(MeetingRequest.requester_id.in_(ids), MeetingRequest.recipient_id.in_(ids)),
-            )
-        )
-    )
 
 
 def book(
@@ -426,6 +409,8 @@ def accept(
     db.session.refresh(request)
     if request.state is not RequestState.PENDING or request.expires_at <= now:
         raise NotPending()
+    if not booking_open(session, now):
+        raise OutsideWindow()
     a, b = request.requester, request.recipient
     limit = meetings_count(session, a) >= a.meeting_limit or (
         meetings_count(session, b) >= b.meeting_limit
@@ -434,8 +419,8 @@ def accept(
         proposed = {p.starts_at for p in request.proposals}
         if start is None and len(proposed) == 1:
             start = next(iter(proposed))
-        if start not in proposed or start <= now:
-            raise BadSlots()
+        if start not in proposed or start not in slots_ahead(session, now):
+            raise BadSlots()  # also a proposal the session's new times no longer have
         if limit:
             raise LimitReached()
         held = db.session.scalar(
@@ -443,13 +428,17 @@ def accept(
                 Hold.participant_id.in_([a.id, b.id]), Hold.starts_at == start
             )
         )
-        if held or _free_place(session, a, b, start) is None:
+        away = unavailable(session, [a, b], now=now)
+        if held or start in away[a.id] | away[b.id] or _free_place(session, a, b, start) is None:
             raise SlotTaken(free_common_slots(session, a, b, now=now, ignore=request)[:3])
+        # Out of pending by a conditional update first: a withdrawal, a decline or an expiry
+        # at the same moment wins or loses as a whole, never half-booked.
+        _decide(request, RequestState.ACCEPTED, now)
         book(session=session, request=request, start=start)
     elif limit:
         raise LimitReached()
-    request.state = RequestState.ACCEPTED
-    request.decided_at = now
+    else:
+        _decide(request, RequestState.ACCEPTED, now)
     db.session.flush()
     notifications.request_answered(request)
     return request
@@ -553,6 +542,19 @@ def expire_due(*, now: datetime | None = None, batch: int = 200, commit: bool = 
             db.session.commit()
 
 
+def is_late(meeting: Meeting, now: datetime) -> bool:
+    """Cancelling now would be late: less than two hours before the start."""
+    return meeting.starts_at - now < LATE
+
+
+def state_of(request: MeetingRequest, now: datetime) -> RequestState:
+    """The request's state as of `now`: a pending one past its time has lapsed, even before
+    the expiry run records it."""
+    if request.state is RequestState.PENDING and request.expires_at <= now:
+        return RequestState.EXPIRED
+    return request.state
+
+
 def cancel_meeting(
     *, meeting: Meeting, participant: Participant | None, now: datetime | None = None
 ) -> Meeting:
@@ -560,8 +562,10 @@ def cancel_meeting(
     and the place are free again, the request gives its quota back, and the other side (both,
     when the organisers cancel) is told once."""
     now = now or utcnow()
-    if participant is not None and participant.id not in (meeting.a_id, meeting.b_id):
-        raise NotFound()
+    if participant is not None and (
+        participant.id not in (meeting.a_id, meeting.b_id) or not meeting.published
+    ):
+        raise NotFound()  # a draft of the organisers' schedule is nobody's yet
     lock(meeting.session)
     db.session.refresh(meeting)
     if meeting.state is MeetingState.CANCELLED:
@@ -571,7 +575,7 @@ def cancel_meeting(
     meeting.state = MeetingState.CANCELLED
     meeting.cancelled_at = now
     meeting.cancelled_by_id = participant.id if participant is not None else None
-    meeting.cancelled_late = meeting.starts_at - now < LATE
+    meeting.cancelled_late = is_late(meeting, now)
     meeting.sequence += 1
     meeting.representative_id = None
     db.session.execute(sa.delete(Hold).where(Hold.meeting_id == meeting.id))

@@ -23,10 +23,9 @@ from ..accounts.models import User
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..programme.models import BookingStatus, ConferenceSession, SessionBooking, overlaps
 from . import notifications
+from .availability import unavailable
 from .models import (
-    Absence,
     Hold,
     Meeting,
     MeetingRequest,
@@ -85,7 +84,12 @@ def pool_of(session: MeetingSession, a: Participant, b: Participant) -> str:
     """The scheduler's pool of a pair: its booth host's seats, else the tables (the same rule
     as self-booking: requests.booth_of_pair)."""
     host = booth_of_pair(session, a, b)
-    return TABLES if host is None else f"booth:{host.exhibitor_id}"
+    return TABLES if host is None else _booth_pool(host.exhibitor_id)
+
+
+def _booth_pool(exhibitor_id: int) -> str:
+    """The scheduler's pool of an exhibitor's booth seats."""
+    return f"booth:{exhibitor_id}"
 
 
 def _place(placement: Placement) -> tuple:
@@ -104,38 +108,12 @@ def _allowed_keys(session: MeetingSession, a: Participant, b: Participant) -> se
 
 
 def _busy(session: MeetingSession, people: list[Participant], starts: list[datetime], now):
-    """Slot indices each person cannot meet in, whatever their meetings: declared absences,
-    programme sessions they hold a seat in, and slots already begun."""
+    """Slot indices each person cannot meet in, whatever their meetings (availability's rule)."""
     index = {s: i for i, s in enumerate(starts)}
-    busy: dict[int, set[int]] = {p.id: set() for p in people}
-    ids = [p.id for p in people]
-    for participant_id, start in db.session.execute(
-        sa.select(Absence.participant_id, Absence.starts_at).where(Absence.participant_id.in_(ids))
-    ):
-        if start in index:
-            busy[participant_id].add(index[start])
-    by_registration = defaultdict(list)
-    for p in people:
-        by_registration[p.registration_id].append(p.id)
-    seated = db.session.execute(
-        sa.select(
-            SessionBooking.registration_id, ConferenceSession.starts_at, ConferenceSession.ends_at
-        )
-        .join(ConferenceSession, ConferenceSession.id == SessionBooking.session_id)
-        .where(
-            SessionBooking.registration_id.in_(list(by_registration)),
-            SessionBooking.status == BookingStatus.SEATED,
-            ConferenceSession.starts_at.is_not(None),
-        )
-    )
-    for registration_id, begins, ends in seated:
-        taken = {i for i, s in enumerate(starts) if overlaps(s, slot_end(session, s), begins, ends)}
-        for participant_id in by_registration[registration_id]:
-            busy[participant_id] |= taken
-    begun = {i for i, s in enumerate(starts) if s <= now}
-    for slots in busy.values():
-        slots |= begun
-    return busy
+    return {
+        pid: {index[s] for s in taken if s in index}
+        for pid, taken in unavailable(session, people, now=now).items()
+    }
 
 
 def problem_of(session: MeetingSession, *, now: datetime | None = None) -> Built:
@@ -220,7 +198,9 @@ def problem_of(session: MeetingSession, *, now: datetime | None = None) -> Built
             TABLES,
             {
                 i: tuple(
-                    n for n in range(1, session.table_count + 1) if f"table:{n}" not in taken[i]
+                    n
+                    for n in range(1, session.table_count + 1)
+                    if place_key(PlaceKind.TABLE, None, n) not in taken[i]
                 )
                 for i in range(len(starts))
             },
@@ -230,7 +210,7 @@ def problem_of(session: MeetingSession, *, now: datetime | None = None) -> Built
         if not host.representatives:
             continue
         seats = range(1, len(host.representatives) + 1)
-        key = f"booth:{host.exhibitor_id}"
+        key = _booth_pool(host.exhibitor_id)
         pools.append(
             Pool(
                 key,
@@ -486,6 +466,7 @@ def publish(
             meeting.table_number = move["number"] if kind is PlaceKind.TABLE else None
             meeting.exhibitor_id = move["exhibitor_id"]
             meeting.representative_id = None
+            meeting.reminded_evening_at = meeting.reminded_soon_at = None  # for the new time
             meeting.sequence += 1
             db.session.add_all(
                 [
@@ -504,7 +485,9 @@ def publish(
         raise StaleSchedule() from error
 
     told_ids = _changed(session) | {p for m in cancelled for p in (m.a_id, m.b_id)}
-    told = [db.session.get(Participant, pid) for pid in sorted(told_ids)]
+    people = [db.session.get(Participant, pid) for pid in sorted(told_ids)]
+    # Only those who can be written to are counted as told (notifications skips the others).
+    told = [p for p in people if notifications.reachable(p)]
     for person in told:
         notifications.agenda(
             person,
@@ -605,11 +588,13 @@ def preview(session: MeetingSession) -> Preview:
             status = "kept" if meeting.published else "new"
         if start in index and key:
             cells[(index[start], key)] = Cell(meeting, status)
-    columns = [(f"table:{n}", None, n) for n in range(1, session.table_count + 1)]
+    columns = [
+        (place_key(PlaceKind.TABLE, None, n), None, n) for n in range(1, session.table_count + 1)
+    ]
     for host in session.hosts:
         name = host.exhibitor.tr("company_name") if host.exhibitor else ""
         for n in range(1, len(host.representatives) + 1):
-            columns.append((f"booth:{host.exhibitor_id}:{n}", name, n))
+            columns.append((place_key(PlaceKind.BOOTH, host.exhibitor_id, n), name, n))
     used = {key for _, key in cells}
     columns = [c for c in columns if c[0] in used]
     cancels = list(db.session.scalars(sa.select(Meeting).where(Meeting.id.in_(list(cancel_ids)))))

@@ -52,5 +52,6 @@ def matching_of(registration) -> dict | None:
         "accept_form": lambda r: AcceptForm(formdata=None, prefix=f"r{r.id}"),
         "decline_form": lambda r: DeclineForm(formdata=None, prefix=f"r{r.id}"),
         "slot_value": slot_value,
-        "late": lambda m: m.starts_at - now < requests.LATE,
+        "late": lambda m: requests.is_late(m, now),
+        "state_of": lambda r: requests.state_of(r, now),
     }

@@ -48,11 +48,11 @@ from .actions import (
     slot_value,
     withdraw_request,
 )
+from .availability import slots_ahead
 from .forms import AcceptForm, DeclineForm, ProfileForm, RequestForm
 from .models import Mode, Participant, Side
 from .section import fill_default_profile, matching_of
 from .sessions import sessions_of
-from .slots import slots_of
 
 bp = Blueprint("matching", __name__)
 
@@ -315,7 +315,7 @@ def ask(token: str, person_id: int):
         if session.mode is Mode.SELF and me.id != other.id
         else []
     )
-    ahead = [s for s in slots_of(session) if s > now]
+    ahead = slots_ahead(session, now)
     form.slots.choices = [(slot_value(s), local_datetime(s)) for s in ahead]
     if request.method == "GET":
         form.session.data = session.id

@@ -7,7 +7,6 @@ import threading
 
 from flask import Flask
 
-from ..extensions import db
 from ..mail import worker
 from .services import run_due
 
@@ -16,19 +15,13 @@ INTERVAL = 600.0  # seconds between runs: reminders are per day, expiry the day 
 
 def run(app: Flask, *, interval: float = INTERVAL, stop: threading.Event | None = None) -> None:
     """Run the job now, then every `interval` seconds, until `stop` is set."""
-    stop = stop or threading.Event()
-    while not stop.is_set():
-        with app.app_context():
-            try:
-                done = run_due()
-                if any(done.values()):
-                    app.logger.info("payments: %(reminded)s reminder(s), %(expired)s expired", done)
-            except Exception:  # keep the thread alive: the next run tries again
-                app.logger.exception("payments: the due job failed")
-                db.session.rollback()
-            finally:
-                db.session.remove()
-        stop.wait(interval)
+    worker.repeat(
+        app,
+        run_due,
+        interval=interval,
+        stop=stop,
+        message="payments: %(reminded)s reminder(s), %(expired)s expired",
+    )
 
 
 def start_in_thread(

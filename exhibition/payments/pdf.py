@@ -5,7 +5,6 @@ Vietnamese words, and how to pay (bank, account, amount, memo and the VietQR of 
 Written in the exhibitor contact's language. The amounts in words stay Vietnamese in an English
 document too: that is what Vietnamese accounting reads."""
 
-import unicodedata
 from datetime import date
 
 from flask_babel import force_locale
@@ -16,21 +15,12 @@ from ..exhibitors.models import Exhibitor, format_tax_code
 from ..extensions import db
 from ..i18n import local_date, money, number
 from ..labels import label
-from ..pdf import FONT, Document
+from ..pdf import ACCENT, FONT, HEADING_FILL, INK, MUTED, RULE, Sheet, nfc
 from .models import UNPAID, PaymentRequest, PaymentSettings
 from .money import in_words
 from .transfer import Transfer, transfer_of
 
-INK = (33, 37, 41)
-MUTED = (87, 96, 106)
-ACCENT = (11, 79, 138)
-RULE = (206, 212, 218)
-HEADING_FILL = (232, 240, 248)
 LANGUAGES = ("vi", "en")
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text or "")
 
 
 def filename(request: PaymentRequest, language: str) -> str:
@@ -49,22 +39,7 @@ def address_of(exhibitor: Exhibitor, language: str) -> str:
     )
 
 
-class _RequestPDF(Document):
-    def __init__(self, footer_text: str):
-        super().__init__(format="A4")
-        self.footer_text = footer_text
-        self.set_margins(15, 14, 15)
-        self.set_auto_page_break(True, margin=18)
-
-    def footer(self) -> None:
-        self.set_y(-13)
-        self.set_draw_color(*RULE)
-        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
-        self.set_font(FONT, "", 7.5)
-        self.set_text_color(*MUTED)
-        self.cell(self.epw * 0.8, 6, self.footer_text)
-        self.cell(self.epw * 0.2, 6, str(self.page_no()), align="R")
-
+class _RequestPDF(Sheet):
     def field(
         self,
         caption: str,
@@ -118,7 +93,7 @@ def render(request: PaymentRequest, *, language: str | None = None) -> bytes:
 def _render(request: PaymentRequest, language: str, settings: PaymentSettings) -> bytes:
     exhibitor = request.exhibitor
     event = exhibitor.event
-    organiser = _nfc(event.tr("organiser", language) or event.tr("name", language))
+    organiser = nfc(event.tr("organiser", language) or event.tr("name", language))
     title = _("Payment request")
     pdf = _RequestPDF(f"{organiser} · {title} {request.reference}")
     pdf.set_title(f"{title} {request.reference}")
@@ -137,7 +112,7 @@ def _render(request: PaymentRequest, language: str, settings: PaymentSettings) -
     pdf.set_font(FONT, "", 8.5)
     if settings is not None and settings.seller_address:
         pdf.multi_cell(
-            width - box_w - 6, 4.5, _nfc(settings.seller_address), new_x="LMARGIN", new_y="NEXT"
+            width - box_w - 6, 4.5, nfc(settings.seller_address), new_x="LMARGIN", new_y="NEXT"
         )
     if settings is not None and settings.seller_tax_code:
         pdf.multi_cell(
@@ -177,7 +152,7 @@ def _render(request: PaymentRequest, language: str, settings: PaymentSettings) -
     pdf.multi_cell(
         width,
         5,
-        _("Booth fees – %(event)s", event=_nfc(event.tr("name", language))),
+        _("Booth fees – %(event)s", event=nfc(event.tr("name", language))),
         align="C",
         new_x="LMARGIN",
         new_y="NEXT",
@@ -197,12 +172,12 @@ def _render(request: PaymentRequest, language: str, settings: PaymentSettings) -
 
     # The exhibitor: the buyer as the e-invoice will name it.
     pdf.heading(_("Addressed to"))
-    pdf.field(_("Company"), _nfc(exhibitor.company_name_vi), bold=True, size=10.5)
+    pdf.field(_("Company"), nfc(exhibitor.company_name_vi), bold=True, size=10.5)
     if language == "en" and exhibitor.company_name_en:
-        pdf.field(_("Name in English"), _nfc(exhibitor.company_name_en))
+        pdf.field(_("Name in English"), nfc(exhibitor.company_name_en))
     pdf.field(_("Tax code"), _tax_code(exhibitor.tax_code))
-    pdf.field(_("Address"), _nfc(address_of(exhibitor, language)))
-    pdf.field(_("Contact"), _nfc(f"{exhibitor.contact_name} · {exhibitor.contact_email}"))
+    pdf.field(_("Address"), nfc(address_of(exhibitor, language)))
+    pdf.field(_("Contact"), nfc(f"{exhibitor.contact_name} · {exhibitor.contact_email}"))
 
     # The lines.
     pdf.heading(_("Details (in dong)"))
@@ -323,7 +298,7 @@ def _lines_table(pdf: _RequestPDF, request: PaymentRequest, language: str) -> No
             row = table.row()
             for text in (
                 str(index),
-                _nfc(line.description(language)),
+                nfc(line.description(language)),
                 number(line.quantity),
                 number(line.unit_price_vnd),
                 number(line.net_vnd),
@@ -343,9 +318,9 @@ def _payment_block(pdf: _RequestPDF, transfer: Transfer) -> None:
     pdf.set_x(left)
     bank = transfer.bank
     bank_text = f"{bank.short_name} – {bank.name}" if bank.name else bank.short_name
-    pdf.field(_("Bank"), _nfc(bank_text), width=text_w)
+    pdf.field(_("Bank"), nfc(bank_text), width=text_w)
     pdf.field(_("Account number"), transfer.account_number, width=text_w, bold=True, size=11)
-    pdf.field(_("Account holder"), _nfc(transfer.account_holder), width=text_w, bold=True)
+    pdf.field(_("Account holder"), nfc(transfer.account_holder), width=text_w, bold=True)
     pdf.field(_("Amount"), money(transfer.amount_vnd), width=text_w, bold=True, size=11)
     pdf.field(_("Transfer memo"), transfer.memo, width=text_w, bold=True, size=13)
     pdf.ln(1)

@@ -169,3 +169,23 @@ def test_another_company_s_meeting_is_not_found(app, client, booth):
 def test_the_portal_page_needs_the_company_signed_in(client, booth):
     answer = client.get("/events/expo-2026/portal/meetings/")
     assert answer.headers["Location"] == "/events/expo-2026/portal/login"
+
+
+def test_a_representative_in_a_meeting_of_their_own_is_shown_busy(app, booth):
+    with app.app_context():
+        first = get(Meeting, booth["first"])
+        # The first of the company's staff, who meets a buyer in this slot, is named a
+        # representative too: for the other booth meeting of the slot they are busy.
+        staff_registration = first.b.registration if first.b.exhibitor_id else first.a.registration
+        host = db.session.scalar(sa.select(Representative)).host
+        host.representatives.append(Representative(registration_id=staff_registration.id))
+        db.session.commit()
+        second = get(Meeting, booth["second"])
+        busy = {c.representative.registration_id: c.busy for c in reps.choices(second)}
+        assert busy[staff_registration.id] is True
+        # For their own meeting they are not busy.
+        mine = {
+            c.representative.registration_id: c.busy
+            for c in reps.choices(get(Meeting, booth["first"]))
+        }
+        assert mine[staff_registration.id] is False

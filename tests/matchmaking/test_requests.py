@@ -258,3 +258,70 @@ def test_only_the_recipient_answers_and_only_once(app, world):
         with pytest.raises(mr.NotPending):
             mr.accept(request=request, participant=supplier)
         assert mails("meeting_declined") == 1
+
+
+def test_a_request_cannot_be_accepted_once_booking_has_closed(app, world):
+    with app.app_context():
+        request = ask(world, slots=(0,)).request
+        session = get(MeetingSession, world["session"])
+        session.booking_closes_at = datetime.now(UTC) - timedelta(minutes=1)
+        db.session.commit()
+        with pytest.raises(mr.OutsideWindow):
+            mr.accept(request=request, participant=get(Participant, world["supplier"]))
+
+
+def test_a_proposal_the_session_no_longer_has_cannot_be_booked(app, world):
+    with app.app_context():
+        request = ask(world, slots=(1,)).request
+        session = get(MeetingSession, world["session"])
+        session.buffer_minutes = 10  # the second slot now starts at 09:00, not 08:55
+        db.session.commit()
+        with pytest.raises(mr.BadSlots):
+            mr.accept(request=request, participant=get(Participant, world["supplier"]))
+        assert count(Meeting) == 0
+
+
+def test_a_slot_during_a_conference_seat_is_neither_offered_nor_booked(app, world, make_session):
+    from exhibition.programme import seats
+    from exhibition.programme.models import ConferenceSession
+    from exhibition.visitors.models import Registration
+
+    with app.app_context():
+        session = get(MeetingSession, world["session"])
+        starts = slots_of(session)
+        event = session.event
+    # A seminar from the second slot's start for half an hour, and the supplier holds a seat.
+    sid = make_session(start_hours=0, hours=0.5, capacity=10)
+    with app.app_context():
+        seminar = get(ConferenceSession, sid)
+        seminar.starts_at, seminar.ends_at = starts[1], starts[1] + timedelta(minutes=30)
+        supplier = get(Participant, world["supplier"])
+        seats.book(session=seminar, registration=get(Registration, supplier.registration_id))
+        db.session.commit()
+        buyer = get(Participant, world["buyer"])
+        free = mr.free_common_slots(
+            get(MeetingSession, world["session"]), buyer, supplier, now=datetime.now(UTC)
+        )
+        assert starts[1] not in free and starts[2] not in free and starts[0] in free
+        with pytest.raises(mr.SlotTaken):
+            ask(world, slots=(1,))
+        assert event is not None
+
+
+def test_an_address_typed_on_the_form_is_not_in_the_directory_until_proven(app, world):
+    from exhibition.matchmaking.participants import AddressNotProven, directory, listed_participant
+    from exhibition.visitors.models import Registration, RegistrationSource
+
+    with app.app_context():
+        supplier = get(Participant, world["supplier"])
+        registration = get(Registration, supplier.registration_id)
+        registration.source = RegistrationSource.ONLINE
+        registration.email_verified_at = None
+        db.session.commit()
+        listed = db.session.scalars(directory(event=registration.event)).all()
+        assert supplier not in listed
+        with pytest.raises(AddressNotProven):
+            listed_participant(registration)
+        registration.email_verified_at = datetime.now(UTC)
+        db.session.commit()
+        assert supplier in db.session.scalars(directory(event=registration.event)).all()
