@@ -92,7 +92,7 @@ DOMAIN_ERRORS = (
     UnknownPlace,
     BadMeetingScanTime,
 )
-# The participant API of business matching (api/matching.py).
+# The participant API of business matching (api/matching_views.py).
 MATCHING_ERRORS = (
     RegistrationNotFound,
     RegistrationErased,

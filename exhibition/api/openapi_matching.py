@@ -1,4 +1,4 @@
-"""The participant API of business matching in the OpenAPI document (api/matching.py): a
+"""The participant API of business matching in the OpenAPI document (api/matching_views.py): a
 person's directory, profiles, requests and meetings, under the secret of their "my registration"
 link."""
 

@@ -1,5 +1,5 @@
 """What the person's business-matching actions do, shared by their pages (views.py) and the
-participant API (api/matching.py): each commits and returns the message for the person and the
+participant API (api/matching_views.py): each commits and returns the message for the person and the
 JSON of what it did, or raises the service's DomainError; refusals as JSON with their code."""
 
 from datetime import UTC, datetime

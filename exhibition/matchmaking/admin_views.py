@@ -206,7 +206,7 @@ def booth_host(slug: str, meeting_session_id: int, exhibitor_id: int):
     form = HostForm(prefix=f"host{exhibitor.id}")
     form.representatives.choices = [(r.id, r.full_name) for r in exhibitor_staff(exhibitor)]
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form.errors:
             abort(400)
         form_page = SessionForm(formdata=None)
         form_page.setup_choices()

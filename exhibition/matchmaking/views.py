@@ -4,7 +4,7 @@ the directory of participants, a person's profile, asking for a meeting and answ
 Every POST carries its CSRF token (a page's form, or a page's fetch in X-CSRFToken) and answers
 JSON when the client sends JSON or asks only for JSON: refusals are `{"error": {"code",
 "message"}}` with the service's stable code. The same actions without CSRF, authenticated by the
-link alone, are the participant API under /api/v1/matching/<token> (api/matching.py), in the
+link alone, are the participant API under /api/v1/matching/<token> (api/matching_views.py), in the
 OpenAPI document.
 """
 

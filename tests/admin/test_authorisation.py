@@ -60,6 +60,25 @@ EXPECTED = {
     "payment_portal.request_pdf": PUBLIC,  # the portal's sign-in; only the company's own requests
     "agenda.agenda": PUBLIC,
     "matchmaking_agenda.agenda_pdf": PUBLIC,  # behind the person's manage link
+    # business matching for participants: behind the person's manage link, pages and JSON
+    "matching.directory": PUBLIC,
+    "matching.person": PUBLIC,
+    "matching.ask": PUBLIC,
+    "matching.accept": PUBLIC,
+    "matching.decline": PUBLIC,
+    "matching.withdraw": PUBLIC,
+    "matching.cancel": PUBLIC,
+    "matching.block": PUBLIC,
+    "matching.profile": PUBLIC,
+    "matching.leave": PUBLIC,
+    "api_matching.directory": PUBLIC,
+    "api_matching.person": PUBLIC,
+    "api_matching.ask": PUBLIC,
+    "api_matching.accept": PUBLIC,
+    "api_matching.decline": PUBLIC,
+    "api_matching.withdraw": PUBLIC,
+    "api_matching.cancel": PUBLIC,
+    "matching_portal.invite": PUBLIC,  # the portal's sign-in; only the company's own staff
     "agenda.session": PUBLIC,
     "agenda.programme_feed": PUBLIC,
     "agenda.personal_feed": PUBLIC,
@@ -212,9 +231,9 @@ EXPECTED = {
     "matching_outcomes.rate": PUBLIC,  # by the registration's secret link
     "matchmaking_portal.index": PUBLIC,  # the exhibitor portal's own sign-in
     "matchmaking_portal.assign": PUBLIC,
-    "matchmaking_report.overview": {ADMIN, ORG},  # and business matching staff
-    "matchmaking_report.export_figures": {ADMIN, ORG},
-    "matchmaking_report.export_meetings": {ADMIN, ORG},
+    "matchmaking_report.overview": {ADMIN, ORG, MM},  # and business matching staff
+    "matchmaking_report.export_figures": {ADMIN, ORG, MM},
+    "matchmaking_report.export_meetings": {ADMIN, ORG, MM},
 }
 
 # Who is asking. "organiser_b" organises another exhibition only; "nobody" has no role at all.

@@ -76,6 +76,12 @@ def test_past_sessions_offer_no_sign_up_and_no_seats_left(app, runner, client, m
             sa.select(ConferenceSession).order_by(ConferenceSession.starts_at)
         ).all()
         seminar = next(s for s in sessions if s.capacity and s.access.value == "open")
+        # Still ahead with a seat free when the visitor books, whatever the time of day.
+        length = seminar.ends_at - seminar.starts_at
+        seminar.starts_at = datetime.now(UTC) + timedelta(hours=1)
+        seminar.ends_at = seminar.starts_at + length
+        seminar.capacity = seminar.seats_taken + 5
+        db.session.flush()
         book(session=seminar, registration=db.session.get(Registration, visitor["id"]))
         past_title = seminar.title_en
         length = seminar.ends_at - seminar.starts_at

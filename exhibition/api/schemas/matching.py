@@ -7,6 +7,8 @@ from typing import ClassVar, Literal
 from flask_babel import lazy_gettext as _l
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from ...matchmaking.display import meeting_place
+
 MAX_TEXT = 10_000  # longer bodies are refused as a whole; the services refuse past 500
 
 
@@ -171,8 +173,6 @@ def request_json(request, me) -> dict:
 
 
 def meeting_json(meeting, me) -> dict:
-    from ...matchmaking.display import meeting_place
-
     return {
         "id": meeting.id,
         "state": meeting.state.value,
