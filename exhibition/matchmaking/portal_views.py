@@ -40,7 +40,9 @@ def assign(event, exhibitor, meeting_id: int):
     wanted = request.form.get("representative", "")
     representative = None
     if wanted:
-        representative = db.session.get(Representative, int(wanted)) if wanted.isdigit() else None
+        # Digits within an id's range only: a huge number is no id (and no database error).
+        known = wanted.isascii() and wanted.isdigit() and int(wanted) < 2**31
+        representative = db.session.get(Representative, int(wanted)) if known else None
         if representative is None:
             raise NotFound()
     try:

@@ -20,7 +20,7 @@ def _session_id(event) -> int | None:
     """The session picked in the filter (one of the exhibition's), or None for all."""
     wanted = request.args.get("session", "")
     ids = {s.id for s in sessions_of(event=event)}
-    return int(wanted) if wanted.isdigit() and int(wanted) in ids else None
+    return int(wanted) if wanted.isascii() and wanted.isdigit() and int(wanted) in ids else None
 
 
 @bp.get("/")

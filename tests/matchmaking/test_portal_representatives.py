@@ -189,3 +189,16 @@ def test_a_representative_in_a_meeting_of_their_own_is_shown_busy(app, booth):
             for c in reps.choices(get(Meeting, booth["first"]))
         }
         assert mine[staff_registration.id] is False
+
+
+@pytest.mark.parametrize("wanted", ["999999999999999999999999999999", "²", "-1", "abc"])
+def test_a_representative_that_is_no_id_is_not_found(app, client, booth, wanted):
+    sign_in(app, client)
+    page = client.get("/events/expo-2026/portal/meetings/")
+    answer = client.post(
+        f"/events/expo-2026/portal/meetings/{booth['first']}/representative",
+        data={"csrf_token": csrf_token(page.text), "representative": wanted},
+    )
+    assert answer.status_code == 404
+    with app.app_context():
+        assert get(Meeting, booth["first"]).representative_id is None
