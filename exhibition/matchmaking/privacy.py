@@ -34,7 +34,11 @@ def give_up(*, registration: Registration, now: datetime) -> Participant | None:
     participant.listed = False
     withdraw_pending(participant=participant, now=now)
     for meeting in _future_meetings(participant, now):
-        cancel_meeting(meeting=meeting, participant=participant, now=now)
+        # A draft of the organisers' schedule is cancelled as they would (nobody was told of
+        # it); a published one by the person, so that the other side is told.
+        cancel_meeting(
+            meeting=meeting, participant=participant if meeting.published else None, now=now
+        )
     db.session.flush()
     return participant
 

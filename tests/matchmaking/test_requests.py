@@ -325,3 +325,45 @@ def test_an_address_typed_on_the_form_is_not_in_the_directory_until_proven(app, 
         registration.email_verified_at = datetime.now(UTC)
         db.session.commit()
         assert supplier in db.session.scalars(directory(event=registration.event)).all()
+
+
+def test_cancelling_a_registration_cancels_its_meetings_drafts_too(app, world):
+    from exhibition.visitors.changes import cancel_registration
+    from exhibition.visitors.models import Registration
+
+    with app.app_context():
+        request = ask(world, slots=(0,)).request
+        supplier = get(Participant, world["supplier"])
+        mr.accept(request=request, participant=supplier)
+        other = ask(world, recipient="other", slots=(1,)).request
+        mr.accept(request=other, participant=get(Participant, world["other"]))
+        draft = db.session.scalar(sa.select(Meeting).where(Meeting.request_id == other.id))
+        draft.published = False  # as a draft of the organisers' schedule would be
+        db.session.commit()
+        buyer = get(Participant, world["buyer"])
+        cancel_registration(registration=get(Registration, buyer.registration_id))
+        db.session.commit()
+        states = set(db.session.scalars(sa.select(Meeting.state)))
+        assert states == {MeetingState.CANCELLED}
+        assert mails("meeting_cancelled") == 1  # the supplier of the published one only
+        assert not get(Participant, world["buyer"]).listed
+
+
+def test_erasure_blanks_the_profile_and_the_messages_and_my_data_holds_them_before(app, world):
+    from exhibition.visitors.erasure import erase_registration
+    from exhibition.visitors.models import Registration
+    from exhibition.visitors.personal_data import export_personal_data
+
+    with app.app_context():
+        request = ask(world, slots=(0,), message="Số điện thoại riêng 0912 000 111").request
+        buyer = get(Participant, world["buyer"])
+        registration = get(Registration, buyer.registration_id)
+        mine = export_personal_data(registration=registration)["business_matching"]
+        assert mine["company"] == "Công ty Điện tử Hải Phòng"
+        assert mine["requests"][0]["message"] == "Số điện thoại riêng 0912 000 111"
+        erase_registration(registration=registration, reason="person")
+        db.session.commit()
+        buyer = get(Participant, world["buyer"])
+        assert (buyer.company, buyer.offer, buyer.search_text, buyer.listed) == ("", "", "", False)
+        assert get(MeetingRequest, request.id).message == ""
+        assert get(MeetingRequest, request.id).state is RequestState.CANCELLED
