@@ -4,6 +4,14 @@ from .accounts.models import AuditEntry, Membership, Role, User
 from .booths.models import Booth, BoothAssignment, BoothStatus, BoothType, Hall
 from .checkin.models import Checkpoint, Device, Presence, Scan, ScanResult, ScanType
 from .events.models import Event
+from .exhibitors.lead_models import (
+    Lead,
+    LeadAnswer,
+    LeadNote,
+    LeadQuestion,
+    LeadScan,
+    LeadScanner,
+)
 from .exhibitors.models import (
     BoothPreference,
     Exhibitor,
@@ -109,6 +117,12 @@ __all__ = [
     "ExhibitorStatusChange",
     "Hall",
     "exhibitor_sectors",
+    "Lead",
+    "LeadAnswer",
+    "LeadNote",
+    "LeadQuestion",
+    "LeadScan",
+    "LeadScanner",
     "Consent",
     "ConsentPurpose",
     "Device",

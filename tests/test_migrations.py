@@ -161,6 +161,34 @@ def test_presences_of_one_person_and_day_at_two_entrances_are_merged(empty_datab
 FEED_REVISION = "e13f7a9e3ac7"  # calendar feeds get their own secret
 
 
+def _insert_as_of_now(model, **values) -> int:
+    """A row written at an older revision: only the columns its table has then (the model's
+    later columns would not insert), each with the model's type and default."""
+    name = model.__tablename__
+    names = {column["name"] for column in sa.inspect(db.session.connection()).get_columns(name)}
+    table = sa.Table(
+        name,
+        sa.MetaData(),
+        *(column._copy() for column in model.__table__.columns if column.name in names),
+    )
+    return db.session.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
+
+
+def _insert_event_as_of_now(**values) -> int:
+    """An event as create_event makes it (with its default categories), at an older revision."""
+    from exhibition.events.models import Event
+    from exhibition.events.services import DEFAULT_CATEGORIES
+    from exhibition.visitors.models import VisitorCategory
+
+    event_id = _insert_as_of_now(Event, **values)
+    for position, (code, name_vi, name_en, color, public) in enumerate(DEFAULT_CATEGORIES):
+        _insert_as_of_now(
+            VisitorCategory, event_id=event_id, code=code, name_vi=name_vi, name_en=name_en,
+            color=color, is_public=public, position=position,
+        )  # fmt: skip
+    return event_id
+
+
 def _revision_before(revision: str) -> str:
     from alembic.script import ScriptDirectory
     from flask import current_app
@@ -357,7 +385,6 @@ def test_audit_entries_written_before_keep_reading_in_the_readers_language(
 
     from exhibition.accounts.audit import describe
     from exhibition.accounts.models import AuditEntry
-    from exhibition.events.services import EventData, create_event
     from tests.conftest import make_app
 
     app = make_app(empty_database, tmp_path / "i")
@@ -373,12 +400,10 @@ def test_audit_entries_written_before_keep_reading_in_the_readers_language(
     with app.app_context():
         upgrade(revision=_revision_before("c4a7d2e9f1b3"))  # just before the audit details
         start = datetime(2026, 11, 23, 2, tzinfo=UTC)
-        event = create_event(
-            data=EventData(
-                slug="expo-2026", name_vi="Triển lãm", name_en="Expo", starts_at=start,
-                ends_at=start + timedelta(days=3), registration_opens_at=start - timedelta(days=30),
-                registration_closes_at=start + timedelta(days=3),
-            )
+        event_id = _insert_event_as_of_now(
+            slug="expo-2026", name_vi="Triển lãm", name_en="Expo", starts_at=start,
+            ends_at=start + timedelta(days=3), registration_opens_at=start - timedelta(days=30),
+            registration_closes_at=start + timedelta(days=3),
         )  # fmt: skip
         db.session.commit()
         for action, summary in old.items():
@@ -387,7 +412,7 @@ def test_audit_entries_written_before_keep_reading_in_the_readers_language(
                     "INSERT INTO audit_entries (at, actor, event_id, action, target_type, summary)"
                     " VALUES (:at, 'btc@example.com', :event, :action, '', :summary)"
                 ),
-                {"at": start, "event": event.id, "action": action, "summary": summary},
+                {"at": start, "event": event_id, "action": action, "summary": summary},
             )
         db.session.commit()
         upgrade()

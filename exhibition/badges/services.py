@@ -30,3 +30,29 @@ def normalize_badge_code(text: str) -> str | None:  # a parser: one positional a
     """The badge code in scanned text, or None when it cannot be one."""
     candidate = (text or "").strip().upper()
     return candidate if _BADGE_CODE.match(candidate) else None
+
+
+# The lead code: a second secret of the badge, printed in a smaller QR for exhibitors' booth
+# scanners. It never opens a door (check-in looks codes up by badge_code only), and a booth
+# scanner never holds an entry code. Its QR text carries a prefix, so that each kind of station
+# can skip the other kind's QR when the camera sees both; the prefix is outside the base32
+# alphabet's use of "-", so a lead code is never mistaken for an entry code nor the reverse.
+LEAD_PREFIX = "L-"
+_LEAD_CODE = re.compile(r"^L-?([A-Z2-7]{26})$")
+
+
+def new_lead_code() -> str:
+    """A new lead code: 128 random bits in uppercase base32, like a badge code (26 characters)."""
+    return new_badge_code()
+
+
+def lead_qr_text(code: str) -> str:
+    """What the lead QR holds (and what is printed under it): the prefix and the code."""
+    return LEAD_PREFIX + code
+
+
+def normalize_lead_code(text: str) -> str | None:  # a parser: one positional argument
+    """The lead code in scanned or typed text ("L-…", spaces ignored), or None."""
+    candidate = re.sub(r"\s+", "", text or "").upper()
+    match = _LEAD_CODE.match(candidate)
+    return match.group(1) if match else None

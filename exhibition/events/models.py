@@ -11,6 +11,9 @@ from ..dbtypes import UTCDateTime, utcnow
 from ..extensions import db
 from ..i18n import Localized
 
+# The fields the sign-up form's consent to share with exhibitors has always named.
+DEFAULT_LEAD_FIELDS = ("name", "organisation", "job_title", "email", "phone")
+
 
 class RegistrationState(enum.StrEnum):
     """Where an exhibition's sign-up window stands (computed, not stored). A StrEnum: pages
@@ -60,6 +63,15 @@ class Event(Localized, db.Model):
     # Days after the last day of the event after which visitors' personal data is anonymised
     # (`flask purge-personal-data`); None keeps it until people or organisers erase it.
     retention_days: Mapped[int | None] = mapped_column()
+    # What exhibitors' booth scanners receive of a visitor who consented to share (values of
+    # exhibitors.lead_models.LeadField, in that order), and how many days after the last day
+    # of the event the leads are deleted (`flask purge-personal-data`).
+    lead_fields: Mapped[list[str]] = mapped_column(
+        sa.JSON,
+        default=lambda: list(DEFAULT_LEAD_FIELDS),
+        server_default='["name", "organisation", "job_title", "email", "phone"]',
+    )
+    lead_retention_days: Mapped[int] = mapped_column(default=90, server_default="90")
     # The public page's banner and logo: re-encoded images under instance/uploads/events/.
     banner_filename: Mapped[str | None] = mapped_column(sa.String(64))
     logo_filename: Mapped[str | None] = mapped_column(sa.String(64))

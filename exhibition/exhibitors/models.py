@@ -81,6 +81,8 @@ class Exhibitor(Localized, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Lead retrieval (booth scanners) is part of this exhibitor's package: the organisers' choice.
+    leads_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Counts portal sign-ins; a sign-in link carries the count it was made for, so it works once.
     portal_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     # Counts portal sign-outs: a portal session holds the count it began with, so signing out

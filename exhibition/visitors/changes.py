@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..badges.services import new_manage_token
 from ..dbtypes import utcnow
 from ..errors import DomainError
+from ..exhibitors import leads
 from ..extensions import db
 from ..matchmaking import privacy as matchmaking_privacy
 from ..programme.seats import give_up_future_bookings
@@ -147,6 +148,8 @@ def change_consents(
             )
             changed.append(purpose)
     db.session.flush()
+    if ConsentPurpose.SHARE_EXHIBITORS in changed:
+        leads.consent_changed(registration=registration, now=now)
     return changed
 
 

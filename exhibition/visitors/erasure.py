@@ -22,6 +22,7 @@ from ..database import empty_wal_on_commit
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
+from ..exhibitors import leads
 from ..exhibitors.models import Exhibitor
 from ..exhibitors.services import search_text_for
 from ..extensions import db
@@ -148,6 +149,7 @@ def erase_registration(
 
     report.seats_given_up = seats.give_up_future_bookings(registration=registration, now=now)
     matchmaking_privacy.erase(registration=registration, now=now)
+    leads.erase(registration=registration)
 
     invitations = db.session.scalars(
         sa.select(Invitation).where(Invitation.registration_id == registration.id)

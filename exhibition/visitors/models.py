@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..badges.services import new_feed_token
+from ..badges.services import new_feed_token, new_lead_code
 from ..dbtypes import UTCDateTime, enum_column, parent_key, trigram_index, utcnow
 from ..events.models import Event
 from ..extensions import db
@@ -121,6 +121,11 @@ class Registration(db.Model):
     # its migration adds it without copying the table on SQLite.
     feed_token: Mapped[str] = mapped_column(
         sa.String(64), index=True, unique=True, default=new_feed_token
+    )
+    # The badge's second secret, for exhibitors' booth scanners only (badges/services.py): it
+    # never opens a door, and the entry code never reaches a booth.
+    lead_code: Mapped[str] = mapped_column(
+        sa.String(32), index=True, unique=True, default=new_lead_code
     )
     # Set when the manage link was replaced without the person asking (it had been exposed in a
     # calendar feed's address), until they are e-mailed the new one (`flask send-new-links`).

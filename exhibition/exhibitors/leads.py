@@ -1,0 +1,194 @@
+"""Lead retrieval's one rule of what an exhibitor sees of a visitor, and the shares that allow it.
+
+A lead holds the visitor's details only while a share covers it: the visitor's consent to share
+with exhibitors who scan their badge (it covers every exhibitor that scanned it, before or after
+it was given), or their share with this one exhibitor from their own page. Withdrawing the
+consent blanks every lead of the person at once (the anonymous visit stays); erasing the person
+blanks them and deletes what exhibitors wrote about them.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..badges.services import normalize_badge_code, normalize_lead_code
+from ..dbtypes import utcnow
+from ..errors import DomainError
+from ..events.models import Event
+from ..extensions import db
+from ..visitors.models import ConsentPurpose, Registration
+from .lead_models import Lead, LeadAnswer, LeadField, LeadNote, ShareSource
+from .models import Exhibitor
+
+# The lead's columns each choice of the organiser fills (LeadField -> Lead attribute).
+_COLUMNS = {
+    LeadField.NAME: "name",
+    LeadField.ORGANISATION: "organisation",
+    LeadField.JOB_TITLE: "job_title",
+    LeadField.EMAIL: "email",
+    LeadField.PHONE: "phone",
+    LeadField.PROVINCE: "province_code",
+    LeadField.SECTORS: "sector_codes",
+}
+_BLANK = {
+    "name": "",
+    "organisation": "",
+    "job_title": "",
+    "email": "",
+    "phone": "",
+    "province_code": None,
+    "sector_codes": [],
+}
+
+
+class NotALeadCode(DomainError):
+    code = "not_a_lead_code"
+    status = 422
+    message = _l("This is the visitor's entry code, not a lead code: scan the smaller QR code.")
+
+
+class InvalidLeadCode(DomainError):
+    code = "invalid"
+    status = 404
+    message = _l("This is not the lead code of a valid badge.")
+
+
+class NotVisited(DomainError):
+    code = "not_visited"
+    status = 404
+    message = _l("This exhibitor has not scanned your badge.")
+
+
+def chosen_fields(event: Event) -> list[LeadField]:
+    """The organiser's choice of what is shared, in the canonical order (unknown values dropped)."""
+    chosen = set(event.lead_fields or ())
+    return [field for field in LeadField if field.value in chosen]
+
+
+def consents_to_share(registration: Registration) -> bool:
+    """Whether the person's latest answer to the sharing consent is yes."""
+    consent = registration.consent_for(ConsentPurpose.SHARE_EXHIBITORS)
+    return consent is not None and consent.granted
+
+
+def details_of(*, registration: Registration, event: Event) -> dict:
+    """The lead's columns for this person: the chosen fields filled, the others blank."""
+    values = dict(_BLANK)
+    if registration.is_erased:
+        return values
+    for field in chosen_fields(event):
+        column = _COLUMNS[field]
+        if field is LeadField.NAME:
+            values[column] = registration.full_name
+        elif field is LeadField.SECTORS:
+            values[column] = [sector.code for sector in registration.sectors]
+        elif field is LeadField.EMAIL:
+            values[column] = registration.email if registration.has_email else ""
+        else:
+            values[column] = getattr(registration, column) or _BLANK[column]
+    return values
+
+
+def fill(*, lead: Lead, source: ShareSource, now: datetime) -> None:
+    """Give the lead the person's details under a share (kept as first shared, if it was)."""
+    for column, value in details_of(registration=lead.registration, event=lead.event).items():
+        setattr(lead, column, value)
+    if lead.shared_at is None:
+        lead.shared_at = now
+        lead.share_source = source
+
+
+def blank(lead: Lead) -> None:
+    """Take the person's details out of the lead: an anonymous visit again."""
+    for column, value in _BLANK.items():
+        setattr(lead, column, value)
+    lead.shared_at = None
+    lead.share_source = None
+
+
+def leads_of(registration: Registration) -> list[Lead]:
+    return list(
+        db.session.scalars(
+            sa.select(Lead).where(Lead.registration_id == registration.id).order_by(Lead.id)
+        )
+    )
+
+
+def consent_changed(*, registration: Registration, now: datetime | None = None) -> None:
+    """After the sharing consent changed: fill every lead of the person when given, blank every
+    one (shares with one exhibitor too) when withdrawn."""
+    now = now or utcnow()
+    granted = consents_to_share(registration)
+    for lead in leads_of(registration):
+        if granted:
+            fill(lead=lead, source=ShareSource.CONSENT, now=now)
+        else:
+            blank(lead)
+    db.session.flush()
+
+
+def share_with(
+    *, registration: Registration, exhibitor: Exhibitor, now: datetime | None = None
+) -> Lead:
+    """The visitor shares their details with one exhibitor whose booth scanned their badge."""
+    lead = _visited(registration=registration, exhibitor=exhibitor)
+    fill(lead=lead, source=ShareSource.VISITOR, now=now or utcnow())
+    db.session.flush()
+    return lead
+
+
+def unshare_with(*, registration: Registration, exhibitor: Exhibitor) -> Lead:
+    """The visitor takes back what they shared with one exhibitor (the visit stays)."""
+    lead = _visited(registration=registration, exhibitor=exhibitor)
+    blank(lead)
+    db.session.flush()
+    return lead
+
+
+def _visited(*, registration: Registration, exhibitor: Exhibitor) -> Lead:
+    lead = db.session.scalar(
+        sa.select(Lead).where(
+            Lead.registration_id == registration.id, Lead.exhibitor_id == exhibitor.id
+        )
+    )
+    if lead is None or registration.is_cancelled or registration.is_erased:
+        raise NotVisited()
+    return lead
+
+
+def erase(*, registration: Registration) -> None:
+    """Erasure: every lead of the person loses their details and what exhibitors wrote about
+    them (notes, answers, rating, tags); the anonymous visits stay for the figures."""
+    lead_ids = [lead.id for lead in leads_of(registration)]
+    if not lead_ids:
+        return
+    db.session.execute(sa.delete(LeadNote).where(LeadNote.lead_id.in_(lead_ids)))
+    db.session.execute(sa.delete(LeadAnswer).where(LeadAnswer.lead_id.in_(lead_ids)))
+    for lead in leads_of(registration):
+        blank(lead)
+        lead.rating = None
+        lead.tags = []
+        lead.version += 1
+    db.session.flush()
+
+
+def registration_for_lead_code(*, event: Event, text: str) -> Registration:
+    """The working registration whose lead code `text` holds: an entry code answers
+    NotALeadCode (by its form alone: a booth learns nothing of the doors' codes), anything else
+    that is no working badge's lead code answers InvalidLeadCode."""
+    code = normalize_lead_code(text)
+    if code is None:
+        if normalize_badge_code(text) is not None:
+            raise NotALeadCode()
+        raise InvalidLeadCode()
+    registration = db.session.scalar(
+        sa.select(Registration).where(
+            Registration.lead_code == code,
+            Registration.event_id == event.id,
+            Registration.badge_works(),
+        )
+    )
+    if registration is None:
+        raise InvalidLeadCode()
+    return registration
