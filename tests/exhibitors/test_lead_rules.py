@@ -175,3 +175,58 @@ def test_erasure_blanks_the_lead_and_deletes_what_exhibitors_wrote(app, visit):
             None,
         )
         assert db.session.scalars(sa.select(LeadNote)).all() == []
+
+
+def test_a_stale_qualification_is_a_conflict_and_the_first_save_stays(app, visit):
+    from exhibition.exhibitors.models import Exhibitor
+    from exhibition.exhibitors.qualification import (
+        LeadConflict,
+        Qualification,
+        add_question,
+        qualify,
+    )
+
+    with app.app_context():
+        exhibitor = db.session.get(Exhibitor, visit["exhibitor"])
+        question = add_question(
+            exhibitor=exhibitor, text_vi="Quy mô đơn hàng?", choices=["Nhỏ", "Lớn"]
+        )
+        lead = _lead(visit)
+        first = Qualification(
+            rating=LeadRating.HOT,
+            tags=[" báo giá ", "Báo giá", "mẫu"],
+            answers={question.id: "Lớn"},
+        )
+        qualify(lead=lead, version=1, change=first)
+        db.session.commit()
+        with pytest.raises(LeadConflict):
+            qualify(lead=lead, version=1, change=Qualification(rating=LeadRating.COLD))
+        db.session.rollback()
+        lead = _lead(visit)
+        assert (lead.version, lead.rating, lead.tags) == (2, LeadRating.HOT, ["báo giá", "mẫu"])
+        assert [(a.question_id, a.answer) for a in lead.answers] == [(question.id, "Lớn")]
+
+
+def test_an_answer_outside_the_choices_and_an_eleventh_question_are_refused(app, visit):
+    from exhibition.exhibitors.models import Exhibitor
+    from exhibition.exhibitors.qualification import (
+        InvalidQualification,
+        Qualification,
+        TooManyQuestions,
+        add_question,
+        qualify,
+    )
+
+    with app.app_context():
+        exhibitor = db.session.get(Exhibitor, visit["exhibitor"])
+        questions = [add_question(exhibitor=exhibitor, text_vi=f"Câu {n}") for n in range(9)]
+        choice = add_question(exhibitor=exhibitor, text_vi="Chọn", choices=["Có", "Không"])
+        with pytest.raises(TooManyQuestions):
+            add_question(exhibitor=exhibitor, text_vi="Câu 11")
+        with pytest.raises(InvalidQualification):
+            qualify(
+                lead=_lead(visit),
+                version=1,
+                change=Qualification(rating=None, answers={choice.id: "Có lẽ"}),
+            )
+        assert len(questions) == 9 and _lead(visit).version == 1
