@@ -27,7 +27,7 @@ from psycopg import sql
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..accounts.audit import record
-from ..badges.services import new_badge_code, new_feed_token, new_manage_token
+from ..badges.services import new_badge_code, new_feed_token, new_lead_code, new_manage_token
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
@@ -133,7 +133,7 @@ def _parse(
 _COLUMNS = (
     "event_id", "category_id", "status", "source", "full_name", "email", "email_key", "phone",
     "organisation", "job_title", "province_code", "country_code", "language", "badge_code",
-    "manage_token", "feed_token", "search_text", "created_at", "updated_at",
+    "manage_token", "feed_token", "lead_code", "search_text", "created_at", "updated_at",
 )  # fmt: skip
 
 
@@ -292,6 +292,7 @@ def _registration_values(event: Event, row: VisitorRow, now: datetime) -> dict:
         "badge_code": new_badge_code(),
         "manage_token": new_manage_token(),
         "feed_token": new_feed_token(),
+        "lead_code": new_lead_code(),
         "search_text": search_text_for(row),
         "created_at": now,
         "updated_at": now,

@@ -269,7 +269,7 @@ def test_someone_signing_up_during_the_import_is_skipped_not_an_error(
         }  # fmt: skip
         values = [
             {**row, "email": email, "email_key": email.casefold(), "badge_code": badge,
-             "manage_token": token, "feed_token": token.upper()}
+             "manage_token": token, "feed_token": token.upper(), "lead_code": badge.lower()}
             for email, badge, token in (
                 ("Late@example.com", "A" * 26, "a" * 43), ("early@example.com", "B" * 26, "b" * 43)
             )
@@ -292,7 +292,9 @@ def test_imported_badges_are_unique_random_codes_that_scan_like_everyone_elses(
         registrations = db.session.scalars(sa.select(Registration).order_by(Registration.id)).all()
         codes = {r.email: r.badge_code for r in registrations}
         tokens = [r.manage_token for r in registrations]
+        lead_codes = {r.lead_code for r in registrations}
     assert len(set(codes.values())) == 4 and len(set(tokens)) == 4
+    assert len(lead_codes) == 4 and not lead_codes & set(codes.values())
     assert all(normalize_badge_code(code) == code for code in codes.values())
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", token) for token in tokens)
 
