@@ -37,7 +37,7 @@ LABELS: dict[enum.Enum, object] = {
     LeadField.NAME: _l("Full name"),
     LeadField.ORGANISATION: _l("Organisation"),
     LeadField.JOB_TITLE: _l("Job title"),
-    LeadField.EMAIL: _l("E-mail"),
+    LeadField.EMAIL: _l("E-mail address"),
     LeadField.PHONE: _l("Phone"),
     LeadField.PROVINCE: _l("Province"),
     LeadField.SECTORS: _l("Sectors"),

@@ -178,9 +178,7 @@ def _questions(exhibitor: Exhibitor) -> list[LeadQuestion]:
 
 def _qualify(lead, scanner, questions, rng, number: int, when: datetime) -> None:
     """A note, a rating, tags and answers, as a scanner writes them after a talk."""
-    lead.notes.append(
-        LeadNote(scanner=scanner, text=NOTES[number % len(NOTES)], created_at=when)
-    )
+    lead.notes.append(LeadNote(scanner=scanner, text=NOTES[number % len(NOTES)], created_at=when))
     lead.rating = [LeadRating.HOT, LeadRating.WARM, LeadRating.COLD][number % 3]
     lead.tags = TAGS[number % len(TAGS)]
     lead.version = 2

@@ -3,9 +3,9 @@ the outbox (mail.services.queue_email): the confirmation with the badge, and a n
 
 from flask_babel import lazy_gettext as _l
 
+from ..badges.services import lead_qr_text
 from ..events.services import event_calendar
 from ..mail.models import MessageKind
-from ..badges.services import lead_qr_text
 from ..mail.services import BADGE_QR_PNG, QR_PNG, Attachment, queue_email
 from ..urls import public_url
 from .addresses import address_proof

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..i18n import Localized
 from ..reference.models import Province, Sector
 from ..text import fold, matches_all_words, normalize_name
+from . import sharing
 from .addresses import proof_holds
 from .models import (
     NO_EMAIL_DOMAIN,
@@ -27,7 +28,6 @@ from .models import (
     RegistrationStatus,
     VisitorCategory,
 )
-from . import sharing
 from .notifications import queue_confirmation, queue_new_link
 
 

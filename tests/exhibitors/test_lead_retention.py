@@ -116,7 +116,9 @@ def test_purge_deletes_leads_past_retention_counts_on_a_dry_run_and_is_audited(
     assert again.output == "No exhibition is past its retention period.\n"
 
 
-def test_leads_are_kept_through_the_last_day_of_retention(app, make_event, make_visitor, make_exhibitor):
+def test_leads_are_kept_through_the_last_day_of_retention(
+    app, make_event, make_visitor, make_exhibitor
+):
     make_event(slug="expo-old")
     exhibitor, person = make_exhibitor(slug="expo-old"), make_visitor(slug="expo-old")["id"]
     _end(app, "expo-old", days_ago=40)
@@ -177,9 +179,7 @@ def _reminders(app) -> list[tuple[str, str]]:
         ).all()
 
 
-def test_reminders_go_14_and_3_days_before_once_each_by_real_smtp(
-    app, reminded, smtp_server
-):
+def test_reminders_go_14_and_3_days_before_once_each_by_real_smtp(app, reminded, smtp_server):
     use_smtp(app, smtp_server)
     with app.app_context():
         event = get_event(slug="expo-old")

