@@ -27,6 +27,7 @@ from exhibition.exhibitors.lead_models import (
 from exhibition.exhibitors.models import Exhibitor
 from exhibition.extensions import db
 from exhibition.mail.worker import run as run_worker
+from exhibition.qr import qr_svg_data_uri
 from exhibition.visitors.models import ConsentPurpose, Registration
 from tests.conftest import use_smtp
 from tests.pages import form_posting_to
@@ -163,7 +164,8 @@ def test_manage_page_shows_the_lead_qr_apart_labelled_for_exhibitors(app, client
     page = client.get(f"/r/{visited['manage_token']}?lang=en").text
     assert '<p class="badge-lead-label">For exhibitors</p>' in page
     assert f'<p class="badge-code">{lead_qr_text(lead_code)}</p>' in page
-    assert 'class="badge-lead-qr" src="data:image/svg+xml;base64,' in page
+    assert f'class="badge-lead-qr" src="{qr_svg_data_uri(lead_qr_text(lead_code))}"' in page
+    assert page.index('class="badge-qr"') < page.index('class="badge-lead-qr"')
 
 
 def test_exhibitors_that_scanned_are_listed_escaped_with_their_booth_and_first_visit(
