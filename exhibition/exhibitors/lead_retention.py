@@ -125,7 +125,7 @@ def send_reminders(*, now: datetime | None = None) -> dict[str, int]:
         )
         exhibitors = db.session.scalars(
             sa.select(Exhibitor)
-            .where(Exhibitor.id.in_(counts), _column(days).is_(None))
+            .where(Exhibitor.id.in_(list(counts)), _column(days).is_(None))
             .order_by(Exhibitor.id)
         ).all()
         for exhibitor in exhibitors:
