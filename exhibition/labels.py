@@ -15,6 +15,7 @@ from .accounts.models import Role
 from .booths.models import BoothStatus, BoothType
 from .checkin.models import ScanEffect, ScanResult, ScanType
 from .events.models import RegistrationState
+from .exhibitors.lead_models import LeadField, LeadRating, ShareSource
 from .exhibitors.models import ExhibitorStatus
 from .i18n import current_language
 from .mail.models import MessageKind, MessageStatus
@@ -33,6 +34,18 @@ from .visitors.importing import CONSENT_VERSION
 from .visitors.models import ConsentPurpose, RegistrationSource, RegistrationStatus
 
 LABELS: dict[enum.Enum, object] = {
+    LeadField.NAME: _l("Full name"),
+    LeadField.ORGANISATION: _l("Organisation"),
+    LeadField.JOB_TITLE: _l("Job title"),
+    LeadField.EMAIL: _l("E-mail address"),
+    LeadField.PHONE: _l("Phone"),
+    LeadField.PROVINCE: _l("Province"),
+    LeadField.SECTORS: _l("Sectors"),
+    ShareSource.CONSENT: _l("Consent to share with exhibitors who scan the badge"),
+    ShareSource.VISITOR: _l("Shared by the visitor with this exhibitor"),
+    LeadRating.HOT: _l("Hot"),
+    LeadRating.WARM: _l("Warm"),
+    LeadRating.COLD: _l("Cold"),
     Role.ORGANISER: lazy_pgettext("staff role", "Organiser"),
     Role.CHECKIN: _l("Check-in staff"),
     Role.EXHIBITORS: _l("Exhibitor manager"),
@@ -100,6 +113,7 @@ LABELS: dict[enum.Enum, object] = {
     MessageKind.PAYMENT_RECEIVED: _l("Payment received in full"),
     MessageKind.PAYMENT_REMINDER: _l("Payment reminder"),
     MessageKind.MATCHING_INVITATION: _l("Invitation to business matching"),
+    MessageKind.LEAD_REMINDER: _l("Reminder: leads to be deleted"),
     MessageKind.MEETING_REQUEST: _l("Meeting request"),
     MessageKind.MEETING_ACCEPTED: _l("Meeting request accepted"),
     MessageKind.MEETING_DECLINED: _l("Meeting request declined"),

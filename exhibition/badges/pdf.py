@@ -21,6 +21,10 @@ class BadgeData:
     booth: str = ""
     event_name: str = ""
     event_dates: str = ""
+    # The second, smaller QR for exhibitors' booth scanners (badges.services.lead_qr_text) and
+    # its label; none when empty.
+    lead_text: str = ""
+    lead_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,8 @@ def _draw(pdf: _BadgePDF, badge: BadgeData, x: float, y: float, w: float, h: flo
     # Event name at the top (A6) or the top-left (card).
     pdf.set_text_color(11, 79, 138)
     pdf.set_font(FONT, "B", 7 if card else 9)
-    text_w = w - 2 * pad - (26 if card else 0)
+    # On the card, the QR codes take the right side (and the lead code's label a little more).
+    text_w = w - 2 * pad - ((30 if badge.lead_text else 26) if card else 0)
     pdf.set_xy(x + pad, y + pad - 1)
     pdf.multi_cell(text_w, 3.4 if card else 4.2, badge.event_name, max_line_height=4.2, align="L")
     top = pdf.get_y() + (1 if card else 3)
@@ -117,19 +122,10 @@ def _draw(pdf: _BadgePDF, badge: BadgeData, x: float, y: float, w: float, h: flo
         pdf.set_xy(x + pad, cursor)
         pdf.multi_cell(text_w, 3.3 if card else 4.5, text, max_line_height=4.5, align="L")
         cursor = pdf.get_y() + 0.5
-    # The QR code: bottom centre on A6, right side on the card.
     if card:
-        qr_size = 24
-        pdf.qr(badge.code, x + w - pad - qr_size, y + pad, qr_size)
+        _card_codes(pdf, badge, x, y, w, h, pad=pad, band_h=band_h)
     else:
-        qr_size = 46
-        pdf.qr(badge.code, x + (w - qr_size) / 2, y + h - band_h - qr_size - 9, qr_size)
-        pdf.set_font(FONT, "", 6.5)
-        pdf.set_text_color(87, 96, 106)
-        pdf.set_xy(x, y + h - band_h - 8.5)
-        pdf.cell(w, 3, badge.code, align="C")
-        pdf.set_xy(x, y + h - band_h - 5)
-        pdf.cell(w, 3, badge.event_dates, align="C")
+        _a6_codes(pdf, badge, x, y, w, h, pad=pad, band_h=band_h)
     # The category band across the bottom, in the category's colour.
     pdf.set_fill_color(*color)
     pdf.rect(x, y + h - band_h, w, band_h, style="F")
@@ -137,6 +133,88 @@ def _draw(pdf: _BadgePDF, badge: BadgeData, x: float, y: float, w: float, h: flo
     pdf.set_font(FONT, "B", 9 if card else 14)
     pdf.set_xy(x, y + h - band_h)
     pdf.cell(w, band_h, badge.category.upper(), align="C")
+
+
+def _lead_code_lines(pdf: _BadgePDF, text: str, width: float) -> list[str]:
+    """The lead code cut into lines that fit `width` at the current font size (no spaces in it)."""
+    lines, line = [], ""
+    for char in text:
+        if line and pdf.get_string_width(line + char) > width:
+            lines.append(line)
+            line = ""
+        line += char
+    return [*lines, line] if line else lines
+
+
+def _a6_codes(pdf: _BadgePDF, badge: BadgeData, x, y, w, h, *, pad: float, band_h: float) -> None:
+    """The entry QR (large, the door stations read it) with its code, and beside it, apart, the
+    smaller lead QR labelled for exhibitors with its code; the dates below across the badge."""
+    qr_size = 46
+    qr_y = y + h - band_h - qr_size - 9
+    if not badge.lead_text:
+        entry_x, entry_w = x, w
+    else:
+        entry_x, entry_w = x + pad - 4, qr_size + 8
+    pdf.qr(badge.code, entry_x + (entry_w - qr_size) / 2, qr_y, qr_size)
+    pdf.set_font(FONT, "", 6.5)
+    pdf.set_text_color(87, 96, 106)
+    pdf.set_xy(entry_x, qr_y + qr_size + 0.5)
+    pdf.cell(entry_w, 3, badge.code, align="C")
+    pdf.set_xy(x, y + h - band_h - 5)
+    pdf.cell(w, 3, badge.event_dates, align="C")
+    if not badge.lead_text:
+        return
+    # A dashed rule keeps the two codes clearly apart.
+    rule_x = entry_x + entry_w + 2
+    pdf.set_draw_color(175, 184, 193)
+    pdf.set_line_width(0.2)
+    pdf.set_dash_pattern(dash=1, gap=1)
+    pdf.line(rule_x, qr_y + 1, rule_x, qr_y + qr_size - 1)
+    pdf.set_dash_pattern()
+    column_x = rule_x + 2
+    column_w = x + w - pad - column_x
+    lead_size = 24
+    pdf.set_text_color(11, 79, 138)
+    pdf.set_font(FONT, "B", 6.5)
+    pdf.set_xy(column_x, qr_y)
+    pdf.multi_cell(column_w, 2.8, badge.lead_label, align="C")
+    lead_y = max(pdf.get_y() + 0.5, qr_y + 6)
+    pdf.qr(badge.lead_text, column_x + (column_w - lead_size) / 2, lead_y, lead_size)
+    pdf.set_text_color(87, 96, 106)
+    pdf.set_font(FONT, "", 5.5)
+    for index, line in enumerate(_lead_code_lines(pdf, badge.lead_text, column_w)):
+        pdf.set_xy(column_x, lead_y + lead_size + 0.3 + index * 2.4)
+        pdf.cell(column_w, 2.4, line, align="C")
+
+
+def _card_codes(pdf: _BadgePDF, badge: BadgeData, x, y, w, h, *, pad: float, band_h: float) -> None:
+    """The entry QR at the top right; under it, the smaller lead QR with its label and code to
+    its left (the 54 mm card has no room under it)."""
+    qr_size = 24 if not badge.lead_text else 22
+    pdf.qr(badge.code, x + w - pad - qr_size, y + pad, qr_size)
+    if not badge.lead_text:
+        return
+    lead_size = 14
+    lead_x = x + w - pad - lead_size
+    lead_y = y + h - band_h - lead_size - 0.8
+    pdf.set_draw_color(175, 184, 193)
+    pdf.set_line_width(0.2)
+    pdf.set_dash_pattern(dash=0.8, gap=0.8)
+    pdf.line(x + w - pad - qr_size, y + pad + qr_size + 0.8, x + w - pad, y + pad + qr_size + 0.8)
+    pdf.set_dash_pattern()
+    pdf.qr(badge.lead_text, lead_x, lead_y, lead_size)
+    text_w = 15
+    text_x = lead_x - text_w - 0.5
+    pdf.set_text_color(11, 79, 138)
+    pdf.set_font(FONT, "B", 4.5)
+    pdf.set_xy(text_x, lead_y + 0.5)
+    pdf.multi_cell(text_w, 1.9, badge.lead_label, align="R")
+    pdf.set_text_color(87, 96, 106)
+    pdf.set_font(FONT, "", 4)
+    top = pdf.get_y() + 0.3
+    for index, line in enumerate(_lead_code_lines(pdf, badge.lead_text, text_w)):
+        pdf.set_xy(text_x, top + index * 1.7)
+        pdf.cell(text_w, 1.7, line, align="R")
 
 
 def _cut_marks(pdf: _BadgePDF, layout: Layout) -> None:

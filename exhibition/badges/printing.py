@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from ..dbtypes import utcnow
 from ..events.models import Event
@@ -11,6 +12,7 @@ from ..extensions import db
 from ..i18n import date_range
 from ..visitors.models import Registration
 from .pdf import LAYOUTS, BadgeData, render
+from .services import lead_qr_text
 
 __all__ = ["LAYOUTS", "badge_data", "print_badges", "selection"]
 
@@ -23,6 +25,7 @@ def badge_data(registration: Registration, *, language: str | None = None) -> Ba
         start = event.starts_at.astimezone(event.tz)
         end = event.ends_at.astimezone(event.tz)
         dates = date_range(start.date(), end.date())
+        lead_label = _("For exhibitors")
     booth = ""
     if registration.exhibitor is not None and registration.exhibitor.booths:
         booth = ", ".join(b.code for b in registration.exhibitor.booths)
@@ -37,6 +40,8 @@ def badge_data(registration: Registration, *, language: str | None = None) -> Ba
         booth=booth,
         event_name=event.tr("name", language),
         event_dates=" · ".join(filter(None, [dates, event.tr("venue", language)])),
+        lead_text=lead_qr_text(registration.lead_code),
+        lead_label=lead_label,
     )
 
 

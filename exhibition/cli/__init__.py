@@ -5,6 +5,7 @@ from flask import Flask
 from .access import create_organiser_command, devices_cli
 from .booths import allocate_booths_command
 from .events import events_cli, seed_demo_command, show_login_command
+from .leads import lead_reminders_command
 from .matchmaking import matchmaking_jobs_command
 from .payments import payments_due_command
 from .server import mail_worker_command, serve_command
@@ -25,6 +26,7 @@ def register_cli(app: Flask) -> None:
         mail_worker_command,
         payments_due_command,
         matchmaking_jobs_command,
+        lead_reminders_command,
         serve_command,
     ):
         app.cli.add_command(command)

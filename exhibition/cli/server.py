@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..exhibitors import lead_retention
 from ..mail.worker import run, start_in_thread
 from ..matchmaking import jobs as matchmaking_jobs
 from ..payments import jobs as payment_jobs
@@ -49,8 +50,9 @@ def mail_worker_command(once: bool, interval: float):
 @click.option("--threads", default=8, show_default=True, help="Request threads.")
 def serve_command(host: str | None, port: int | None, threads: int):
     """Serve with gunicorn (one process, threads), an in-process mail worker, the payment job
-    (reminders and expiry every 10 minutes) and the matchmaking job (request expiry and meeting
-    reminders every minute): everything on one machine."""
+    (reminders and expiry every 10 minutes), the matchmaking job (request expiry and meeting
+    reminders every minute) and the lead retention reminders (hourly): everything on one
+    machine."""
     # gunicorn only for `serve`: it imports fcntl, which the app and the other commands need not load.
     from gunicorn.app.base import BaseApplication
 
@@ -61,6 +63,7 @@ def serve_command(host: str | None, port: int | None, threads: int):
         background.append(start_in_thread(app))
         background.append(payment_jobs.start_in_thread(app))
         background.append(matchmaking_jobs.start_in_thread(app))
+        background.append(lead_retention.start_in_thread(app))
 
     def stop_background(server, worker) -> None:
         """The worker is exiting: let the mail in flight and the payment job finish, then stop."""

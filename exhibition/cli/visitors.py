@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from ..accounts.audit import COMMAND_LINE, record
 from ..errors import DomainError
 from ..events.services import get_event
+from ..exhibitors.lead_retention import purge_leads
 from ..extensions import db
 from ..visitors.erasure import purge_personal_data
 from ..visitors.importing import MAX_BYTES, import_visitors
@@ -58,8 +59,10 @@ def import_visitors_command(
 @click.option("--dry-run", is_flag=True, help="Count what would be anonymised; change nothing.")
 @with_appcontext
 def purge_personal_data_command(dry_run: bool):
-    """Anonymise personal data of exhibitions past their retention period (run it daily)."""
+    """Anonymise personal data of exhibitions past their retention period, and delete exhibitors'
+    leads past theirs (run it daily)."""
     results = purge_personal_data(dry_run=dry_run)
+    lead_results = purge_leads(dry_run=dry_run)
     if dry_run:
         db.session.rollback()
     else:
@@ -72,12 +75,22 @@ def purge_personal_data_command(dry_run: bool):
                 event=event,
                 details={"people": count, "days": event.retention_days},
             )
+        for event, count in lead_results:
+            record(
+                actor=COMMAND_LINE,
+                action="leads.purged",
+                event=event,
+                details={"leads": count, "days": event.lead_retention_days},
+            )
         db.session.commit()
     verb = "would be anonymised" if dry_run else "anonymised"
     for event, count in results:
         click.echo(f"{event.slug}\t{count} {verb}")
     if not results:
         click.echo("No exhibition is past its retention period.")
+    verb = "would be deleted" if dry_run else "deleted"
+    for event, count in lead_results:
+        click.echo(f"{event.slug}\t{count} lead(s) {verb}")
 
 
 @click.command("send-new-links")

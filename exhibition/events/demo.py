@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from ..booths.demo import seed_floor_plan
 from ..dbtypes import utcnow
 from ..exhibitors.demo import seed_exhibitors
+from ..exhibitors.lead_demo import move_leads, seed_leads
 from ..extensions import db
 from ..mail.services import muted_outbox
 from ..matchmaking.demo import move_matchmaking, seed_matchmaking
@@ -157,6 +158,7 @@ def _seed_parts(event: Event) -> int:
         + seed_programme(event=event)
         + seed_payments(event=event)
         + seed_matchmaking(event=event)
+        + seed_leads(event=event)
     )
 
 
@@ -170,6 +172,7 @@ def _move(event: Event, *, to: date) -> None:
     event.registration_closes_at += shift
     move_programme(event=event, by=shift)
     move_matchmaking(event=event, by=shift)
+    move_leads(event=event, by=shift)
     db.session.flush()
 
 
@@ -245,6 +248,7 @@ def _seed(*, visitors: int, today: bool, now: datetime) -> Event:
     db.session.flush()
     seed_programme(event=event, now=now)
     seed_matchmaking(event=event, now=now)
+    seed_leads(event=event, now=now)
     return event
 
 

@@ -8,6 +8,7 @@ from ..booths.services import halls
 from ..dbtypes import utcnow
 from ..exhibitors.logos import BANNER, image_folder, stored_name
 from ..i18n import current_language
+from ..visitors.sharing import shared_fields_text
 from .models import Event
 from .services import event_calendar, get_event, list_events
 
@@ -58,7 +59,12 @@ def privacy(slug: str):
         if event.retention_days is not None
         else None
     )
-    return render_template("public/privacy.html", event=event, kept_until=kept_until)
+    return render_template(
+        "public/privacy.html",
+        event=event,
+        kept_until=kept_until,
+        shared_fields=shared_fields_text(event),
+    )
 
 
 @bp.get("/events/<slug>/event.ics")

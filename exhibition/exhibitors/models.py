@@ -83,6 +83,10 @@ class Exhibitor(Localized, db.Model):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Lead retrieval (booth scanners) is part of this exhibitor's package: the organisers' choice.
     leads_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # When the contact was told that the leads will be deleted in 14 days, and in 3 days
+    # (exhibitors.lead_retention): claimed by a conditional update, so each goes once.
+    leads_reminded_14_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    leads_reminded_3_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Counts portal sign-ins; a sign-in link carries the count it was made for, so it works once.
     portal_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     # Counts portal sign-outs: a portal session holds the count it began with, so signing out

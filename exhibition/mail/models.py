@@ -53,6 +53,7 @@ class MessageKind(enum.StrEnum):
     MEETING_AGENDA = "meeting_agenda"  # the organisers' schedule: your meetings
     MEETING_REMINDER = "meeting_reminder"  # the evening before, and 15 minutes before
     MATCHING_INVITATION = "matching_invitation"  # an exhibitor invites its staff to join matching
+    LEAD_REMINDER = "lead_reminder"  # an exhibitor's leads are deleted in 14, or 3, days
 
 
 class OutboxMessage(db.Model):

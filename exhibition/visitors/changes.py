@@ -13,6 +13,7 @@ from ..exhibitors import leads
 from ..extensions import db
 from ..matchmaking import privacy as matchmaking_privacy
 from ..programme.seats import give_up_future_bookings
+from . import sharing
 from .models import (
     Consent,
     ConsentPurpose,
@@ -132,9 +133,10 @@ def change_consents(
         raise RegistrationCancelled()
     now = now or utcnow()
     changed = []
-    for purpose, wanted in (
-        (ConsentPurpose.SHARE_EXHIBITORS, share_exhibitors),
-        (ConsentPurpose.NEWS, news),
+    event = registration.event
+    for purpose, wanted, wording in (
+        (ConsentPurpose.SHARE_EXHIBITORS, share_exhibitors, sharing.share_version(event)),
+        (ConsentPurpose.NEWS, news, event.consent_version),
     ):
         current = registration.consent_for(purpose)
         if current is None or current.granted != wanted:
@@ -142,7 +144,7 @@ def change_consents(
                 Consent(
                     purpose=purpose,
                     granted=wanted,
-                    wording_version=registration.event.consent_version,
+                    wording_version=wording,
                     recorded_at=now,
                 )
             )

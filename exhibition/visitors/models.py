@@ -205,7 +205,8 @@ class Consent(db.Model):
     registration_id: Mapped[int] = parent_key("registrations")
     purpose: Mapped[ConsentPurpose] = mapped_column(enum_column(ConsentPurpose, "purpose"))
     granted: Mapped[bool] = mapped_column()
-    wording_version: Mapped[str] = mapped_column(sa.String(20))
+    # Event.consent_version; for the sharing consent, with the fields it named (visitors.sharing).
+    wording_version: Mapped[str] = mapped_column(sa.String(40))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     registration: Mapped[Registration] = relationship(back_populates="consents")

@@ -3,9 +3,10 @@ the outbox (mail.services.queue_email): the confirmation with the badge, and a n
 
 from flask_babel import lazy_gettext as _l
 
+from ..badges.services import lead_qr_text
 from ..events.services import event_calendar
 from ..mail.models import MessageKind
-from ..mail.services import BADGE_QR_PNG, Attachment, queue_email
+from ..mail.services import BADGE_QR_PNG, QR_PNG, Attachment, queue_email
 from ..urls import public_url
 from .addresses import address_proof
 from .models import Registration
@@ -43,9 +44,16 @@ def queue_confirmation(*, registration: Registration, kind: str = "new") -> None
     else:
         subject = _l("Your registration link: %(event)s", event=event_name)
     badge_qr = registration.badge_code.encode("ascii")
+    lead_text = lead_qr_text(registration.lead_code)
     queue_email(
         "confirmation",
-        {"registration": registration, "event": event, "manage_url": open_url, "kind": kind},
+        {
+            "registration": registration,
+            "event": event,
+            "manage_url": open_url,
+            "kind": kind,
+            "lead_text": lead_text,
+        },
         to=registration.email,
         subject=subject,
         kind=CONFIRMATION_KINDS[kind],
@@ -53,6 +61,7 @@ def queue_confirmation(*, registration: Registration, kind: str = "new") -> None
         registration_id=registration.id,
         attachments=[
             Attachment("badge-qr.png", BADGE_QR_PNG, badge_qr, "badge-qr"),
+            Attachment("lead-qr.png", QR_PNG, lead_text.encode("ascii"), "lead-qr"),
             Attachment(
                 f"{event.slug}.ics", "text/calendar", event_calendar(event=event, language=language)
             ),

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from ..checkin.models import Scan
 from ..dbtypes import iso_utc, utcnow
+from ..exhibitors.lead_models import Lead
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..matchmaking import privacy as matchmaking_privacy
@@ -13,7 +14,9 @@ from .models import Registration
 
 
 def export_personal_data(*, registration: Registration) -> dict:
-    """The registration, consents, badge scans, sessions, invitations and e-mails of a person."""
+    """The registration, consents, badge scans, sessions, invitations and e-mails of a person,
+    and every exhibitor's record of them: their visits, what was shared with the exhibitor, and
+    what the exhibitor wrote about them (notes, rating, tags, answers: data about the person)."""
     event = registration.event
     return {
         "exported_at": iso_utc(utcnow()),
@@ -31,6 +34,7 @@ def export_personal_data(*, registration: Registration) -> dict:
         "invitations": [_invitation(i) for i in _of(registration, Invitation, Invitation.number)],
         "emails": [_message(m) for m in _of(registration, OutboxMessage, OutboxMessage.created_at)],
         "business_matching": matchmaking_privacy.export_of(registration=registration),
+        "exhibitor_leads": [_lead(lead) for lead in _of(registration, Lead, Lead.first_scanned_at)],
     }
 
 
@@ -113,4 +117,32 @@ def _message(m: OutboxMessage) -> dict:
         "status": m.status.value,
         "created_at": iso_utc(m.created_at),
         "sent_at": iso_utc(m.sent_at),
+    }
+
+
+def _lead(lead: Lead) -> dict:
+    exhibitor = lead.exhibitor
+    return {
+        "exhibitor": exhibitor.company_name_vi,
+        "booths": [booth.code for booth in exhibitor.booths],
+        "first_scanned_at": iso_utc(lead.first_scanned_at),
+        "last_scanned_at": iso_utc(lead.last_scanned_at),
+        "scans": [iso_utc(scan.scanned_at) for scan in lead.scans],
+        "shared_at": iso_utc(lead.shared_at),
+        "share": lead.share_source.value if lead.share_source else None,
+        "shared_details": {
+            "full_name": lead.name,
+            "organisation": lead.organisation,
+            "job_title": lead.job_title,
+            "email": lead.email,
+            "phone": lead.phone,
+            "province": lead.province_code,
+            "sectors": list(lead.sector_codes or []),
+        }
+        if lead.is_shared
+        else None,
+        "rating": lead.rating.value if lead.rating else None,
+        "tags": list(lead.tags or []),
+        "notes": [{"text": n.text, "written_at": iso_utc(n.created_at)} for n in lead.notes],
+        "answers": [{"question": a.question.text_vi, "answer": a.answer} for a in lead.answers],
     }

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..i18n import Localized
 from ..reference.models import Province, Sector
 from ..text import fold, matches_all_words, normalize_name
+from . import sharing
 from .addresses import proof_holds
 from .models import (
     NO_EMAIL_DOMAIN,
@@ -182,15 +183,20 @@ def apply_details(
 
 
 def _record_consents(
-    registration: Registration, consents: Consents, *, version: str, now: datetime
+    registration: Registration,
+    consents: Consents,
+    *,
+    version: str,
+    share_version: str,
+    now: datetime,
 ) -> None:
-    for purpose, granted in (
-        (ConsentPurpose.PROCESSING, consents.processing),
-        (ConsentPurpose.SHARE_EXHIBITORS, consents.share_exhibitors),
-        (ConsentPurpose.NEWS, consents.news),
+    for purpose, granted, wording in (
+        (ConsentPurpose.PROCESSING, consents.processing, version),
+        (ConsentPurpose.SHARE_EXHIBITORS, consents.share_exhibitors, share_version),
+        (ConsentPurpose.NEWS, consents.news, version),
     ):
         registration.consents.append(
-            Consent(purpose=purpose, granted=granted, wording_version=version, recorded_at=now)
+            Consent(purpose=purpose, granted=granted, wording_version=wording, recorded_at=now)
         )
     if consents.matchmaking:
         registration.consents.append(
@@ -295,7 +301,13 @@ def register_visitor(
         email_verified_at=now if address_proven else None,
     )
     apply_details(registration, data, event=event, public_only=public_only)
-    _record_consents(registration, consents, version=event.consent_version, now=now)
+    _record_consents(
+        registration,
+        consents,
+        version=event.consent_version,
+        share_version=sharing.share_version(event),
+        now=now,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(registration)

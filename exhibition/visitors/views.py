@@ -17,17 +17,21 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..accounts.audit import SELF
+from ..badges.services import lead_qr_text
 from ..dbtypes import utcnow
 from ..errors import DomainError, json_error, refused, wants_json
 from ..events.models import RegistrationState
 from ..events.services import event_calendar, get_event
+from ..exhibitors import leads
+from ..exhibitors.models import Exhibitor
 from ..extensions import db, guess_limit, limiter, posted
 from ..forms import Form, choices
 from ..matchmaking.sessions import has_matchmaking
 from ..programme import seats
 from ..programme import services as programme
 from ..programme.models import BookingStatus, SessionAccess
-from . import changes, services
+from ..qr import qr_svg_data_uri
+from . import changes, services, sharing
 from .audit import log_registration
 from .categories import all_categories, public_categories
 from .erasure import RegistrationErased, erase_registration
@@ -64,6 +68,7 @@ def register(slug: str):
     _choices(form, event)
     if not has_matchmaking(event=event):
         del form.consent_matchmaking
+    form.consent_share_exhibitors.label.text = sharing.sign_up_wording(event)
     if form.validate_on_submit():
         with refused() as refusal:
             registration, created = services.register_visitor(
@@ -125,11 +130,13 @@ def prove_address(token: str, proof: str):
 def _consent_form(registration) -> ConsentForm:
     share = registration.consent_for(ConsentPurpose.SHARE_EXHIBITORS)
     news = registration.consent_for(ConsentPurpose.NEWS)
-    return ConsentForm(
+    form = ConsentForm(
         formdata=None,
         share_exhibitors=bool(share and share.granted),
         news=bool(news and news.granted),
     )
+    form.share_exhibitors.label.text = sharing.manage_wording(registration.event)
+    return form
 
 
 @bp.get("/r/<token>")
@@ -149,10 +156,16 @@ def manage(token: str):
         and s.access is not SessionAccess.INVITATION
         and seats.session_open(s, now)
     ]
+    working = not registration.is_cancelled
     return render_template(
         "visitors/manage.html",
         registration=registration,
         event=registration.event,
+        lead_qr_text=lead_qr_text(registration.lead_code) if working else "",
+        lead_qr_src=qr_svg_data_uri(lead_qr_text(registration.lead_code)) if working else "",
+        visits=leads.leads_of(registration) if working else [],
+        shares_all=leads.consents_to_share(registration),
+        shared_fields=sharing.shared_fields_text(registration.event),
         consent_form=_consent_form(registration),
         purposes=list(ConsentPurpose),
         bookings=bookings,
@@ -239,6 +252,57 @@ def consents(token: str):
             if changed:
                 flash(_("Your consents have been updated."), "success")
     return redirect(url_for("visitors.manage", token=token) + "#consents")
+
+
+def _visited_exhibitor(registration, exhibitor_id: int) -> Exhibitor:
+    exhibitor = db.session.get(Exhibitor, exhibitor_id)
+    if exhibitor is None or exhibitor.event_id != registration.event_id:
+        abort(404)
+    return exhibitor
+
+
+@bp.post("/r/<token>/exhibitors/<int:exhibitor_id>/share")
+@guess_limit
+@limiter.limit("60 per minute")
+def share_with_exhibitor(token: str, exhibitor_id: int):
+    """Share one's details with one exhibitor whose booth scanned the badge."""
+    registration = _registration(token)
+    exhibitor = _visited_exhibitor(registration, exhibitor_id)
+    if Form().validate_on_submit():
+        with refused() as refusal:
+            leads.share_with(registration=registration, exhibitor=exhibitor)
+        if not refusal:
+            db.session.commit()
+            flash(
+                _(
+                    "%(company)s now receives your details.",
+                    company=exhibitor.tr("company_name"),
+                ),
+                "success",
+            )
+    return redirect(url_for("visitors.manage", token=token) + "#exhibitors")
+
+
+@bp.post("/r/<token>/exhibitors/<int:exhibitor_id>/unshare")
+@guess_limit
+@limiter.limit("60 per minute")
+def unshare_with_exhibitor(token: str, exhibitor_id: int):
+    """Take back the details shared with one exhibitor (the visit itself stays)."""
+    registration = _registration(token)
+    exhibitor = _visited_exhibitor(registration, exhibitor_id)
+    if Form().validate_on_submit():
+        with refused() as refusal:
+            leads.unshare_with(registration=registration, exhibitor=exhibitor)
+        if not refusal:
+            db.session.commit()
+            flash(
+                _(
+                    "%(company)s no longer receives your details; it only knows that you visited its booth.",
+                    company=exhibitor.tr("company_name"),
+                ),
+                "success",
+            )
+    return redirect(url_for("visitors.manage", token=token) + "#exhibitors")
 
 
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])

@@ -36,6 +36,8 @@ EXPECTED = {
     "visitors.prove_address": PUBLIC,
     "visitors.cancel": PUBLIC,
     "visitors.consents": PUBLIC,
+    "visitors.share_with_exhibitor": PUBLIC,
+    "visitors.unshare_with_exhibitor": PUBLIC,
     "visitors.edit": PUBLIC,
     "visitors.calendar": PUBLIC,
     "visitors.my_data": PUBLIC,

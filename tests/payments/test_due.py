@@ -276,6 +276,7 @@ def test_serve_starts_the_payment_job_beside_the_mail_worker_and_stops_both(
         "mail-worker",
         "payments-due",
         "matchmaking-jobs",
+        "lead-reminders",
     }
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

@@ -326,7 +326,7 @@ def test_confirmations_are_queued_only_when_asked(app, make_event):
             ("minjun.kim@example.kr", "confirmation", "en"),
             ("ha.le@example.com", "confirmation", "vi"),
         ]
-        assert [len(m.attachments) for m in queued] == [2, 2]
+        assert [len(m.attachments) for m in queued] == [3, 3]  # badge QR, lead QR, .ics
         ids = {r.email: r.id for r in db.session.scalars(sa.select(Registration))}
         assert [m.registration_id for m in queued] == [ids[m.to_address] for m in queued]
 
