@@ -15,6 +15,7 @@ from .accounts.models import Role
 from .booths.models import BoothStatus, BoothType
 from .checkin.models import ScanEffect, ScanResult, ScanType
 from .events.models import RegistrationState
+from .exhibitors.lead_models import LeadField, LeadRating, ShareSource
 from .exhibitors.models import ExhibitorStatus
 from .i18n import current_language
 from .mail.models import MessageKind, MessageStatus
@@ -170,6 +171,18 @@ LABELS: dict[enum.Enum, object] = {
     matching.Outcome.NO_INTEREST: _l("Insufficient interest"),
     matching.Outcome.INFORMATIVE: _l("Informative, no cooperation planned"),
     matching.Outcome.COOPERATION: _l("Cooperation possible"),
+    LeadRating.HOT: lazy_pgettext("lead rating", "Hot"),
+    LeadRating.WARM: lazy_pgettext("lead rating", "Warm"),
+    LeadRating.COLD: lazy_pgettext("lead rating", "Cold"),
+    LeadField.NAME: _l("Full name"),
+    LeadField.ORGANISATION: _l("Organisation"),
+    LeadField.JOB_TITLE: _l("Job title"),
+    LeadField.EMAIL: _l("E-mail address"),
+    LeadField.PHONE: _l("Phone"),
+    LeadField.PROVINCE: _l("Province or city"),
+    LeadField.SECTORS: _l("Sectors of interest"),
+    ShareSource.CONSENT: _l("Consent to share with exhibitors"),
+    ShareSource.VISITOR: _l("Shared by the visitor with this exhibitor"),
     Verdict.OK: _l("Here; the other side is still to come"),
     Verdict.HELD: _l("Both here: meeting held"),
     Verdict.NOT_YOUR_MEETING: _l("Not your meeting"),
