@@ -22,12 +22,16 @@ bp = staff_blueprint("lead_admin", __name__, url_prefix="/admin/events/<slug>/le
 @describes("exhibitor.leads")
 def _describe_leads(d: dict) -> str:
     state = _("on") if d.get("enabled") else _("off")
-    return _("%(company)s: lead retrieval %(state)s", company=typed_name(d.get("company")), state=state)
+    return _(
+        "%(company)s: lead retrieval %(state)s", company=typed_name(d.get("company")), state=state
+    )
 
 
 @describes("leads.settings")
 def _describe_settings(d: dict) -> str:
-    fields = ", ".join(label(LeadField(value)) for value in d.get("fields", ()) if value in set(LeadField))
+    fields = ", ".join(
+        label(LeadField(value)) for value in d.get("fields", ()) if value in set(LeadField)
+    )
     return _(
         "Shared: %(fields)s; kept %(days)s days after the exhibition",
         fields=fields or "—",

@@ -209,9 +209,12 @@ def fold_line(line: str) -> str:
 def _card(lead: Lead, questions: list[LeadQuestion], language: str) -> str:
     details = shared_details(lead, language)
     lines = ["BEGIN:VCARD", "VERSION:4.0", "KIND:individual"]
-    lines.append("FN:" + vcard_text(
-        details["name"] or details["organisation"] or details["email"] or details["phone"]
-    ))
+    lines.append(
+        "FN:"
+        + vcard_text(
+            details["name"] or details["organisation"] or details["email"] or details["phone"]
+        )
+    )
     if details["name"]:
         lines.append("N:" + vcard_text(details["name"]) + ";;;;")
     if details["organisation"]:

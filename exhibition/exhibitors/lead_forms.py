@@ -112,4 +112,3 @@ class LeadSettingsForm(Form):
 
     def chosen(self) -> list[LeadField]:
         return [LeadField(value) for value in self.fields.data or ()]
-

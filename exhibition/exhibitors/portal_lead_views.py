@@ -131,9 +131,7 @@ def lead(event, exhibitor, lead_id: int):
     form = lead_form(questions, data=_initial(lead, questions))
     if form.validate_on_submit():
         try:
-            qualification.qualify(
-                lead=lead, version=form.version_number(), change=form.change()
-            )
+            qualification.qualify(lead=lead, version=form.version_number(), change=form.change())
         except qualification.LeadConflict as error:
             db.session.rollback()
             lead = lead_exports.lead_of(exhibitor=exhibitor, lead_id=lead_id)

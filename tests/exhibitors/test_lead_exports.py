@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from exhibition.exhibitors import lead_exports
 from exhibition.extensions import db
-from tests.exhibitors.test_portal_leads import PORTAL, booth, signed_in  # noqa: F401
+from tests.exhibitors.lead_data import PORTAL, signed_in
 
 HEADER = [
     "Full Name",
@@ -70,8 +70,15 @@ def test_csv_has_the_crm_columns_only_shared_details_and_formula_safe_cells(app,
         "Trưởng phòng",
         "'+84912345678",
     )
-    assert (shared["State/Province"], shared["Industry"]) == ("Hai Phong", "Mechanical engineering and metal processing")
-    assert (shared["Rating"], shared["Tags"], shared["Ngân sách?"]) == ("Hot", "CNC, Khuôn mẫu", "2 tỷ")
+    assert (shared["State/Province"], shared["Industry"]) == (
+        "Hai Phong",
+        "Mechanical engineering and metal processing",
+    )
+    assert (shared["Rating"], shared["Tags"], shared["Ngân sách?"]) == (
+        "Hot",
+        "CNC, Khuôn mẫu",
+        "2 tỷ",
+    )
     assert (shared["First Scan"], shared["Scan Count"]) == ("2026-12-06 10:00", "3")
     assert shared["Notes"] == "6 December 2026, 11:00 Máy của <Anna>: Gọi lại <script>x</script>"
     assert (formula["Company"], formula["Title"], formula["Tags"]) == (
@@ -90,7 +97,9 @@ def test_excel_cells_are_text_never_formulas_and_times_are_dates(app, client, bo
     sheet = load_workbook(io.BytesIO(response.data)).active
     header = [cell.value for cell in sheet[1]]
     assert header == [h for h in HEADER if h != "Ngân sách?"]
-    rows = [dict(zip(header, (cell for cell in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    rows = [
+        dict(zip(header, (cell for cell in row), strict=True)) for row in sheet.iter_rows(min_row=2)
+    ]
     formula = next(r for r in rows if r["Full Name"].value == "Lê Formula")
     assert (formula["Company"].value, formula["Company"].data_type) == ("=1+1", "s")
     assert (formula["Title"].value, formula["Title"].data_type) == ("@SUM(A1)", "s")
@@ -105,7 +114,13 @@ def test_vcard_has_one_escaped_card_per_shared_lead(app, client, booth):
     from exhibition.events.services import get_event
 
     with app.app_context():
-        get_event(slug="expo-2026").lead_fields = ["name", "organisation", "email", "phone", "province"]
+        get_event(slug="expo-2026").lead_fields = [
+            "name",
+            "organisation",
+            "email",
+            "phone",
+            "province",
+        ]
         db.session.commit()
     from exhibition.visitors.changes import change_consents
     from exhibition.visitors.models import Registration

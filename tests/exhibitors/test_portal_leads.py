@@ -2,127 +2,12 @@
 tags, answers with a version: a stale save is a conflict that loses nothing), the qualifying
 questions, withdrawal at once, and another company's ids not found."""
 
-import hashlib
-from datetime import UTC, datetime, timedelta
-
-import pytest
 import sqlalchemy as sa
 
-from exhibition.exhibitors.lead_models import (
-    Lead,
-    LeadAnswer,
-    LeadNote,
-    LeadQuestion,
-    LeadRating,
-    LeadScan,
-    LeadScanner,
-)
+from exhibition.exhibitors.lead_models import Lead, LeadAnswer, LeadNote, LeadQuestion, LeadRating
 from exhibition.extensions import db
-from tests.exhibitors.test_portal import sign_in
+from tests.exhibitors.lead_data import PORTAL, signed_in
 from tests.pages import form_posting_to
-
-NOW = datetime(2026, 12, 6, 3, tzinfo=UTC)
-PORTAL = "/events/expo-2026/portal"
-
-
-def _scanner(exhibitor_id: int, name: str) -> LeadScanner:
-    scanner = LeadScanner(
-        exhibitor_id=exhibitor_id,
-        name=name,
-        token_hash=hashlib.sha256(name.encode()).hexdigest(),
-    )
-    db.session.add(scanner)
-    db.session.flush()
-    return scanner
-
-
-def _lead(event, exhibitor_id, registration, scanner, scans=1, at=NOW) -> Lead:
-    lead = Lead(
-        event=event,
-        exhibitor_id=exhibitor_id,
-        registration=registration,
-        first_scanned_at=at,
-        last_scanned_at=at + timedelta(minutes=scans - 1),
-    )
-    db.session.add(lead)
-    db.session.flush()
-    for n in range(scans):
-        db.session.add(
-            LeadScan(
-                lead=lead,
-                scanner=scanner,
-                nonce=f"{lead.id}-{n}",
-                scanned_at=at + timedelta(minutes=n),
-            )
-        )
-    db.session.flush()
-    return lead
-
-
-@pytest.fixture
-def booth(app, make_event, make_visitor, make_exhibitor):
-    """An exhibitor with lead retrieval on and three leads: one shared (a name with HTML), one
-    shared with a formula for an organisation, one anonymous visit; another company with a lead
-    of its own. Ids."""
-    from exhibition.events.services import get_event
-    from exhibition.exhibitors.models import Exhibitor
-    from exhibition.visitors.changes import change_consents
-    from exhibition.visitors.models import Registration
-
-    make_event()
-    shared = make_visitor(full_name="<b>Trần</b> An", organisation="Công ty <i>Hải An</i>")
-    formula = make_visitor(full_name="Lê Formula", organisation="=1+1", job_title="@SUM(A1)")
-    anonymous = make_visitor(full_name="Phạm Ẩn Danh")
-    ours = make_exhibitor()
-    theirs = make_exhibitor()
-    with app.app_context():
-        event = get_event(slug="expo-2026")
-        for exhibitor_id in (ours, theirs):
-            db.session.get(Exhibitor, exhibitor_id).leads_enabled = True
-        anna = _scanner(ours, "Máy của <Anna>")
-        binh = _scanner(ours, "Bình")
-        other = _scanner(theirs, "Khác")
-        people = {
-            key: db.session.get(Registration, person["id"])
-            for key, person in (("shared", shared), ("formula", formula), ("anonymous", anonymous))
-        }
-        lead_shared = _lead(event, ours, people["shared"], anna, scans=2)
-        db.session.add(LeadScan(lead=lead_shared, scanner=binh, nonce="b-1", scanned_at=NOW))
-        lead_formula = _lead(event, ours, people["formula"], binh, at=NOW + timedelta(hours=1))
-        lead_anonymous = _lead(event, ours, people["anonymous"], anna, scans=3)
-        lead_theirs = _lead(event, theirs, people["shared"], other)
-        lead_shared.rating, lead_shared.tags = LeadRating.HOT, ["CNC", "Khuôn mẫu"]
-        lead_formula.rating, lead_formula.tags = LeadRating.COLD, ["=cmd|' /C calc'!A0"]
-        db.session.add(
-            LeadNote(
-                lead=lead_shared,
-                scanner=anna,
-                text="Gọi lại <script>x</script>",
-                created_at=NOW + timedelta(hours=1),
-            )
-        )
-        event.lead_fields = [
-            "name", "organisation", "job_title", "email", "phone", "province", "sectors"
-        ]  # fmt: skip
-        db.session.flush()
-        for key in ("shared", "formula"):
-            change_consents(registration=people[key], share_exhibitors=True, news=False, now=NOW)
-        db.session.commit()
-        return {
-            "exhibitor": ours,
-            "other_exhibitor": theirs,
-            "shared": lead_shared.id,
-            "formula": lead_formula.id,
-            "anonymous": lead_anonymous.id,
-            "theirs": lead_theirs.id,
-            "registration": shared["id"],
-            "email": shared["email"],
-        }
-
-
-def signed_in(app, client):
-    sign_in(app, client, "contact1@example.com")
-    return client
 
 
 def test_leads_page_lists_shared_details_escaped_and_anonymous_visits(app, client, booth):
@@ -208,7 +93,9 @@ def test_a_stale_save_shows_the_conflict_keeps_what_was_typed_and_the_current_va
     first = form_posting_to(client.get(url).text, url, page_url=url)
     second = form_posting_to(client.get(url).text, url, page_url=url)
     assert client.post(url, data=first.data(rating="cold", tags="Đã gặp")).status_code == 302
-    stale = client.post(url, data=second.data(rating="warm", tags="Tiềm năng lớn"), query_string={"lang": "en"})
+    stale = client.post(
+        url, data=second.data(rating="warm", tags="Tiềm năng lớn"), query_string={"lang": "en"}
+    )
     assert stale.status_code == 409
     assert "Someone else changed this contact in the meantime" in stale.text
     assert "Đã gặp" in stale.text  # what is saved now
@@ -299,7 +186,9 @@ def test_questions_are_added_edited_moved_and_deleted_with_their_answers(app, cl
             sa.select(LeadQuestion).order_by(LeadQuestion.position)
         ).all()
         assert (budget.choices, when.choices) == (["Dưới 1 tỷ", "Trên 1 tỷ"], [])
-        db.session.add(LeadAnswer(lead_id=booth["shared"], question_id=budget.id, answer="Trên 1 tỷ"))
+        db.session.add(
+            LeadAnswer(lead_id=booth["shared"], question_id=budget.id, answer="Trên 1 tỷ")
+        )
         db.session.commit()
         budget_id, when_id = budget.id, when.id
 
@@ -313,7 +202,12 @@ def test_questions_are_added_edited_moved_and_deleted_with_their_answers(app, cl
     edit_url = f"{url}/{budget_id}/edit"
     edit = form_posting_to(client.get(edit_url).text, edit_url, page_url=edit_url)
     assert edit.control("text_vi").value == "Ngân sách <b>?</b>"
-    assert client.post(edit_url, data=edit.data(text_vi="Ngân sách dự kiến?", text_en="Budget?")).status_code == 302
+    assert (
+        client.post(
+            edit_url, data=edit.data(text_vi="Ngân sách dự kiến?", text_en="Budget?")
+        ).status_code
+        == 302
+    )
 
     delete_url = f"{url}/{budget_id}/delete"
     confirm = client.get(delete_url, query_string={"lang": "en"})
