@@ -30,31 +30,29 @@ class LeadNotFound(DomainError):
     status = 404
 
 
-def _context(text: str):
-    return lazy_pgettext("lead export column", text)
-
-
 # (key, header): the English headers are docs/leads-crm.md's "our column" names.
 PERSON_COLUMNS = [
-    ("name", _context("Full Name")),
-    ("organisation", _context("Company")),
-    ("job_title", _context("Title")),
-    ("email", _context("Email")),
-    ("phone", _context("Phone")),
-    ("province", _context("State/Province")),
-    ("sectors", _context("Industry")),
+    ("name", lazy_pgettext("lead export column", "Full Name")),
+    ("organisation", lazy_pgettext("lead export column", "Company")),
+    ("job_title", lazy_pgettext("lead export column", "Title")),
+    ("email", lazy_pgettext("lead export column", "Email")),
+    ("phone", lazy_pgettext("lead export column", "Phone")),
+    ("province", lazy_pgettext("lead export column", "State/Province")),
+    ("sectors", lazy_pgettext("lead export column", "Industry")),
 ]
 VISIT_COLUMNS = [
-    ("shared", _context("Details Shared")),
-    ("rating", _context("Rating")),
-    ("tags", _context("Tags")),
+    ("shared", lazy_pgettext("lead export column", "Details Shared")),
+    ("rating", lazy_pgettext("lead export column", "Rating")),
+    ("tags", lazy_pgettext("lead export column", "Tags")),
 ]
 TIME_COLUMNS = [
-    ("first_scan", _context("First Scan")),
-    ("last_scan", _context("Last Scan")),
-    ("scan_count", _context("Scan Count")),
-    ("notes", _context("Notes")),
+    ("first_scan", lazy_pgettext("lead export column", "First Scan")),
+    ("last_scan", lazy_pgettext("lead export column", "Last Scan")),
+    ("scan_count", lazy_pgettext("lead export column", "Scan Count")),
+    ("notes", lazy_pgettext("lead export column", "Notes")),
 ]
+
+HEADERS = dict(PERSON_COLUMNS + VISIT_COLUMNS + TIME_COLUMNS)
 
 
 @dataclass
@@ -234,10 +232,10 @@ def _card(lead: Lead, questions: list[LeadQuestion], language: str) -> str:
     note = [
         f"{header}: {value}"
         for header, value in [
-            (str(_context("Industry")), details["sectors"]),
-            (str(_context("Rating")), label(lead.rating) if lead.rating else ""),
+            (str(HEADERS["sectors"]), details["sectors"]),
+            (str(HEADERS["rating"]), label(lead.rating) if lead.rating else ""),
             *((q.tr("text", language), answers.get(q.id, "")) for q in questions),
-            (str(_context("Notes")), _notes(lead)),
+            (str(HEADERS["notes"]), _notes(lead)),
         ]
         if value
     ]
