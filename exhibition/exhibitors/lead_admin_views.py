@@ -51,11 +51,12 @@ def index(slug: str):
         figures=lead_figures.figures(event=event),
         alerts=lead_figures.invalid_code_alerts(event=event),
         threshold=lead_figures.INVALID_ALERT,
-        fields=lead_admin_fields(event),
+        fields=_shared_fields(event),
     )
 
 
-def lead_admin_fields(event) -> list[str]:
+def _shared_fields(event) -> list[str]:
+    """The names of the fields a share gives, in the reader's language."""
     return [label(field) for field in LeadField if field.value in (event.lead_fields or ())]
 
 

@@ -3,7 +3,7 @@ organisers' settings."""
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from wtforms import HiddenField, IntegerField, SelectField
+from wtforms import HiddenField, IntegerField, SelectField, ValidationError
 from wtforms.validators import AnyOf, InputRequired, NumberRange, Optional
 
 from ..forms import AT_MOST, Form, MultiCheckboxField, choices, text_area, text_field
@@ -73,6 +73,12 @@ class QuestionForm(Form):
     )  # fmt: skip
     text_en = text_field(_l("Question (English)"), max=300, message=AT_MOST)
     choices = text_area(_l("Answers to choose from"), max=2000, message=AT_MOST)
+
+    def validate_choices(self, field) -> None:
+        if any(len(choice) > ANSWER_LENGTH for choice in self.choice_list()):
+            raise ValidationError(
+                _l("An answer can be at most %(count)s characters long.", count=ANSWER_LENGTH)
+            )
 
     def choice_list(self) -> list[str]:
         return [line.strip() for line in (self.choices.data or "").splitlines() if line.strip()]

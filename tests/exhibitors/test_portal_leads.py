@@ -261,3 +261,36 @@ def test_withdrawing_consent_takes_the_details_out_of_the_page_and_new_exports_a
     # The other exhibitor that scanned this person loses the details too.
     with app.app_context():
         assert db.session.get(Lead, booth["theirs"]).name == ""
+
+
+def test_bad_input_on_a_lead_is_a_form_error_and_changes_nothing(app, client, booth):
+    signed_in(app, client)
+    url = f"{PORTAL}/leads/{booth['shared']}"
+    form = form_posting_to(client.get(url).text, url, page_url=url)
+    too_many = ", ".join(f"t{n}" for n in range(21))
+    for typed, status, message in (
+        ({"tags": too_many}, 422, "At most 20 tags."),
+        ({"tags": "x" * 41}, 422, "A tag can be at most 40 characters long."),
+        ({"rating": "lukewarm"}, 422, "Not a valid choice."),
+        ({"tags": "🔥"}, 422, "Use letters, digits and ordinary punctuation only"),
+        ({"version": "abc"}, 409, "Someone else changed this contact"),
+    ):
+        response = client.post(url, data=form.data(**typed), query_string={"lang": "en"})
+        assert (response.status_code, message in response.text) == (status, True), typed
+    with app.app_context():
+        lead = db.session.get(Lead, booth["shared"])
+        assert (lead.rating, lead.tags, lead.version) == (LeadRating.HOT, ["CNC", "Khuôn mẫu"], 1)
+
+
+def test_a_question_needs_vietnamese_text_and_short_choices(app, client, booth):
+    signed_in(app, client)
+    url = f"{PORTAL}/questions"
+    form = form_posting_to(client.get(url).text, url, page_url=url)
+    for typed, message in (
+        ({"text_vi": "  ", "text_en": "Budget?"}, "Write the question in Vietnamese."),
+        ({"text_vi": "Ngân sách?", "choices": "a\n" + "b" * 501}, "at most 500 characters"),
+    ):
+        response = client.post(url, data=form.data(**typed), query_string={"lang": "en"})
+        assert response.status_code == 422 and message in response.text, typed
+    with app.app_context():
+        assert db.session.scalars(sa.select(LeadQuestion)).all() == []
