@@ -72,6 +72,9 @@ def demo_values(app):
             "participant_id": db.session.scalar(sa.select(Participant.id).order_by(Participant.id))
             or 1,
             "person_id": db.session.scalar(sa.select(Participant.id).order_by(Participant.id)) or 1,
+            # lead retrieval (the portal's pages need its sign-in; the ids may not exist)
+            "lead_id": 1,
+            "question_id": 1,
         }
 
 

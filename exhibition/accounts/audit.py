@@ -38,6 +38,8 @@ ACTIONS = {
     "exhibitor.status": _l("Exhibitor status changed"),
     "exhibitor.changed": _l("Exhibitor profile corrected by an organiser"),
     "exhibitors.exported": _l("Exhibitors exported"),
+    "exhibitor.leads": _l("Lead retrieval turned on or off for an exhibitor"),
+    "leads.settings": _l("Lead retrieval settings changed"),
     "booth.assigned": _l("Booth assigned"),
     "booth.moved": _l("Booth moved"),
     "booth.freed": _l("Booth freed"),

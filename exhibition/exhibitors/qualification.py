@@ -161,3 +161,50 @@ def add_question(
     db.session.add(question)
     db.session.flush()
     return question
+
+
+class QuestionNotFound(DomainError):
+    code = "not_found"
+    status = 404
+    message = _l("Not found.")
+
+
+def question_of(*, exhibitor: Exhibitor, question_id: int) -> LeadQuestion:
+    """One of the exhibitor's questions; another's (or none) is not found."""
+    question = db.session.get(LeadQuestion, question_id) if question_id < 2**31 else None
+    if question is None or question.exhibitor_id != exhibitor.id:
+        raise QuestionNotFound()
+    return question
+
+
+def change_question(*, question: LeadQuestion, text_vi: str, text_en: str = "") -> None:
+    """New wording of a question (its choices and answers stay)."""
+    if not _line(text_vi):
+        raise InvalidQualification(_l("Write the question in Vietnamese."))
+    question.text_vi, question.text_en = _line(text_vi), _line(text_en)
+    db.session.flush()
+
+
+def move_question(*, question: LeadQuestion, by: int) -> None:
+    """Move a question up (by=-1) or down (by=1) the list; at either end nothing moves."""
+    questions = questions_of(exhibitor=question.exhibitor)
+    index = questions.index(question)
+    other = index + by
+    if 0 <= other < len(questions):
+        questions[index], questions[other] = questions[other], questions[index]
+    for position, each in enumerate(questions, start=1):
+        each.position = position
+    db.session.flush()
+
+
+def answer_count(*, question: LeadQuestion) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(LeadAnswer.question_id == question.id)
+    )
+
+
+def delete_question(*, question: LeadQuestion) -> None:
+    """Delete a question and every answer to it."""
+    db.session.execute(sa.delete(LeadAnswer).where(LeadAnswer.question_id == question.id))
+    db.session.delete(question)
+    db.session.flush()

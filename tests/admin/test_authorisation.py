@@ -59,6 +59,15 @@ EXPECTED = {
     "portal.profile": PUBLIC,
     "portal.add_staff": PUBLIC,
     "portal.remove_staff": PUBLIC,
+    # lead retrieval in the portal: its own sign-in; only the company's own leads and questions
+    "lead_portal.leads": PUBLIC,
+    "lead_portal.export": PUBLIC,
+    "lead_portal.lead": PUBLIC,
+    "lead_portal.add_note": PUBLIC,
+    "lead_portal.questions": PUBLIC,
+    "lead_portal.edit_question": PUBLIC,
+    "lead_portal.move_question": PUBLIC,
+    "lead_portal.delete_question": PUBLIC,
     "payment_portal.request_pdf": PUBLIC,  # the portal's sign-in; only the company's own requests
     "agenda.agenda": PUBLIC,
     "matchmaking_agenda.agenda_pdf": PUBLIC,  # behind the person's manage link
@@ -167,6 +176,9 @@ EXPECTED = {
     "exhibitors_admin.detail": {ADMIN, ORG, EXH},
     "exhibitors_admin.export": {ADMIN, ORG, EXH},
     "exhibitors_admin.edit": {ADMIN, ORG, EXH},
+    "lead_admin.index": {ADMIN, ORG, EXH},
+    "lead_admin.settings": {ADMIN, ORG, EXH},
+    "lead_admin.enable": {ADMIN, ORG, EXH},
     "booths.floorplan": {ADMIN, ORG, EXH},
     "booths.booth": {ADMIN, ORG, EXH},
     "booths.assign": {ADMIN, ORG, EXH},
