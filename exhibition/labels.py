@@ -34,18 +34,6 @@ from .visitors.importing import CONSENT_VERSION
 from .visitors.models import ConsentPurpose, RegistrationSource, RegistrationStatus
 
 LABELS: dict[enum.Enum, object] = {
-    LeadField.NAME: _l("Full name"),
-    LeadField.ORGANISATION: _l("Organisation"),
-    LeadField.JOB_TITLE: _l("Job title"),
-    LeadField.EMAIL: _l("E-mail address"),
-    LeadField.PHONE: _l("Phone"),
-    LeadField.PROVINCE: _l("Province"),
-    LeadField.SECTORS: _l("Sectors"),
-    ShareSource.CONSENT: _l("Consent to share with exhibitors who scan the badge"),
-    ShareSource.VISITOR: _l("Shared by the visitor with this exhibitor"),
-    LeadRating.HOT: _l("Hot"),
-    LeadRating.WARM: _l("Warm"),
-    LeadRating.COLD: _l("Cold"),
     Role.ORGANISER: lazy_pgettext("staff role", "Organiser"),
     Role.CHECKIN: _l("Check-in staff"),
     Role.EXHIBITORS: _l("Exhibitor manager"),
