@@ -11,7 +11,12 @@ from pydantic import ValidationError
 from ..errors import DomainError, json_error
 from ..exhibitors import leads, qualification, scanners
 from ..exhibitors.lead_models import LeadRating
-from ..exhibitors.scanning import LeadScanOutcome, lead_of_scanner, record_lead_scan
+from ..exhibitors.scanning import (
+    LeadScanOutcome,
+    lead_of_scanner,
+    record_lead_scan,
+    stored_scans,
+)
 from ..extensions import csrf, db, limiter
 from .errors import InvalidJson, ValidationFailed
 from .schemas import answers
@@ -58,18 +63,21 @@ def _message(outcome: LeadScanOutcome) -> str:
     return _("This visitor has not agreed to share their details.")
 
 
+def _scan_ref(scan) -> dict:
+    return {
+        "id": scan.id,
+        "nonce": scan.nonce,
+        "scanned_at": scan.scanned_at,
+        "offline": scan.offline,
+    }
+
+
 def _scan_answer(outcome: LeadScanOutcome) -> dict:
-    scan = outcome.scan
     return {
         "result": outcome.result,
         "message": _message(outcome),
         "lead": leads.lead_view(outcome.lead),
-        "scan": {
-            "id": scan.id,
-            "nonce": scan.nonce,
-            "scanned_at": scan.scanned_at,
-            "offline": scan.offline,
-        },
+        "scan": _scan_ref(outcome.scan),
         "replayed": outcome.replayed,
     }
 
@@ -146,7 +154,7 @@ def scan():
     return _answer(bodies.LeadScanAnswer, _scan_answer(outcome), no_store=True)
 
 
-def _batch_item(scanner, index: int, item) -> dict:
+def _batch_item(scanner, index: int, item, stored: dict) -> dict:
     scan_body, refused = bodies.LeadBatchScan.read(item)
     if refused:
         return {"index": index, "error": {"code": "validation_failed", "fields": refused}}
@@ -156,10 +164,17 @@ def _batch_item(scanner, index: int, item) -> dict:
             text=scan_body.code,
             nonce=scan_body.nonce,
             scanned_at=scan_body.scanned_at,
+            stored=stored,
         )
     except DomainError as error:
         return {"index": index, "error": {"code": error.code, "message": str(error.message)}}
-    return {"index": index, **_scan_answer(outcome)}
+    return {
+        "index": index,
+        "result": outcome.result,
+        "lead_id": outcome.lead.id,
+        "scan": _scan_ref(outcome.scan),
+        "replayed": outcome.replayed,
+    }
 
 
 @bp.post("/scans/batch")
@@ -176,7 +191,13 @@ def scan_batch():
             max=bodies.MAX_LEAD_BATCH,
         )
         raise InvalidJson(message) from error
-    results = [_batch_item(scanner, index, item) for index, item in enumerate(batch.scans)]
+    nonces = [
+        item["nonce"].strip()
+        for item in batch.scans
+        if isinstance(item, dict) and isinstance(item.get("nonce"), str)
+    ][: bodies.MAX_LEAD_BATCH]
+    stored = stored_scans(scanner=scanner, nonces=nonces)
+    results = [_batch_item(scanner, index, item, stored) for index, item in enumerate(batch.scans)]
     return _answer(bodies.LeadBatchAnswer, {"results": results}, no_store=True)
 
 

@@ -187,7 +187,17 @@ def lead_paths() -> dict:
                         ]
                     },
                 ),
-                example={"results": [{"index": 0, **SCAN_EXAMPLE}]},
+                example={
+                    "results": [
+                        {
+                            "index": 0,
+                            "result": "lead",
+                            "lead_id": 12,
+                            "scan": SCAN_EXAMPLE["scan"],
+                            "replayed": False,
+                        }
+                    ]
+                },
                 description=f"At most {MAX_LEAD_BATCH} scans. Every scan gets its own answer "
                 "by `index`: the scan's, or an error (`validation_failed` with `fields`, "
                 "`future`, `outside_event`, `disabled`, `not_a_lead_code`, `invalid`, "

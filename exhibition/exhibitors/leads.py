@@ -19,7 +19,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..reference.models import Province, Sector
 from ..visitors.models import ConsentPurpose, Registration
-from .lead_models import Lead, LeadAnswer, LeadField, LeadNote, ShareSource
+from .lead_models import Lead, LeadAnswer, LeadField, LeadNote, LeadScan, ShareSource
 from .models import Exhibitor
 
 # The lead's columns each choice of the organiser fills (LeadField -> Lead attribute).
@@ -222,7 +222,9 @@ def lead_view(lead: Lead) -> dict:
         "details": details,
         "first_scanned_at": lead.first_scanned_at,
         "last_scanned_at": lead.last_scanned_at,
-        "scans": len(lead.scans),
+        "scans": db.session.scalar(
+            sa.select(sa.func.count(LeadScan.id)).where(LeadScan.lead_id == lead.id)
+        ),
         "rating": lead.rating.value if lead.rating else None,
         "tags": list(lead.tags or []),
         "answers": {str(a.question_id): a.answer for a in lead.answers},

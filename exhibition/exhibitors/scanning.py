@@ -11,12 +11,14 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, make_transient_to_detached
 
+from ..checkin.entrances import insert_unless_there
 from ..checkin.scanning import NonceReused
 from ..dbtypes import UTCDateTime, utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..visitors.models import Registration
 from . import leads
 from .lead_models import Lead, LeadScan, LeadScanner, ShareSource
 from .scanners import check_open, count_invalid
@@ -43,44 +45,45 @@ class LeadScanOutcome:
         return "lead" if self.lead.is_shared else "visit"
 
 
-def _stored(scanner: LeadScanner, nonce: str) -> LeadScan | None:
-    return db.session.scalar(
-        sa.select(LeadScan).where(LeadScan.scanner_id == scanner.id, LeadScan.nonce == nonce)
+def stored_scans(*, scanner: LeadScanner, nonces: list[str]) -> dict[str, tuple]:
+    """The scans this scanner stored under these nonces, by nonce, each with its lead (loaded)
+    and the lead code it was of (None: the visitor was erased since): one query for a batch."""
+    rows = db.session.execute(
+        sa.select(LeadScan, Registration.lead_code)
+        .join(LeadScan.lead)
+        .join(Registration, Registration.id == Lead.registration_id)
+        .options(contains_eager(LeadScan.lead))
+        .where(LeadScan.scanner_id == scanner.id, LeadScan.nonce.in_(nonces))
+    ).all()
+    return {scan.nonce: (scan, lead_code) for scan, lead_code in rows}
+
+
+def _lead_for(scanner: LeadScanner, registration, at: datetime, now: datetime) -> Lead:
+    """The exhibitor's lead of the visitor, made by this scan unless another made it first: one
+    INSERT ... ON CONFLICT DO NOTHING (the unique key picks the first insert; the loser of a race
+    attaches to the winner's row), holding the shared details when the visitor consents. An
+    existing lead's scan times are widened to `at` in one conditional update (its row lock
+    orders concurrent scans) and its details filled again under the consent."""
+    consents = leads.consents_to_share(registration)
+    values = {
+        "event_id": registration.event_id,
+        "exhibitor_id": scanner.exhibitor_id,
+        "registration_id": registration.id,
+        "first_scanned_at": at,
+        "last_scanned_at": at,
+    }
+    if consents:
+        values.update(leads.details_of(registration=registration, event=scanner.exhibitor.event))
+        values.update(shared_at=now, share_source=ShareSource.CONSENT)
+    made = insert_unless_there(
+        Lead, values, key=("exhibitor_id", "registration_id"), returning="id"
     )
-
-
-def _lead_row(exhibitor_id: int, registration_id: int) -> Lead | None:
-    return db.session.scalar(
-        sa.select(Lead).where(
-            Lead.exhibitor_id == exhibitor_id, Lead.registration_id == registration_id
-        )
-    )
-
-
-def _lead_for(scanner: LeadScanner, registration, at: datetime) -> Lead:
-    """The exhibitor's lead of the visitor, made by this scan unless another made it first (the
-    unique key decides; the loser of a race attaches to the winner's row), its scan times
-    widened to `at` in one conditional update (the row lock orders concurrent scans)."""
-    lead = _lead_row(scanner.exhibitor_id, registration.id)
-    if lead is None:
-        try:
-            with db.session.begin_nested():
-                lead = Lead(
-                    event_id=registration.event_id,
-                    exhibitor_id=scanner.exhibitor_id,
-                    registration=registration,
-                    first_scanned_at=at,
-                    last_scanned_at=at,
-                )
-                db.session.add(lead)
-                db.session.flush()
-            return lead
-        except IntegrityError:
-            lead = _lead_row(scanner.exhibitor_id, registration.id)
+    if made is not None:
+        return db.session.get(Lead, made)
     moment = sa.literal(at, UTCDateTime())
-    db.session.execute(
+    lead_id = db.session.execute(
         sa.update(Lead)
-        .where(Lead.id == lead.id)
+        .where(Lead.exhibitor_id == scanner.exhibitor_id, Lead.registration_id == registration.id)
         .values(
             first_scanned_at=sa.case(
                 (Lead.first_scanned_at > moment, moment), else_=Lead.first_scanned_at
@@ -89,19 +92,23 @@ def _lead_for(scanner: LeadScanner, registration, at: datetime) -> Lead:
                 (Lead.last_scanned_at < moment, moment), else_=Lead.last_scanned_at
             ),
         )
+        .returning(Lead.id)
         .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(lead)
+    ).scalar_one()
+    lead = db.session.get(Lead, lead_id)
+    db.session.expire(lead, ["first_scanned_at", "last_scanned_at"])  # read again when shown
+    if consents:
+        leads.fill(lead=lead, source=ShareSource.CONSENT, now=now)
     return lead
 
 
-def _replay(scanner: LeadScanner, stored: LeadScan, text: str) -> LeadScanOutcome:
-    code = leads.normalize_lead_code(text)
-    if code is None or code != stored.lead.registration.lead_code:
-        # Erased since (no code any more) or another code under the same nonce.
-        if stored.lead.registration.lead_code is not None:
-            raise NonceReused()
-    return LeadScanOutcome(lead=stored.lead, scan=stored, replayed=True)
+def _replay(stored: tuple[LeadScan, str | None], text: str) -> LeadScanOutcome:
+    """The stored answer to a nonce sent again; NonceReused when it comes with another code
+    (unless the visitor was erased since: their code is gone)."""
+    scan, lead_code = stored
+    if lead_code is not None and leads.normalize_lead_code(text) != lead_code:
+        raise NonceReused()
+    return LeadScanOutcome(lead=scan.lead, scan=scan, replayed=True)
 
 
 def record_lead_scan(
@@ -111,15 +118,18 @@ def record_lead_scan(
     nonce: str,
     scanned_at: datetime | None = None,
     now: datetime | None = None,
+    stored: dict[str, tuple] | None = None,
 ) -> LeadScanOutcome:
     """Judge and keep one scan by `scanner` of `text` (what the camera read, or typed), made at
     `scanned_at` (offline; default now). The same nonce again returns the stored answer and adds
     nothing. Refused: FutureScan, LeadsDisabled, OutsideEvent, NotALeadCode and
-    InvalidLeadCode (these two counted on the scanner, for the organisers' alert)."""
+    InvalidLeadCode (these two counted on the scanner, for the organisers' alert). `stored`: what
+    stored_scans() found for a batch's nonces, so that each scan need not ask."""
     now = now or utcnow()
-    stored = _stored(scanner, nonce)
-    if stored is not None:
-        return _replay(scanner, stored, text)
+    if stored is None:
+        stored = stored_scans(scanner=scanner, nonces=[nonce])
+    if nonce in stored:
+        return _replay(stored[nonce], text)
     at = scanned_at or now
     if at > now + CLOCK_SKEW:
         raise FutureScan()
@@ -130,26 +140,21 @@ def record_lead_scan(
     except (leads.NotALeadCode, leads.InvalidLeadCode):
         count_invalid(scanner=scanner, now=now)
         raise
-    lead = _lead_for(scanner, registration, at)
-    if leads.consents_to_share(registration):
-        leads.fill(lead=lead, source=ShareSource.CONSENT, now=now)
-    try:
-        with db.session.begin_nested():
-            scan = LeadScan(
-                lead=lead,
-                scanner=scanner,
-                nonce=nonce,
-                scanned_at=at,
-                received_at=now,
-                offline=scanned_at is not None,
-            )
-            db.session.add(scan)
-            db.session.flush()
-    except IntegrityError:  # the same nonce sent twice at once: the other one is stored
-        stored = _stored(scanner, nonce)
-        if stored is None:
-            raise
-        return _replay(scanner, stored, text)
+    lead = _lead_for(scanner, registration, at, now)
+    values = {
+        "lead_id": lead.id,
+        "scanner_id": scanner.id,
+        "nonce": nonce,
+        "scanned_at": at,
+        "received_at": now,
+        "offline": scanned_at is not None,
+    }
+    scan_id = insert_unless_there(LeadScan, values, key=("scanner_id", "nonce"), returning="id")
+    if scan_id is None:  # the same nonce sent twice at once: the other one is stored
+        return _replay(stored_scans(scanner=scanner, nonces=[nonce])[nonce], text)
+    scan = LeadScan(id=scan_id, **values)
+    make_transient_to_detached(scan)  # as stored, not read back
+    db.session.add(scan)
     return LeadScanOutcome(lead=lead, scan=scan, replayed=False)
 
 

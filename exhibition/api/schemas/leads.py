@@ -181,8 +181,14 @@ class LeadScanAnswer(TypedDict):
     replayed: described(bool, "True when the nonce was sent before: nothing was added.")
 
 
-class LeadScannedItem(LeadScanAnswer):
+class LeadScannedItem(TypedDict):
+    """A scan of a batch, taken: the lead it is of (read it with GET /booth/leads/{id})."""
+
     index: Count
+    result: Literal["lead", "visit"]
+    lead_id: Id
+    scan: LeadScanRef
+    replayed: bool
 
 
 class LeadRefusedItem(TypedDict):
