@@ -165,13 +165,19 @@ def main(argv: list[str] | None = None) -> dict:
                 leads = db.session.scalar(sa.select(sa.func.count(Lead.id)))
             refused = sum("error" in r for r in results + again)
             replayed = sum(bool(r.get("replayed")) for r in again)
-            print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-                  f"load average before {os.getloadavg()[0]:.2f}")
-            print(f"{args.scans:,} offline scans of {len(codes):,} visitors, batches of {args.batch}")
+            print(
+                f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+                f"load average before {os.getloadavg()[0]:.2f}"
+            )
+            print(
+                f"{args.scans:,} offline scans of {len(codes):,} visitors, batches of {args.batch}"
+            )
             print(f"{'upload':<22} {'seconds':>8} {'scans/s':>8}")
             print(f"{'first upload':<22} {first:>8.2f} {args.scans / first:>8.0f}")
             print(f"{'replay (adds nothing)':<22} {replay:>8.2f} {args.scans / replay:>8.0f}")
-            print(f"stored: {stored:,} scans, {leads:,} leads; replayed {replayed:,}; refused {refused}")
+            print(
+                f"stored: {stored:,} scans, {leads:,} leads; replayed {replayed:,}; refused {refused}"
+            )
             return {"first": first, "replay": replay, "stored": stored, "leads": leads}
     finally:
         dispose(app)
