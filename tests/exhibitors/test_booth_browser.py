@@ -11,6 +11,13 @@ from exhibition.exhibitors.lead_models import Lead, LeadNote, LeadScan, LeadScan
 from exhibition.extensions import db
 from tests.browser import ARGS, CHROMIUM, _missing
 from tests.checkin.test_station_camera_offline import set_up_station, y4m_of_badge
+from tests.exhibitors.scan_data import scan_booth
+
+
+@pytest.fixture
+def booth(app, make_event, make_floor, make_exhibitor, make_visitor):
+    """A booth with lead retrieval on, two set-up scanners, a sharing and a private visitor."""
+    return scan_booth(app, make_event, make_floor, make_exhibitor, make_visitor)
 
 
 def _set_up_booth(app, page, live_server, booth, n=0):

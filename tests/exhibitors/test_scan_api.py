@@ -4,6 +4,7 @@ the answers checked against the OpenAPI document."""
 
 from datetime import timedelta
 
+import pytest
 import schemathesis
 import sqlalchemy as sa
 
@@ -17,7 +18,13 @@ from exhibition.extensions import db
 from tests.api.test_openapi import CHECKS
 from tests.booths.test_allocation_service import confirm_booth
 from tests.conftest import make_app, scan
-from tests.exhibitors.conftest import add_scanner
+from tests.exhibitors.scan_data import add_scanner, scan_booth
+
+
+@pytest.fixture
+def booth(app, make_event, make_floor, make_exhibitor, make_visitor):
+    """A booth with lead retrieval on, two set-up scanners, a sharing and a private visitor."""
+    return scan_booth(app, make_event, make_floor, make_exhibitor, make_visitor)
 
 
 def _post(client, token, path, body):

@@ -5,6 +5,7 @@ two phones scanning one visitor at once make one lead."""
 import re
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from exhibition.exhibitors import portal
@@ -14,10 +15,17 @@ from exhibition.extensions import db
 from exhibition.mail.models import OutboxMessage
 from exhibition.mail.worker import deliver_batch
 from tests.conftest import use_smtp
+from tests.exhibitors.scan_data import scan_booth
 from tests.exhibitors.test_portal import sign_in
 from tests.pages import forms_in
 
 PAGE = "/events/expo-2026/portal/scanners"
+
+
+@pytest.fixture
+def booth(app, make_event, make_floor, make_exhibitor, make_visitor):
+    """A booth with lead retrieval on, two set-up scanners, a sharing and a private visitor."""
+    return scan_booth(app, make_event, make_floor, make_exhibitor, make_visitor)
 
 
 def _form_for(html: str, registration_id: int | None = None, action: str = PAGE):

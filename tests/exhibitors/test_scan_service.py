@@ -13,6 +13,13 @@ from exhibition.exhibitors.lead_models import Lead, LeadScan, LeadScanner, Share
 from exhibition.exhibitors.models import Exhibitor
 from exhibition.exhibitors.scanning import FutureScan, record_lead_scan
 from exhibition.extensions import db
+from tests.exhibitors.scan_data import scan_booth
+
+
+@pytest.fixture
+def booth(app, make_event, make_floor, make_exhibitor, make_visitor):
+    """A booth with lead retrieval on, two set-up scanners, a sharing and a private visitor."""
+    return scan_booth(app, make_event, make_floor, make_exhibitor, make_visitor)
 
 
 def _scanner(booth, n: int = 0) -> LeadScanner:

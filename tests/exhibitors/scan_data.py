@@ -1,7 +1,5 @@
-"""Exhibitor fixtures: a booth with lead retrieval on and set-up scanners (lead retrieval's
-scan tests)."""
-
-import pytest
+"""Lead retrieval's scan tests: a booth with lead retrieval on and set-up scanners (each test
+module makes it its `booth` fixture with `scan_booth`)."""
 
 from exhibition.badges.services import lead_qr_text
 from exhibition.checkin.services import new_setup_code
@@ -32,8 +30,7 @@ def add_scanner(app, exhibitor_id: int, name: str = "Lê Văn Hải", email: str
         return scanner.id, token
 
 
-@pytest.fixture
-def booth(app, make_event, make_floor, make_exhibitor, make_visitor):
+def scan_booth(app, make_event, make_floor, make_exhibitor, make_visitor) -> dict:
     """An exhibition on today; a confirmed exhibitor at booth A01 with lead retrieval on and two
     set-up scanners; a visitor who consents to share and one who does not. Ids, tokens and the
     visitors' lead QR texts."""
