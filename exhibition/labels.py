@@ -102,6 +102,7 @@ LABELS: dict[enum.Enum, object] = {
     MessageKind.PAYMENT_REMINDER: _l("Payment reminder"),
     MessageKind.MATCHING_INVITATION: _l("Invitation to business matching"),
     MessageKind.LEAD_REMINDER: _l("Reminder: leads to be deleted"),
+    MessageKind.LEAD_SCANNER_SETUP: _l("Booth scanner set-up link"),
     MessageKind.MEETING_REQUEST: _l("Meeting request"),
     MessageKind.MEETING_ACCEPTED: _l("Meeting request accepted"),
     MessageKind.MEETING_DECLINED: _l("Meeting request declined"),

@@ -40,6 +40,8 @@ def demo_values(app):
             "device_id": 1,
             "user_id": 1,
             "scan_id": 1,
+            "lead_id": 1,
+            "scanner_id": 1,
             "kind": "csv",
             "image": "png",
             "session_id": db.session.scalar(

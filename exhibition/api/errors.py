@@ -11,6 +11,10 @@ from ..checkin.undo import NothingToUndo
 from ..errors import HTTP_CODES as HTTP_ERRORS
 from ..errors import DomainError
 from ..events.services import EventNotFound
+from ..exhibitors import leads as lead_rules
+from ..exhibitors import qualification
+from ..exhibitors import scanners as booth_scanners
+from ..exhibitors.scanning import FutureScan
 from ..matchmaking import participants as matching_people
 from ..matchmaking import requests as matching
 from ..matchmaking.attendance import BadMeetingScanTime, UnknownPlace
@@ -92,6 +96,17 @@ DOMAIN_ERRORS = (
     UnknownPlace,
     BadMeetingScanTime,
 )
+# The booth scanners' API (api/lead_views.py).
+LEAD_ERRORS = (
+    booth_scanners.ScannerRevoked,
+    booth_scanners.LeadsDisabled,
+    booth_scanners.OutsideEvent,
+    FutureScan,
+    lead_rules.NotALeadCode,
+    lead_rules.InvalidLeadCode,
+    qualification.LeadConflict,
+    qualification.InvalidQualification,
+)
 # The participant API of business matching (api/matching_views.py).
 MATCHING_ERRORS = (
     RegistrationNotFound,
@@ -121,7 +136,7 @@ def error_table() -> dict[str, tuple[int, str]]:
         table.update(
             {
                 error.code: (error.status, str(error.message))
-                for error in (*DOMAIN_ERRORS, *MATCHING_ERRORS)
+                for error in (*DOMAIN_ERRORS, *MATCHING_ERRORS, *LEAD_ERRORS)
             }
         )
     return table

@@ -456,6 +456,18 @@ def _matching_paths() -> dict:
     return matching_paths()
 
 
+def _lead_paths() -> dict:
+    from .openapi_leads import lead_paths  # it builds on this module's helpers
+
+    return lead_paths()
+
+
+def _scanner_scheme() -> dict:
+    from .openapi_leads import SECURITY_SCHEME  # it builds on this module's helpers
+
+    return SECURITY_SCHEME
+
+
 def openapi_document(*, session_cookie: str = "session") -> dict:
     """The OpenAPI document of the API (`session_cookie`: the name of Flask's session cookie)."""
     return {
@@ -463,9 +475,10 @@ def openapi_document(*, session_cookie: str = "session") -> dict:
         "info": {
             "title": "Exhibition check-in API",
             "version": "1",
-            "description": "The JSON API of check-in stations, and the webhook of bank "
-            "notifications for booth fees. Stations authenticate with their device token "
-            "(`Authorization: Bearer …`), a bank-notification service with the exhibition's "
+            "description": "The JSON API of check-in stations and booth scanners, and the "
+            "webhook of bank notifications for booth fees. Stations authenticate with their "
+            "device token and booth scanners with theirs (`Authorization: Bearer …`), a "
+            "bank-notification service with the exhibition's "
             "webhook key (`Authorization: Apikey …`), a business-matching participant with the "
             "secret of their “my registration” link in the path (`/api/v1/matching/{token}`); "
             "errors are "
@@ -473,10 +486,11 @@ def openapi_document(*, session_cookie: str = "session") -> dict:
             "Vietnamese, or in English after a request with `?lang=en`.",
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
-        "paths": {**_scan_paths(), **_other_paths(), **_matching_paths()},
+        "paths": {**_scan_paths(), **_other_paths(), **_lead_paths(), **_matching_paths()},
         "components": {
             "schemas": component_schemas(),
             "securitySchemes": {
+                "scannerToken": _scanner_scheme(),
                 "deviceToken": {
                     "type": "http",
                     "scheme": "bearer",

@@ -32,7 +32,9 @@ class DeviceRevoked(DomainError):
     message = _l("This device has been revoked by the organisers.")
 
 
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
+    """How a bearer token or a set-up code is stored: its SHA-256 (check-in devices and booth
+    scanners alike)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -139,13 +141,19 @@ def update_device(*, device: Device, name: str, checkpoint: Checkpoint) -> Devic
 SETUP_LINK_LIFETIME = timedelta(hours=24)
 
 
-def issue_setup_code(*, device: Device, now: datetime | None = None) -> str:
-    """A one-time code for the device's set-up link (and QR code), valid for a day."""
+def new_setup_code(holder, *, now: datetime | None = None) -> str:
+    """A one-time code for a set-up link (and QR code), valid for a day: its hash and expiry go
+    on `holder`, a device or a booth scanner (any model with setup_code_hash/setup_expires_at)."""
     code = secrets.token_urlsafe(24)
-    device.setup_code_hash = _hash_token(code)
-    device.setup_expires_at = (now or utcnow()) + SETUP_LINK_LIFETIME
+    holder.setup_code_hash = hash_token(code)
+    holder.setup_expires_at = (now or utcnow()) + SETUP_LINK_LIFETIME
     db.session.flush()
     return code
+
+
+def issue_setup_code(*, device: Device, now: datetime | None = None) -> str:
+    """A one-time code for the device's set-up link (and QR code), valid for a day."""
+    return new_setup_code(device, now=now)
 
 
 class SetupCodeInvalid(DomainError):
@@ -154,28 +162,35 @@ class SetupCodeInvalid(DomainError):
     message = _l("This set-up link has been used or has expired. Ask the organisers for a new one.")
 
 
-def redeem_setup_code(*, code: str, now: datetime | None = None) -> tuple[Device, str]:
-    """Set a station up from a one-time link: the device gets a fresh token (any copy of the old
-    one stops working) and the link is spent. Returns the device and its new token."""
+def spend_setup_code(model: type, *, code: str, now: datetime | None = None):
+    """Redeem a one-time set-up code of a `model` row (a device, a booth scanner: token_hash,
+    setup_code_hash, setup_expires_at, revoked_at): the row gets a fresh token (any copy of the
+    old one stops working) and the code is spent. Returns the row and its new token."""
     now = now or utcnow()
     if not code or len(code) > 100:
         raise SetupCodeInvalid()
-    device = db.session.scalar(
-        sa.select(Device).where(Device.setup_code_hash == _hash_token(code)).with_for_update()
+    holder = db.session.scalar(
+        sa.select(model).where(model.setup_code_hash == hash_token(code)).with_for_update()
     )
-    if device is None or device.is_revoked or device.setup_expires_at <= now:
+    if holder is None or holder.revoked_at is not None or holder.setup_expires_at <= now:
         raise SetupCodeInvalid()
     token = secrets.token_urlsafe(32)
     spent = db.session.execute(
-        sa.update(Device)
-        .where(Device.id == device.id, Device.setup_code_hash == _hash_token(code))
-        .values(token_hash=_hash_token(token), setup_code_hash=None, setup_expires_at=None)
+        sa.update(model)
+        .where(model.id == holder.id, model.setup_code_hash == hash_token(code))
+        .values(token_hash=hash_token(token), setup_code_hash=None, setup_expires_at=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     if spent != 1:
         raise SetupCodeInvalid()
-    db.session.refresh(device)
-    return device, token
+    db.session.refresh(holder)
+    return holder, token
+
+
+def redeem_setup_code(*, code: str, now: datetime | None = None) -> tuple[Device, str]:
+    """Set a station up from a one-time link: the device gets a fresh token (any copy of the old
+    one stops working) and the link is spent. Returns the device and its new token."""
+    return spend_setup_code(Device, code=code, now=now)
 
 
 def create_device(
@@ -192,7 +207,7 @@ def create_device(
     device = Device(
         event_id=event.id,
         name=name,
-        token_hash=_hash_token(token),
+        token_hash=hash_token(token),
         checkpoint_id=(checkpoint or main_entrance(event=event)).id,
     )
     db.session.add(device)
@@ -216,7 +231,7 @@ def staff_device(*, event: Event, user) -> Device:
             event_id=event.id,
             user_id=user.id,
             name=gettext("In person: %(name)s", name=user.label)[:80],
-            token_hash=_hash_token(secrets.token_urlsafe(32)),
+            token_hash=hash_token(secrets.token_urlsafe(32)),
             checkpoint_id=main_entrance(event=event).id,
         )
         try:
@@ -260,7 +275,7 @@ def authenticate_device(*, token: str | None, now: datetime | None = None) -> De
     """The device holding this bearer token; refused when unknown or revoked."""
     if not token or len(token) > 200:
         raise InvalidToken()
-    device = db.session.scalar(_device_by_token(), {"token_hash": _hash_token(token)})
+    device = db.session.scalar(_device_by_token(), {"token_hash": hash_token(token)})
     if device is None:
         raise InvalidToken()
     if device.is_revoked:

@@ -17,8 +17,9 @@ from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
 from ..extensions import db
+from ..reference.models import Province, Sector
 from ..visitors.models import ConsentPurpose, Registration
-from .lead_models import Lead, LeadAnswer, LeadField, LeadNote, ShareSource
+from .lead_models import Lead, LeadAnswer, LeadField, LeadNote, LeadScan, ShareSource
 from .models import Exhibitor
 
 # The lead's columns each choice of the organiser fills (LeadField -> Lead attribute).
@@ -192,3 +193,49 @@ def registration_for_lead_code(*, event: Event, text: str) -> Registration:
     if registration is None:
         raise InvalidLeadCode()
     return registration
+
+
+def lead_view(lead: Lead) -> dict:
+    """A lead as exhibitors see it (the booth scanner's JSON and the portal alike): the
+    visitor's details only while a share covers them (`lead.is_shared`), names of province and
+    sectors in the current language; the company's notes, rating, tags and answers."""
+    details = None
+    if lead.is_shared:
+        province = db.session.get(Province, lead.province_code) if lead.province_code else None
+        sectors = {
+            s.code: s
+            for s in db.session.scalars(sa.select(Sector).where(Sector.code.in_(lead.sector_codes)))
+        }
+        details = {
+            "name": lead.name,
+            "organisation": lead.organisation,
+            "job_title": lead.job_title,
+            "email": lead.email,
+            "phone": lead.phone,
+            "province": province.tr("name") if province is not None else "",
+            "sectors": [sectors[c].tr("name") for c in lead.sector_codes if c in sectors],
+        }
+    return {
+        "id": lead.id,
+        "shared": lead.is_shared,
+        "share_source": lead.share_source.value if lead.share_source else None,
+        "details": details,
+        "first_scanned_at": lead.first_scanned_at,
+        "last_scanned_at": lead.last_scanned_at,
+        "scans": db.session.scalar(
+            sa.select(sa.func.count(LeadScan.id)).where(LeadScan.lead_id == lead.id)
+        ),
+        "rating": lead.rating.value if lead.rating else None,
+        "tags": list(lead.tags or []),
+        "answers": {str(a.question_id): a.answer for a in lead.answers},
+        "notes": [
+            {
+                "id": note.id,
+                "text": note.text,
+                "by": note.scanner.name if note.scanner is not None else "",
+                "created_at": note.created_at,
+            }
+            for note in lead.notes
+        ],
+        "version": lead.version,
+    }

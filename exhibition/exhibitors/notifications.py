@@ -65,3 +65,26 @@ def queue_exhibitor_message(
         language=language,
         **event.mail_fields(language),
     )
+
+
+def queue_scanner_setup(*, scanner, code: str) -> None:
+    """A staff member's one-time link that turns their phone into their company's booth scanner,
+    in their language (a LeadScanner whose registration is the staff member)."""
+    registration = scanner.registration
+    event, exhibitor = registration.event, scanner.exhibitor
+    language = registration.language
+    queue_email(
+        "lead_scanner",
+        {
+            "registration": registration,
+            "exhibitor": exhibitor,
+            "event": event,
+            "setup_url": public_url("booth.setup", code=code, lang=language),
+        },
+        to=registration.email,
+        subject=_l("Your booth scanner for %(event)s", event=event.tr("name", language)),
+        kind=MessageKind.LEAD_SCANNER_SETUP,
+        language=language,
+        registration_id=registration.id,
+        **event.mail_fields(language),
+    )

@@ -54,6 +54,7 @@ class MessageKind(enum.StrEnum):
     MEETING_REMINDER = "meeting_reminder"  # the evening before, and 15 minutes before
     MATCHING_INVITATION = "matching_invitation"  # an exhibitor invites its staff to join matching
     LEAD_REMINDER = "lead_reminder"  # an exhibitor's leads are deleted in 14, or 3, days
+    LEAD_SCANNER_SETUP = "lead_scanner_setup"  # a staff member's set-up link for a booth scanner
 
 
 class OutboxMessage(db.Model):

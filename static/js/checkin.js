@@ -3,17 +3,16 @@
 // few minutes, never the badge code). Online, the API judges each scan. Offline, the station
 // answers from the checkpoint's list of valid badges (kept in IndexedDB, refreshed in the
 // background; badges are known by a SHA-256 hash of their code) and queues the scans with their
-// own times; they are uploaded when the network returns (same nonce, stored once).
+// own times; they are uploaded when the network returns (same nonce, stored once). What it shares
+// with the booth scanner is in station-core.js; it reads entry codes only (lead codes skipped).
 (function () {
   "use strict";
   var KEY = "exhibition.deviceToken";
   var INFO = "exhibition.deviceInfo";
   var root = document.getElementById("station");
   var $ = function (id) { return document.getElementById(id); };
-  var texts = {};
-  $("texts").content.querySelectorAll("[data-key]").forEach(function (el) {
-    texts[el.dataset.key] = el.textContent.trim();
-  });
+  var core = window.StationCore;
+  var texts = core.texts("texts");
   var lang = document.documentElement.lang || "vi";
   var info = null;          // what /api/v1/device said (kept for offline starts)
   var badges = {};          // hash -> badge, from /api/v1/checkpoint/badges
@@ -23,31 +22,7 @@
   var flushing = false;
 
   // --- storage ---------------------------------------------------------------------------------
-  var dbPromise = null;
-  function idb() {
-    if (!dbPromise) {
-      dbPromise = new Promise(function (resolve, reject) {
-        var open = window.indexedDB.open("exhibition-station", 1);
-        open.onupgradeneeded = function () {
-          open.result.createObjectStore("queue", { keyPath: "nonce" });
-          open.result.createObjectStore("meta");
-        };
-        open.onsuccess = function () { resolve(open.result); };
-        open.onerror = function () { reject(open.error); };
-      });
-    }
-    return dbPromise;
-  }
-  function store(name, mode, work) {
-    return idb().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction(name, mode);
-        var result = work(tx.objectStore(name));
-        tx.oncomplete = function () { resolve(result instanceof IDBRequest ? result.result : result); };
-        tx.onerror = function () { reject(tx.error); };
-      });
-    });
-  }
+  var store = core.openStore("exhibition-station");
   function loadState() {
     return Promise.all([
       store("queue", "readonly", function (s) { return s.getAll(); }),
@@ -61,19 +36,12 @@
   }
 
   // --- the API ---------------------------------------------------------------------------------
-  function token() { return window.localStorage.getItem(KEY); }
-  function api(path, options) {
-    options = options || {};
-    options.headers = Object.assign({ "Authorization": "Bearer " + token(), "Accept": "application/json" }, options.headers || {});
-    return fetch(path + (path.indexOf("?") < 0 ? "?" : "&") + "lang=" + lang, options);
-  }
-  function post(path, body) {
-    return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  }
+  var http = core.client(KEY, lang);
+  var token = http.token, api = http.api, post = http.post;
 
   // --- screens ---------------------------------------------------------------------------------
   function showSetup(message) {
-    stopCamera();
+    camera.stop();
     $("scanner").hidden = true;
     $("setup").hidden = false;
     var error = $("setup-error");
@@ -253,20 +221,8 @@
 
   // --- answers ---------------------------------------------------------------------------------
   var tone = { ok: [880, 0.12], already_checked_in: [440, 0.25], not_registered: [520, 0.25], no_session: [520, 0.25], not_today: [520, 0.25] };
-  function beep(result) {
-    try {
-      var ctx = new (window.AudioContext || window.webkitAudioContext)();
-      var setting = tone[result] || [220, 0.45];
-      var osc = ctx.createOscillator();
-      osc.frequency.value = setting[0];
-      osc.connect(ctx.destination);
-      osc.start();
-      osc.stop(ctx.currentTime + setting[1]);
-    } catch (e) { /* no audio: the colour still tells */ }
-  }
-  function formatTime(iso) {
-    return new Date(iso).toLocaleTimeString(lang === "vi" ? "vi-VN" : "en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
-  }
+  function beep(result) { core.beep(result, tone); }
+  function formatTime(iso) { return core.formatTime(iso, lang); }
   // type: the scan's direction; an exit let through has its own words and colour.
   function show(result, title, name, detail, type) {
     var box = $("result");
@@ -303,14 +259,12 @@
     beep(data.result);
   }
 
-  function nonce() {
-    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
-    return Date.now().toString(36) + Math.random().toString(36).slice(2);
-  }
+  var nonce = core.nonce;
 
   var lastScan = null;  // {nonce, queued, code, found} for the undo and "let in anyway" buttons
   // found: a search result ({handle, badge_hash}) instead of a code; admit: "let in anyway"
   function scan(code, found, admit) {
+    if (code && core.isLeadCode(code)) { return Promise.resolve(); }  // a booth's code: not the door's
     var type = admit ? "entry" : direction();
     var session = $("checkpoint").value;
     var item = { code: code, nonce: nonce(), type: type, scanned_at: new Date().toISOString() };
@@ -403,52 +357,18 @@
     }).catch(function () { show("error", texts.error); });
   }
 
-  // --- the camera ------------------------------------------------------------------------------
-  var scanner = null;
-  var lastText = "", lastAt = 0;
-  var SAME_BADGE_PAUSE = 4000;  // the same badge held in view is not scanned again for 4 s
-  function onDecode(result) {
-    var text = (result && result.data !== undefined ? result.data : result || "").trim();
-    var now = Date.now();
-    if (!text || (text === lastText && now - lastAt < SAME_BADGE_PAUSE)) { return; }
-    lastText = text;
-    lastAt = now;
-    scan(text);
-  }
-  function loadLibrary() {
-    if (window.QrScanner) { return Promise.resolve(window.QrScanner); }
-    return new Promise(function (resolve, reject) {
-      var script = document.createElement("script");
-      script.src = root.dataset.vendor;
-      script.onload = function () { resolve(window.QrScanner); };
-      script.onerror = reject;
-      document.head.appendChild(script);
-    });
-  }
-  function startCamera() {
-    $("camera-box").hidden = false;
-    $("camera-toggle").setAttribute("aria-pressed", "true");
-    return loadLibrary().then(function (QrScanner) {
-      scanner = new QrScanner($("camera"), onDecode, {
-        returnDetailedScanResult: true,
-        highlightScanRegion: true,
-        maxScansPerSecond: 15,
-        preferredCamera: "environment"
-      });
-      return scanner.start();
-    }).then(function () {
-      window.localStorage.setItem(KEY + ".camera", "1");
-    }).catch(function () {
-      $("camera-error").hidden = false;
-      $("camera-error").textContent = texts.no_camera;
-      stopCamera(true);
-    });
-  }
-  function stopCamera(keepBox) {
-    if (scanner) { scanner.stop(); scanner.destroy(); scanner = null; }
-    if (!keepBox) { $("camera-box").hidden = true; }
-    $("camera-toggle").setAttribute("aria-pressed", "false");
-  }
+  // --- the camera: entry codes only (a badge's lead code, for booths, is skipped) ---------------
+  var camera = core.camera({
+    video: $("camera"),
+    box: $("camera-box"),
+    toggle: $("camera-toggle"),
+    error: $("camera-error"),
+    vendor: root.dataset.vendor,
+    noCamera: texts.no_camera,
+    memory: KEY + ".camera",
+    accept: function (text) { return !core.isLeadCode(text); },
+    onText: function (text) { scan(text); }
+  });
 
   // --- search ----------------------------------------------------------------------------------
   function search(query) {
@@ -510,9 +430,6 @@
     input.focus();
     if (code) { scan(code); }
   });
-  $("camera-toggle").addEventListener("click", function () {
-    if (scanner) { window.localStorage.removeItem(KEY + ".camera"); stopCamera(); } else { startCamera(); }
-  });
   $("undo").addEventListener("click", undo);
   // The exhibition is not on today: the operator may still let the person in (stored as such).
   $("admit").addEventListener("click", function () {
@@ -555,6 +472,6 @@
     if (root.dataset.setupCode) { return setUpFromLink(root.dataset.setupCode); }
     return connect();
   }).then(function () {
-    if (token() && window.localStorage.getItem(KEY + ".camera") === "1" && !$("scanner").hidden) { startCamera(); }
+    if (token() && !$("scanner").hidden) { camera.resume(); }
   });
 })();

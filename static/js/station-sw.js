@@ -1,18 +1,21 @@
-// The check-in station's service worker: the station page and what it needs are cached, so the
-// page opens and works with no network. The API is never cached (the page queues scans itself).
+// The stations' service worker (the door station at /checkin, the booth scanner at
+// /checkin/booth): their pages and what they need are cached, so a page opens and works with no
+// network. The API is never cached (the pages queue scans themselves).
 "use strict";
-var CACHE = "station-v1";
-var SHELL = [
-  "/checkin",
+var CACHE = "station-v2";
+var PAGES = ["/checkin", "/checkin/booth"];
+var SHELL = PAGES.concat([
   "/static/css/app.css",
+  "/static/js/station-core.js",
   "/static/js/checkin.js",
+  "/static/js/booth.js",
   "/static/js/forms.js",
   "/static/vendor/qr-scanner/qr-scanner.umd.min.js",
   "/static/vendor/qr-scanner/qr-scanner-worker.min.js",
   "/static/img/favicon.svg",
   "/static/img/station-192.png",
   "/checkin/manifest.webmanifest"
-];
+]);
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); }).then(function () { return self.skipWaiting(); }));
@@ -30,14 +33,16 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (event.request.mode === "navigate") {
-    // The page itself: fresh when online (and kept), the kept copy when not.
+    // The page itself: fresh when online (and kept), the kept copy when not (a set-up link
+    // opened offline gets its station's page).
+    var page = url.pathname.indexOf("/checkin/booth") === 0 ? "/checkin/booth" : "/checkin";
     event.respondWith(fetch(event.request).then(function (response) {
-      if (response.ok && url.pathname === "/checkin") {
+      if (response.ok && PAGES.indexOf(url.pathname) >= 0) {
         var copy = response.clone();
-        caches.open(CACHE).then(function (cache) { cache.put("/checkin", copy); });
+        caches.open(CACHE).then(function (cache) { cache.put(url.pathname, copy); });
       }
       return response;
-    }).catch(function () { return caches.match("/checkin"); }));
+    }).catch(function () { return caches.match(page); }));
     return;
   }
   // Files: fresh from the network when there is one (so a new version of the station's script

@@ -17,6 +17,7 @@ from tests.test_url_map import demo_values
 PUBLIC = "public"  # anyone, including anonymous visitors (some need a secret token in the URL)
 SIGNED_IN = "signed_in"  # any staff account, whatever its roles
 DEVICE = "device"  # a check-in device's bearer token (the JSON API)
+SCANNER = "scanner"  # a booth scanner's bearer token (the booth API), never a door device's
 WEBHOOK = "webhook"  # an exhibition's webhook key (Authorization: Apikey), for no person's account
 ADMIN, ORG, CHECKIN, EXH, FIN = "administrator", "organiser", "checkin", "exhibitors", "finance"
 MM = "matchmaking"
@@ -68,6 +69,11 @@ EXPECTED = {
     "lead_portal.edit_question": PUBLIC,
     "lead_portal.move_question": PUBLIC,
     "lead_portal.delete_question": PUBLIC,
+    "portal_scanners.index": PUBLIC,  # the portal's sign-in; only the company's own staff
+    "portal_scanners.make": PUBLIC,
+    "portal_scanners.revoke": PUBLIC,
+    "booth.station": PUBLIC,  # the page itself; everything it does needs a scanner's token
+    "booth.setup": PUBLIC,  # a one-time set-up code is the secret
     "payment_portal.request_pdf": PUBLIC,  # the portal's sign-in; only the company's own requests
     "agenda.agenda": PUBLIC,
     "matchmaking_agenda.agenda_pdf": PUBLIC,  # behind the person's manage link
@@ -241,6 +247,15 @@ EXPECTED = {
     # business matching: meetings at the table, outcomes, the report, the portal's booth meetings
     "api.matchmaking_scan": DEVICE,
     "api.matchmaking_places": DEVICE,
+    # the booth scanners' JSON API (lead retrieval)
+    "api_leads.setup": PUBLIC,  # exchanges a one-time set-up code for a scanner's token
+    "api_leads.scanner_info": SCANNER,
+    "api_leads.scan": SCANNER,
+    "api_leads.scan_batch": SCANNER,
+    "api_leads.lead": SCANNER,
+    "api_leads.add_note": SCANNER,
+    "api_leads.qualify": SCANNER,
+    "api_leads.questions": SCANNER,
     "matchmaking_station.station": PUBLIC,  # the page; the scans need the device token
     "matching_outcomes.rate": PUBLIC,  # by the registration's secret link
     "matchmaking_portal.index": PUBLIC,  # the exhibitor portal's own sign-in
@@ -340,8 +355,8 @@ def _allowed(rule, principal: str) -> bool:
         return True
     if expected in (DEVICE, "stats"):
         return expected == "stats" and principal in ("administrator", "organiser")
-    if expected == WEBHOOK:
-        return False  # no signed-in account stands for the key
+    if expected in (WEBHOOK, SCANNER):
+        return False  # no signed-in account stands for the key or the scanner
     if principal == "administrator":
         return True
     roles = PRINCIPALS[principal]
@@ -355,7 +370,7 @@ rule_path: dict[str, str] = {}
 
 
 def _refused(response, principal: str, endpoint: str) -> bool:
-    if endpoint.startswith("api."):
+    if endpoint.startswith(("api.", "api_leads.")):
         return response.status_code in (401, 403)
     if principal == "anonymous":
         return response.status_code == 302 and "/admin/login" in response.headers["Location"]
@@ -419,7 +434,7 @@ def test_url_map_sweep_every_role_reaches_only_what_it_should(sweep_app):
         assert response.status_code < 500, ("device", method, url)
         if EXPECTED[endpoint] in (DEVICE, "stats"):
             assert response.status_code not in (401, 403), ("device", method, url)
-        elif EXPECTED[endpoint] == WEBHOOK:
+        elif EXPECTED[endpoint] in (WEBHOOK, SCANNER):
             assert response.status_code == 401, ("device", method, url)
         elif isinstance(EXPECTED[endpoint], set) or EXPECTED[endpoint] == SIGNED_IN:
             assert response.status_code == 302 and "/admin/login" in response.headers["Location"]

@@ -9,7 +9,7 @@ import functools
 
 from pydantic import TypeAdapter
 
-from . import answers, matching, requests
+from . import answers, leads, matching, requests
 from .fields import REF, DocumentSchema
 
 REQUESTS = (
@@ -20,6 +20,7 @@ REQUESTS = (
     requests.BankNotification,
     requests.MeetingScanRequest,
     *matching.BODIES,
+    *leads.BODIES,
 )
 ANSWERS = (
     answers.Error,
@@ -36,6 +37,7 @@ ANSWERS = (
     answers.MeetingScanAnswer,
     answers.MeetingSessions,
     *matching.ANSWERS,
+    *leads.ANSWERS,
 )
 
 
