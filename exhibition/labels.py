@@ -15,6 +15,7 @@ from .accounts.models import Role
 from .booths.models import BoothStatus, BoothType
 from .checkin.models import ScanEffect, ScanResult, ScanType
 from .events.models import RegistrationState
+from .events.news_models import PostCategory, PostState
 from .exhibitors.models import ExhibitorStatus
 from .i18n import current_language
 from .mail.models import MessageKind, MessageStatus
@@ -38,6 +39,7 @@ LABELS: dict[enum.Enum, object] = {
     Role.EXHIBITORS: _l("Exhibitor manager"),
     Role.FINANCE: _l("Finance"),
     Role.MATCHMAKING: _l("Business matching staff"),
+    Role.EDITOR: _l("News editor"),
     ScanType.ENTRY: _l("Entry"),
     ScanType.EXIT: _l("Exit"),
     ScanResult.OK: _l("OK"),
@@ -100,6 +102,14 @@ LABELS: dict[enum.Enum, object] = {
     MessageKind.PAYMENT_RECEIVED: _l("Payment received in full"),
     MessageKind.PAYMENT_REMINDER: _l("Payment reminder"),
     MessageKind.MATCHING_INVITATION: _l("Invitation to business matching"),
+    MessageKind.NEWS: _l("News for subscribers"),
+    PostState.DRAFT: lazy_pgettext("news post", "Draft"),
+    PostState.SCHEDULED: lazy_pgettext("news post", "Scheduled"),
+    PostState.PUBLISHED: lazy_pgettext("news post", "Published"),
+    PostState.ARCHIVED: lazy_pgettext("news post", "Archived"),
+    PostCategory.ANNOUNCEMENT: _l("Announcement"),
+    PostCategory.NEWS: lazy_pgettext("news category", "News"),
+    PostCategory.RESULTS: _l("Results"),
     MessageKind.MEETING_REQUEST: _l("Meeting request"),
     MessageKind.MEETING_ACCEPTED: _l("Meeting request accepted"),
     MessageKind.MEETING_DECLINED: _l("Meeting request declined"),

@@ -2,4 +2,4 @@
 from which the OpenAPI document is built."""
 
 # The modules of pages, each with one blueprint `bp`, that create_app registers.
-VIEWS = ("views", "matching_views")
+VIEWS = ("views", "matching_views", "news_views")

@@ -10,6 +10,7 @@ from ..checkin.services import DeviceRevoked, InvalidToken, SetupCodeInvalid
 from ..checkin.undo import NothingToUndo
 from ..errors import HTTP_CODES as HTTP_ERRORS
 from ..errors import DomainError
+from ..events.news import PostNotFound
 from ..events.services import EventNotFound
 from ..matchmaking import participants as matching_people
 from ..matchmaking import requests as matching
@@ -91,6 +92,7 @@ DOMAIN_ERRORS = (
     WebhookKeyInvalid,
     UnknownPlace,
     BadMeetingScanTime,
+    PostNotFound,
 )
 # The participant API of business matching (api/matching_views.py).
 MATCHING_ERRORS = (

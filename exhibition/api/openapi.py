@@ -456,6 +456,12 @@ def _matching_paths() -> dict:
     return matching_paths()
 
 
+def _news_paths() -> dict:
+    from .openapi_news import news_paths  # it builds on this module's helpers
+
+    return news_paths()
+
+
 def openapi_document(*, session_cookie: str = "session") -> dict:
     """The OpenAPI document of the API (`session_cookie`: the name of Flask's session cookie)."""
     return {
@@ -473,7 +479,7 @@ def openapi_document(*, session_cookie: str = "session") -> dict:
             "Vietnamese, or in English after a request with `?lang=en`.",
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
-        "paths": {**_scan_paths(), **_other_paths(), **_matching_paths()},
+        "paths": {**_scan_paths(), **_other_paths(), **_matching_paths(), **_news_paths()},
         "components": {
             "schemas": component_schemas(),
             "securitySchemes": {

@@ -9,6 +9,7 @@ from ..dbtypes import utcnow
 from ..exhibitors.logos import BANNER, image_folder, stored_name
 from ..i18n import current_language
 from .models import Event
+from .news import latest_posts
 from .services import event_calendar, get_event, list_events
 
 bp = Blueprint("events", __name__)
@@ -21,6 +22,7 @@ def _event_page(event: Event):
         event=event,
         state=event.registration_state(),
         has_plan=bool(halls(event=event)),
+        news=latest_posts(event=event),
     )
 
 

@@ -53,6 +53,7 @@ class MessageKind(enum.StrEnum):
     MEETING_AGENDA = "meeting_agenda"  # the organisers' schedule: your meetings
     MEETING_REMINDER = "meeting_reminder"  # the evening before, and 15 minutes before
     MATCHING_INVITATION = "matching_invitation"  # an exhibitor invites its staff to join matching
+    NEWS = "news"  # a news post or announcement, to those who agreed to news
 
 
 class OutboxMessage(db.Model):

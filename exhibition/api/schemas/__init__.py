@@ -9,7 +9,7 @@ import functools
 
 from pydantic import TypeAdapter
 
-from . import answers, matching, requests
+from . import answers, matching, news, requests
 from .fields import REF, DocumentSchema
 
 REQUESTS = (
@@ -36,6 +36,7 @@ ANSWERS = (
     answers.MeetingScanAnswer,
     answers.MeetingSessions,
     *matching.ANSWERS,
+    *news.ANSWERS,
 )
 
 
