@@ -36,7 +36,7 @@ class NotChanged(DomainError):
 
 def subscribers(*, event_id: int) -> sa.Select:
     """The registrations of an exhibition that take news: their latest answer to the news
-    question is yes (not withdrawn since), confirmed, not erased."""
+    question is yes (not withdrawn since), confirmed, not erased, with an e-mail address."""
     latest = (
         sa.select(sa.func.max(Consent.id))
         .where(Consent.registration_id == Registration.id, Consent.purpose == ConsentPurpose.NEWS)
@@ -50,6 +50,8 @@ def subscribers(*, event_id: int) -> sa.Select:
             Registration.event_id == event_id,
             Registration.badge_works(),
             Consent.granted.is_(True),
+            # Walk-ins without an address have a placeholder in the reserved ".invalid" domain.
+            sa.not_(Registration.email_key.like("%.invalid")),
         )
         .order_by(Registration.id)
     )
