@@ -4,7 +4,14 @@ from .accounts.models import AuditEntry, Membership, Role, User
 from .booths.models import Booth, BoothAssignment, BoothStatus, BoothType, Hall
 from .checkin.models import Checkpoint, Device, Presence, Scan, ScanResult, ScanType
 from .events.models import Event
-from .events.news_models import NewsAttachment, NewsPost, NewsSend, NewsSlug, PostCategory, PostState
+from .events.news_models import (
+    NewsAttachment,
+    NewsPost,
+    NewsSend,
+    NewsSlug,
+    PostCategory,
+    PostState,
+)
 from .exhibitors.models import (
     BoothPreference,
     Exhibitor,

@@ -72,11 +72,11 @@ def post(slug: str, post_slug: str):
                 "filename": item.filename,
                 "content_type": item.content_type,
                 "size": item.size,
-                "url": public_url("news.attachment", slug=slug, post_slug=found.slug,
-                                  attachment_id=item.id),  # fmt: skip
+                "url": public_url(
+                    "news.attachment", slug=slug, post_slug=found.slug, attachment_id=item.id
+                ),  # fmt: skip
             }
             for item in found.attachments
         ],
     }
     return _json(NewsPostDetail, body)
-

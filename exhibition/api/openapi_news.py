@@ -60,8 +60,12 @@ def news_paths() -> dict:
                 "One news post out now",
                 NewsPostDetail,
                 "The post, its text as sanitised HTML, and its attachments.",
-                example={**ITEM, "body_html": "<p>Ngày 19/11 …</p>", "archived": False,
-                         "attachments": []},  # fmt: skip
+                example={
+                    **ITEM,
+                    "body_html": "<p>Ngày 19/11 …</p>",
+                    "archived": False,
+                    "attachments": [],
+                },  # fmt: skip
                 errors=("event_not_found", "post_not_found"),
                 security=[],
                 description="`404 post_not_found` for a draft or a post scheduled for later, "
@@ -69,8 +73,9 @@ def news_paths() -> dict:
                 "`slug` is the current one).",
                 parameters=[
                     SLUG,
-                    doc._parameter("post_slug", "path", {"type": "string"},
-                                   example=ITEM["slug"]),  # fmt: skip
+                    doc._parameter(
+                        "post_slug", "path", {"type": "string"}, example=ITEM["slug"]
+                    ),  # fmt: skip
                     LANG,
                 ],
             )

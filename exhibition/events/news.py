@@ -135,9 +135,7 @@ def feed_posts(*, event: Event, now: datetime | None = None) -> list[NewsPost]:
     )
 
 
-def public_post(
-    *, event: Event, slug: str, now: datetime | None = None
-) -> tuple[NewsPost, bool]:
+def public_post(*, event: Event, slug: str, now: datetime | None = None) -> tuple[NewsPost, bool]:
     """The post the public may read at this address, and whether the address is an old one (to
     redirect to the current); PostNotFound before its time, for drafts, and for unknown ones."""
     now = now or utcnow()

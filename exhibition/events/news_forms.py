@@ -51,11 +51,11 @@ class PostForm(VersionedForm):
     category = SelectField(_l("Category"), validators=[InputRequired()])
     title_vi = text_field(_l("Title (Vietnamese)"), required=_l("Enter the title."), max=300)
     title_en = text_field(_l("Title (English)"), max=300)
-    summary_vi = text_area(
-        _l("Summary (Vietnamese)"), required=_l("Enter a summary."), max=500
-    )
+    summary_vi = text_area(_l("Summary (Vietnamese)"), required=_l("Enter a summary."), max=500)
     summary_en = text_area(_l("Summary (English)"), max=500)
-    body_vi = text_area(_l("Text (Vietnamese, Markdown)"), required=_l("Enter the text."), max=100_000)
+    body_vi = text_area(
+        _l("Text (Vietnamese, Markdown)"), required=_l("Enter the text."), max=100_000
+    )
     body_en = text_area(_l("Text (English, Markdown)"), max=100_000)
     happens_at = _time_field(_l("Time of what it announces (Vietnam time)"), required=False)
     pinned = BooleanField(_l("Pin it at the top of the list"))

@@ -69,8 +69,12 @@ def queue_news(*, post: NewsPost, registration: Registration) -> None:
             "event": event,
             "registration": registration,
             "body": shown_body(post, language),
-            "post_url": public_url("news.post", slug=event.slug, post_slug=post.slug, lang=language),
-            "manage_url": public_url("visitors.manage", token=registration.manage_token, lang=language),
+            "post_url": public_url(
+                "news.post", slug=event.slug, post_slug=post.slug, lang=language
+            ),
+            "manage_url": public_url(
+                "visitors.manage", token=registration.manage_token, lang=language
+            ),
         },  # fmt: skip
         to=registration.email,
         subject=post.tr("title", language),
@@ -98,7 +102,9 @@ def send_to_subscribers(
             raise NotChanged()
     if round != len(sends) + 1 or (not again and sends):
         raise AlreadySent()
-    record = NewsSend(post_id=post.id, round=round, post_version=post.version, sent_by_id=sent_by_id)
+    record = NewsSend(
+        post_id=post.id, round=round, post_version=post.version, sent_by_id=sent_by_id
+    )
     try:
         with db.session.begin_nested():
             db.session.add(record)

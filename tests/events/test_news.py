@@ -2,8 +2,8 @@
 from the title that survive a change, Markdown made safe, the list, the feed, Open Graph."""
 
 import re
-from html.parser import HTMLParser
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 import pytest
@@ -150,7 +150,9 @@ def test_archived_post_leaves_the_lists_and_keeps_its_page(app, client, make_eve
     made = make_post(title_vi="Tin cũ", state="archived")
     surfaces = _surfaces(client, made["slug"])
     assert surfaces == {**HIDDEN, "page": 200, "json": 200}
-    assert "This post is archived" in client.get(f"/events/expo-2026/news/{made['slug']}?lang=en").text
+    assert (
+        "This post is archived" in client.get(f"/events/expo-2026/news/{made['slug']}?lang=en").text
+    )
 
 
 def test_unknown_post_and_unknown_exhibition_are_not_found(app, client, make_event, make_post):
@@ -285,7 +287,10 @@ def test_markdown_body_is_sanitised():
     assert live_dangers(html) == []
     assert live_dangers('<a href="x" onclick="y">') == ["a.onclick"]  # the check itself works
     assert "<script" not in html and "<iframe" not in html
-    assert '<a href="https://example.com/trang?a=1&amp;b=2" rel="noopener noreferrer nofollow">an toàn</a>' in html
+    assert (
+        '<a href="https://example.com/trang?a=1&amp;b=2" rel="noopener noreferrer nofollow">an toàn</a>'
+        in html
+    )
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text, not run
     assert "<h1>" not in html  # headings inside a post start at h2
 
@@ -350,9 +355,7 @@ def test_english_feed_marks_vietnamese_only_entries(app, client, make_event, mak
     assert entry.find(f"{ATOM}title").text == "Chỉ tiếng Việt"
 
 
-def test_post_page_has_open_graph_tags_with_absolute_addresses(
-    app, client, make_event, make_post
-):
+def test_post_page_has_open_graph_tags_with_absolute_addresses(app, client, make_event, make_post):
     make_event()
     made = make_post(title_vi='Tin "nổi bật"', summary_vi="Tóm tắt <ngắn>")
     with app.app_context():

@@ -144,9 +144,7 @@ def test_staff_page_offers_the_editor_role_with_its_name(app, client, make_event
     assert "editor</" not in page.text.replace("News editor</", "")
 
 
-def test_schedule_publish_archive_restore_and_back_to_draft_are_audited(
-    app, client, make_event
-):
+def test_schedule_publish_archive_restore_and_back_to_draft_are_audited(app, client, make_event):
     make_event()
     _staff(app, client, "bientap@example.com", Role.EDITOR)
     _write(client)
@@ -220,7 +218,9 @@ def test_second_save_of_the_same_version_is_a_conflict_and_keeps_its_text(
     # Saving again from the conflict page is a deliberate choice and goes through.
     again = form_posting_to(late.text, url, url)
     assert again.data()["version"] == str(post_row(app, made["id"]).version)
-    assert second.post(url, data=again.data(), content_type="multipart/form-data").status_code == 302
+    assert (
+        second.post(url, data=again.data(), content_type="multipart/form-data").status_code == 302
+    )
     # (tests/pages.py reads a text area's leading line break, which browsers drop)
     assert post_row(app, made["id"]).body_vi.lstrip("\r\n") == typed
 
@@ -251,7 +251,9 @@ def test_changing_the_address_keeps_the_old_one_working(app, client, make_event,
         "/events/expo-2026/news/tin-moi"
     )
     form = form_posting_to(client.get(url).text, url, url)
-    refused = client.post(url, data=form.data(slug="Không hợp lệ"), content_type="multipart/form-data")
+    refused = client.post(
+        url, data=form.data(slug="Không hợp lệ"), content_type="multipart/form-data"
+    )
     assert refused.status_code == 422
     assert "Use lower-case letters, digits and hyphens." in refused.text
 
@@ -310,7 +312,10 @@ def test_cover_and_attachments_are_kept_and_served_once_the_post_is_out(
         form = form_posting_to(client.get(url).text, f"{BASE}/{made['id']}/attachments", url)
         data = form.data()
         data["file"] = (io.BytesIO(content), name)
-        assert client.post(form.action, data=data, content_type="multipart/form-data").status_code == 302
+        assert (
+            client.post(form.action, data=data, content_type="multipart/form-data").status_code
+            == 302
+        )
     with app.app_context():
         post = db.session.get(NewsPost, made["id"])
         cover = post.cover_filename
@@ -333,7 +338,9 @@ def test_cover_and_attachments_are_kept_and_served_once_the_post_is_out(
     page = public.get(f"/events/expo-2026/news/{made['slug']}").text
     assert 'alt="Toàn cảnh hội trường"' in page
     # Removing one: gone from the page and the disk.
-    form = form_posting_to(client.get(url).text, f"{BASE}/{made['id']}/attachments/{files[0][0]}/delete", url)
+    form = form_posting_to(
+        client.get(url).text, f"{BASE}/{made['id']}/attachments/{files[0][0]}/delete", url
+    )
     assert client.post(form.action, data=form.data()).status_code == 302
     assert public.get(download).status_code == 404
 
@@ -357,7 +364,10 @@ def test_unfit_files_are_refused_next_to_the_field_keeping_the_text(
     data["file"] = (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 100), "hop-dong.pdf")
     refused = client.post(form.action, data=data, content_type="multipart/form-data")
     assert refused.status_code == 422
-    assert "Attach a PDF, a PNG, JPEG or WebP image, a Word (.docx) or Excel (.xlsx) file." in refused.text
+    assert (
+        "Attach a PDF, a PNG, JPEG or WebP image, a Word (.docx) or Excel (.xlsx) file."
+        in refused.text
+    )
     big = PDF + b"0" * (10 * 1024 * 1024)  # within the body limit, past 10 MB
     data = form.data()
     data["file"] = (io.BytesIO(big), "lon.pdf")

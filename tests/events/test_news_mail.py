@@ -121,7 +121,9 @@ def test_editing_a_sent_post_sends_nothing_until_asked_again(app, client, reader
     client.post(form.action, data=form.data())
     url = f"{BASE}/{made['id']}/"
     edit = form_posting_to(client.get(url).text, url, url)
-    saved = client.post(url, data=edit.data(title_vi="Tin đã sửa"), content_type="multipart/form-data")
+    saved = client.post(
+        url, data=edit.data(title_vi="Tin đã sửa"), content_type="multipart/form-data"
+    )
     assert saved.status_code == 302
     assert len(_news_mail(app)) == 2  # the edit sent nothing
     again, page = _send_form(client, made["id"])
