@@ -122,8 +122,8 @@ def clean_filename(name: str, suffix: str) -> str:
     """The name an attachment is offered under: the uploaded one without path or control
     characters, ending in the suffix of what it really is."""
     stem = unicodedata.normalize("NFC", Path(name or "").name)
-    stem = _UNSAFE_NAME.sub(" ", stem).strip(" .")
-    base = stem.rsplit(".", 1)[0] if "." in stem else stem
+    stem = " ".join(_UNSAFE_NAME.sub(" ", stem).split()).strip(" .")
+    base = (stem.rsplit(".", 1)[0] if "." in stem else stem).strip(" .")
     return f"{(base or 'tep-dinh-kem')[:150]}{suffix}"
 
 

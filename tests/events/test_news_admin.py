@@ -293,7 +293,7 @@ def test_attachments_are_recognised_by_content_not_name():
             attachment_suffix(bad)
     with pytest.raises(AttachmentTooLarge):
         attachment_suffix(PDF + b"0" * (10 * 1024 * 1024))
-    assert clean_filename("../../etc/Báo cáo <1>.exe", ".pdf") == "Báo cáo 1 .pdf"
+    assert clean_filename("../../etc/Báo cáo <1>.exe", ".pdf") == "Báo cáo 1.pdf"
     assert clean_filename("", ".docx") == "tep-dinh-kem.docx"
 
 
@@ -398,3 +398,13 @@ def test_a_body_past_the_limit_is_answered_with_a_message_on_the_form(
     answer = client.post(url, data=data, content_type="multipart/form-data")
     assert answer.status_code == 413
     assert 'id="cover-error"' in answer.text
+
+
+def test_editor_starts_from_the_dashboard_at_the_news(app, client, make_event):
+    make_event()
+    _staff(app, client, "bientap@example.com", Role.EDITOR)
+    dashboard = client.get("/admin/?lang=en").text
+    assert f'<a href="{BASE}/">Supporting Industry Expo 2026</a>' in dashboard
+    tabs = client.get(f"{BASE}/?lang=en").text
+    assert f'href="{BASE}/" aria-current="page">News</a>' in tabs
+    assert "/admin/events/expo-2026/registrations" not in tabs
