@@ -315,7 +315,11 @@ URL_SCHEMES = {"http", "https", "mailto"}
 def body_html(markdown_text: str) -> Markup:
     """A post's Markdown as HTML, sanitised by nh3 (Ammonia): no script, no event handler, no
     style, no link but http, https and mailto. The one place that marks HTML safe: its output."""
-    html = _markdown.render(markdown_text or "")
+    tokens = _markdown.parse(markdown_text or "")
+    for token in tokens:  # the post's title is the page's h1: its headings start at h2
+        if token.tag == "h1":
+            token.tag = "h2"
+    html = _markdown.renderer.render(tokens, _markdown.options, {})
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

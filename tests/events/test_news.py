@@ -292,7 +292,7 @@ def test_markdown_body_is_sanitised():
         in html
     )
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text, not run
-    assert "<h1>" not in html  # headings inside a post start at h2
+    assert "<h1>" not in html and "<h2>Tiêu đề</h2>" in html  # the page's h1 is the title
 
 
 def test_markdown_keeps_what_posts_need():
@@ -375,3 +375,32 @@ def test_category_is_named_in_the_reader_language(app, client, make_event, make_
     make_event()
     made = make_post(category=PostCategory.RESULTS)
     assert "Results" in client.get(f"/events/expo-2026/news/{made['slug']}?lang=en").text
+
+
+def test_demo_publishes_the_announcement_first_and_shows_every_state(app, client):
+    from exhibition.events.demo import seed_demo
+    from exhibition.events.news_demo import ANNOUNCEMENT
+
+    with app.app_context():
+        event, _ = seed_demo(visitors=3)
+        db.session.commit()
+        slug = event.slug
+        posts = db.session.scalars(
+            sa.select(NewsPost).where(NewsPost.event_id == event.id).order_by(NewsPost.id)
+        ).all()
+        first = posts[0]
+        title = ANNOUNCEMENT.read_text(encoding="utf-8").splitlines()[0].strip()
+        assert (first.title_vi, first.state, first.pinned) == (title, PostState.PUBLISHED, True)
+        assert first.slug.startswith("thong-bao-ve-viec-to-chuc-trien-lam-quoc-te-lan-thu-nhat")
+        assert first.publish_at == min(p.publish_at for p in posts if p.publish_at)
+        assert "Ngày 19/11, Sở Công Thương Hải Phòng" in first.body_vi
+        assert not any(line.startswith("    ") for line in first.body_vi.splitlines())
+        states = sorted(news.shown_state(p).value for p in posts)
+        assert states == ["archived", "draft", "published", "published", "scheduled", "scheduled"]
+        assert sum(p.category is PostCategory.RESULTS for p in posts) == 1
+        first_slug = first.slug
+        assert seed_demo(visitors=3)[1] == "there"  # loaded once
+    listed = client.get(f"/events/{slug}/news/?lang=vi").text
+    assert listed.index(title) < listed.index("Mở đăng ký tham quan triển lãm")
+    page = client.get(f"/events/{slug}/news/{first_slug}?lang=vi").text
+    assert "23/11/2021 09:00" in page
