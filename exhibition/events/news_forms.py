@@ -48,7 +48,7 @@ class VersionedForm(Form):
 
 
 class PostForm(VersionedForm):
-    category = SelectField(_l("Category"), validators=[InputRequired()])
+    category = SelectField(_l("Kind of post"), validators=[InputRequired()])
     title_vi = text_field(_l("Title (Vietnamese)"), required=_l("Enter the title."), max=300)
     title_en = text_field(_l("Title (English)"), max=300)
     summary_vi = text_area(_l("Summary (Vietnamese)"), required=_l("Enter a summary."), max=500)
