@@ -15,6 +15,7 @@ from .accounts.models import Role
 from .booths.models import BoothStatus, BoothType
 from .checkin.models import ScanEffect, ScanResult, ScanType
 from .events.models import RegistrationState
+from .events.news_models import PostCategory, PostState
 from .exhibitors.lead_models import LeadField, LeadRating, ShareSource
 from .exhibitors.models import ExhibitorStatus
 from .i18n import current_language
@@ -39,6 +40,7 @@ LABELS: dict[enum.Enum, object] = {
     Role.EXHIBITORS: _l("Exhibitor manager"),
     Role.FINANCE: _l("Finance"),
     Role.MATCHMAKING: _l("Business matching staff"),
+    Role.EDITOR: _l("News editor"),
     ScanType.ENTRY: _l("Entry"),
     ScanType.EXIT: _l("Exit"),
     ScanResult.OK: _l("OK"),
@@ -103,6 +105,14 @@ LABELS: dict[enum.Enum, object] = {
     MessageKind.MATCHING_INVITATION: _l("Invitation to business matching"),
     MessageKind.LEAD_REMINDER: _l("Reminder: leads to be deleted"),
     MessageKind.LEAD_SCANNER_SETUP: _l("Booth scanner set-up link"),
+    MessageKind.NEWS: _l("News for subscribers"),
+    PostState.DRAFT: lazy_pgettext("news post", "Draft"),
+    PostState.SCHEDULED: lazy_pgettext("news post", "Scheduled"),
+    PostState.PUBLISHED: lazy_pgettext("news post", "Published"),
+    PostState.ARCHIVED: lazy_pgettext("news post", "Archived"),
+    PostCategory.ANNOUNCEMENT: _l("Announcement"),
+    PostCategory.NEWS: lazy_pgettext("news category", "News"),
+    PostCategory.RESULTS: _l("Results"),
     MessageKind.MEETING_REQUEST: _l("Meeting request"),
     MessageKind.MEETING_ACCEPTED: _l("Meeting request accepted"),
     MessageKind.MEETING_DECLINED: _l("Meeting request declined"),

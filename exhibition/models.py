@@ -4,6 +4,14 @@ from .accounts.models import AuditEntry, Membership, Role, User
 from .booths.models import Booth, BoothAssignment, BoothStatus, BoothType, Hall
 from .checkin.models import Checkpoint, Device, Presence, Scan, ScanResult, ScanType
 from .events.models import Event
+from .events.news_models import (
+    NewsAttachment,
+    NewsPost,
+    NewsSend,
+    NewsSlug,
+    PostCategory,
+    PostState,
+)
 from .exhibitors.lead_models import (
     Lead,
     LeadAnswer,
@@ -127,6 +135,12 @@ __all__ = [
     "ConsentPurpose",
     "Device",
     "Event",
+    "NewsAttachment",
+    "NewsPost",
+    "NewsSend",
+    "NewsSlug",
+    "PostCategory",
+    "PostState",
     "MessageStatus",
     "OutboxAttachment",
     "OutboxMessage",

@@ -19,6 +19,7 @@ from .i18n import (
 from .labels import LANGUAGES, country_name, description, label, wording_version
 from .matchmaking.display import meeting_place
 from .phone import display_phone
+from .urls import public_url
 
 
 def lang_url(language: str) -> str:
@@ -58,6 +59,7 @@ def register_template_helpers(app: Flask) -> None:
         time_range=time_range,
         can=can,
         meeting_place=meeting_place,
+        public_url=public_url,  # absolute addresses from BASE_URL (feeds, Open Graph)
     )
     app.jinja_env.tests["can"] = can  # ['a.b', 'c.d']|select('can', slug): the links one may use
     app.jinja_env.filters.update(

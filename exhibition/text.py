@@ -83,6 +83,19 @@ def fold(value: str | None) -> str:
     return _SPACES.sub(" ", text.casefold()).strip()
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(value: str | None, *, max_length: int = 80) -> str:
+    """A web-address form of text: folded, words joined by hyphens, cut at a word within
+    `max_length` ("Thông báo về việc tổ chức" -> "thong-bao-ve-viec-to-chuc")."""
+    slug = _NOT_SLUG.sub("-", fold(value)).strip("-")
+    if len(slug) > max_length:
+        slug = slug[: max_length + 1].rsplit("-", 1)[0] if "-" in slug[:max_length] else slug
+        slug = slug[:max_length].strip("-")
+    return slug
+
+
 def csv_safe(value) -> str:
     """Neutralise spreadsheet formulas: a cell starting with = + - @ (or tab/CR) gets a quote."""
     if value is None:

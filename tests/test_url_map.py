@@ -3,6 +3,7 @@ for an anonymous visitor and for a signed-in organiser."""
 
 import sqlalchemy as sa
 
+from exhibition.events.news_models import NewsPost
 from exhibition.extensions import db
 from exhibition.matchmaking.models import Meeting, MeetingSession, Participant
 from exhibition.payments.models import BankTransaction, PaymentLine, PaymentRequest
@@ -77,6 +78,11 @@ def demo_values(app):
             # lead retrieval (the portal's pages need its sign-in; the ids may not exist)
             "lead_id": 1,
             "question_id": 1,
+            # news (the demo's first post is the Department's announcement, published)
+            "post_id": db.session.scalar(sa.select(NewsPost.id).order_by(NewsPost.id)) or 1,
+            "post_slug": db.session.scalar(sa.select(NewsPost.slug).order_by(NewsPost.id)) or "x",
+            "attachment_id": 1,
+            "language": "vi",
         }
 
 

@@ -87,6 +87,17 @@ ACTIONS = {
     "matchmaking.imported": _l("Hosted buyers and their must-meet lists imported"),
     "matchmaking.meeting_cancelled": _l("Meeting cancelled by the organisers"),
     "matchmaking.exported": _l("Business matching report exported"),
+    "news.created": _l("News post written"),
+    "news.changed": _l("News post changed"),
+    "news.scheduled": _l("News post scheduled"),
+    "news.published": _l("News post published"),
+    "news.unpublished": _l("News post back to draft"),
+    "news.archived": _l("News post archived"),
+    "news.restored": _l("News post published again from the archive"),
+    "news.sent": _l("News post sent to subscribers"),
+    "news.sent_again": _l("Changed news post sent to subscribers again"),
+    "news.attachment_added": _l("Attachment added to a news post"),
+    "news.attachment_removed": _l("Attachment removed from a news post"),
 }
 
 

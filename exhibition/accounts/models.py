@@ -22,6 +22,7 @@ class Role(enum.Enum):
     EXHIBITORS = "exhibitors"  # exhibitors, booths and the floor plan
     FINANCE = "finance"  # booth fees: payment requests, bank transactions, e-invoice data
     MATCHMAKING = "matchmaking"  # business matching: sessions, participants, the schedule
+    EDITOR = "editor"  # news and announcements: writes, publishes and sends them
 
 
 def new_session_token() -> str:

@@ -2,4 +2,4 @@
 participants', with the schemas from which the OpenAPI document is built."""
 
 # The modules of pages, each with one blueprint `bp`, that create_app registers.
-VIEWS = ("views", "matching_views", "lead_views")
+VIEWS = ("views", "matching_views", "lead_views", "news_views")

@@ -10,6 +10,7 @@ from ..checkin.services import DeviceRevoked, InvalidToken, SetupCodeInvalid
 from ..checkin.undo import NothingToUndo
 from ..errors import HTTP_CODES as HTTP_ERRORS
 from ..errors import DomainError
+from ..events.news import PostNotFound
 from ..events.services import EventNotFound
 from ..exhibitors import leads as lead_rules
 from ..exhibitors import qualification
@@ -95,6 +96,7 @@ DOMAIN_ERRORS = (
     WebhookKeyInvalid,
     UnknownPlace,
     BadMeetingScanTime,
+    PostNotFound,
 )
 # The booth scanners' API (api/lead_views.py).
 LEAD_ERRORS = (

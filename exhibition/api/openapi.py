@@ -468,6 +468,12 @@ def _scanner_scheme() -> dict:
     return SECURITY_SCHEME
 
 
+def _news_paths() -> dict:
+    from .openapi_news import news_paths  # it builds on this module's helpers
+
+    return news_paths()
+
+
 def openapi_document(*, session_cookie: str = "session") -> dict:
     """The OpenAPI document of the API (`session_cookie`: the name of Flask's session cookie)."""
     return {
@@ -486,7 +492,13 @@ def openapi_document(*, session_cookie: str = "session") -> dict:
             "Vietnamese, or in English after a request with `?lang=en`.",
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
-        "paths": {**_scan_paths(), **_other_paths(), **_lead_paths(), **_matching_paths()},
+        "paths": {
+            **_scan_paths(),
+            **_other_paths(),
+            **_lead_paths(),
+            **_matching_paths(),
+            **_news_paths(),
+        },
         "components": {
             "schemas": component_schemas(),
             "securitySchemes": {

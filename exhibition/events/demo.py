@@ -27,6 +27,7 @@ from ..text import fold
 from ..visitors.models import RegistrationSource, VisitorCategory
 from ..visitors.services import Consents, VisitorData, register_visitor
 from .models import Event
+from .news_demo import seed_news
 from .services import EventData, create_event
 
 DEMO_SLUG = "cnht-haiphong-2021"
@@ -159,6 +160,7 @@ def _seed_parts(event: Event) -> int:
         + seed_payments(event=event)
         + seed_matchmaking(event=event)
         + seed_leads(event=event)
+        + seed_news(event=event)
     )
 
 
@@ -249,6 +251,7 @@ def _seed(*, visitors: int, today: bool, now: datetime) -> Event:
     seed_programme(event=event, now=now)
     seed_matchmaking(event=event, now=now)
     seed_leads(event=event, now=now)
+    seed_news(event=event, now=now)
     return event
 
 

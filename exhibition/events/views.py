@@ -10,6 +10,7 @@ from ..exhibitors.logos import BANNER, image_folder, stored_name
 from ..i18n import current_language
 from ..visitors.sharing import shared_fields_text
 from .models import Event
+from .news import latest_posts
 from .services import event_calendar, get_event, list_events
 
 bp = Blueprint("events", __name__)
@@ -22,6 +23,7 @@ def _event_page(event: Event):
         event=event,
         state=event.registration_state(),
         has_plan=bool(halls(event=event)),
+        news=latest_posts(event=event),
     )
 
 

@@ -55,6 +55,7 @@ class MessageKind(enum.StrEnum):
     MATCHING_INVITATION = "matching_invitation"  # an exhibitor invites its staff to join matching
     LEAD_REMINDER = "lead_reminder"  # an exhibitor's leads are deleted in 14, or 3, days
     LEAD_SCANNER_SETUP = "lead_scanner_setup"  # a staff member's set-up link for a booth scanner
+    NEWS = "news"  # a news post or announcement, to those who agreed to news
 
 
 class OutboxMessage(db.Model):

@@ -21,6 +21,7 @@ SCANNER = "scanner"  # a booth scanner's bearer token (the booth API), never a d
 WEBHOOK = "webhook"  # an exhibition's webhook key (Authorization: Apikey), for no person's account
 ADMIN, ORG, CHECKIN, EXH, FIN = "administrator", "organiser", "checkin", "exhibitors", "finance"
 MM = "matchmaking"
+ED = "editor"
 
 EXPECTED = {
     # public site
@@ -88,6 +89,13 @@ EXPECTED = {
     "matching.block": PUBLIC,
     "matching.profile": PUBLIC,
     "matching.leave": PUBLIC,
+    "news.index": PUBLIC,
+    "news.post": PUBLIC,  # a 404 until its time has come
+    "news.attachment": PUBLIC,
+    "news.cover": PUBLIC,
+    "news.feed": PUBLIC,
+    "api_news.posts": PUBLIC,
+    "api_news.post": PUBLIC,
     "api_matching.directory": PUBLIC,
     "api_matching.person": PUBLIC,
     "api_matching.ask": PUBLIC,
@@ -263,6 +271,14 @@ EXPECTED = {
     "matchmaking_report.overview": {ADMIN, ORG, MM},  # and business matching staff
     "matchmaking_report.export_figures": {ADMIN, ORG, MM},
     "matchmaking_report.export_meetings": {ADMIN, ORG, MM},
+    "news_admin.index": {ADMIN, ORG, ED},
+    "news_admin.new": {ADMIN, ORG, ED},
+    "news_admin.edit": {ADMIN, ORG, ED},
+    "news_admin.preview": {ADMIN, ORG, ED},
+    "news_admin.state": {ADMIN, ORG, ED},
+    "news_admin.send": {ADMIN, ORG, ED},
+    "news_admin.attach": {ADMIN, ORG, ED},
+    "news_admin.detach": {ADMIN, ORG, ED},
 }
 
 # Who is asking. "organiser_b" organises another exhibition only; "nobody" has no role at all.
@@ -276,6 +292,7 @@ PRINCIPALS = {
     "exhibitors": {EXH},
     "finance": {FIN},
     "matchmaking": {MM},
+    "editor": {ED},
 }
 
 

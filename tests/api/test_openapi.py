@@ -33,7 +33,7 @@ def test_openapi_document_describes_every_api_route_with_its_methods(bare_app):
     document = bare_app.test_client().get("/api/v1/openapi.json").json
     routes = {}
     for rule in bare_app.url_map.iter_rules():
-        if rule.endpoint.startswith(("api.", "api_matching.", "api_leads.")):
+        if rule.endpoint.startswith(("api.", "api_matching.", "api_leads.", "api_news.")):
             methods = {m.lower() for m in rule.methods - IGNORED_METHODS}
             routes.setdefault(_openapi_path(rule.rule), set()).update(methods)
     documented = {path: set(item) for path, item in document["paths"].items()}

@@ -281,7 +281,9 @@ def test_consent_wording_names_the_organisers_fields_and_its_version_says_which(
         assert versions[ConsentPurpose.PROCESSING] == "2026-01"
         token = registration.manage_token
     manage = client.get(f"/r/{token}?lang=en").text
-    assert "may receive these details of mine: Full name, E-mail address, Province or city." in manage
+    assert (
+        "may receive these details of mine: Full name, E-mail address, Province or city." in manage
+    )
     vi = client.get("/events/expo-2026/register?lang=vi").text
     assert "Họ và tên, " in vi and ", Tỉnh/thành phố." in vi  # the fields in Vietnamese
 

@@ -9,7 +9,7 @@ import functools
 
 from pydantic import TypeAdapter
 
-from . import answers, leads, matching, requests
+from . import answers, leads, matching, news, requests
 from .fields import REF, DocumentSchema
 
 REQUESTS = (
@@ -38,6 +38,7 @@ ANSWERS = (
     answers.MeetingSessions,
     *matching.ANSWERS,
     *leads.ANSWERS,
+    *news.ANSWERS,
 )
 
 
