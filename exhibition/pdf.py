@@ -37,10 +37,12 @@ class Document(FPDF):
         self.add_font(FONT, "I", str(FONTS / "BeVietnamPro-Italic.ttf"))
         self.set_creator("exhibition")
 
-    def qr(self, text: str, x: float, y: float, size: float) -> None:
+    def qr(
+        self, text: str, x: float, y: float, size: float, *, mask_pattern: int | None = None
+    ) -> None:
         """The QR code of `text` with a 4-module quiet zone inside `size`; each dark run of a row
-        is one box."""
-        matrix = qr_code(text, border=0).get_matrix()
+        is one box (`mask_pattern` as for qr_code)."""
+        matrix = qr_code(text, border=0, mask_pattern=mask_pattern).get_matrix()
         count = len(matrix) + 8
         module = size / count
         self.set_fill_color(255, 255, 255)

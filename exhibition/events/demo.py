@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ..badges.demo import seed_certificates
 from ..booths.demo import seed_floor_plan
 from ..dbtypes import utcnow
 from ..exhibitors.demo import seed_exhibitors
@@ -157,6 +158,7 @@ def _seed_parts(event: Event) -> int:
         + seed_programme(event=event)
         + seed_payments(event=event)
         + seed_matchmaking(event=event)
+        + seed_certificates(event=event)
     )
 
 
@@ -245,6 +247,7 @@ def _seed(*, visitors: int, today: bool, now: datetime) -> Event:
     db.session.flush()
     seed_programme(event=event, now=now)
     seed_matchmaking(event=event, now=now)
+    seed_certificates(event=event, now=now)
     return event
 
 

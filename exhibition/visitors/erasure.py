@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..badges import certificates
 from ..checkin.models import Scan
 from ..database import empty_wal_on_commit
 from ..dbtypes import utcnow
@@ -172,6 +173,7 @@ def erase_registration(
     )
 
     _blank_scans(registration, badge_code)
+    certificates.erase(registration=registration, placeholder=ERASED_NAME)
     _blank_registration(registration, placeholder)
     db.session.flush()
     empty_wal_on_commit()
