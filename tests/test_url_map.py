@@ -3,6 +3,7 @@ for an anonymous visitor and for a signed-in organiser."""
 
 import sqlalchemy as sa
 
+from exhibition.badges.models import Certificate
 from exhibition.extensions import db
 from exhibition.matchmaking.models import Meeting, MeetingSession, Participant
 from exhibition.payments.models import BankTransaction, PaymentLine, PaymentRequest
@@ -72,6 +73,8 @@ def demo_values(app):
             "participant_id": db.session.scalar(sa.select(Participant.id).order_by(Participant.id))
             or 1,
             "person_id": db.session.scalar(sa.select(Participant.id).order_by(Participant.id)) or 1,
+            # certificates (the demo issues some only when it opens today)
+            "certificate_id": db.session.scalar(sa.select(Certificate.id)) or 1,
         }
 
 

@@ -88,9 +88,13 @@ def verify(code: str):
     except NoCertificate:
         abort(404)
     g.event = certificate.event
-    return render_template(
-        "badges/verify.html",
-        certificate=certificate,
-        event=certificate.event,
-        code=certificates.grouped(certificate.code),
-    ), 200, {"X-Robots-Tag": "noindex", "Cache-Control": "no-store"}
+    return (
+        render_template(
+            "badges/verify.html",
+            certificate=certificate,
+            event=certificate.event,
+            code=certificates.grouped(certificate.code),
+        ),
+        200,
+        {"X-Robots-Tag": "noindex", "Cache-Control": "no-store"},
+    )

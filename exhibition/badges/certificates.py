@@ -161,13 +161,14 @@ def attended_exhibition() -> sa.ColumnElement[bool]:
     return Registration.checked_in_at.is_not(None)
 
 
-def attended_session(session_id: int) -> sa.ColumnElement[bool]:
-    """Registrations let in at the session's door: their seat scanned, or an `ok` entry scan."""
+def attended_session(session_id, registration_id=Registration.id) -> sa.ColumnElement[bool]:
+    """Let in at the session's door: the person's seat scanned there, or an `ok` entry scan for
+    the session (not undone). Either side may be a column (correlated) or a value."""
     seated = (
         sa.select(SessionBooking.id)
         .where(
             SessionBooking.session_id == session_id,
-            SessionBooking.registration_id == Registration.id,
+            SessionBooking.registration_id == registration_id,
             SessionBooking.attended_at.is_not(None),
         )
         .exists()
@@ -176,7 +177,7 @@ def attended_session(session_id: int) -> sa.ColumnElement[bool]:
         sa.select(Scan.id)
         .where(
             Scan.session_id == session_id,
-            Scan.registration_id == Registration.id,
+            Scan.registration_id == registration_id,
             Scan.type == ScanType.ENTRY,
             Scan.result == ScanResult.OK,
             Scan.undone_at.is_(None),
@@ -209,12 +210,16 @@ def has_attended(*, registration: Registration, session: ConferenceSession | Non
 
 def sessions_attended(*, registration: Registration) -> list[ConferenceSession]:
     """The sessions of the person's exhibition they attended, in time order."""
-    sessions = db.session.scalars(
-        sa.select(ConferenceSession)
-        .where(ConferenceSession.event_id == registration.event_id)
-        .order_by(ConferenceSession.starts_at, ConferenceSession.id)
-    ).all()
-    return [s for s in sessions if has_attended(registration=registration, session=s)]
+    return list(
+        db.session.scalars(
+            sa.select(ConferenceSession)
+            .where(
+                ConferenceSession.event_id == registration.event_id,
+                attended_session(ConferenceSession.id, registration.id),
+            )
+            .order_by(ConferenceSession.starts_at, ConferenceSession.id)
+        )
+    )
 
 
 # --- issuing -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ everything stored about their registration, in one JSON document."""
 
 import sqlalchemy as sa
 
+from ..badges.models import Certificate
 from ..checkin.models import Scan
 from ..dbtypes import iso_utc, utcnow
 from ..extensions import db
@@ -13,7 +14,8 @@ from .models import Registration
 
 
 def export_personal_data(*, registration: Registration) -> dict:
-    """The registration, consents, badge scans, sessions, invitations and e-mails of a person."""
+    """The registration, consents, badge scans, sessions, invitations, e-mails and certificates
+    of a person."""
     event = registration.event
     return {
         "exported_at": iso_utc(utcnow()),
@@ -31,6 +33,9 @@ def export_personal_data(*, registration: Registration) -> dict:
         "invitations": [_invitation(i) for i in _of(registration, Invitation, Invitation.number)],
         "emails": [_message(m) for m in _of(registration, OutboxMessage, OutboxMessage.created_at)],
         "business_matching": matchmaking_privacy.export_of(registration=registration),
+        "certificates": [
+            _certificate(c) for c in _of(registration, Certificate, Certificate.issued_at)
+        ],
     }
 
 
@@ -91,6 +96,16 @@ def _booking(b: SessionBooking) -> dict:
         "status": b.status.value,
         "signed_up_at": iso_utc(b.created_at),
         "attended_at": iso_utc(b.attended_at),
+    }
+
+
+def _certificate(c: Certificate) -> dict:
+    return {
+        "name": c.name,
+        "session": c.session.title_vi if c.session else None,
+        "code": c.code,
+        "issued_at": iso_utc(c.issued_at),
+        "name_corrected_at": iso_utc(c.name_corrected_at),
     }
 
 

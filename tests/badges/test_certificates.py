@@ -19,7 +19,7 @@ from exhibition.programme.models import ConferenceSession
 from exhibition.visitors.erasure import erase_registration, purge_personal_data
 from exhibition.visitors.models import Registration
 from tests.conftest import login_client, on_today, scan
-from tests.pages import form_posting_to, forms_in
+from tests.pages import form_posting_to
 
 EVENT_VI = "Triển lãm Công nghiệp hỗ trợ 2026"
 A4_LANDSCAPE = (842, 595)  # points
@@ -88,7 +88,9 @@ def test_a_person_in_english_gets_the_english_certificate(app, client, make_even
     person = make_visitor(full_name="John Smith", language="en")
     with app.app_context():
         _check_in(person["id"])
-    ((text, _size, _image),) = read_pdf(client.get(f"/r/{person['manage_token']}/certificate.pdf").data)
+    ((text, _size, _image),) = read_pdf(
+        client.get(f"/r/{person['manage_token']}/certificate.pdf").data
+    )
     assert "CERTIFICATE OF ATTENDANCE" in text and "Supporting Industry Expo 2026" in text
 
 
@@ -140,7 +142,12 @@ def test_a_session_certificate_is_for_people_scanned_at_its_door(
     token = make_device()
     answer = client.post(
         "/api/v1/checkin",
-        json={"code": inside["badge_code"], "nonce": "door-1", "type": "entry", "session_id": session_id},
+        json={
+            "code": inside["badge_code"],
+            "nonce": "door-1",
+            "type": "entry",
+            "session_id": session_id,
+        },
         headers={"Authorization": f"Bearer {token}"},
     )
     assert answer.json["result"] == "ok"
@@ -156,9 +163,15 @@ def test_a_session_certificate_is_for_people_scanned_at_its_door(
     # Not at the session's door: no certificate of it, nor of the exhibition.
     refused = f"/r/{absent['manage_token']}/sessions/{session_id}/certificate.pdf"
     assert client.get(refused).status_code == 403
-    assert client.get(f"/r/{inside['manage_token']}/sessions/{other_id}/certificate.pdf").status_code == 403
+    assert (
+        client.get(f"/r/{inside['manage_token']}/sessions/{other_id}/certificate.pdf").status_code
+        == 403
+    )
     assert client.get(f"/r/{inside['manage_token']}/certificate.pdf").status_code == 403
-    assert client.get(f"/r/{inside['manage_token']}/sessions/999999/certificate.pdf").status_code == 404
+    assert (
+        client.get(f"/r/{inside['manage_token']}/sessions/999999/certificate.pdf").status_code
+        == 404
+    )
 
 
 def _issued_code(app, client, person) -> str:
@@ -185,7 +198,9 @@ def test_an_erased_persons_certificate_no_longer_verifies(app, client, attendee)
     login_client(app, client)
     with app.app_context():
         certificate = db.session.scalar(sa.select(Certificate))
-        certificates.correct_name(certificate=certificate, name="TS. Nguyễn Thị Hồng Nhung", actor=None)
+        certificates.correct_name(
+            certificate=certificate, name="TS. Nguyễn Thị Hồng Nhung", actor=None
+        )
         db.session.commit()
         erase_registration(
             registration=db.session.get(Registration, attendee["id"]), reason="person"
@@ -198,7 +213,9 @@ def test_an_erased_persons_certificate_no_longer_verifies(app, client, attendee)
         )
         assert entry.details == {"old": "—", "new": "—"}
     assert client.get(f"/c/{code}").status_code == 404
-    assert client.get(f"/admin/events/expo-2026/certificates/{certificate.id}.pdf").status_code == 404
+    assert (
+        client.get(f"/admin/events/expo-2026/certificates/{certificate.id}.pdf").status_code == 404
+    )
 
 
 def test_the_retention_purge_withdraws_certificates(app, client, attendee):
@@ -367,8 +384,19 @@ def test_unknown_ids_and_other_exhibitions_are_not_found(app, client, make_event
 
 def test_placeholders_are_filled_once_and_unknown_ones_named():
     values = {"name": "{event}", "event": "Triển lãm"}
-    assert certificates.fill("{name} / {event} / {other}", values) == "{event} / Triển lãm / {other}"
+    assert (
+        certificates.fill("{name} / {event} / {other}", values) == "{event} / Triển lãm / {other}"
+    )
     assert certificates.placeholder_problem("{name} {dates} {session}") is None
     assert "{x}" in certificates.placeholder_problem("{x}")
     assert certificates.placeholder_problem("{name:>999999}") is not None  # no format specs
     assert certificates.placeholder_problem("}") is not None
+
+
+def test_my_data_lists_the_persons_certificates(app, client, attendee):
+    code = _issued_code(app, client, attendee)
+    mine = client.get(f"/r/{attendee['manage_token']}/my-data.json").json
+    (certificate,) = mine["certificates"]
+    assert (certificate["name"], certificate["code"], certificate["session"]) == (
+        "Nguyễn Thị Hồng Nhung", code, None,
+    )  # fmt: skip
