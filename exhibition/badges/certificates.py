@@ -237,6 +237,18 @@ def _find(registration_id: int, scope: int) -> Certificate | None:
     )
 
 
+def _values(registration: Registration, session: ConferenceSession | None, now) -> dict:
+    return {
+        "event_id": registration.event_id,
+        "registration_id": registration.id,
+        "session_id": session.id if session is not None else None,
+        "scope": _scope(session),
+        "code": new_badge_code(),
+        "name": registration.full_name,
+        "issued_at": now,
+    }
+
+
 def issue(
     *,
     registration: Registration,
@@ -255,16 +267,8 @@ def issue(
         return existing
     if not has_attended(registration=registration, session=session):
         raise NotAttended()
-    values = {
-        "event_id": registration.event_id,
-        "registration_id": registration.id,
-        "session_id": session.id if session is not None else None,
-        "scope": _scope(session),
-        "code": new_badge_code(),
-        "name": registration.full_name,
-        "issued_at": now or utcnow(),
-    }
     # Two clicks at once: one row, and both get it.
+    values = _values(registration, session, now or utcnow())
     insert_unless_there(Certificate, values, key=("registration_id", "scope"), returning="id")
     return _find(registration.id, _scope(session))
 
@@ -272,24 +276,18 @@ def issue(
 def issue_all(
     *, event: Event, session: ConferenceSession | None = None, limit: int | None = None
 ) -> list[Certificate]:
-    """The certificates of everyone eligible (issued now for those who had none), by name."""
+    """The certificates of everyone eligible (issued now for those who had none), by name: one
+    select of the people, one insert for each new certificate, one select of the certificates."""
     people = db.session.scalars(eligible(event=event, session=session).limit(limit)).all()
-    have = {
-        c.registration_id: c
-        for c in db.session.scalars(
-            sa.select(Certificate).where(
-                Certificate.event_id == event.id, Certificate.scope == _scope(session)
-            )
-        )
-    }
+    have = issued(event=event, session=session)
     now = utcnow()
-    result = []
-    for registration in people:
-        certificate = have.get(registration.id) or issue(
-            registration=registration, session=session, now=now
-        )
-        result.append(certificate)
-    return result
+    missing = [p for p in people if p.id not in have]
+    for registration in missing:
+        values = _values(registration, session, now)
+        insert_unless_there(Certificate, values, key=("registration_id", "scope"), returning="id")
+    if missing:
+        have = issued(event=event, session=session)
+    return [have[p.id] for p in people]
 
 
 def issued(*, event: Event, session: ConferenceSession | None = None) -> dict[int, Certificate]:
