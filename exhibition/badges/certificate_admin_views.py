@@ -121,7 +121,6 @@ def index(slug: str):
         sessions=_sessions(event),
         people=people,
         issued=certificates.issued(event=event, session=session),
-        template=certificates.template_of(event=event),
         action_form=Form(),
         max_batch=MAX_BATCH,
     )

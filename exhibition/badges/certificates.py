@@ -55,11 +55,11 @@ DEFAULTS = {
     ),
     "session_body_vi": (
         "Chứng nhận Ông/Bà\n{name}\n{organisation}\n"
-        "đã tham dự {session}\ntrong khuôn khổ {event}, {dates}."
+        "đã tham dự {session} ngày {dates}\ntrong khuôn khổ {event}."
     ),
     "session_body_en": (
         "This is to certify that\n{name}\n{organisation}\n"
-        "attended the session {session}\nat the {event}, {dates}."
+        "attended the session {session} on {dates}\nat the {event}."
     ),
     "signatory_name": "",
     "signatory_title_vi": "",
