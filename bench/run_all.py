@@ -1,6 +1,6 @@
 """Every benchmark in turn, then one summary table: benchmark, figure, target, met?
 
-Runs allocation, badges_pdf, checkin_load, registration_load, registration_burst,
+Runs allocation, badges_pdf, certificates, checkin_load, registration_load, registration_burst,
 import_visitors, public_pages, search, payments_statement, payments_webhook and matchmaking (each prints its own table as it goes; their figures come back as
 dicts, nothing is parsed from their output). A benchmark that cannot run (wrk missing, PostgreSQL unreachable,
 a crash) is reported as such and the others still run. `make bench` runs this; it is not part of
@@ -25,6 +25,7 @@ POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 BENCHMARKS = {
     "allocation": ([], ["--exhibitors", "300", "--booths", "300"], None),
     "badges_pdf": ([], ["--count", "100"], None),
+    "certificates": ([], ["--count", "100"], None),
     "checkin_load": (
         [],
         ["--seconds", "3", "--warmup", "1", "--visitors", "3000", "--devices", "20"],
@@ -75,6 +76,12 @@ def summarise(name: str, f: dict) -> tuple[str, str, bool]:
             f"{k} {v:.2f} s" for k, v in seconds.items()
         )
         return figure, "each layout < 10 s (1,000 badges)", max(seconds.values()) < 10
+    if name == "certificates":
+        figure = (
+            f"{f['count']:,} certificates in one PDF: {f['first']:.2f} s issuing them "
+            f"(CPU {f['first_cpu']:.2f} s), {f['again']:.2f} s again (CPU {f['again_cpu']:.2f} s)"
+        )
+        return figure, "< 10 s (1,000 certificates)", f["first"] < 10
     if name == "checkin_load":
         figure = f"check-in/ping req/s {_percent(f['ratios'])}; errors/non-2xx {f['errors']}"
         met = f["ratio"] is not None and f["ratio"] >= f["target"] and not f["errors"]

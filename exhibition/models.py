@@ -1,6 +1,7 @@
 """Every domain's models, for Alembic and the shell."""
 
 from .accounts.models import AuditEntry, Membership, Role, User
+from .badges.models import Certificate, CertificateTemplate
 from .booths.models import Booth, BoothAssignment, BoothStatus, BoothType, Hall
 from .checkin.models import Checkpoint, Device, Presence, Scan, ScanResult, ScanType
 from .events.models import Event
@@ -78,6 +79,8 @@ from .visitors.models import (
 )
 
 __all__ = [
+    "Certificate",
+    "CertificateTemplate",
     "Absence",
     "Block",
     "BoothHost",

@@ -19,14 +19,16 @@ from qrcode.constants import ERROR_CORRECT_M
 _FITS_VERSION_2 = re.compile(r"[0-9A-Z]{1,38}")
 
 
-def qr_code(text: str, *, border: int = 4) -> qrcode.QRCode:
-    """The QR code of `text`, made (its modules known), with a quiet zone of `border` modules."""
+def qr_code(text: str, *, border: int = 4, mask_pattern: int | None = None) -> qrcode.QRCode:
+    """The QR code of `text`, made (its modules known), with a quiet zone of `border` modules.
+    A fixed `mask_pattern` (0-7) skips the trial of all eight, for documents that draw many
+    codes (a thousand certificates): any mask reads, the trial only picks the tidiest."""
     small = _FITS_VERSION_2.fullmatch(text) is not None
     qr = qrcode.QRCode(
         version=2 if small else None,
         error_correction=ERROR_CORRECT_M,
         border=border,
-        mask_pattern=2 if small else None,
+        mask_pattern=2 if small else mask_pattern,
     )
     qr.add_data(text)
     qr.make(fit=not small)

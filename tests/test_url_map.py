@@ -3,6 +3,7 @@ for an anonymous visitor and for a signed-in organiser."""
 
 import sqlalchemy as sa
 
+from exhibition.badges.models import Certificate
 from exhibition.events.news_models import NewsPost
 from exhibition.extensions import db
 from exhibition.matchmaking.models import Meeting, MeetingSession, Participant
@@ -75,8 +76,9 @@ def demo_values(app):
             "participant_id": db.session.scalar(sa.select(Participant.id).order_by(Participant.id))
             or 1,
             "person_id": db.session.scalar(sa.select(Participant.id).order_by(Participant.id)) or 1,
+            # certificates (the demo issues some only when it opens today)
+            "certificate_id": db.session.scalar(sa.select(Certificate.id)) or 1,
             # lead retrieval (the portal's pages need its sign-in; the ids may not exist)
-            "lead_id": 1,
             "question_id": 1,
             # news (the demo's first post is the Department's announcement, published)
             "post_id": db.session.scalar(sa.select(NewsPost.id).order_by(NewsPost.id)) or 1,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ..badges.demo import seed_certificates
 from ..booths.demo import seed_floor_plan
 from ..dbtypes import utcnow
 from ..exhibitors.demo import seed_exhibitors
@@ -161,6 +162,7 @@ def _seed_parts(event: Event) -> int:
         + seed_matchmaking(event=event)
         + seed_leads(event=event)
         + seed_news(event=event)
+        + seed_certificates(event=event)
     )
 
 
@@ -252,6 +254,7 @@ def _seed(*, visitors: int, today: bool, now: datetime) -> Event:
     seed_matchmaking(event=event, now=now)
     seed_leads(event=event, now=now)
     seed_news(event=event, now=now)
+    seed_certificates(event=event, now=now)
     return event
 
 

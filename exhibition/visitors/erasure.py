@@ -6,8 +6,9 @@ Erasing anonymises rather than deletes. The rows stay, with what the figures nee
 not identify anybody on its own (category, province, country, sectors, language, the times of
 registering and coming in, the status, the consents given), so counts per day and category do
 not move. Names, e-mail addresses, phone numbers, organisations and job titles are replaced
-wherever they were copied (invitations, outgoing mail and its .eml files, scanned text), seats in
-sessions still to come are given up, and the badge stops working.
+wherever they were copied (invitations, outgoing mail and its .eml files, scanned text, names
+printed on certificates of attendance), seats in sessions still to come are given up, and the badge
+and the certificates stop working.
 """
 
 import secrets
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..badges import certificates
 from ..checkin.models import Scan
 from ..database import empty_wal_on_commit
 from ..dbtypes import utcnow
@@ -174,6 +176,7 @@ def erase_registration(
     )
 
     _blank_scans(registration, badge_code)
+    certificates.erase(registration=registration, placeholder=ERASED_NAME)
     _blank_registration(registration, placeholder)
     db.session.flush()
     empty_wal_on_commit()

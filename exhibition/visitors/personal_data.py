@@ -3,6 +3,7 @@ everything stored about their registration, in one JSON document."""
 
 import sqlalchemy as sa
 
+from ..badges.models import Certificate
 from ..checkin.models import Scan
 from ..dbtypes import iso_utc, utcnow
 from ..exhibitors.lead_models import Lead
@@ -14,9 +15,10 @@ from .models import Registration
 
 
 def export_personal_data(*, registration: Registration) -> dict:
-    """The registration, consents, badge scans, sessions, invitations and e-mails of a person,
-    and every exhibitor's record of them: their visits, what was shared with the exhibitor, and
-    what the exhibitor wrote about them (notes, rating, tags, answers: data about the person)."""
+    """The registration, consents, badge scans, sessions, invitations, e-mails and certificates
+    of a person, and every exhibitor's record of them: their visits, what was shared with the
+    exhibitor, and what the exhibitor wrote about them (notes, rating, tags, answers: data about
+    the person)."""
     event = registration.event
     return {
         "exported_at": iso_utc(utcnow()),
@@ -35,6 +37,9 @@ def export_personal_data(*, registration: Registration) -> dict:
         "emails": [_message(m) for m in _of(registration, OutboxMessage, OutboxMessage.created_at)],
         "business_matching": matchmaking_privacy.export_of(registration=registration),
         "exhibitor_leads": [_lead(lead) for lead in _of(registration, Lead, Lead.first_scanned_at)],
+        "certificates": [
+            _certificate(c) for c in _of(registration, Certificate, Certificate.issued_at)
+        ],
     }
 
 
@@ -95,6 +100,16 @@ def _booking(b: SessionBooking) -> dict:
         "status": b.status.value,
         "signed_up_at": iso_utc(b.created_at),
         "attended_at": iso_utc(b.attended_at),
+    }
+
+
+def _certificate(c: Certificate) -> dict:
+    return {
+        "name": c.name,
+        "session": c.session.title_vi if c.session else None,
+        "code": c.code,
+        "issued_at": iso_utc(c.issued_at),
+        "name_corrected_at": iso_utc(c.name_corrected_at),
     }
 
 
