@@ -480,3 +480,56 @@ def test_trigram_indexes_come_and_go_with_their_migration_on_postgresql_only(
         else set()
     )
     assert (created, after_downgrade, again) == (expected, set(), expected)
+
+
+def test_the_issue_18_downgrades_keep_every_row_that_hangs_off_an_exhibitor(
+    empty_database, tmp_path
+):
+    """Each step down from the last revision to before lead retrieval leaves the rows that
+    cascade from exhibitors and registrations where they were (a table copy on SQLite would
+    delete them)."""
+    from datetime import date
+
+    from flask_migrate import downgrade
+
+    from exhibition.booths.models import BoothType
+    from exhibition.events.demo import demo_event
+    from exhibition.events.services import create_event
+    from exhibition.exhibitors.services import ApplicationData, apply
+    from tests.conftest import make_app
+
+    app = make_app(empty_database, tmp_path / "i")
+    tables = ("exhibitors", "exhibitor_sectors", "exhibitor_status_changes", "registrations")
+
+    def counts():
+        found = {
+            t: db.session.scalar(sa.select(sa.func.count()).select_from(sa.table(t)))
+            for t in tables
+        }
+        db.session.remove()  # the migrations run on a connection of their own
+        return found
+
+    with app.app_context():
+        upgrade()
+        event = create_event(
+            data=demo_event(loaded_on=date(2026, 12, 6), opens_on=date(2027, 1, 5))
+        )
+        apply(
+            event=event,
+            data=ApplicationData(
+                company_name_vi="Công ty TNHH Cơ khí Hải An", tax_code="0100109106",
+                province_code="HP", contact_name="Lê Văn Hải", contact_email="hai@example.com",
+                contact_phone="+84912345678", booth_type=BoothType.STANDARD,
+                sector_codes=["mechanical"],
+            ),
+        )  # fmt: skip
+        db.session.commit()
+        before = counts()
+        assert (before["exhibitors"], before["exhibitor_sectors"]) == (1, 1)
+        assert before["exhibitor_status_changes"] >= 1
+        for revision in ("bf39607b1b2d", "c4d81e6f2a37", "aa80c09b827e", "b7e31c5a9d20"):
+            downgrade(revision=revision)
+            assert counts() == before, revision
+        upgrade()
+        assert counts() == before
+        db.engine.dispose()

@@ -237,9 +237,12 @@ def qualify(lead_id: int):
         refusals = bodies.QualificationBody.REFUSALS
         named = {str(p["loc"][0]) for p in error.errors() if p["loc"]} & set(refusals)
         return _refused({name: str(refusals[name]) for name in named or {"version"}})
+    sent = body.model_fields_set  # what the body leaves out keeps its value
     change = qualification.Qualification(
-        rating=LeadRating(body.rating) if body.rating else None,
-        tags=body.tags,
+        rating=(LeadRating(body.rating) if body.rating else None)
+        if "rating" in sent
+        else found.rating,
+        tags=body.tags if "tags" in sent else list(found.tags),
         answers={int(key): value for key, value in body.answers.items()},
     )
     try:

@@ -1,6 +1,7 @@
 """Public pages of an exhibition's news: the list, a post, its files, and an Atom feed per
 language. A post is a 404 on each of them until its time has come."""
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -12,13 +13,18 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale
+from flask_login import current_user
 
+from ..accounts.access import may
+from ..dbtypes import utcnow
 from ..exhibitors.logos import image_folder, stored_name
 from ..extensions import db, paginate
 from ..urls import public_url
 from . import news
+from .models import Event
+from .news_admin_views import WRITERS
 from .news_files import COVER, files_folder
-from .news_models import NewsAttachment, PostState
+from .news_models import NewsAttachment, NewsPost, PostState
 from .services import get_event
 
 bp = Blueprint("news", __name__)
@@ -69,10 +75,23 @@ def attachment(slug: str, post_slug: str, attachment_id: int):
 
 @bp.get("/media/news/<name>")
 def cover(name: str):
-    """A post's cover image (JPEG, re-encoded), under a random name."""
+    """A post's cover image (JPEG, re-encoded), under a random name: only while the post is
+    out (or to those who write the exhibition's news, for their preview)."""
     if not stored_name(name) or not name.endswith(".jpg"):
         abort(404)
-    return send_from_directory(image_folder(COVER), name, mimetype="image/jpeg", max_age=86400)
+    found = db.session.execute(
+        sa.select(NewsPost, Event.slug)
+        .join(Event, Event.id == NewsPost.event_id)
+        .where(NewsPost.cover_filename == name)
+    ).first()
+    if found is None:
+        abort(404)
+    post, slug = found
+    out = db.session.scalar(sa.select(news.readable(utcnow())).where(NewsPost.id == post.id))
+    if not out and not may(current_user, WRITERS, slug):
+        abort(404)
+    # Short-lived in shared caches: a post taken back takes its cover with it soon.
+    return send_from_directory(image_folder(COVER), name, mimetype="image/jpeg", max_age=300)
 
 
 @bp.get("/events/<slug>/news/feed.<any(vi, en):language>.atom")

@@ -13,13 +13,21 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..badges.services import normalize_badge_code, normalize_lead_code
-from ..dbtypes import utcnow
+from ..dbtypes import UTCDateTime, utcnow
 from ..errors import DomainError
 from ..events.models import Event
 from ..extensions import db
 from ..reference.models import Province, Sector
 from ..visitors.models import ConsentPurpose, Registration
-from .lead_models import Lead, LeadAnswer, LeadField, LeadNote, LeadScan, ShareSource
+from .lead_models import (
+    Lead,
+    LeadAnswer,
+    LeadField,
+    LeadNote,
+    LeadScan,
+    LeadScanner,
+    ShareSource,
+)
 from .models import Exhibitor
 
 # The lead's columns each choice of the organiser fills (LeadField -> Lead attribute).
@@ -73,12 +81,60 @@ def consents_to_share(registration: Registration) -> bool:
     return consent is not None and consent.granted
 
 
-def details_of(*, registration: Registration, event: Event) -> dict:
-    """The lead's columns for this person: the chosen fields filled, the others blank."""
+# The fields the sharing consent's wording of version Event.consent_version named as first
+# written: an answer under exactly that choice records the plain version.
+FIRST_WORDING = (
+    LeadField.NAME,
+    LeadField.ORGANISATION,
+    LeadField.JOB_TITLE,
+    LeadField.EMAIL,
+    LeadField.PHONE,
+)
+# One letter per field in a recorded version: "2026-01+NEP" is version 2026-01 naming the name,
+# the e-mail and the province.
+_LETTERS = {
+    LeadField.NAME: "N",
+    LeadField.ORGANISATION: "O",
+    LeadField.JOB_TITLE: "J",
+    LeadField.EMAIL: "E",
+    LeadField.PHONE: "T",
+    LeadField.PROVINCE: "P",
+    LeadField.SECTORS: "S",
+}
+
+
+def share_version(event: Event) -> str:
+    """The wording version recorded with an answer to this exhibition's sharing consent: it says
+    which fields the words named (consent records are never edited)."""
+    fields = chosen_fields(event)
+    if tuple(fields) == FIRST_WORDING:
+        return event.consent_version
+    return event.consent_version + "+" + "".join(_LETTERS[field] for field in fields)
+
+
+def fields_of_version(version: str) -> set[LeadField]:
+    """The fields a recorded wording version named."""
+    if "+" not in version:
+        return set(FIRST_WORDING)
+    letters = version.rsplit("+", 1)[1]
+    return {field for field, letter in _LETTERS.items() if letter in letters}
+
+
+def details_of(
+    *, registration: Registration, event: Event, source: ShareSource = ShareSource.CONSENT
+) -> dict:
+    """The lead's columns for this person: the chosen fields filled, the others blank. Under the
+    consent, only fields its words named when given: a field the organisers add later is not
+    something the person agreed to (a share from their page names today's fields)."""
     values = dict(_BLANK)
     if registration.is_erased:
         return values
-    for field in chosen_fields(event):
+    fields = chosen_fields(event)
+    if source is ShareSource.CONSENT:
+        consent = registration.consent_for(ConsentPurpose.SHARE_EXHIBITORS)
+        named = fields_of_version(consent.wording_version) if consent and consent.granted else set()
+        fields = [field for field in fields if field in named]
+    for field in fields:
         column = _COLUMNS[field]
         if field is LeadField.NAME:
             values[column] = registration.full_name
@@ -93,7 +149,9 @@ def details_of(*, registration: Registration, event: Event) -> dict:
 
 def fill(*, lead: Lead, source: ShareSource, now: datetime) -> None:
     """Give the lead the person's details under a share (kept as first shared, if it was)."""
-    for column, value in details_of(registration=lead.registration, event=lead.event).items():
+    source = lead.share_source or source  # a lead shared once keeps how it was shared
+    details = details_of(registration=lead.registration, event=lead.event, source=source)
+    for column, value in details.items():
         setattr(lead, column, value)
     if lead.shared_at is None:
         lead.shared_at = now
@@ -158,9 +216,45 @@ def _visited(*, registration: Registration, exhibitor: Exhibitor) -> Lead:
     return lead
 
 
-def erase(*, registration: Registration) -> None:
+def lock_person(registration: Registration) -> None:
+    """Lock the person's row until commit, and read their consents again: a scan and a change
+    of their sharing consent at once take turns (a scan never keeps details a withdrawal made
+    at the same moment was to remove)."""
+    db.session.execute(
+        sa.select(Registration.id).where(Registration.id == registration.id).with_for_update()
+    )
+    db.session.refresh(registration, ["consents"])
+
+
+def cancelled(*, registration: Registration, now: datetime | None = None) -> None:
+    """Cancelling the registration withdraws the processing consent: every exhibitor loses the
+    person's details (the visits stay), and their booth scanners stop."""
+    for lead in leads_of(registration):
+        blank(lead)
+    _stop_scanners(registration, now=now or utcnow())
+    db.session.flush()
+
+
+def _stop_scanners(registration: Registration, *, now: datetime, name: str | None = None) -> None:
+    """Revoke the booth scanners held by this staff member (and rename them when erased)."""
+    values = {"setup_code_hash": None, "setup_expires_at": None}
+    if name is not None:
+        values["name"] = name
+    db.session.execute(
+        sa.update(LeadScanner)
+        .where(LeadScanner.registration_id == registration.id)
+        .values(
+            revoked_at=sa.func.coalesce(LeadScanner.revoked_at, sa.literal(now, UTCDateTime())),
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def erase(*, registration: Registration, placeholder: str) -> None:
     """Erasure: every lead of the person loses their details and what exhibitors wrote about
     them (notes, answers, rating, tags); the anonymous visits stay for the figures."""
+    _stop_scanners(registration, now=utcnow(), name=placeholder)
     lead_ids = [lead.id for lead in leads_of(registration)]
     if not lead_ids:
         return

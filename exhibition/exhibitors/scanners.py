@@ -59,7 +59,8 @@ def scanners_of(*, exhibitor: Exhibitor) -> list[LeadScanner]:
 
 
 def _staff_member(exhibitor: Exhibitor, registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id)
+    in_range = 0 < registration_id < 2**31  # larger numbers are no id (the database would fail)
+    registration = db.session.get(Registration, registration_id) if in_range else None
     if (
         registration is None
         or registration.exhibitor_id != exhibitor.id

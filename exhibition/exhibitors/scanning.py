@@ -64,6 +64,7 @@ def _lead_for(scanner: LeadScanner, registration, at: datetime, now: datetime) -
     attaches to the winner's row), holding the shared details when the visitor consents. An
     existing lead's scan times are widened to `at` in one conditional update (its row lock
     orders concurrent scans) and its details filled again under the consent."""
+    leads.lock_person(registration)  # a withdrawal of the consent at once waits, or is waited for
     consents = leads.consents_to_share(registration)
     values = {
         "event_id": registration.event_id,
@@ -140,6 +141,8 @@ def record_lead_scan(
     except (leads.NotALeadCode, leads.InvalidLeadCode):
         count_invalid(scanner=scanner, now=now)
         raise
+    # A savepoint: a scan that turns out to be a replay leaves no lead and no widened times.
+    savepoint = db.session.begin_nested()
     lead = _lead_for(scanner, registration, at, now)
     values = {
         "lead_id": lead.id,
@@ -151,7 +154,9 @@ def record_lead_scan(
     }
     scan_id = insert_unless_there(LeadScan, values, key=("scanner_id", "nonce"), returning="id")
     if scan_id is None:  # the same nonce sent twice at once: the other one is stored
+        savepoint.rollback()
         return _replay(stored_scans(scanner=scanner, nonces=[nonce])[nonce], text)
+    savepoint.commit()
     scan = LeadScan(id=scan_id, **values)
     make_transient_to_detached(scan)  # as stored, not read back
     db.session.add(scan)
@@ -159,9 +164,13 @@ def record_lead_scan(
 
 
 def lead_of_scanner(*, scanner: LeadScanner, lead_id: int) -> Lead:
-    """One of the scanner's company's leads (another company's is not found)."""
-    lead = db.session.get(Lead, lead_id)
-    if lead is None or lead.exhibitor_id != scanner.exhibitor_id:
+    """A lead this scanner scanned (any other is not found: the company's list is its portal's,
+    not every phone's)."""
+    lead = db.session.get(Lead, lead_id) if 0 < lead_id < 2**31 else None
+    scanned = lead is not None and db.session.scalar(
+        sa.select(sa.exists().where(LeadScan.lead_id == lead.id, LeadScan.scanner_id == scanner.id))
+    )
+    if not scanned or lead.exhibitor_id != scanner.exhibitor_id:
         raise DomainError(
             _l("This contact is not one of your company's."), code="not_found", status=404
         )

@@ -131,6 +131,7 @@ def change_consents(
     """
     if registration.is_cancelled or registration.is_erased:
         raise RegistrationCancelled()
+    leads.lock_person(registration)  # a booth scan at the same moment waits, or is waited for
     now = now or utcnow()
     changed = []
     event = registration.event
@@ -173,5 +174,6 @@ def cancel_registration(*, registration: Registration, now: datetime | None = No
         raise RegistrationCancelled()
     give_up_future_bookings(registration=registration, now=now)
     matchmaking_privacy.give_up(registration=registration, now=now)
+    leads.cancelled(registration=registration, now=now)
     db.session.flush()
     return registration

@@ -151,7 +151,7 @@ def erase_registration(
 
     report.seats_given_up = seats.give_up_future_bookings(registration=registration, now=now)
     matchmaking_privacy.erase(registration=registration, now=now)
-    leads.erase(registration=registration)
+    leads.erase(registration=registration, placeholder=ERASED_NAME)
 
     invitations = db.session.scalars(
         sa.select(Invitation).where(Invitation.registration_id == registration.id)

@@ -5,37 +5,13 @@ answer keeps the words it was given to (consent records are never edited)."""
 from flask_babel import gettext as _
 
 from ..events.models import Event
-from ..exhibitors.lead_models import LeadField
+from ..exhibitors import leads
 from ..exhibitors.leads import chosen_fields
-
-# The fields of the wording of version Event.consent_version as first written (the sign-up form
-# named exactly these): an answer under that choice keeps the plain version.
-_FIRST_WORDING = [
-    LeadField.NAME,
-    LeadField.ORGANISATION,
-    LeadField.JOB_TITLE,
-    LeadField.EMAIL,
-    LeadField.PHONE,
-]
-# One letter per field in the recorded version: "2026-01+NEP" is version 2026-01 naming the
-# name, the e-mail and the province.
-_LETTERS = {
-    LeadField.NAME: "N",
-    LeadField.ORGANISATION: "O",
-    LeadField.JOB_TITLE: "J",
-    LeadField.EMAIL: "E",
-    LeadField.PHONE: "T",
-    LeadField.PROVINCE: "P",
-    LeadField.SECTORS: "S",
-}
 
 
 def share_version(event: Event) -> str:
-    """The wording version recorded with an answer to the sharing consent of this exhibition."""
-    fields = chosen_fields(event)
-    if fields == _FIRST_WORDING:
-        return event.consent_version
-    return event.consent_version + "+" + "".join(_LETTERS[field] for field in fields)
+    """The wording version recorded with an answer to the sharing consent (exhibitors.leads)."""
+    return leads.share_version(event)
 
 
 def shared_fields_text(event: Event) -> str:

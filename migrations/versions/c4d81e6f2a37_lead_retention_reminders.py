@@ -21,9 +21,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('exhibitors', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('leads_reminded_14_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('leads_reminded_3_at', sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD/DROP COLUMN on `exhibitors`: on SQLite a batch copy would drop the table, and
+    # with foreign keys on that deletes every row that cascades from it (booths, payments, staff).
+    op.add_column('exhibitors', sa.Column('leads_reminded_14_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('exhibitors', sa.Column('leads_reminded_3_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('consents', schema=None) as batch_op:
         batch_op.alter_column(
             'wording_version',
@@ -41,6 +42,5 @@ def downgrade():
             type_=sa.String(length=20),
             existing_nullable=False,
         )
-    with op.batch_alter_table('exhibitors', schema=None) as batch_op:
-        batch_op.drop_column('leads_reminded_3_at')
-        batch_op.drop_column('leads_reminded_14_at')
+    op.drop_column('exhibitors', 'leads_reminded_3_at')
+    op.drop_column('exhibitors', 'leads_reminded_14_at')

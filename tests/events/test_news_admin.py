@@ -325,6 +325,8 @@ def test_cover_and_attachments_are_kept_and_served_once_the_post_is_out(
     public = app.test_client()
     download = f"/events/expo-2026/news/{made['slug']}/files/{files[0][0]}"
     assert public.get(download).status_code == 404  # not out yet
+    assert public.get(f"/media/news/{cover}").status_code == 404  # the cover neither
+    assert client.get(f"/media/news/{cover}").status_code == 200  # but for the preview
     assert _actions(app).count("news.attachment_added") == 2
     with app.app_context():
         db.session.execute(sa.update(NewsPost).values(publish_at=datetime.now(UTC)))

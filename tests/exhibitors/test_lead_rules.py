@@ -230,3 +230,79 @@ def test_an_answer_outside_the_choices_and_an_eleventh_question_are_refused(app,
                 change=Qualification(rating=None, answers={choice.id: "Có lẽ"}),
             )
         assert len(questions) == 9 and _lead(visit).version == 1
+
+
+def test_a_field_the_organisers_add_after_the_consent_is_not_shared_under_it(app, visit):
+    from exhibition.visitors.changes import change_consents
+    from exhibition.visitors.models import Registration
+
+    with app.app_context():
+        registration = db.session.get(Registration, visit["registration"])
+        change_consents(registration=registration, share_exhibitors=True, news=False, now=NOW)
+        registration.event.lead_fields = ["name", "email", "province", "sectors"]
+        db.session.commit()
+        leads.consent_changed(registration=registration, now=NOW)
+        db.session.commit()
+        lead = _lead(visit)
+        assert (lead.name, lead.email, lead.province_code, lead.sector_codes) == (
+            "<b>Trần</b> An",
+            registration.email,
+            None,
+            [],
+        )
+        # Given again under words naming them: shared.
+        change_consents(registration=registration, share_exhibitors=False, news=False, now=NOW)
+        change_consents(registration=registration, share_exhibitors=True, news=False, now=NOW)
+        db.session.commit()
+        assert registration.consent_for(leads.ConsentPurpose.SHARE_EXHIBITORS).wording_version == (
+            registration.event.consent_version + "+NEPS"
+        )
+        assert (_lead(visit).province_code, _lead(visit).sector_codes) == ("HP", ["mechanical"])
+
+
+def _scanner_of(registration_id: int, exhibitor_id: int):
+    from exhibition.exhibitors.lead_models import LeadScanner
+
+    scanner = LeadScanner(
+        exhibitor_id=exhibitor_id,
+        registration_id=registration_id,
+        name="Nhân viên <i>A</i>",
+        token_hash="f" * 64,
+    )
+    db.session.add(scanner)
+    db.session.commit()
+    return scanner.id
+
+
+def test_cancelling_blanks_the_persons_leads_and_stops_their_booth_scanners(app, visit):
+    from exhibition.exhibitors.lead_models import LeadScanner
+    from exhibition.exhibitors.models import Exhibitor
+    from exhibition.visitors.changes import cancel_registration
+    from exhibition.visitors.models import Registration
+
+    with app.app_context():
+        registration = db.session.get(Registration, visit["registration"])
+        leads.share_with(
+            registration=registration, exhibitor=db.session.get(Exhibitor, visit["exhibitor"])
+        )
+        scanner_id = _scanner_of(registration.id, visit["exhibitor"])
+        cancel_registration(registration=registration, now=NOW)
+        db.session.commit()
+        assert (_lead(visit).name, _lead(visit).shared_at) == ("", None)
+        scanner = db.session.get(LeadScanner, scanner_id)
+        assert (scanner.revoked_at, scanner.name) == (NOW, "Nhân viên <i>A</i>")
+
+
+def test_erasing_a_staff_member_revokes_their_scanner_and_takes_their_name_off_it(app, visit):
+    from exhibition.exhibitors.lead_models import LeadScanner
+    from exhibition.visitors.erasure import ERASED_NAME, erase_registration
+    from exhibition.visitors.models import Registration
+
+    with app.app_context():
+        scanner_id = _scanner_of(visit["registration"], visit["exhibitor"])
+        erase_registration(
+            registration=db.session.get(Registration, visit["registration"]), reason="person"
+        )
+        db.session.commit()
+        scanner = db.session.get(LeadScanner, scanner_id)
+        assert scanner.revoked_at is not None and scanner.name == ERASED_NAME

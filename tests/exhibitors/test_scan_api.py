@@ -134,6 +134,8 @@ def test_notes_are_added_and_a_stale_qualification_is_a_conflict(app, client, bo
         db.session.commit()
     lead = _post(client, first, "/scan", {"code": booth["codes"]["sharing"], "nonce": "1"}).json
     lead_id, version = lead["lead"]["id"], lead["lead"]["version"]
+    assert _get(client, second, f"/leads/{lead_id}").status_code == 404  # not scanned by it
+    _post(client, second, "/scan", {"code": booth["codes"]["sharing"], "nonce": "1"})
     _post(client, first, f"/leads/{lead_id}/notes", {"text": "Cần báo giá"})
     noted = _post(client, second, f"/leads/{lead_id}/notes", {"text": "Gọi lại thứ Hai"}).json
     assert [(n["by"], n["text"]) for n in noted["lead"]["notes"]] == [
@@ -167,6 +169,28 @@ def test_notes_are_added_and_a_stale_qualification_is_a_conflict(app, client, bo
     assert _get(client, first, "/leads/999999").status_code == 404
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(LeadNote.id))) == 2
+
+
+def test_a_qualification_leaving_out_rating_and_tags_keeps_them(app, client, booth):
+    token = booth["tokens"][0]
+    lead = _post(client, token, "/scan", {"code": booth["codes"]["sharing"], "nonce": "1"}).json
+    lead_id, version = lead["lead"]["id"], lead["lead"]["version"]
+    path = f"/leads/{lead_id}/qualification"
+    _post(client, token, path, {"version": version, "rating": "warm", "tags": ["mẫu"]})
+    kept = _post(client, token, path, {"version": version + 1, "answers": {}}).json["lead"]
+    assert (kept["rating"], kept["tags"], kept["version"]) == ("warm", ["mẫu"], version + 2)
+    cleared = _post(client, token, path, {"version": version + 2, "rating": None}).json["lead"]
+    assert (cleared["rating"], cleared["tags"]) == (None, ["mẫu"])
+
+
+def test_a_scan_time_at_the_ends_of_the_calendar_is_refused_not_a_server_error(app, client, booth):
+    token = booth["tokens"][0]
+    for moment in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"):
+        body = {"code": booth["codes"]["sharing"], "nonce": moment, "scanned_at": moment}
+        answer = _post(client, token, "/scan", body)
+        assert answer.status_code == 422, moment
+        batch = _post(client, token, "/scans/batch", {"scans": [body]})
+        assert batch.status_code == 200 and batch.json["results"][0]["error"]["code"], moment
 
 
 def test_another_companys_lead_is_not_found(app, client, booth, make_exhibitor):

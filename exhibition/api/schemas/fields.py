@@ -55,7 +55,9 @@ def aware_time(value: Any) -> datetime:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             pass
-    if moment is None or moment.tzinfo is None:
+    # Years far from now are no scan's time: refused here, as the conversions to UTC and to
+    # the event's time zone would overflow at the ends of the calendar.
+    if moment is None or moment.tzinfo is None or not 2000 <= moment.year <= 2100:
         raise PydanticCustomError("aware_time", "Not an ISO 8601 time with its offset")
     return moment
 

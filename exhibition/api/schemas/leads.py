@@ -110,8 +110,12 @@ class QualificationBody(BaseModel):
     }
 
     version: StrictInt = Field(ge=1, le=2**31 - 1, description="The lead's `version` read.")
-    rating: Literal["hot", "warm", "cold"] | None = None
-    tags: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=50)
+    rating: Literal["hot", "warm", "cold"] | None = Field(
+        None, description="Left out: unchanged; null clears it."
+    )
+    tags: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=50, description="Left out: unchanged."
+    )
     answers: dict[
         Annotated[str, Field(pattern="^[0-9]{1,9}$")], Annotated[str, Field(max_length=MAX_TEXT)]
     ] = Field(
