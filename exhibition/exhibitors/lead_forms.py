@@ -17,7 +17,7 @@ class LeadForm(Form):
     """Rating, tags and answers, saved with the version the page showed."""
 
     version = HiddenField()
-    rating = SelectField(_l("Rating"), validators=[Optional()])
+    rating = SelectField(_l("Rating"), validators=[Optional(strip_whitespace=False)])
     tags = text_field(_l("Tags"), max=1000, message=AT_MOST)
 
     def setup(self, questions: list[LeadQuestion]) -> "LeadForm":

@@ -81,7 +81,7 @@ def test_organiser_pages_fit_a_phone_and_start_with_the_page(app, runner, browse
             assert in_first_screen(page, field), field
         summary.click()
         shown = page.locator(".event-menu nav a")
-        assert shown.count() == 16 and shown.first.is_visible()
+        assert shown.count() == 18 and shown.first.is_visible()
         urls = [
             live_server + href
             for href in page.eval_on_selector_all(".event-menu nav a", "a => a.map(x => x.getAttribute('href'))")
@@ -104,4 +104,4 @@ def test_organiser_pages_fit_a_phone_and_start_with_the_page(app, runner, browse
     wide.click("form.form button[type=submit]")
     wide.goto(f"{live_server}{EVENT}/desk")
     assert wide.locator(".event-menu").is_hidden()
-    assert wide.locator(".tabs a").count() == 16 and wide.locator(".tabs a").first.is_visible()
+    assert wide.locator(".tabs a").count() == 18 and wide.locator(".tabs a").first.is_visible()

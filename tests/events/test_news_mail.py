@@ -158,10 +158,8 @@ def test_only_a_published_post_can_be_sent(app, client, readers, make_post, stat
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite writes one at a time
 def test_two_presses_at_once_send_once_on_postgresql(app, readers, make_post):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("concurrency is proven on PostgreSQL; SQLite writes one at a time")
     made = make_post()
     barrier = threading.Barrier(2)
     results = []
