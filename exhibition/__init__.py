@@ -81,6 +81,9 @@ def select_locale() -> str:
     if not has_request_context():
         return "vi"
     wanted = request.args.get("lang")
+    if "Authorization" in request.headers and request.path.startswith("/api/"):
+        # A device (or the bank) asks in its own language: no session read, no cookie set.
+        return wanted if wanted in languages else "vi"
     if wanted in languages:
         session["lang"] = wanted
         return wanted

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,10 +13,18 @@ from pydantic import ValidationError
 from ..accounts.access import may
 from ..accounts.models import Role
 from ..badges.printing import print_badges
-from ..checkin.models import Scan, ScanResult, ScanType
+from ..checkin.models import Device, Scan, ScanResult, ScanType
 from ..checkin.offline import badge_code_for, badge_hash, offline_list, search_handle, search_people
-from ..checkin.scanning import ScanOutcome, record_scan
-from ..checkin.services import authenticate_device, checkpoint_of, redeem_setup_code
+from ..checkin.scanning import ScanOutcome, localized, scan_connection
+from ..checkin.scanning import scan as scan_badge
+from ..checkin.services import (
+    DeviceRevoked,
+    InvalidToken,
+    authenticate_device,
+    checkpoint_of,
+    hash_token,
+    redeem_setup_code,
+)
 from ..checkin.stats import event_stats as figures
 from ..checkin.undo import undo_last_scan, undo_window
 from ..dbtypes import utcnow
@@ -40,6 +49,7 @@ from .errors import (
     WebhookKeyInvalid,
     WrongEvent,
 )
+from .limits import device_exemption, register_headers
 from .openapi import openapi_document
 from .schemas import answers
 from .schemas.requests import (
@@ -54,6 +64,7 @@ from .schemas.requests import (
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+register_headers(bp)
 csrf.exempt(bp)  # devices send a bearer token and the bank webhook its key, never a cookie
 
 
@@ -78,14 +89,52 @@ def _device():
     return g.api_device
 
 
-def _device_or_address() -> str:
-    """What a device route's limit counts against: a device whose token authenticates, on its
-    own; anything else (no token, an invented or a revoked one) against the client's address,
-    so that inventing tokens does not make a fresh budget each time."""
-    try:
-        return f"device:{_device().id}"
-    except DomainError:
-        return get_remote_address()
+# Token hashes of devices that authenticated in this process, with their ids: the rate limit's
+# key is read before the view, and a scan reads its device in its own one statement; a miss is
+# looked up once. Bounded: emptied when full (a venue has hundreds of devices, not thousands).
+_KNOWN_DEVICES: dict[str, int] = {}
+_KNOWN_MAX = 10_000
+_ACTIVE_DEVICE = (
+    sa.select(Device.__table__.c.id)
+    .where(Device.__table__.c.token_hash == sa.bindparam("token_hash"))
+    .where(Device.__table__.c.revoked_at.is_(None))
+)
+
+
+def _known_device_id() -> int | None:
+    """The id of the device whose token this request bears, if it may scan (not revoked)."""
+    token = _bearer_token()
+    if token is None or len(token) > 200:
+        return None
+    digest = hash_token(token)
+    device_id = _KNOWN_DEVICES.get(digest)
+    if device_id is None:
+        with db.engine.connect() as connection:
+            device_id = connection.execute(_ACTIVE_DEVICE, {"token_hash": digest}).scalar()
+        if device_id is not None:
+            if len(_KNOWN_DEVICES) >= _KNOWN_MAX:
+                _KNOWN_DEVICES.clear()
+            _KNOWN_DEVICES[digest] = device_id
+    return device_id
+
+
+def _forget_device() -> None:
+    """A token refused by a scan (revoked, replaced) is looked up again next time."""
+    token = _bearer_token()
+    if token is not None:
+        _KNOWN_DEVICES.pop(hash_token(token), None)
+
+
+def device_limit(per_minute: int):
+    """A device route's rate limit: a device whose token authenticates counts on its own bucket
+    (api/limits.py, no storage call); anything else (no token, an invented or a revoked one)
+    against the client's address, so that inventing tokens does not make a fresh budget each
+    time."""
+    return limiter.limit(
+        f"{per_minute} per minute",
+        key_func=get_remote_address,
+        exempt_when=device_exemption(per_minute, _known_device_id),
+    )
 
 
 def _answer(answer: type, body: dict, *, no_store: bool = False) -> Response:
@@ -127,7 +176,7 @@ def _name(room) -> str | None:
 
 
 @bp.get("/device")
-@limiter.limit("60 per minute", key_func=_device_or_address)
+@device_limit(60)
 def device_info():
     """Who this device is: the station page calls it when set up."""
     device = _device()
@@ -168,117 +217,135 @@ def device_info():
     return _answer(answers.DeviceInfo, info)
 
 
-def _scan_answer(outcome: ScanOutcome) -> dict:
-    """The answer to a scan (ScanAnswer), read before the commit that would expire it."""
-    scan, registration = outcome.scan, outcome.registration
+def _scan_answer(outcome: ScanOutcome, connection) -> dict:
+    """The answer to a scan (ScanAnswer); `connection` reads an exhibitor's booths."""
     answer = {
-        "result": scan.result,
-        "message": _result_message(scan.result, scan.type),
+        "result": outcome.result,
+        "message": _result_message(outcome.result, outcome.type),
         "scan": {
-            "id": scan.id,
-            "nonce": scan.nonce,
-            "type": scan.type,
-            "scanned_at": scan.scanned_at,
-            "offline": scan.offline,
-            "flagged": scan.flagged,
-            "admitted": scan.admitted,
+            "id": outcome.scan_id,
+            "nonce": outcome.nonce,
+            "type": outcome.type,
+            "scanned_at": outcome.scanned_at,
+            "offline": outcome.offline,
+            "flagged": outcome.flagged,
+            "admitted": outcome.admitted,
         },
         "replayed": outcome.replayed,
     }
-    if scan.session is not None:
+    session, person = outcome.session, outcome.person
+    if session is not None:
         answer["session"] = {
-            "id": scan.session.id,
-            "title": scan.session.tr("title"),
-            "room": _name(scan.session.room),
+            "id": session.id,
+            "title": localized(
+                {"title_vi": session.title_vi, "title_en": session.title_en}, "title"
+            ),
+            "room": localized({"room_vi": session.room_vi, "room_en": session.room_en}, "room")
+            or None,
         }
         answer["invited"] = outcome.invited
-    if registration is not None and not registration.is_erased:
-        category = registration.category
+    if person is not None and not person.erased:
         answer["attendee"] = {
-            "name": registration.full_name,
-            "organisation": registration.organisation,
-            "category": category.tr("name"),
-            "category_code": category.code,
-            "category_color": category.color,
+            "name": person.name,
+            "organisation": person.organisation,
+            "category": localized(person.category, "name"),
+            "category_code": person.category["code"],
+            "category_color": person.category["color"],
         }
-        if registration.exhibitor is not None:  # exhibitor staff: the company's booth, for the door
-            answer["attendee"]["booth"] = ", ".join(b.code for b in registration.exhibitor.booths)
+        booths = outcome.booths(connection)
+        if booths is not None:  # exhibitor staff: the company's booth, for the door
+            answer["attendee"]["booth"] = booths
     if outcome.first_checked_in_at is not None:
         answer["first_checked_in_at"] = outcome.first_checked_in_at
     return answer
 
 
-def _record(device, scan: ScanRequest, **offline) -> ScanOutcome:
-    """Judge and store a scan read from a request; a search result's handle stands for the
-    badge code (InvalidHandle when it is not this device's, or stale)."""
+def _scan(connection, scan: ScanRequest, **offline) -> ScanOutcome:
+    """Judge and store a scan read from a request, by the device of its bearer token; a search
+    result's handle stands for the badge code (InvalidHandle when it is not this device's, or
+    stale)."""
     code = scan.code
     if scan.handle is not None:
         code = badge_code_for(
-            device=device,
+            device=_device(),
             handle=scan.handle,
             nonce=scan.nonce,
             scanned_at=offline.get("scanned_at"),
         )
-    return record_scan(
-        device=device,
-        code=code,
-        nonce=scan.nonce,
-        scan_type=scan.type,
-        session_id=scan.session_id,
-        admit=scan.admit,
-        **offline,
-    )
+    try:
+        return scan_badge(
+            connection,
+            token=_bearer_token(),
+            code=code,
+            nonce=scan.nonce,
+            scan_type=scan.type,
+            session_id=scan.session_id,
+            admit=scan.admit,
+            **offline,
+        )
+    except (InvalidToken, DeviceRevoked):
+        _forget_device()
+        raise
 
 
 @bp.post("/checkin")
-@limiter.limit("600 per minute", key_func=_device_or_address)
+@device_limit(600)
 def checkin():
-    """Judge one scanned badge and store the scan; the same nonce again returns the same answer."""
-    device = _device()
+    """Judge one scanned badge and store the scan; the same nonce again returns the same answer.
+
+    The hot path of the doors: the device, the badge and the person's day are read in one
+    statement and the scan written in another (checkin/scanning.py), on a connection of its own,
+    without the session or any ORM object."""
     payload = _json_payload()
     if payload is None:
         raise InvalidJson()
     scan, refused = ScanRequest.read(payload)
     if refused:
-        db.session.rollback()
         error = ValidationFailed()
         return json_error(error.code, error.message, error.status, fields=refused)
-    return _answer(answers.ScanAnswer, _scan_answer(_record(device, scan)))
+    if scan.handle is not None:
+        _device()  # read by the session: the scan then runs in the session's transaction
+    with scan_connection() as connection:
+        answer = _scan_answer(_scan(connection, scan), connection)
+    return _answer(answers.ScanAnswer, answer)
 
 
-def _batch_item(device, index: int, item) -> dict:
-    """The answer to one scan of a batch: its own, or why it was not taken."""
+def _batch_item(connection, index: int, item) -> dict:
+    """The answer to one scan of a batch: its own, or why it was not taken (a refused scan
+    writes nothing)."""
     scan, refused = BatchScan.read(item)
     if refused:
         return {"index": index, "error": {"code": "validation_failed", "fields": refused}}
     try:
-        with db.session.begin_nested():  # a scan refused leaves the others
-            outcome = _record(
-                device, scan, scanned_at=scan.scanned_at, station_result=scan.station_result
-            )
+        outcome = _scan(
+            connection, scan, scanned_at=scan.scanned_at, station_result=scan.station_result
+        )
+    except (InvalidToken, DeviceRevoked):
+        raise
     except DomainError as error:
         return {"index": index, "error": {"code": error.code, "message": str(error.message)}}
-    return {"index": index, **_scan_answer(outcome)}
+    return {"index": index, **_scan_answer(outcome, connection)}
 
 
 @bp.post("/checkin/batch")
-@limiter.limit("60 per minute", key_func=_device_or_address)
+@device_limit(60)
 def checkin_batch():
     """Scans made offline, uploaded with their own times: each is judged at its time and stored
     (flagged when the server's answer differs from the station's); a nonce already stored returns
     the stored answer, so uploading the same batch again stores nothing new."""
-    device = _device()
+    _device()
     try:
         batch = BatchRequest.model_validate(_json_payload())
     except ValidationError as error:
         scans = _l("Send a JSON object with a list “scans” of 1 to %(max)s scans.", max=MAX_BATCH)
         raise InvalidJson(scans) from error
-    results = [_batch_item(device, index, item) for index, item in enumerate(batch.scans)]
+    with scan_connection() as connection:  # the session's: the device was read by it
+        results = [_batch_item(connection, index, item) for index, item in enumerate(batch.scans)]
     return _answer(answers.BatchAnswer, {"results": results})
 
 
 @bp.post("/checkin/undo")
-@limiter.limit("60 per minute", key_func=_device_or_address)
+@device_limit(60)
 def checkin_undo():
     """Undo this device's last scan (a mistaken scan) within the undo window."""
     scan = undo_last_scan(device=_device())
@@ -288,7 +355,7 @@ def checkin_undo():
 
 
 @bp.get("/checkpoint/badges")
-@limiter.limit("30 per minute", key_func=_device_or_address)
+@device_limit(30)
 def checkpoint_badges():
     """What a station needs to answer scans with no network: for every valid badge, a hash of
     its code (not the code), the name, organisation and category, who is in today, and at a
@@ -297,7 +364,7 @@ def checkpoint_badges():
 
 
 @bp.get("/checkpoint/search")
-@limiter.limit("120 per minute", key_func=_device_or_address)
+@device_limit(120)
 def checkpoint_search():
     """A lost badge: find the person by name, phone, e-mail or organisation (at least 3
     characters), to check them in by hand. At most 10 answers, each with a handle to check the
@@ -320,7 +387,7 @@ def checkpoint_search():
 
 
 @bp.post("/checkin/<int:scan_id>/badge.pdf")
-@limiter.limit("120 per minute", key_func=_device_or_address)
+@device_limit(120)
 def arrival_badge(scan_id: int):
     """The badge of a person this device has just let in, to print on arrival (the checkpoint
     must print on arrival; the scan must be this device's, ok, and recent)."""
@@ -380,7 +447,7 @@ def openapi():
 
 
 @bp.get("/events/<slug>/stats")
-@limiter.limit("120 per minute", key_func=_device_or_address)
+@device_limit(120)
 def event_stats(slug: str):
     """Live figures of an exhibition's doors, for a signed-in organiser or one of its devices."""
     token = _bearer_token()
@@ -496,7 +563,7 @@ def _meeting_scan_message(outcome) -> str:
 
 
 @bp.get("/events/<slug>/matchmaking/places")
-@limiter.limit("60 per minute", key_func=_device_or_address)
+@device_limit(60)
 def matchmaking_places(slug: str):
     """The exhibition's matchmaking sessions and their places (tables, booths), for a station
     to choose the one it stands at."""
@@ -532,7 +599,7 @@ def matchmaking_places(slug: str):
 
 
 @bp.post("/events/<slug>/matchmaking/scan")
-@limiter.limit("600 per minute", key_func=_device_or_address)
+@device_limit(600)
 def matchmaking_scan(slug: str):
     """A badge scanned at a business-matching table or booth: marks that side of the meeting
     there present (held when both are); the same badge again changes nothing."""

@@ -294,7 +294,7 @@ def check_in(slug: str, registration_id: int):
         outcome = check_in_by_hand(registration=registration, user=current_user)
     if refusal:
         return _back(registration)
-    result = outcome.scan.result
+    result = outcome.result
     if result is ScanResult.OK:
         record(
             actor=current_user,

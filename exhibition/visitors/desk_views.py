@@ -45,7 +45,7 @@ def _check_in(registration: Registration) -> bool:
     except DomainError as error:
         flash(_("Not checked in: %(reason)s", reason=error.message), "error")
         return False
-    return outcome.scan.result in (ScanResult.OK, ScanResult.ALREADY_CHECKED_IN)
+    return outcome.result in (ScanResult.OK, ScanResult.ALREADY_CHECKED_IN)
 
 
 @bp.route("/events/<slug>/desk", methods=["GET", "POST"])

@@ -53,7 +53,13 @@ def test_checkpoint_added_device_moved_renamed_and_set_up_by_link(
         data={"csrf_token": token, "name": "Máy cửa phòng", "checkpoint": str(door_id)},
     )
     assert moved.status_code == 302
-    info = client.get("/api/v1/device", headers={"Authorization": f"Bearer {device_token}"}).json
+    # The station asks in its own language (?lang=, as station-core.js does): the API never reads
+    # the language of the organiser's session, nor sets a session cookie.
+    device_info = client.get(
+        "/api/v1/device?lang=en", headers={"Authorization": f"Bearer {device_token}"}
+    )
+    assert "Set-Cookie" not in device_info.headers
+    info = device_info.json
     assert info["device"]["name"] == "Máy cửa phòng"
     assert info["checkpoint"]["name"] == "Room 1 door" and info["checkpoint"]["room"] == "Phòng 1"
     # A new set-up link replaces the old one; revoking refuses the device at once.
