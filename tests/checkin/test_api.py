@@ -4,7 +4,7 @@ import threading
 
 import sqlalchemy as sa
 
-from exhibition.checkin.models import Scan
+from exhibition.checkin.models import Presence, Scan
 from exhibition.events.services import get_event
 from exhibition.extensions import db
 from exhibition.visitors.models import Registration
@@ -281,3 +281,26 @@ def test_checkin_statement_count_is_pinned(app, client, make_event, make_visitor
     assert replayed["first_checked_in_at"] == again["first_checked_in_at"]
     assert len(seen) == 3, "\n".join(seen)
     assert stored_scans(app) == [("warm", "ok"), ("a", "ok"), ("b", "already_checked_in")]
+
+
+def test_one_nonce_sent_at_once_for_two_badges_changes_one_person_only(
+    app, make_event, make_visitor, make_device
+):
+    """A station bug (or an attack) sends the same nonce for different badges at the same
+    moment: one scan is stored and lets its person in; the others answer nonce_reused and leave
+    nothing behind: on PostgreSQL their one statement fails whole, presence and first check-in
+    time included (entrances.write_scan)."""
+    make_event()
+    people = [make_visitor() for _ in range(6)]
+    token = make_device()
+    answers = _parallel(app, [token] * 6, [(p["badge_code"], "one-nonce") for p in people])
+    oks = [a for a in answers if a.get("result") == "ok"]
+    refused = [a for a in answers if a.get("error", {}).get("code") == "nonce_reused"]
+    assert (len(oks), len(refused)) == (1, 5), answers
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Presence.id))) == 1
+        checked_in = db.session.scalars(
+            sa.select(Registration.id).where(Registration.checked_in_at.is_not(None))
+        ).all()
+    assert len(checked_in) == 1
+    assert len(stored_scans(app)) == 1
