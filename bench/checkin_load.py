@@ -287,6 +287,7 @@ def profile_checkins(app, *, codes: list[str], tokens: list[str], count: int, to
 
 
 TARGET = 0.35  # check-in throughput as a share of the bare endpoint's (issue 7)
+P99_TARGETS = {16: 40.0, 64: 150.0}  # check-in p99 in ms at 16 and 64 connections (issue 19)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -360,7 +361,8 @@ def main(argv: list[str] | None = None) -> dict:
 
 def figures_of(rows: list[dict]) -> dict:
     """The figures bench/run_all.py puts in its table: the check-in/ping ratio at each
-    connection count, the lowest of them, and the errors and non-2xx answers of all runs."""
+    connection count, the lowest of them, the check-in p99 (ms) at each connection count, and
+    the errors and non-2xx answers of all runs."""
     by = {(r["endpoint"], r["connections"]): r for r in rows}
     ratios = {
         conns: by[("checkin", conns)]["rps"] / by[("ping", conns)]["rps"]
@@ -371,8 +373,10 @@ def figures_of(rows: list[dict]) -> dict:
         "rows": [{k: v for k, v in r.items() if k != "cpu"} for r in rows],
         "ratios": ratios,
         "ratio": min(ratios.values()) if ratios else None,
+        "p99": {r["connections"]: r["p99"] for r in rows if r["endpoint"] == "checkin"},
         "errors": sum(r["errors"] + r["non2xx"] for r in rows),
         "target": TARGET,
+        "p99_targets": P99_TARGETS,
     }
 
 
@@ -383,54 +387,13 @@ def measure(app, args, url, env, workdir, codes, connections) -> list[dict]:
         server, base = start_server(
             env, workdir / "gunicorn.log", workers=args.workers, threads=args.threads
         )
-
-        # Each check-in run gets its own slice of badge codes, split between wrk's threads.
-        per_run = len(codes) // (len(connections) + 1)  # + the warm-up
-        per_thread = per_run // args.wrk_threads
-        slice_index = {"n": 0}
-
-        def load(endpoint, conns, seconds):
-            if endpoint == "ping":
-                script_args = ["ping"]
-                target = f"{base}/api/v1/ping"
-            else:
-                first = slice_index["n"] * per_run
-                slice_index["n"] += 1
-                script_args = [
-                    "checkin", workdir / "codes.txt", workdir / "tokens.txt", first, per_thread,
-                    args.repeat_every, f"r{slice_index['n']}c{conns}",
-                ]  # fmt: skip
-                target = f"{base}/api/v1/checkin"
-            return run_wrk(
-                target, workdir / "load.lua", connections=conns, seconds=seconds,
-                threads=args.wrk_threads, script_args=script_args,
-            )  # fmt: skip
-
-        last_scan = 0
-        if args.warmup:
-            load("ping", connections[0], args.warmup)
-            load("checkin", connections[0], args.warmup)
-            last_scan, _ = scan_results_since(app, 0)
-
+        load = Loader(args, base, workdir, codes, connections)
+        last_scan = warm_up(app, load, connections[0], args.warmup)
         rows = []
         for conns in connections:
             for endpoint in ("ping", "checkin"):
-                time.sleep(1)
-                with CpuMeter(server.pid, url.database) as meter:
-                    figures = load(endpoint, conns, args.seconds)
-                row = {"endpoint": endpoint, "connections": conns, **describe(figures)}
-                row["cpu"] = meter.result
-                if endpoint == "checkin":
-                    last_scan, row["stored"] = scan_results_since(app, last_scan)
-                    row["sent"] = (
-                        figures["sent_first"], figures["sent_repeat"], figures["sent_reused"]
-                    )  # fmt: skip
+                row, last_scan = measured_run(app, load, server, url, endpoint, conns, last_scan)
                 rows.append(row)
-                print(
-                    f"  {endpoint} at {conns} connections: {row['rps']:,.0f} req/s, "
-                    f"p99 {row['p99']:.1f} ms",
-                    flush=True,
-                )
         return rows
     except Exception:
         print("gunicorn's last lines:\n  " + last_lines(workdir / "gunicorn.log"))
@@ -438,6 +401,62 @@ def measure(app, args, url, env, workdir, codes, connections) -> list[dict]:
     finally:
         if server is not None:
             stop(server)
+
+
+class Loader:
+    """wrk against the app served at `base`: `load(endpoint, conns, seconds)` runs the Lua script
+    for ping or check-in; each check-in run gets its own slice of badge codes, split between
+    wrk's threads (the runs at each connection count and the warm-up)."""
+
+    def __init__(self, args, base, workdir, codes, connections):
+        self.args, self.base, self.workdir = args, base, workdir
+        self.per_run = len(codes) // (len(connections) + 1)  # + the warm-up
+        self.per_thread = self.per_run // args.wrk_threads
+        self.slices = 0
+
+    def __call__(self, endpoint, conns, seconds):
+        args, workdir = self.args, self.workdir
+        if endpoint == "ping":
+            script_args = ["ping"]
+            target = f"{self.base}/api/v1/ping"
+        else:
+            first = self.slices * self.per_run
+            self.slices += 1
+            script_args = [
+                "checkin", workdir / "codes.txt", workdir / "tokens.txt", first, self.per_thread,
+                args.repeat_every, f"r{self.slices}c{conns}",
+            ]  # fmt: skip
+            target = f"{self.base}/api/v1/checkin"
+        return run_wrk(
+            target, workdir / "load.lua", connections=conns, seconds=seconds,
+            threads=args.wrk_threads, script_args=script_args,
+        )  # fmt: skip
+
+
+def warm_up(app, load, conns, seconds) -> int:
+    """Ping and check-in for `seconds` each, not reported; the last scan id after them."""
+    if not seconds:
+        return 0
+    load("ping", conns, seconds)
+    load("checkin", conns, seconds)
+    return scan_results_since(app, 0)[0]
+
+
+def measured_run(app, load, server, url, endpoint, conns, last_scan) -> tuple[dict, int]:
+    """One measured wrk run with the CPU of each party and (check-in) the scans stored."""
+    time.sleep(1)
+    with CpuMeter(server.pid, url.database) as meter:
+        figures = load(endpoint, conns, load.args.seconds)
+    row = {"endpoint": endpoint, "connections": conns, **describe(figures)}
+    row["cpu"] = meter.result
+    if endpoint == "checkin":
+        last_scan, row["stored"] = scan_results_since(app, last_scan)
+        row["sent"] = (figures["sent_first"], figures["sent_repeat"], figures["sent_reused"])
+    print(
+        f"  {endpoint} at {conns} connections: {row['rps']:,.0f} req/s, p99 {row['p99']:.1f} ms",
+        flush=True,
+    )
+    return row, last_scan
 
 
 def report(rows) -> None:

@@ -418,6 +418,7 @@ def figures_of(rows: list[dict], profile: dict | None) -> dict:
         "rows": [{k: v for k, v in r.items() if k != "cpu"} for r in rows],
         "ratios": ratios,
         "ratio": min(ratios.values()) if ratios else None,
+        "p99": {r["connections"]: r["p99"] for r in registrations},
         "errors": sum(r["errors"] + r["failed"] for r in rows),
         "lost": sum(max(0, r["registered"] - r["stored"]["rows"]) for r in registrations),
         "again": sum(r["again"] for r in registrations),
