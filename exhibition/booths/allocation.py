@@ -269,7 +269,7 @@ def solve(
         else:
             proven = False
             part_options = _ranked(part, shared)
-            baseline = _greedy_choices(part, part_options)
+            baseline = _greedy_choices(part, shared)
             if _cost(part, baseline, weights) < cost:
                 choices, cost = baseline, _cost(part, baseline, weights)
             # The solver's bound, a unit lower against rounding, or each request's own best.
@@ -373,21 +373,57 @@ def _assignment(booths, requests, options, weights) -> dict:
 
 
 def greedy(booths: list[BoothInfo], requests: list[Request]) -> Result:
-    """The first-come baseline: in approval order, each exhibitor takes its best place still free."""
+    """The first-come baseline: in approval order, each exhibitor takes its best place still free
+    (of equal ranks, the first in plan order)."""
     requests = sorted(requests, key=lambda r: r.order)
-    return _result(requests, _greedy_choices(requests, _options(booths, requests)))
+    return _result(requests, _greedy_choices(requests, _shared_blocks(booths, requests)))
 
 
-def _greedy_choices(requests: list[Request], options) -> dict:
+def _greedy_choices(requests: list[Request], shared: dict) -> dict:
+    """Greedy without ranking every (request, block): only blocks holding a wished booth, zone or
+    hall can rank better than OTHER_RANK, and they are found through an index; otherwise the first
+    free block of the class, found from where the last search stopped (used booths stay used)."""
     used: set[int] = set()
     chosen = {}
-    for request, choices in zip(requests, options, strict=True):
+    indexes: dict[tuple, tuple[dict, list[int]]] = {}
+    for request in requests:
+        cls = request_class(request)
+        blocks = shared[cls]
+        if cls not in indexes:
+            index: dict[tuple, list[int]] = {}
+            for position, block in enumerate(blocks):
+                for booth in block:
+                    for key in (("booth", booth.id), ("zone", booth.zone), ("hall", booth.hall_id)):
+                        places = index.setdefault(key, [])
+                        if not places or places[-1] != position:
+                            places.append(position)
+            indexes[cls] = (index, [0])
+        index, start = indexes[cls]
+        by_booth, by_zone, by_hall = _wish_ranks(request)
+        wished = {
+            position
+            for keys in (
+                [("booth", b) for b in by_booth],
+                [("zone", z) for z in by_zone],
+                [("hall", h) for h in by_hall],
+            )
+            for key in keys
+            for position in index.get(key, ())
+        }
+        rank = _ranker(request)
         best = None
-        for block, rank in choices:
+        for position in sorted(wished):
+            block = blocks[position]
             if any(b.id in used for b in block):
                 continue
-            if best is None or rank < best[1]:
-                best = (block, rank)
+            block_rank = rank(block)
+            if best is None or block_rank < best[1]:
+                best = (block, block_rank)
+        if best is None or best[1] == OTHER_RANK:  # every free block ranks OTHER_RANK: the first
+            while start[0] < len(blocks) and any(b.id in used for b in blocks[start[0]]):
+                start[0] += 1
+            if start[0] < len(blocks):
+                best = (blocks[start[0]], rank(blocks[start[0]]))
         if best is not None:
             chosen[request.exhibitor_id] = best
             used.update(b.id for b in best[0])

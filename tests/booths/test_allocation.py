@@ -373,3 +373,29 @@ def test_a_search_stopped_early_reports_its_gap_honestly():
     assert limited.unserved_at_least <= len(full.unserved) <= len(limited.unserved)
     used = [b for place in limited.places.values() for b in place]
     assert len(used) == len(set(used))
+
+
+def _reference_greedy(booths, requests):
+    """First-come, as plainly as it can be written: every block of every request ranked."""
+    from exhibition.booths import allocation as al
+
+    ordered = sorted(requests, key=lambda r: r.order)
+    used, chosen = set(), {}
+    for request, choices in zip(ordered, al._options(booths, ordered), strict=True):
+        best = None
+        for block, rank in choices:
+            if not any(b.id in used for b in block) and (best is None or rank < best[1]):
+                best = (block, rank)
+        if best is not None:
+            chosen[request.exhibitor_id] = tuple(b.id for b in best[0])
+            used.update(best[0][k].id for k in range(len(best[0])))
+    return chosen
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_greedy_takes_the_first_best_free_block_like_the_plain_loop(seed):
+    rng = random.Random(3000 + seed)
+    booths, requests = _random_fair(
+        rng, rows=5, per_row=rng.randint(4, 10), requests=rng.randint(5, 40), sectors=("a", None)
+    )
+    assert greedy(booths, requests).places == _reference_greedy(booths, requests)
