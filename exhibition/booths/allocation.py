@@ -279,7 +279,7 @@ def solve(
             )
             solver_bound = math.ceil(part_bound) - 1 if math.isfinite(part_bound) else 0
             bound += min(cost, max(own_best, solver_bound))
-            at_least += least
+            at_least += max(least, _fewer_booths_than_asked(part_booths, part))
         chosen.update(choices)
     result = _result(requests, chosen)
     result.proven_optimal = proven
@@ -320,6 +320,17 @@ def _components(
         if node in parent:
             parts[root(node)][0].append(booth)
     return list(parts.values())
+
+
+def _fewer_booths_than_asked(booths: list[BoothInfo], requests: list[Request]) -> int:
+    """A bound needing no solver: however booths are given, each exhibitor served takes as many
+    booths as it asked for, so at most the smallest requests that fit in the booths' number."""
+    served, left = 0, len(booths)
+    for count in sorted(r.count for r in requests):
+        if count > left:
+            break
+        served, left = served + 1, left - count
+    return len(requests) - served
 
 
 def _cost(requests: list[Request], chosen: dict, weights: "_Weights") -> int:
