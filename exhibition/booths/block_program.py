@@ -11,7 +11,8 @@ seconds to disprove. `solve_component` is exact too and much faster, in two stag
    requests (same type, size and sectors: the same candidate blocks) are one integer count and
    single booths of one kind (type, sector theme, zone, hall) one integer count; its objective is
    a small integer, so the relaxation's bound, rounded up, usually proves it at the root;
-2. the folded cost, as before, with "exactly that many left without a booth" added as a row.
+2. the folded cost, as before, with "exactly that many left without a booth" added as a row, and
+   the blocks nobody named pooled per class of requests (see `_pooled_variables`).
 
 `allocation.solve` first splits the requests and booths into independent components (no request
 of one can use a booth of another); the folded cost is a sum over requests, so the optimum of the
