@@ -234,8 +234,9 @@ def test_a_time_limited_search_is_never_worse_than_greedy():
 
 
 def _random_fair(rng, rows, per_row, requests, zones=("z0", "z1"), sectors=(None,)):
-    """Rows of standard booths with a corner at each end, in zones and sector themes; requests
-    for 1-4 adjacent booths with ranked wishes (booths and zones)."""
+    """Rows of standard booths with a corner at each end, in zones, sector themes and two halls
+    (rows alternately); requests for 1-4 adjacent booths with ranked wishes (booths, zones,
+    halls)."""
     booths = []
     for line in range(rows):
         types = [C] + [S] * (per_row - 2) + [C] if per_row > 2 else [S] * per_row
@@ -246,13 +247,16 @@ def _random_fair(rng, rows, per_row, requests, zones=("z0", "z1"), sectors=(None
             zone=zones[line % len(zones)],
             sector=sectors[line % len(sectors)],
             start_id=line * 100,
+            hall=1 + line % 2,
         )
     asked = []
     for e in range(requests):
         wishes = tuple(
             Wish(rank, booth_id=rng.choice(booths).id)
-            if rng.random() < 0.7
+            if (dice := rng.random()) < 0.6
             else Wish(rank, zone=rng.choice(zones))
+            if dice < 0.8
+            else Wish(rank, hall_id=rng.choice([1, 2]))
             for rank in range(1, rng.randint(0, 4) + 1)
         )
         asked.append(
