@@ -1,6 +1,6 @@
 """Every benchmark in turn, then one summary table: benchmark, figure, target, met?
 
-Runs allocation, badges_pdf, certificates, checkin_load, registration_load, registration_burst,
+Runs allocation, allocation_blocks, badges_pdf, certificates, checkin_load, registration_load, registration_burst,
 import_visitors, public_pages, search, payments_statement, payments_webhook and matchmaking (each prints its own table as it goes; their figures come back as
 dicts, nothing is parsed from their output). A benchmark that cannot run (wrk missing, PostgreSQL unreachable,
 a crash) is reported as such and the others still run. `make bench` runs this; it is not part of
@@ -28,6 +28,7 @@ POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 # name -> (arguments of the full run, of the --quick smoke run, PostgreSQL database or None)
 BENCHMARKS = {
     "allocation": ([], ["--exhibitors", "300", "--booths", "300"], None),
+    "allocation_blocks": ([], ["--exhibitors", "300", "--booths", "400"], None),
     "badges_pdf": ([], ["--count", "100"], None),
     "certificates": ([], ["--count", "100"], None),
     "checkin_load": (
@@ -88,6 +89,14 @@ def summarise(name: str, f: dict) -> tuple[str, str, bool]:
             f" (linear_sum_assignment {f['lsa_objective']})"
         )
         return figure, "same objective, < 2 s", f["optimal"] and f["seconds"] < 2
+    if name == "allocation_blocks":
+        figure = (
+            f"solver {f['seconds']:.2f} s, proven optimal {f['proven']}, gap "
+            f"{100 * f['gap']:.2f}%; unserved, sum of ranks {f['objective']} (greedy "
+            f"{f['greedy_objective']})"
+        )
+        met = f["seconds"] < 5 and (f["proven"] or f["gap"] <= 0.005)
+        return figure, "optimal or within 0.5 %, < 5 s", met
     if name == "badges_pdf":
         seconds = f["seconds"]
         figure = f"{f['count']:,} badges: " + ", ".join(

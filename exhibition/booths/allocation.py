@@ -9,16 +9,18 @@ zone or a hall). The allocation minimises, in this order:
 3. on ties, earlier-approved exhibitors get the better ranks (their ranks weigh more).
 
 The three goals are folded into one integer cost per (exhibitor, place), weights chosen so that a
-lower goal can never outweigh a higher one. With single-booth requests only it is an assignment
-problem, solved exactly by scipy's linear_sum_assignment; with multi-booth requests the candidate
-blocks overlap, and an integer program (HiGHS through scipy.optimize.milp) finds the optimum.
+lower goal can never outweigh a higher one. The problem is first split into independent parts
+(requests linked through booths that could serve both: sector themes usually separate them). A
+part with single-booth requests only is an assignment problem, solved exactly by scipy's
+linear_sum_assignment; in a part with multi-booth requests the candidate blocks overlap, and the
+integer programs of block_program.py (HiGHS through scipy.optimize.milp) find the optimum.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
-from scipy.sparse import coo_matrix
+from scipy.optimize import linear_sum_assignment
 
 from .models import BoothType
 
@@ -65,11 +67,19 @@ class Result:
     ranks: dict[int, int] = field(default_factory=dict)  # exhibitor id -> rank of what it got
     unserved: list[int] = field(default_factory=list)
     proven_optimal: bool = True  # False when a time limit stopped the integer program first
+    cost: int = 0  # the three goals folded into one number (see _Weights), as minimised
+    bound: int = 0  # no allocation costs less than this (equal to cost when proven optimal)
+    unserved_at_least: int = 0  # no allocation leaves fewer exhibitors without a booth
 
     @property
     def objective(self) -> tuple[int, int]:
         """(exhibitors left without a booth, sum of ranks of the others): lower is better."""
         return len(self.unserved), sum(self.ranks.values())
+
+    @property
+    def gap(self) -> float:
+        """How far the cost may be above the optimum, as a share of the cost (0 when proven)."""
+        return (self.cost - self.bound) / self.cost if self.cost else 0.0
 
 
 def _rows(booths: list[BoothInfo]) -> list[list[BoothInfo]]:
@@ -131,8 +141,8 @@ def candidate_blocks(
     return blocks
 
 
-def _ranker(request: Request):
-    """A function giving the rank of a block for this request: its best wish met, or OTHER_RANK."""
+def _wish_ranks(request: Request) -> tuple[dict, dict, dict]:
+    """The best rank a request gives each booth, zone and hall it named."""
     by_booth: dict[int, int] = {}
     by_zone: dict[str, int] = {}
     by_hall: dict[int, int] = {}
@@ -143,6 +153,12 @@ def _ranker(request: Request):
             by_zone[wish.zone] = min(wish.rank, by_zone.get(wish.zone, OTHER_RANK))
         if wish.hall_id is not None:
             by_hall[wish.hall_id] = min(wish.rank, by_hall.get(wish.hall_id, OTHER_RANK))
+    return by_booth, by_zone, by_hall
+
+
+def _ranker(request: Request):
+    """A function giving the rank of a block for this request: its best wish met, or OTHER_RANK."""
+    by_booth, by_zone, by_hall = _wish_ranks(request)
 
     def rank(block: tuple[BoothInfo, ...]) -> int:
         return min(
@@ -161,24 +177,41 @@ def rank_of(request: Request, block: tuple[BoothInfo, ...]) -> int:
     return _ranker(request)(block)
 
 
+def request_class(request: Request) -> tuple:
+    """Requests of one class have the same candidate blocks."""
+    return (request.booth_type, request.count, request.raw_area, request.sectors)
+
+
+def _shared_blocks(booths: list[BoothInfo], requests: list[Request]) -> dict[tuple, list]:
+    """The candidate blocks of each class of requests, computed once per class."""
+    rows = _rows([b for b in booths if b.type is not BoothType.RAW]) if booths else []
+    shared: dict[tuple, list[tuple[BoothInfo, ...]]] = {}
+    for request in requests:
+        key = request_class(request)
+        if key not in shared:
+            shared[key] = candidate_blocks(booths, request, rows)
+    return shared
+
+
+def _ranked(requests: list[Request], shared: dict) -> list[list[tuple[tuple, int]]]:
+    """For each request, its candidate blocks with their ranks."""
+    options = []
+    for request in requests:
+        blocks = shared[request_class(request)]
+        if not request.wishes:
+            options.append([(block, OTHER_RANK) for block in blocks])
+            continue
+        rank = _ranker(request)
+        options.append([(block, rank(block)) for block in blocks])
+    return options
+
+
 def _options(
     booths: list[BoothInfo], requests: list[Request]
 ) -> list[list[tuple[tuple[BoothInfo, ...], int]]]:
     """For each request, its candidate blocks with their ranks. Requests of the same kind share
     their candidate blocks (computed once), so this stays fast with thousands of exhibitors."""
-    rows = _rows([b for b in booths if b.type is not BoothType.RAW]) if booths else []
-    shared: dict[tuple, list[tuple[BoothInfo, ...]]] = {}
-    options = []
-    for request in requests:
-        key = (request.booth_type, request.count, request.raw_area, request.sectors)
-        if key not in shared:
-            shared[key] = candidate_blocks(booths, request, rows)
-        if not request.wishes:
-            options.append([(block, OTHER_RANK) for block in shared[key]])
-            continue
-        rank = _ranker(request)
-        options.append([(block, rank(block)) for block in shared[key]])
-    return options
+    return _ranked(requests, _shared_blocks(booths, requests))
 
 
 class _Weights:
@@ -186,7 +219,9 @@ class _Weights:
 
     def __init__(self, requests: list[Request]):
         n = max(1, len(requests))
-        self.tie = {r.exhibitor_id: n - r.order for r in requests}  # earlier approved: weighs more
+        # Earlier approved weighs more (by place in approval order, whatever the order numbers).
+        ordered = sorted(requests, key=lambda r: r.order)
+        self.tie = {r.exhibitor_id: n - place for place, r in enumerate(ordered)}
         self.rank = UNSERVED_RANK * n * (n + 1) + 1  # > any possible sum of tie terms
         self.unserved = (
             n * (UNSERVED_RANK * self.rank + UNSERVED_RANK * n) + 1
@@ -204,23 +239,108 @@ def solve(
 ) -> Result:
     """The optimal allocation of the available `booths` to `requests`.
 
-    `time_limit` (seconds) bounds the integer program used for multi-booth requests; when it
-    stops the search, the best allocation found is returned with `proven_optimal` False (and
-    never one worse than first-come greedy)."""
+    `time_limit` (seconds) bounds the integer programs used for multi-booth requests; when it
+    stops the search, the best allocation found is returned with `proven_optimal` False, never
+    one worse than first-come greedy, and `bound`, `gap` and `unserved_at_least` say how far from
+    the optimum it may be."""
+    from . import block_program  # the integer programs build on this module's types
+
     requests = sorted(requests, key=lambda r: r.order)
     if not requests:
         return Result()
     weights = _Weights(requests)
-    options = _options(booths, requests)
-    if all(r.count == 1 for r in requests):
-        return _solve_assignment(booths, requests, options, weights)
-    result = _solve_milp(booths, requests, options, weights, time_limit)
-    if not result.proven_optimal:
-        baseline = greedy(booths, requests)
-        if _weighted(baseline, requests, weights) < _weighted(result, requests, weights):
-            baseline.proven_optimal = False
-            return baseline
+    shared = _shared_blocks(booths, requests)
+    clock = block_program._Clock(time_limit)
+    chosen: dict[int, tuple[tuple[BoothInfo, ...], int]] = {}
+    proven, bound, at_least = True, 0, 0
+    for part_booths, indices in _components(booths, requests, shared):
+        part = [requests[i] for i in indices]
+        if all(r.count == 1 for r in part):
+            choices = _assignment(part_booths, part, _ranked(part, shared), weights)
+            part_proven, part_bound, least = True, None, None
+        else:  # ranks per (request, block) are not listed here: there may be millions
+            choices, part_proven, part_bound, least = block_program.solve_component(
+                part_booths, part, shared, weights, clock
+            )
+        cost = _cost(part, choices, weights)
+        if part_proven:
+            bound += cost
+            at_least += sum(r.exhibitor_id not in choices for r in part)
+        else:
+            proven = False
+            part_options = _ranked(part, shared)
+            baseline = _greedy_choices(part, shared)
+            if _cost(part, baseline, weights) < cost:
+                choices, cost = baseline, _cost(part, baseline, weights)
+            # The solver's bound, a unit lower against rounding, or each request's own best.
+            own_best = sum(
+                min([weights.not_served(r)] + [weights.served(r, rank) for _, rank in choices_r])
+                for r, choices_r in zip(part, part_options, strict=True)
+            )
+            solver_bound = math.ceil(part_bound) - 1 if math.isfinite(part_bound) else 0
+            bound += min(cost, max(own_best, solver_bound))
+            at_least += max(least, _fewer_booths_than_asked(part_booths, part))
+        chosen.update(choices)
+    result = _result(requests, chosen)
+    result.proven_optimal = proven
+    result.cost = _cost(requests, chosen, weights)
+    result.bound, result.unserved_at_least = bound, at_least
     return result
+
+
+def _components(
+    booths: list[BoothInfo], requests: list[Request], shared: dict
+) -> list[tuple[list[BoothInfo], list[int]]]:
+    """Independent parts of the problem: requests linked through booths that could serve both.
+    The folded cost is a sum over requests, so the optimum of each part together is the optimum
+    of the whole. Returns each part's booths (those some request of it could use) and request
+    indices, in the order given. `shared`: the candidate blocks of each class of requests."""
+    parent: dict[tuple, tuple] = {}
+
+    def root(node: tuple) -> tuple:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def join(a: tuple, b: tuple) -> None:
+        parent[root(a)] = root(b)
+
+    for key, blocks in shared.items():
+        for block in blocks:
+            for booth in block:
+                join(("class", key), ("booth", booth.id))
+    for i, request in enumerate(requests):
+        join(("request", i), ("class", request_class(request)))
+    parts: dict[tuple, tuple[list[BoothInfo], list[int]]] = {}
+    for i in range(len(requests)):
+        parts.setdefault(root(("request", i)), ([], []))[1].append(i)
+    for booth in booths:
+        node = ("booth", booth.id)
+        if node in parent:
+            parts[root(node)][0].append(booth)
+    return list(parts.values())
+
+
+def _fewer_booths_than_asked(booths: list[BoothInfo], requests: list[Request]) -> int:
+    """A bound needing no solver: however booths are given, each exhibitor served takes as many
+    booths as it asked for, so at most the smallest requests that fit in the booths' number."""
+    served, left = 0, len(booths)
+    for count in sorted(r.count for r in requests):
+        if count > left:
+            break
+        served, left = served + 1, left - count
+    return len(requests) - served
+
+
+def _cost(requests: list[Request], chosen: dict, weights: "_Weights") -> int:
+    """The folded cost of an allocation (exhibitor id -> (block, rank))."""
+    return sum(
+        weights.served(r, chosen[r.exhibitor_id][1])
+        if r.exhibitor_id in chosen
+        else weights.not_served(r)
+        for r in requests
+    )
 
 
 def _weighted(result: Result, requests: list[Request], weights: "_Weights") -> int:
@@ -244,7 +364,7 @@ def _result(requests, chosen: dict[int, tuple[tuple[BoothInfo, ...], int]]) -> R
     return result
 
 
-def _solve_assignment(booths, requests, options, weights) -> Result:
+def _assignment(booths, requests, options, weights) -> dict:
     """Single-booth requests: rows are exhibitors, columns are booths plus one "nothing" per row."""
     index = {b.id: j for j, b in enumerate(booths)}
     n, m = len(requests), len(booths)
@@ -260,128 +380,62 @@ def _solve_assignment(booths, requests, options, weights) -> Result:
         if j < m and costs[i, j] < forbidden:
             request = requests[i]
             chosen[request.exhibitor_id] = ((booths[j],), rank_of(request, (booths[j],)))
-    return _result(requests, chosen)
-
-
-def _kind(booth: BoothInfo) -> tuple:
-    """Booths of one kind are interchangeable for anyone who did not name one of them."""
-    return (booth.type, booth.sector, booth.zone, booth.hall_id)
-
-
-def _milp_variables(requests, options, weights) -> tuple[list[tuple], list[int]]:
-    """The program's binaries and their costs, as (request index, block or None, rank, kind key
-    or None); block None and kind None together mean "left without a booth"."""
-    variables: list[tuple] = []
-    costs: list[int] = []
-    for i, (request, choices) in enumerate(zip(requests, options, strict=True)):
-        aggregated = request.count == 1 and request.booth_type is not BoothType.RAW
-        named = {w.booth_id for w in request.wishes if w.booth_id is not None}
-        kind_rank: dict[tuple, int] = {}
-        for block, rank in choices:
-            if aggregated and block[0].id not in named:
-                key = _kind(block[0])
-                kind_rank[key] = min(rank, kind_rank.get(key, OTHER_RANK))
-                continue
-            variables.append((i, block, rank, None))
-            costs.append(weights.served(request, rank))
-        for key, rank in kind_rank.items():
-            variables.append((i, None, rank, key))
-            costs.append(weights.served(request, rank))
-        variables.append((i, None, None, None))
-        costs.append(weights.not_served(request))
-    return variables, costs
-
-
-def _milp_constraints(variables, n_req: int, booths, kinds: dict) -> LinearConstraint:
-    """One row per exhibitor (exactly one of its binaries), per booth (used at most once) and per
-    kind (no more than it has booths)."""
-    index = {b.id: j for j, b in enumerate(booths)}
-    kind_index = {key: k for k, key in enumerate(kinds)}
-    n_booth = len(booths)
-    rows, cols = [], []
-    for v, (i, block, _, key) in enumerate(variables):
-        rows.append(i)  # exhibitor i: exactly one of its variables
-        cols.append(v)
-        for booth in block or ():
-            rows.append(n_req + index[booth.id])  # booth: at most once
-            cols.append(v)
-            rows.append(n_req + n_booth + kind_index[_kind(booth)])  # and it uses up its kind
-            cols.append(v)
-        if key is not None:
-            rows.append(n_req + n_booth + kind_index[key])
-            cols.append(v)
-    shape = (n_req + n_booth + len(kinds), len(variables))
-    matrix = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
-    lower = np.concatenate([np.ones(n_req), np.zeros(n_booth + len(kinds))])
-    upper = np.concatenate(
-        [np.ones(n_req + n_booth), np.array([len(kinds[k]) for k in kinds], dtype=float)]
-    )
-    return LinearConstraint(matrix.tocsr(), lower, upper)
-
-
-def _milp_choices(requests, variables, values, kinds: dict) -> dict:
-    """The booths of the binaries set in a solution, each "some booth of this kind" made a booth."""
-    chosen: dict[int, tuple[tuple[BoothInfo, ...], int]] = {}
-    by_kind: list[tuple[Request, tuple]] = []
-    used: set[int] = set()
-    for v, value in enumerate(values):
-        if value <= 0.5:
-            continue
-        i, block, rank, key = variables[v]
-        if block is not None:
-            chosen[requests[i].exhibitor_id] = (block, rank)
-            used.update(b.id for b in block)
-        elif key is not None:
-            by_kind.append((requests[i], key))
-    for request, key in by_kind:  # "some booth of this kind": any one still free will do
-        booth = next(b for b in kinds[key] if b.id not in used)
-        used.add(booth.id)
-        chosen[request.exhibitor_id] = ((booth,), rank_of(request, (booth,)))
     return chosen
 
 
-def _solve_milp(booths, requests, options, weights, time_limit: float | None = None) -> Result:
-    """Blocks overlap, so an integer program (HiGHS): one binary per (exhibitor, place) and per
-    exhibitor left out; each booth used at most once.
-
-    To stay small, a single-booth request of a shell-scheme type gets binaries only for the booths
-    it names, plus one per kind of booth (type, sector theme, zone, hall) meaning "some booth of this
-    kind"; kinds get a capacity row. This has the same optimum as one binary per booth (any
-    allocation maps to one of equal cost, and a solution is turned back into booths kind by kind,
-    never at a higher cost); real ranks are recomputed from the booths actually given.
-    """
-    kinds: dict[tuple, list[BoothInfo]] = {}
-    for booth in booths:
-        kinds.setdefault(_kind(booth), []).append(booth)
-    variables, costs = _milp_variables(requests, options, weights)
-    # Unscaled integer costs: one unit of the tie-break must stay far above the solver's gap.
-    solution = milp(
-        c=np.array(costs, dtype=float),
-        constraints=_milp_constraints(variables, len(requests), booths, kinds),
-        integrality=np.ones(len(variables)),
-        bounds=Bounds(0, 1),
-        options={"mip_rel_gap": 0.0, **({"time_limit": time_limit} if time_limit else {})},
-    )
-    if solution.x is None:  # stopped before any allocation was found: everyone waits
-        return Result(unserved=[r.exhibitor_id for r in requests], proven_optimal=False)
-    result = _result(requests, _milp_choices(requests, variables, solution.x, kinds))
-    result.proven_optimal = solution.status == 0
-    return result
-
-
 def greedy(booths: list[BoothInfo], requests: list[Request]) -> Result:
-    """The first-come baseline: in approval order, each exhibitor takes its best place still free."""
+    """The first-come baseline: in approval order, each exhibitor takes its best place still free
+    (of equal ranks, the first in plan order)."""
+    requests = sorted(requests, key=lambda r: r.order)
+    return _result(requests, _greedy_choices(requests, _shared_blocks(booths, requests)))
+
+
+def _greedy_choices(requests: list[Request], shared: dict) -> dict:
+    """Greedy without ranking every (request, block): only blocks holding a wished booth, zone or
+    hall can rank better than OTHER_RANK, and they are found through an index; otherwise the first
+    free block of the class, found from where the last search stopped (used booths stay used)."""
     used: set[int] = set()
     chosen = {}
-    requests = sorted(requests, key=lambda r: r.order)
-    for request, choices in zip(requests, _options(booths, requests), strict=True):
+    indexes: dict[tuple, tuple[dict, list[int]]] = {}
+    for request in requests:
+        cls = request_class(request)
+        blocks = shared[cls]
+        if cls not in indexes:
+            index: dict[tuple, list[int]] = {}
+            for position, block in enumerate(blocks):
+                for booth in block:
+                    for key in (("booth", booth.id), ("zone", booth.zone), ("hall", booth.hall_id)):
+                        places = index.setdefault(key, [])
+                        if not places or places[-1] != position:
+                            places.append(position)
+            indexes[cls] = (index, [0])
+        index, start = indexes[cls]
+        by_booth, by_zone, by_hall = _wish_ranks(request)
+        wished = {
+            position
+            for keys in (
+                [("booth", b) for b in by_booth],
+                [("zone", z) for z in by_zone],
+                [("hall", h) for h in by_hall],
+            )
+            for key in keys
+            for position in index.get(key, ())
+        }
+        rank = _ranker(request)
         best = None
-        for block, rank in choices:
+        for position in sorted(wished):
+            block = blocks[position]
             if any(b.id in used for b in block):
                 continue
-            if best is None or rank < best[1]:
-                best = (block, rank)
+            block_rank = rank(block)
+            if best is None or block_rank < best[1]:
+                best = (block, block_rank)
+        if best is None or best[1] == OTHER_RANK:  # every free block ranks OTHER_RANK: the first
+            while start[0] < len(blocks) and any(b.id in used for b in blocks[start[0]]):
+                start[0] += 1
+            if start[0] < len(blocks):
+                best = (blocks[start[0]], rank(blocks[start[0]]))
         if best is not None:
             chosen[request.exhibitor_id] = best
             used.update(b.id for b in best[0])
-    return _result(requests, chosen)
+    return chosen

@@ -108,6 +108,7 @@ class AllocationPlan:
     unserved: list  # exhibitors left without a booth
     greedy_objective: tuple[int, int]
     proven_optimal: bool = True
+    unserved_at_least: int = 0  # no allocation leaves fewer without a booth (from the solver)
 
     @property
     def objective(self) -> tuple[int, int]:
@@ -195,6 +196,7 @@ def plan_allocation(*, event: Event, time_limit: float | None = None) -> Allocat
         unserved=[by_exhibitor[e] for e in result.unserved],
         greedy_objective=allocation.greedy(infos, requests).objective,
         proven_optimal=result.proven_optimal,
+        unserved_at_least=result.unserved_at_least,
     )
 
 

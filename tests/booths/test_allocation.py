@@ -231,3 +231,175 @@ def test_a_time_limited_search_is_never_worse_than_greedy():
     full = solve(booths, requests)
     assert full.proven_optimal is True
     assert full.objective <= limited.objective
+
+
+def _random_fair(rng, rows, per_row, requests, zones=("z0", "z1"), sectors=(None,)):
+    """Rows of standard booths with a corner at each end, in zones, sector themes and two halls
+    (rows alternately); requests for 1-4 adjacent booths with ranked wishes (booths, zones,
+    halls)."""
+    booths = []
+    for line in range(rows):
+        types = [C] + [S] * (per_row - 2) + [C] if per_row > 2 else [S] * per_row
+        booths += row(
+            per_row,
+            types=types,
+            y=line * 6.0,
+            zone=zones[line % len(zones)],
+            sector=sectors[line % len(sectors)],
+            start_id=line * 100,
+            hall=1 + line % 2,
+        )
+    asked = []
+    for e in range(requests):
+        wishes = tuple(
+            Wish(rank, booth_id=rng.choice(booths).id)
+            if (dice := rng.random()) < 0.6
+            else Wish(rank, zone=rng.choice(zones))
+            if dice < 0.8
+            else Wish(rank, hall_id=rng.choice([1, 2]))
+            for rank in range(1, rng.randint(0, 4) + 1)
+        )
+        asked.append(
+            Request(
+                e + 1,
+                order=rng.randrange(requests * 2),
+                booth_type=rng.choice([S, S, S, C]),
+                count=rng.choice([1, 1, 2, 3, 4]),
+                sectors=frozenset({rng.choice([s for s in sectors if s] or ["x"])}),
+                wishes=wishes,
+            )
+        )
+    return booths, asked
+
+
+def _tie(result, requests):
+    n = len(requests)
+    ordered = sorted(requests, key=lambda r: r.order)
+    return sum(result.ranks.get(r.exhibitor_id, 7) * (n - i) for i, r in enumerate(ordered))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_block_requests_match_brute_force(seed):
+    rng = random.Random(1000 + seed)
+    booths, requests = _random_fair(rng, rows=2, per_row=rng.randint(3, 6), requests=4)
+    requests = [
+        Request(r.exhibitor_id, e, r.booth_type, r.count, wishes=r.wishes)
+        for e, r in enumerate(requests)
+    ]
+    result = solve(booths, requests)
+    assert result.proven_optimal is True
+    assert result.bound == result.cost and result.gap == 0
+    assert (*result.objective, _tie(result, requests)) == _brute_force(booths, requests)
+    assert result.unserved_at_least == len(result.unserved)
+    used = [b for place in result.places.values() for b in place]
+    assert len(used) == len(set(used))
+    for exhibitor_id, place in result.places.items():
+        request = next(r for r in requests if r.exhibitor_id == exhibitor_id)
+        blocks = [tuple(b.id for b in block) for block in candidate_blocks(booths, request)]
+        assert place in blocks
+        by_id = {b.id: b for b in booths}
+        assert result.ranks[exhibitor_id] == rank_of(request, tuple(by_id[i] for i in place))
+
+
+def _whole(booths, requests):
+    """The first formulation (one program with the folded cost over everything), its cost."""
+    from exhibition.booths import allocation as al
+    from exhibition.booths import block_program
+
+    ordered = sorted(requests, key=lambda r: r.order)
+    weights = al._Weights(ordered)
+    options = al._options(booths, ordered)
+    choices, proven, _ = block_program.whole_program(booths, ordered, options, weights)
+    assert proven is True
+    return al._cost(ordered, choices, weights)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_components_and_stages_give_the_cost_of_the_whole_program(seed):
+    from exhibition.booths import allocation as al
+    from exhibition.booths import block_program
+
+    rng = random.Random(2000 + seed)
+    booths, requests = _random_fair(
+        rng, rows=6, per_row=8, requests=30, zones=("z0", "z1", "z2"), sectors=("a", "b", "c")
+    )
+    ordered = sorted(requests, key=lambda r: r.order)
+    parts = al._components(booths, ordered, al._shared_blocks(booths, ordered))
+    # At least one per sector theme: no request can use another theme's booths.
+    assert len(parts) >= 3
+    assert all(len({b.sector for b in part_booths}) <= 1 for part_booths, _ in parts)
+    assert sorted(i for _, indices in parts for i in indices) == list(range(len(requests)))
+    result = solve(booths, requests)
+    assert result.proven_optimal is True
+    assert result.cost == _whole(booths, requests)
+    weights = al._Weights(ordered)
+    assert result.cost == al._weighted(result, ordered, weights)
+    # Each part solved on its own with the weights of the whole adds up to the whole, and on
+    # its own with its own weights has the same exhibitors left out and the same sum of ranks.
+    shared = al._shared_blocks(booths, ordered)
+    total = 0
+    for part_booths, indices in parts:
+        part = [ordered[i] for i in indices]
+        choices, proven, _, _ = block_program.solve_component(
+            part_booths, part, shared, weights, block_program._Clock(None)
+        )
+        assert proven is True
+        total += al._cost(part, choices, weights)
+        alone = solve(part_booths, part)
+        assert alone.objective == (
+            sum(ordered[i].exhibitor_id in result.unserved for i in indices),
+            sum(result.ranks.get(ordered[i].exhibitor_id, 0) for i in indices),
+        )
+    assert total == result.cost
+
+
+def test_a_shared_booth_theme_joins_the_components():
+    from exhibition.booths import allocation as al
+
+    rng = random.Random(5)
+    booths, requests = _random_fair(rng, rows=4, per_row=6, requests=12, sectors=("a", None))
+    ordered = sorted(requests, key=lambda r: r.order)
+    parts = al._components(booths, ordered, al._shared_blocks(booths, ordered))
+    standard = [p for p in parts if any(ordered[i].booth_type is S for i in p[1])]
+    assert len(standard) == 1  # the unthemed booths suit every standard request
+    assert solve(booths, requests).cost == _whole(booths, requests)
+
+
+def test_a_search_stopped_early_reports_its_gap_honestly():
+    rng = random.Random(11)
+    booths, requests = _random_fair(rng, rows=8, per_row=10, requests=60)
+    full = solve(booths, requests)
+    assert full.proven_optimal is True and full.bound == full.cost and full.gap == 0
+    limited = solve(booths, requests, time_limit=1e-6)
+    assert limited.proven_optimal is False
+    assert limited.bound <= full.cost <= limited.cost
+    assert limited.gap == (limited.cost - limited.bound) / limited.cost
+    assert limited.unserved_at_least <= len(full.unserved) <= len(limited.unserved)
+    used = [b for place in limited.places.values() for b in place]
+    assert len(used) == len(set(used))
+
+
+def _reference_greedy(booths, requests):
+    """First-come, as plainly as it can be written: every block of every request ranked."""
+    from exhibition.booths import allocation as al
+
+    ordered = sorted(requests, key=lambda r: r.order)
+    used, chosen = set(), {}
+    for request, choices in zip(ordered, al._options(booths, ordered), strict=True):
+        best = None
+        for block, rank in choices:
+            if not any(b.id in used for b in block) and (best is None or rank < best[1]):
+                best = (block, rank)
+        if best is not None:
+            chosen[request.exhibitor_id] = tuple(b.id for b in best[0])
+            used.update(best[0][k].id for k in range(len(best[0])))
+    return chosen
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_greedy_takes_the_first_best_free_block_like_the_plain_loop(seed):
+    rng = random.Random(3000 + seed)
+    booths, requests = _random_fair(
+        rng, rows=5, per_row=rng.randint(4, 10), requests=rng.randint(5, 40), sectors=("a", None)
+    )
+    assert greedy(booths, requests).places == _reference_greedy(booths, requests)

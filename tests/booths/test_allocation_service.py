@@ -93,3 +93,21 @@ def test_allocate_booths_cli_dry_run_then_for_real(
     assert held(app) == {"A02": first}
     missing = runner.invoke(args=["allocate-booths", "--event", "nope"])
     assert missing.exit_code == 1
+
+
+def test_allocation_preview_stopped_early_says_how_many_must_wait_whatever_the_plan(
+    app, client, make_event, make_floor, make_exhibitor
+):
+    make_event()
+    make_floor(count=5)  # one row: at most two pairs of adjacent booths
+    for _ in range(4):
+        make_exhibitor(booth_count=2)
+    app.config["ALLOCATION_TIME_LIMIT"] = 1e-9
+    login_client(app, client)
+    preview = client.get("/admin/events/expo-2026/allocation")
+    assert preview.status_code == 200
+    assert "not proven optimal" in preview.text
+    assert "at least 2 exhibitors go without a booth" in preview.text
+    app.config["ALLOCATION_TIME_LIMIT"] = 10
+    preview = client.get("/admin/events/expo-2026/allocation")
+    assert "not proven optimal" not in preview.text and "at least" not in preview.text
