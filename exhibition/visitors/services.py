@@ -373,7 +373,6 @@ def register_visitor(
             )
         )
     )
-    registration.event = event
     if consents.matchmaking:
         from ..matchmaking.participants import join_with_defaults  # matchmaking imports visitors
 
