@@ -235,8 +235,11 @@ def enqueue_unwritten(
 
 
 def write(message: OutboxMessage) -> Written:
-    """What a message queued by kind says, written now (NothingToWrite when its subject is gone)."""
-    return _writers[message.kind](message)
+    """What a message queued by kind says, written now (NothingToWrite when its subject is gone);
+    its subject on one line, as enqueue() stores every subject."""
+    written = _writers[message.kind](message)
+    written.subject = _one_line(written.subject)[:300] or "-"
+    return written
 
 
 def store_written(*, message: OutboxMessage, token: str) -> bool:
@@ -252,7 +255,7 @@ def store_written(*, message: OutboxMessage, token: str) -> bool:
             OutboxMessage.subject == "",
         )
         .values(
-            subject=_one_line(written.subject)[:300] or "-",
+            subject=written.subject,
             body_text=written.body_text,
             body_html=written.body_html,
         )
