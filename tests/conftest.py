@@ -350,6 +350,14 @@ def smtp_server():
     server.stop()
 
 
+def write_outbox(app) -> int:
+    """Run the mail worker until nothing is due: it writes the messages queued by kind (the
+    confirmation e-mails) and sends them (to .eml files, with no MAIL_SERVER). How many it sent."""
+    from exhibition.mail.worker import run
+
+    return run(app, once=True, batch=100)
+
+
 def use_smtp(app, server):
     """Point the app's Flask-Mail at the test SMTP server."""
     from exhibition.extensions import mail

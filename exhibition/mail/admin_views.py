@@ -68,7 +68,8 @@ def message(message_id: int):
     name, address = mail.sender(message)
     return render_template(
         "mail/outbox_message.html",
-        message=message,
+        message=mail.as_shown(message),
+        unwritten=mail.awaits_writing(message),
         sender=str(Address(display_name=name, addr_spec=address)),
         message_id_header=mail.message_id(message),
         file_name=mail.eml_path(message).name if message.transport == "file" else "",
@@ -89,7 +90,7 @@ MESSAGE_HTML_POLICY = (
 @allow(Role.ORGANISER)
 def message_html(message_id: int):
     """The HTML part of a message, for the message page's frame."""
-    message = _scoped_message(message_id)
+    message = mail.as_shown(_scoped_message(message_id))
     response = make_response(mail.preview_html(message))
     response.mimetype = "text/html"
     response.headers["Content-Security-Policy"] = MESSAGE_HTML_POLICY

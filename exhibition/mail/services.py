@@ -6,7 +6,7 @@ import base64
 import contextlib
 import contextvars
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -121,6 +121,18 @@ def enqueue(
     return message
 
 
+def render_email(
+    template: str, context: Mapping[str, object], *, subject: str | LazyString, language: str
+) -> tuple[str, str, str]:
+    """The subject (lazy, from lazy_gettext) and templates/emails/<template>.txt and .html
+    rendered with `context` in `language`: (subject, text, HTML)."""
+    with force_locale(language):
+        subject = str(subject)
+        body_text = render_template(f"emails/{template}.txt", language=language, **context)
+        body_html = render_template(f"emails/{template}.html", language=language, **context)
+    return subject, body_text, body_html
+
+
 def queue_email(
     template: str,
     context: Mapping[str, object],
@@ -134,10 +146,9 @@ def queue_email(
     from lazy_gettext), in `language`; then enqueue() them with `fields` (kind, event_id, ...)."""
     if _muted.get() or undeliverable(to):
         return None  # nothing to render: enqueue() would write nothing
-    with force_locale(language):
-        subject = str(subject)
-        body_text = render_template(f"emails/{template}.txt", language=language, **context)
-        body_html = render_template(f"emails/{template}.html", language=language, **context)
+    subject, body_text, body_html = render_email(
+        template, context, subject=subject, language=language
+    )
     return enqueue(
         to=to,
         subject=subject,
@@ -146,6 +157,155 @@ def queue_email(
         language=language,
         **fields,
     )
+
+
+# Messages written by the mail worker, not by the request that queues them.
+#
+# A sign-up (or an import, or the organisers' "send again") stores only what names the message:
+# its kind, the ids (registration, event), its language and recipient; the worker that first
+# claims it asks the kind's writer (registered by the domain, see written_by) for the subject,
+# bodies and attachments, and stores them on the row before the first attempt. Every later
+# attempt sends what was stored, so a retry sends the same message even if the person's details
+# or the exhibition's changed in between; the mail desk shows a message waiting to be written as
+# it would be written now. Until it is written, a message's subject and bodies are empty (every
+# message written has a subject), so that erasing the person (which blanks and fails the row)
+# leaves nothing to write and nothing personal.
+
+
+@dataclass
+class Written:
+    """What a writer makes of a message queued by kind."""
+
+    subject: str
+    body_text: str
+    body_html: str
+    attachments: list[Attachment]
+
+
+class NothingToWrite(Exception):
+    """A message queued by kind whose subject is gone (its registration deleted or erased)."""
+
+
+_writers: dict[str, Callable[[OutboxMessage], Written]] = {}
+
+
+def written_by(*kinds: MessageKind):
+    """Register the decorated function as the writer of messages of `kinds` queued with
+    enqueue_unwritten(): it takes the outbox row and returns Written, or raises NothingToWrite."""
+
+    def register(writer):
+        for kind in kinds:
+            _writers[kind] = writer
+        return writer
+
+    return register
+
+
+def awaits_writing(message: OutboxMessage) -> bool:
+    """Whether a message was queued by kind and is not written yet."""
+    return message.subject == "" and message.kind in _writers
+
+
+def enqueue_unwritten(
+    *,
+    to: str,
+    kind: MessageKind,
+    language: str,
+    event_id: int | None = None,
+    registration_id: int | None = None,
+    sender_name: str = "",
+    reply_to: str = "",
+) -> OutboxMessage | None:
+    """Add a message that the mail worker writes at its first claim (see written_by): the row
+    names it (kind, ids, language) and holds no text."""
+    if kind not in _writers:
+        raise ValueError(f"no writer for messages of kind {kind!r}")
+    return enqueue(
+        to=to,
+        subject="",
+        body_text="",
+        body_html="",
+        kind=kind,
+        language=language,
+        event_id=event_id,
+        registration_id=registration_id,
+        sender_name=sender_name,
+        reply_to=reply_to,
+    )
+
+
+def write(message: OutboxMessage) -> Written:
+    """What a message queued by kind says, written now (NothingToWrite when its subject is gone);
+    its subject on one line, as enqueue() stores every subject."""
+    written = _writers[message.kind](message)
+    written.subject = _one_line(written.subject)[:300] or "-"
+    return written
+
+
+def store_written(*, message: OutboxMessage, token: str) -> bool:
+    """Write a claimed message queued by kind and store the result on its row (subject, bodies,
+    attachments), if this worker still holds the claim and nobody wrote or erased it meanwhile;
+    whether it was stored. The caller commits."""
+    written = write(message)
+    stored = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.claim_token == token,
+            OutboxMessage.subject == "",
+        )
+        .values(
+            subject=written.subject,
+            body_text=written.body_text,
+            body_html=written.body_html,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if stored != 1:
+        return False
+    if written.attachments:
+        db.session.execute(
+            sa.insert(OutboxAttachment),
+            [
+                {
+                    "message_id": message.id,
+                    "filename": item.filename,
+                    "content_type": item.content_type,
+                    "content_id": item.content_id,
+                    "data": item.data,
+                }
+                for item in written.attachments
+            ],
+        )
+    db.session.expire(message)
+    return True
+
+
+def as_shown(message: OutboxMessage) -> OutboxMessage:
+    """The message as the mail desk shows it: one waiting to be written is written now, on a
+    copy that is not stored (the worker writes it again, and stores it, when it sends it)."""
+    if not awaits_writing(message):
+        return message
+    try:
+        written = write(message)
+    except NothingToWrite as error:
+        written = Written(subject=str(error), body_text="", body_html="", attachments=[])
+    copy = OutboxMessage(
+        **{column.key: getattr(message, column.key) for column in OutboxMessage.__table__.columns}
+    )
+    copy.subject = written.subject
+    copy.body_text = written.body_text
+    copy.body_html = written.body_html
+    for item in written.attachments:
+        copy.attachments.append(
+            OutboxAttachment(
+                filename=item.filename,
+                content_type=item.content_type,
+                data=item.data,
+                content_id=item.content_id,
+            )
+        )
+    return copy
 
 
 def sent_recently(*, to: str, kind: MessageKind, within: timedelta) -> bool:

@@ -8,13 +8,52 @@ from flask import Flask, current_app
 from ..dbtypes import utcnow
 from ..extensions import db
 from .models import MessageStatus, OutboxMessage
-from .services import claim_due, record_outcome, release_claims
+from .services import (
+    NothingToWrite,
+    awaits_writing,
+    claim_due,
+    record_outcome,
+    release_claims,
+    store_written,
+)
 from .transport import PermanentFailure, Sender
+
+
+def _later(attempts: int, error: Exception) -> tuple[str, dict]:
+    """A failed attempt's outcome: tried again after a backoff, or failed for good when it was
+    the last one."""
+    config = current_app.config
+    error_text = f"{type(error).__name__}: {error}"[:2000]
+    if attempts >= config["MAIL_MAX_ATTEMPTS"]:
+        return "failed", {"status": MessageStatus.FAILED, "last_error": error_text}
+    delay = min(config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (attempts - 1), 3600)
+    return "retry", {
+        "status": MessageStatus.PENDING,
+        "last_error": error_text,
+        "next_attempt_at": utcnow() + timedelta(seconds=delay),
+    }
+
+
+def _write_one(message: OutboxMessage, token: str) -> tuple[str, dict] | None:
+    """Write a message queued by kind and store it (committed) before its first attempt: None
+    when it is stored and can be sent, else the outcome to record (its subject is gone, or
+    writing failed and is tried again later). A message this worker lost meanwhile is left."""
+    attempts = message.attempts
+    try:
+        stored = store_written(message=message, token=token)
+    except NothingToWrite as error:
+        db.session.rollback()
+        return "failed", {"status": MessageStatus.FAILED, "last_error": str(error)[:2000]}
+    except Exception as error:
+        db.session.rollback()
+        current_app.logger.exception("mail worker: writing message %s failed", message.id)
+        return _later(attempts, error)
+    db.session.commit()
+    return None if stored else ("lost", {})
 
 
 def _send_one(sender: Sender, message: OutboxMessage) -> tuple[str, dict]:
     """Send one message: the outcome ("sent", "retry" or "failed") and the values to record."""
-    config = current_app.config
     attempts = message.attempts
     try:
         transport = sender.send(message)
@@ -24,20 +63,7 @@ def _send_one(sender: Sender, message: OutboxMessage) -> tuple[str, dict]:
             {"status": MessageStatus.FAILED, "last_error": str(error)[:2000]},
         )
     except Exception as error:  # connection refused, timeout, 4xx, a bad address: try again later
-        error_text = f"{type(error).__name__}: {error}"[:2000]
-        if attempts >= config["MAIL_MAX_ATTEMPTS"]:
-            outcome, values = (
-                "failed",
-                {"status": MessageStatus.FAILED, "last_error": error_text},
-            )
-        else:
-            delay = min(config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (attempts - 1), 3600)
-            outcome = "retry"
-            values = {
-                "status": MessageStatus.PENDING,
-                "last_error": error_text,
-                "next_attempt_at": utcnow() + timedelta(seconds=delay),
-            }
+        outcome, values = _later(attempts, error)
     else:
         outcome = "sent"
         values = {
@@ -75,7 +101,12 @@ def deliver_batch(
                 db.session.commit()
                 counts["released"] = released
                 break
-            outcome, values = _send_one(sender, db.session.get(OutboxMessage, message_id))
+            message = db.session.get(OutboxMessage, message_id)
+            written = _write_one(message, token) if awaits_writing(message) else None
+            if written is not None and written[0] == "lost":
+                current_app.logger.warning("mail worker: lost the claim on message %s", message_id)
+                continue
+            outcome, values = written or _send_one(sender, message)
             db.session.rollback()  # nothing of this transaction but the outcome below is kept
             if record_outcome(message_id=message_id, token=token, values=values):
                 counts[outcome] += 1

@@ -43,6 +43,17 @@ class CachedOptionsSelect(widgets.Select):
         return html
 
 
+def made_once(items, key: tuple, make):
+    """`make()`, kept with `items` when they keep what is made of them (services.ReferenceList:
+    the provinces and sectors of the app), so that each language's choices are built once."""
+    kept = getattr(items, "made_for_forms", None)
+    if kept is None:
+        return make()
+    if key not in kept:
+        kept[key] = make()
+    return kept[key]
+
+
 def optional_int(value) -> int | None:
     """A select's value as an id; the empty "Choose…" option is None."""
     text = str(value) if value is not None else ""
@@ -74,6 +85,14 @@ def _country_choices(language: str) -> tuple[SelectChoice, ...]:
             [("", _l("Choose a country"))]
             + sorted(((c, territories[c]) for c in codes), key=lambda item: key(item[1]))
         )
+    )
+
+
+def _sector_choices(sectors, language: str) -> list[SelectChoice]:
+    return made_once(
+        sectors,
+        ("sector", language),
+        lambda: choices((s.code, s.tr("name", language)) for s in sectors),
     )
 
 
@@ -109,10 +128,14 @@ class _VisitorForm(Form):
 
     def _place_choices(self, provinces, language: str, *, prompt: bool) -> None:
         first = [("", _l("Choose…"))] if prompt else []
-        self.province.choices = choices(
-            first
-            + [(p.code, p.tr("name", language)) for p in provinces]
-            + [(ABROAD, _l("Outside Vietnam"))]
+        self.province.choices = made_once(
+            provinces,
+            ("province", language, prompt),
+            lambda: choices(
+                first
+                + [(p.code, p.tr("name", language)) for p in provinces]
+                + [(ABROAD, _l("Outside Vietnam"))]
+            ),
         )
         self.country.choices = country_choices(language)
 
@@ -172,7 +195,7 @@ class VisitorDetailsForm(_VisitorForm):
             [("", _l("Choose…"))] + [(c.id, c.tr("name", language)) for c in categories]
         )
         self._place_choices(provinces, language, prompt=True)
-        self.sectors.choices = choices((s.code, s.tr("name", language)) for s in sectors)
+        self.sectors.choices = _sector_choices(sectors, language)
         if not self.language.data:
             self.language.data = language
 
@@ -285,7 +308,7 @@ class RegistrationEditForm(_VisitorForm):
     def setup_choices(self, *, provinces, sectors) -> None:
         language = current_language()
         self._place_choices(provinces, language, prompt=False)
-        self.sectors.choices = choices((s.code, s.tr("name", language)) for s in sectors)
+        self.sectors.choices = _sector_choices(sectors, language)
 
     def fill_from(self, registration) -> None:
         super().fill_from(registration)

@@ -300,8 +300,9 @@ def _registration_values(event: Event, row: VisitorRow, now: datetime) -> dict:
 
 
 def _queue_confirmations(ids: list[int]) -> None:
-    """One confirmation e-mail (badge QR, link, .ics) per person, built from the stored rows like
-    a sign-up's; written to the outbox in one flush, then let go of (they are large)."""
+    """One confirmation e-mail (badge QR, link, .ics) per person, queued by kind like a
+    sign-up's (the mail worker writes it); the rows go to the outbox in one flush, then the
+    objects are let go of."""
     registrations = db.session.scalars(
         sa.select(Registration).where(Registration.id.in_(ids)).order_by(Registration.id)
     ).all()

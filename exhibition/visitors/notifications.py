@@ -1,12 +1,24 @@
 """The e-mails to a registered person about their registration, in their language, queued into
-the outbox (mail.services.queue_email): the confirmation with the badge, and a new link."""
+the outbox: the confirmation with the badge (written by the mail worker, see
+mail.services.written_by), and a new link (mail.services.queue_email)."""
 
 from flask_babel import lazy_gettext as _l
 
 from ..badges.services import lead_qr_text
 from ..events.services import event_calendar
-from ..mail.models import MessageKind
-from ..mail.services import BADGE_QR_PNG, QR_PNG, Attachment, queue_email
+from ..extensions import db
+from ..mail.models import MessageKind, OutboxMessage
+from ..mail.services import (
+    BADGE_QR_PNG,
+    QR_PNG,
+    Attachment,
+    NothingToWrite,
+    Written,
+    enqueue_unwritten,
+    queue_email,
+    render_email,
+    written_by,
+)
 from ..urls import public_url
 from .addresses import address_proof
 from .models import Registration
@@ -16,18 +28,40 @@ CONFIRMATION_KINDS = {
     "again": MessageKind.CONFIRMATION_AGAIN,
     "resent": MessageKind.CONFIRMATION_RESENT,
 }
+_CONFIRMATION_OCCASIONS = {kind.value: occasion for occasion, kind in CONFIRMATION_KINDS.items()}
 
 
 def queue_confirmation(*, registration: Registration, kind: str = "new") -> None:
-    """The confirmation e-mail with the QR badge inline, the "my registration" link and the .ics.
+    """The confirmation e-mail with the QR badge inline, the "my registration" link and the .ics,
+    queued by kind: the mail worker writes it (write_confirmation), not the request.
 
     `kind`: "new" after signing up, "again" when the person signed up again with the same
     address, "resent" when the organisers send it again.
     """
     if not registration.has_email:
-        return  # a walk-in who gave no address: no need to build what would not be sent
-    event = registration.event
+        return  # a walk-in who gave no address: nothing would be sent
     language = registration.language
+    enqueue_unwritten(
+        to=registration.email,
+        kind=CONFIRMATION_KINDS[kind],
+        language=language,
+        registration_id=registration.id,
+        **registration.event.mail_fields(language),
+    )
+
+
+@written_by(*CONFIRMATION_KINDS.values())
+def write_confirmation(message: OutboxMessage) -> Written:
+    """The confirmation e-mail of a queued row, in the row's language and with what the
+    registration holds now (the mail worker stores it at the first attempt)."""
+    registration = (
+        db.session.get(Registration, message.registration_id) if message.registration_id else None
+    )
+    if registration is None or registration.is_erased:
+        raise NothingToWrite("Not sent: the registration is gone or its data was erased.")
+    kind = _CONFIRMATION_OCCASIONS[message.kind]
+    event = registration.event
+    language = message.language
     # The button proves the address when followed (see addresses.py).
     if registration.address_proven:
         open_url = public_url("visitors.manage", token=registration.manage_token, lang=language)
@@ -45,7 +79,7 @@ def queue_confirmation(*, registration: Registration, kind: str = "new") -> None
         subject = _l("Your registration link: %(event)s", event=event_name)
     badge_qr = registration.badge_code.encode("ascii")
     lead_text = lead_qr_text(registration.lead_code)
-    queue_email(
+    subject, body_text, body_html = render_email(
         "confirmation",
         {
             "registration": registration,
@@ -54,11 +88,13 @@ def queue_confirmation(*, registration: Registration, kind: str = "new") -> None
             "kind": kind,
             "lead_text": lead_text,
         },
-        to=registration.email,
         subject=subject,
-        kind=CONFIRMATION_KINDS[kind],
         language=language,
-        registration_id=registration.id,
+    )
+    return Written(
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
         attachments=[
             Attachment("badge-qr.png", BADGE_QR_PNG, badge_qr, "badge-qr"),
             Attachment("lead-qr.png", QR_PNG, lead_text.encode("ascii"), "lead-qr"),
@@ -66,7 +102,6 @@ def queue_confirmation(*, registration: Registration, kind: str = "new") -> None
                 f"{event.slug}.ics", "text/calendar", event_calendar(event=event, language=language)
             ),
         ],
-        **event.mail_fields(language),
     )
 
 

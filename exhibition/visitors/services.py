@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..badges.services import new_badge_code, new_manage_token
 from ..dbtypes import utcnow
@@ -27,6 +27,7 @@ from .models import (
     RegistrationSource,
     RegistrationStatus,
     VisitorCategory,
+    registration_sectors,
 )
 from .notifications import queue_confirmation, queue_new_link
 
@@ -65,6 +66,12 @@ class ConsentRequired(DomainError):
 class InvalidChoice(DomainError):
     code = "invalid_choice"
     status = 422
+
+
+class RegistrationBusy(DomainError):
+    code = "registration_busy"
+    status = 409
+    message = _l("This address is being registered or cancelled at this moment. Try again.")
 
 
 class NoEmailAddress(DomainError):
@@ -120,6 +127,16 @@ class ReferenceItem(Localized):
     name_en: str
 
 
+class ReferenceList(tuple):
+    """Reference rows as plain values, and what forms make of them, kept with them: the form
+    choices of each language are built once per process (forms.py), not on every sign-up."""
+
+    def __new__(cls, items):
+        made = super().__new__(cls, items)
+        made.made_for_forms = {}
+        return made
+
+
 def _reference(model) -> tuple[ReferenceItem, ...]:
     # Reference data changes only with a migration (and a restart), and every form needs it:
     # loaded once per app process instead of twice per sign-up, as plain values that no session
@@ -129,7 +146,7 @@ def _reference(model) -> tuple[ReferenceItem, ...]:
         rows = db.session.execute(
             sa.select(model.code, model.name_vi, model.name_en).order_by(model.position)
         )
-        cache[model.__name__] = tuple(ReferenceItem(*row) for row in rows)
+        cache[model.__name__] = ReferenceList(ReferenceItem(*row) for row in rows)
     return cache[model.__name__]
 
 
@@ -143,70 +160,95 @@ def sectors() -> tuple[ReferenceItem, ...]:
     return _reference(Sector)
 
 
-def apply_details(
-    registration: Registration, data: VisitorData, *, event: Event, public_only: bool
-) -> None:
-    """Set a registration's details from `data` (at sign-up and when corrected): the category
-    must be the event's (and public, with `public_only`)."""
-    category = db.session.get(VisitorCategory, data.category_id)
-    if (
-        category is None
-        or category.event_id != event.id
-        or (public_only and not category.is_public)
-    ):
-        raise InvalidChoice(_l("Choose one of the categories offered."))
+def _checked_place(data: VisitorData) -> str:
+    """The country of `data`'s place (VN with a province), or InvalidChoice."""
     if data.province_code is not None:
         if data.province_code not in {p.code for p in provinces()}:
             raise InvalidChoice(_l("Choose a province or city from the list."))
-        country = "VN"
-    else:
-        country = (data.country_code or "").upper()
-        if len(country) != 2 or country == "VN":
-            raise InvalidChoice(_l("Choose the country you come from."))
+        return "VN"
+    country = (data.country_code or "").upper()
+    if len(country) != 2 or country == "VN":
+        raise InvalidChoice(_l("Choose the country you come from."))
+    return country
+
+
+def _checked_sectors(data: VisitorData) -> list[str]:
+    """`data`'s sector codes, each once, or InvalidChoice for one not in the list."""
+    known = {s.code for s in sectors()}
+    codes = list(dict.fromkeys(data.sector_codes))
+    if any(code not in known for code in codes):
+        raise InvalidChoice(_l("Choose sectors from the list."))
+    return codes
+
+
+def _category_refused() -> InvalidChoice:
+    return InvalidChoice(_l("Choose one of the categories offered."))
+
+
+def _details(data: VisitorData, *, country: str) -> dict:
+    """The registration's columns that hold `data` (names tidied, language one of ours)."""
+    return {
+        "full_name": normalize_name(data.full_name),
+        "phone": data.phone,
+        "organisation": normalize_name(data.organisation),
+        "job_title": normalize_name(data.job_title),
+        "province_code": data.province_code,
+        "country_code": country,
+        "language": data.language if data.language in ("vi", "en") else "vi",
+    }
+
+
+def apply_details(
+    registration: Registration, data: VisitorData, *, event: Event, public_only: bool
+) -> None:
+    """Set a registration's details from `data` (when corrected): the category must be the
+    event's (and public, with `public_only`)."""
+    category = _offered_category(event, data.category_id, public_only=public_only)
+    country = _checked_place(data)
+    codes = _checked_sectors(data)
     chosen = []
-    if data.sector_codes:
-        chosen = list(
-            db.session.scalars(sa.select(Sector).where(Sector.code.in_(data.sector_codes)))
-        )
-        if len(chosen) != len(set(data.sector_codes)):
-            raise InvalidChoice(_l("Choose sectors from the list."))
+    if codes:
+        chosen = list(db.session.scalars(sa.select(Sector).where(Sector.code.in_(codes))))
     registration.category = category
-    registration.full_name = normalize_name(data.full_name)
-    registration.phone = data.phone
-    registration.organisation = normalize_name(data.organisation)
-    registration.job_title = normalize_name(data.job_title)
-    registration.province_code = data.province_code
-    registration.country_code = country
+    for name, value in _details(data, country=country).items():
+        setattr(registration, name, value)
     registration.sectors = chosen
-    registration.language = data.language if data.language in ("vi", "en") else "vi"
     registration.search_text = search_text_for(registration)
 
 
-def _record_consents(
-    registration: Registration,
+def _consent_rows(
+    registration_id: int,
     consents: Consents,
     *,
     version: str,
     share_version: str,
     now: datetime,
-) -> None:
-    for purpose, granted, wording in (
-        (ConsentPurpose.PROCESSING, consents.processing, version),
-        (ConsentPurpose.SHARE_EXHIBITORS, consents.share_exhibitors, share_version),
-        (ConsentPurpose.NEWS, consents.news, version),
-    ):
-        registration.consents.append(
-            Consent(purpose=purpose, granted=granted, wording_version=wording, recorded_at=now)
+) -> list[dict]:
+    rows = [
+        {
+            "registration_id": registration_id,
+            "purpose": purpose,
+            "granted": granted,
+            "wording_version": wording,
+            "recorded_at": now,
+        }
+        for purpose, granted, wording in (
+            (ConsentPurpose.PROCESSING, consents.processing, version),
+            (ConsentPurpose.SHARE_EXHIBITORS, consents.share_exhibitors, share_version),
+            (ConsentPurpose.NEWS, consents.news, version),
         )
+    ]
     if consents.matchmaking:
-        registration.consents.append(
-            Consent(
-                purpose=ConsentPurpose.MATCHMAKING,
-                granted=True,
-                wording_version=version,
-                recorded_at=now,
-            )
+        rows.append(
+            {
+                "registration_id": registration_id,
+                "purpose": ConsentPurpose.MATCHMAKING,
+                "granted": True,
+                "wording_version": version,
+                "recorded_at": now,
+            }
         )
+    return rows
 
 
 def find_by_email(*, event: Event, email: str) -> Registration | None:
@@ -282,50 +324,91 @@ def register_visitor(
         raise ConsentRequired()
 
     email = data.email.strip()
-    existing = find_by_email(event=event, email=email)
-    if existing is not None:
-        if resend_existing:
-            _send_again(existing, now)
-        return existing, False
-
-    registration = Registration(
-        event=event,
-        exhibitor_id=exhibitor_id,
-        email=email,
-        email_key=email.casefold(),
-        badge_code=new_badge_code(),
-        manage_token=new_manage_token(),
-        source=source,
-        status=RegistrationStatus.CONFIRMED,
-        created_at=now,
-        email_verified_at=now if address_proven else None,
-    )
-    apply_details(registration, data, event=event, public_only=public_only)
-    _record_consents(
-        registration,
-        consents,
-        version=event.consent_version,
-        share_version=sharing.share_version(event),
-        now=now,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(registration)
-            db.session.flush()
-    except IntegrityError:
-        # Someone registered the same e-mail at the same moment: treat it as a repeat.
+    category = _offered_category(event, data.category_id, public_only=public_only)
+    country = _checked_place(data)
+    codes = _checked_sectors(data)
+    values = {
+        "event_id": event.id,
+        "category_id": category.id,
+        "exhibitor_id": exhibitor_id,
+        "email": email,
+        "email_key": email.casefold(),
+        "badge_code": new_badge_code(),
+        "manage_token": new_manage_token(),
+        "source": source,
+        "status": RegistrationStatus.CONFIRMED,
+        "created_at": now,
+        "updated_at": now,
+        "email_verified_at": now if address_proven else None,
+        **_details(data, country=country),
+    }
+    values["search_text"] = search_text_for(Registration(**values))
+    registration = _insert_registration(values)
+    if registration is None:
+        # The address has a confirmed registration (perhaps made at this very moment).
         existing = find_by_email(event=event, email=email)
-        if existing is None:
-            raise
-        if resend_existing:
-            _send_again(existing, now)
-        return existing, False
+        if existing is None:  # cancelled in between: the address is free again
+            registration = _insert_registration(values)
+            if registration is None:
+                raise RegistrationBusy()
+        else:
+            if resend_existing:
+                _send_again(existing, now)
+            return existing, False
+    # The registration's other rows, one statement each (no ORM flush: it writes the consents
+    # one row at a time on SQLite, and would need a savepoint around the registration).
+    if codes:
+        db.session.execute(
+            sa.insert(registration_sectors),
+            [{"registration_id": registration.id, "sector_code": code} for code in codes],
+        )
+    db.session.execute(
+        sa.insert(Consent.__table__).values(
+            _consent_rows(
+                registration.id,
+                consents,
+                version=event.consent_version,
+                share_version=sharing.share_version(event),
+                now=now,
+            )
+        )
+    )
     if consents.matchmaking:
         from ..matchmaking.participants import join_with_defaults  # matchmaking imports visitors
 
         join_with_defaults(registration=registration, now=now)
     queue_confirmation(registration=registration)
     return registration, True
+
+
+def _offered_category(event: Event, category_id: int, *, public_only: bool) -> VisitorCategory:
+    """The chosen category if the event offers it (publicly, with `public_only`). The sign-up
+    page holds the categories it offered (views._choices): found in the session, not read again."""
+    category = db.session.get(VisitorCategory, category_id)
+    if (
+        category is None
+        or category.event_id != event.id
+        or (public_only and not category.is_public)
+    ):
+        raise _category_refused()
+    return category
+
+
+def _insert_registration(values: dict) -> Registration | None:
+    """The new registration, inserted in one statement; None when the address has a confirmed
+    registration for the event already (the unique index decides, also between sign-ups at the
+    same moment: INSERT ... ON CONFLICT DO NOTHING, so no savepoint is needed)."""
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Registration)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=[Registration.event_id, Registration.email_key],
+            index_where=sa.text("status = 'confirmed'"),
+        )
+        .returning(Registration)
+    )
+    return db.session.scalars(stmt).one_or_none()
 
 
 def no_email_placeholder() -> str:

@@ -10,7 +10,7 @@ from exhibition.extensions import db
 from exhibition.mail.models import OutboxMessage
 from exhibition.visitors.models import Registration, RegistrationStatus
 from tests.booths.test_allocation_service import confirm_booth
-from tests.conftest import csrf_token, login_client, on_today, scan
+from tests.conftest import csrf_token, login_client, on_today, scan, write_outbox
 
 
 def sign_in_links(app):
@@ -150,6 +150,8 @@ def test_staff_badges_follow_the_booth_area_and_check_in(
             ("exhibitor", "Công ty TNHH Thử nghiệm 1", RegistrationStatus.CONFIRMED)
         ] * 3
         code, first_id = staff[0].badge_code, staff[0].id
+    write_outbox(app)  # the confirmation is written by the mail worker
+    with app.app_context():
         mail = db.session.scalar(
             sa.select(OutboxMessage.body_text).where(OutboxMessage.registration_id == first_id)
         )

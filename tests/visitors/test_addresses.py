@@ -10,7 +10,7 @@ from exhibition.extensions import db
 from exhibition.mail.models import OutboxMessage
 from exhibition.programme.models import Invitation
 from exhibition.visitors.models import Registration, RegistrationStatus
-from tests.conftest import csrf_token, on_today, scan
+from tests.conftest import csrf_token, on_today, scan, write_outbox
 from tests.programme.test_invitations import BAD_ROWS, accept_by_page, invite, tokens
 from tests.visitors.test_registration_flow import form_data
 
@@ -29,6 +29,7 @@ def sign_up(app, client, **overrides):
 
 
 def latest_mail(app, to: str, kind: str = "confirmation") -> OutboxMessage:
+    write_outbox(app)  # a confirmation is written by the mail worker
     with app.app_context():
         message = db.session.scalar(
             sa.select(OutboxMessage)

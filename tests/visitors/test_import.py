@@ -35,7 +35,7 @@ from exhibition.visitors.models import (
     RegistrationStatus,
 )
 from exhibition.visitors.services import registrations_query
-from tests.conftest import csrf_token, login_client, on_today, scan, use_smtp
+from tests.conftest import csrf_token, login_client, on_today, scan, use_smtp, write_outbox
 
 VI_HEADER = ["Họ và tên", "Email", "Điện thoại", "Đơn vị", "Chức vụ", "Loại khách",
              "Tỉnh/thành phố", "Quốc gia", "Lĩnh vực", "Ngôn ngữ"]  # fmt: skip
@@ -326,9 +326,14 @@ def test_confirmations_are_queued_only_when_asked(app, make_event):
             ("minjun.kim@example.kr", "confirmation", "en"),
             ("ha.le@example.com", "confirmation", "vi"),
         ]
-        assert [len(m.attachments) for m in queued] == [3, 3]  # badge QR, lead QR, .ics
+        assert [(m.subject, len(m.attachments)) for m in queued] == [("", 0), ("", 0)]
         ids = {r.email: r.id for r in db.session.scalars(sa.select(Registration))}
         assert [m.registration_id for m in queued] == [ids[m.to_address] for m in queued]
+    # Queued by kind like a sign-up's, and written by the mail worker the same way.
+    assert write_outbox(app) == 2
+    with app.app_context():
+        queued = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [len(m.attachments) for m in queued] == [3, 3]  # badge QR, lead QR, .ics
 
 
 def test_import_needs_the_consent_statement_and_a_known_default_category(app, make_event):
