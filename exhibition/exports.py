@@ -299,6 +299,11 @@ def _csv_response(
         if finish is not None:
             finish(False)
         raise
+    # The rows go on being read through this session (its cursor, its lazy loads) after the
+    # view has returned, when the request's teardown closes the request's session: it is taken
+    # out of the request's hands here (the teardown closes a fresh one) and closed by the stream.
+    reader = db.session()
+    db.session.registry.clear()
 
     def stream() -> Iterator[bytes]:
         complete = False
@@ -310,6 +315,8 @@ def _csv_response(
             log.exception("CSV export %s broken off", name)
             raise
         finally:
+            body.close()
+            reader.close()
             if finish is not None:
                 finish(complete)
 
@@ -347,7 +354,7 @@ def _finish_entry(entry_id: int, details: dict, rows: _Counted) -> Callable[[boo
     def finish(complete: bool) -> None:
         final = {**details, "rows": rows.count, **({} if complete else {"complete": False})}
         try:
-            db.session.rollback()  # ends the reading transaction (and a failed one)
+            db.session.rollback()  # a failed transaction, if the rows failed before the response
             db.session.execute(
                 sa.update(AuditEntry).where(AuditEntry.id == entry_id).values(details=final)
             )
