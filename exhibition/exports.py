@@ -40,6 +40,7 @@ from werkzeug.wsgi import wrap_file
 
 from .accounts.audit import record
 from .accounts.models import AuditEntry
+from .database import sqlite_write_intent
 from .dbtypes import utcnow
 from .extensions import db
 from .i18n import current_language
@@ -393,11 +394,17 @@ def audited_export(
         sheet = str(title) or filename
     details = {"format": kind, "rows": 0, "language": language}
     if kind == "xlsx":
+        # The rows are read while the workbook is written, which takes long: on SQLite in a
+        # read (deferred) transaction, which lets others write meanwhile; the entry after it.
+        db.session.commit()
+        sqlite_write_intent.set(False)
         with force_locale(language):
             table = rows()
         response, count = _xlsx_response(
             header, table, name=filename, title=sheet, tz=tz, language=language
         )
+        db.session.rollback()
+        sqlite_write_intent.set(True)
         record(actor=current_user, action=action, event=event,
                details={**details, "rows": count}, **audit)  # fmt: skip
         db.session.commit()
@@ -406,6 +413,9 @@ def audited_export(
     db.session.flush()
     entry_id = entry.id
     db.session.commit()  # before the rows are read: a commit would close their cursor
+    # Reading them takes as long as sending the file: on SQLite, a read transaction (deferred),
+    # which lets others write meanwhile, not BEGIN IMMEDIATE's write lock.
+    sqlite_write_intent.set(False)
     with force_locale(language):
         counted = _Counted(rows())
     return _csv_response(
