@@ -28,7 +28,7 @@ from typing import IO
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Response, request, stream_with_context
+from flask import Response, current_app, request
 from flask_babel import force_locale
 from flask_login import current_user
 from openpyxl import Workbook
@@ -239,6 +239,14 @@ class _Counted:
             yield row
 
 
+def _read_only() -> None:
+    """Ends the view's transaction (as its teardown would: nothing is committed) so that the
+    rows, which take long, are read in a new one that is read-only on SQLite (deferred), which
+    lets others write meanwhile, rather than holding BEGIN IMMEDIATE's write lock."""
+    db.session.rollback()
+    sqlite_write_intent.set(False)
+
+
 def _attachment(name: str, kind: str) -> dict:
     return {"Content-Disposition": f'attachment; filename="{name}.{kind}"'}
 
@@ -248,6 +256,7 @@ def _xlsx_response(
 ) -> tuple[Response, int]:
     """The workbook written whole to a temporary file (an error is raised here, before any byte
     is sent), then sent from it; (the response, the number of rows)."""
+    _read_only()
     file = tempfile.TemporaryFile()
     try:
         with force_locale(language):
@@ -283,47 +292,57 @@ def _csv_response(
     page rather than a 200 with an empty file; a failure later ends the response without its
     last chunk, which the client sees as a broken download. `finish(complete)` runs once the
     response is over, sent whole or not."""
+    _read_only()
+    app = current_app._get_current_object()
     pieces = csv_pieces(header, rows, tz=tz)
-
-    def worded() -> Iterator[bytes]:
-        while True:
-            with force_locale(language):
-                piece = next(pieces, None)
-            if piece is None:
-                return
-            yield piece.encode()
-
-    body = worded()
-    try:
-        first = next(body)
-    except BaseException:
-        if finish is not None:
-            finish(False)
-        raise
+    with force_locale(language):
+        try:
+            first = next(pieces).encode()
+        except BaseException:
+            if finish is not None:
+                finish(False)
+            raise
     # The rows go on being read through this session (its cursor, its lazy loads) after the
     # view has returned, when the request's teardown closes the request's session: it is taken
-    # out of the request's hands here (the teardown closes a fresh one) and closed by the stream.
+    # out of the request's hands here (the teardown closes a fresh one) and closed at the end.
+    # The later pieces are worded in an application context of their own (not the request's,
+    # which is gone by then).
     reader = db.session()
     db.session.registry.clear()
+    ended = []
+
+    def end(complete: bool) -> None:
+        if ended:
+            return
+        ended.append(complete)
+        with app.app_context():
+            try:
+                pieces.close()
+            finally:
+                reader.close()
+                if finish is not None:
+                    finish(complete)
 
     def stream() -> Iterator[bytes]:
         complete = False
         try:
             yield first
-            yield from body
+            while True:
+                with app.app_context(), force_locale(language):
+                    piece = next(pieces, None)
+                if piece is None:
+                    break
+                yield piece.encode()
             complete = True
         except Exception:
             log.exception("CSV export %s broken off", name)
             raise
         finally:
-            body.close()
-            reader.close()
-            if finish is not None:
-                finish(complete)
+            end(complete)
 
-    return Response(
-        stream_with_context(stream()), mimetype="text/csv", headers=_attachment(name, "csv")
-    )
+    response = Response(stream(), mimetype="text/csv", headers=_attachment(name, "csv"))
+    response.call_on_close(lambda: end(False))  # closed before it was sent
+    return response
 
 
 def export_response(
@@ -394,10 +413,9 @@ def audited_export(
         sheet = str(title) or filename
     details = {"format": kind, "rows": 0, "language": language}
     if kind == "xlsx":
-        # The rows are read while the workbook is written, which takes long: on SQLite in a
-        # read (deferred) transaction, which lets others write meanwhile; the entry after it.
+        # The rows are read while the workbook is written (a read-only transaction on SQLite,
+        # see _read_only), the entry in a transaction of its own after it.
         db.session.commit()
-        sqlite_write_intent.set(False)
         with force_locale(language):
             table = rows()
         response, count = _xlsx_response(
@@ -413,9 +431,6 @@ def audited_export(
     db.session.flush()
     entry_id = entry.id
     db.session.commit()  # before the rows are read: a commit would close their cursor
-    # Reading them takes as long as sending the file: on SQLite, a read transaction (deferred),
-    # which lets others write meanwhile, not BEGIN IMMEDIATE's write lock.
-    sqlite_write_intent.set(False)
     with force_locale(language):
         counted = _Counted(rows())
     return _csv_response(
