@@ -1,7 +1,7 @@
 """Every benchmark in turn, then one summary table: benchmark, figure, target, met?
 
 Runs allocation, allocation_blocks, badges_pdf, certificates, checkin_load, registration_load, registration_burst,
-import_visitors, public_pages, search, payments_statement, payments_webhook and matchmaking (each prints its own table as it goes; their figures come back as
+import_visitors, public_pages, search, payments_statement, payments_webhook, matchmaking and exports (each prints its own table as it goes; their figures come back as
 dicts, nothing is parsed from their output). A benchmark that cannot run (wrk missing, PostgreSQL unreachable,
 a crash) is reported as such and the others still run. `make bench` runs this; it is not part of
 `make test` or CI. Long: about 15 minutes on the 2-core development machine; --quick runs small
@@ -60,6 +60,7 @@ BENCHMARKS = {
         "exh_bench_webhook",
     ),
     "matchmaking": ([], ["--buyers", "60", "--suppliers", "120", "--pairs", "600"], None),
+    "exports": ([], ["--sizes", "2000,10000"], "exh_exports_bench"),
 }
 
 
@@ -226,6 +227,15 @@ def summarise(name: str, f: dict) -> tuple[str, str, bool]:
         )
         met = bool(f["ours_over_theirs"]) and min(f["ours_over_theirs"].values()) > 1
         return figure, "ahead of pretix (check-in req/s, same settings)", met
+    if name == "exports":
+        sizes = f["sizes"]
+        figure = (
+            f"peak RSS from {sizes[0]:,} to {sizes[-1]:,} registrations: "
+            + ", ".join(f"{kind} {growth:+.0f} MB" for kind, growth in f["growth"].items())
+            + ("" if f["ok"] else "; files or audit entries NOT as expected")
+        )
+        met = f["ok"] and all(growth <= 50 for growth in f["growth"].values())
+        return figure, "peak at 500,000 within 50 MB of 50,000", met
     return str(f), "", False
 
 

@@ -1,6 +1,5 @@
 """Application factory."""
 
-import contextvars
 import importlib
 import os
 from pathlib import Path
@@ -24,12 +23,8 @@ from .templating import register_template_helpers
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# On SQLite, transactions that will write begin with BEGIN IMMEDIATE so that two writers never
-# both hold a read snapshot and then fail to upgrade ("database is locked"). Requests with a safe
-# method read only and begin deferred; everything else (CLI, workers, POST) begins immediately.
-sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "sqlite_write_intent", default=True
-)
+# On SQLite, transactions that will write begin with BEGIN IMMEDIATE (see database.py).
+sqlite_write_intent = database.sqlite_write_intent
 
 
 def _setup_sqlite(engine: sa.Engine) -> None:

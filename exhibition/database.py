@@ -8,6 +8,7 @@ stops every process. Whether the server answers (refused, unreachable, authentic
 database) is checked when a command loads the app (`flask ...`, `make run`): a server process
 (gunicorn) started during an outage serves "unavailable" (503) until the database is back."""
 
+import contextvars
 import re
 import sys
 
@@ -21,6 +22,14 @@ SUPPORTED = ("postgresql", "sqlite")
 EXAMPLE = "postgresql+psycopg://user:password@host:5432/name or sqlite:////path/to/file.db"
 # Exit status 4 is gunicorn's "App failed to load": it stops rather than start workers forever.
 EXIT_STATUS = 4
+
+# On SQLite, transactions that will write begin with BEGIN IMMEDIATE so that two writers never
+# both hold a read snapshot and then fail to upgrade ("database is locked"). Requests with a safe
+# method read only and begin deferred; everything else (CLI, workers, POST) begins immediately.
+# A streamed export sets it back to read-only once its audit entry is committed (exports.py).
+sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "sqlite_write_intent", default=True
+)
 
 
 class UnusableDatabase(Exception):

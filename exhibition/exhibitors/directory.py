@@ -1,5 +1,6 @@
 """The exhibitor lists: the organisers' search, the public directory and the spreadsheet export."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -7,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..booths.models import Booth, BoothAssignment, BoothType
 from ..events.models import Event
+from ..exports import chunked
 from ..extensions import db
 from ..labels import label, language_name
 from ..phone import display_phone
@@ -123,9 +125,10 @@ EXPORT_COLUMNS = [
 ]  # fmt: skip
 
 
-def export_rows(*, stmt) -> list[list]:
+def export_rows(*, stmt) -> Iterator[list]:
     """Rows for the exhibitors selected by `stmt`, typed (exports.py writes them), in the
-    current language: call inside force_locale with the language of the file."""
+    current language: read inside force_locale with the language of the file (a chunk at a
+    time from the database, as the rows are taken)."""
     stmt = stmt.options(
         sa.orm.selectinload(Exhibitor.sectors),
         sa.orm.selectinload(Exhibitor.preferences).joinedload(BoothPreference.booth),
@@ -133,10 +136,9 @@ def export_rows(*, stmt) -> list[list]:
         sa.orm.selectinload(Exhibitor.assignments),
         sa.orm.selectinload(Exhibitor.province),
     )
-    rows = []
-    for x in db.session.scalars(stmt):
+    for x in chunked(stmt):
         wishes = "; ".join(f"{p.rank}. {p.wish}" for p in x.preferences)
-        rows.append([
+        yield [
             x.id, label(x.status), x.company_name_vi, x.company_name_en, format_tax_code(x.tax_code),
             x.province.tr("name") if x.province else "", x.commune, x.street, x.website,
             "; ".join(s.tr("name") for s in x.sectors), x.main_products, x.main_products_en,
@@ -144,5 +146,4 @@ def export_rows(*, stmt) -> list[list]:
             display_phone(x.contact_phone), language_name(x.contact_language), label(x.booth_type),
             x.booth_count if x.booth_type != BoothType.RAW else None, x.raw_area_m2, wishes,
             ", ".join(b.code for b in x.booths), x.created_at, x.approved_at,
-        ])  # fmt: skip
-    return rows
+        ]  # fmt: skip

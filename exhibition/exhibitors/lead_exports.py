@@ -6,6 +6,7 @@ or never-given consent leaves a row of times and counts (an anonymous visit), an
 The English column names are the ones docs/leads-crm.md maps to Salesforce, HubSpot and Zoho.
 """
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,6 +16,7 @@ from flask_babel import lazy_pgettext
 from sqlalchemy.orm import selectinload
 
 from ..errors import DomainError
+from ..exports import chunked
 from ..extensions import db
 from ..i18n import current_language, local_datetime
 from ..labels import label, yes_no
@@ -92,6 +94,16 @@ def find_leads(*, exhibitor: Exhibitor, filters: Filters | None = None) -> list[
     """The exhibitor's leads, the latest scanned first, as filtered: a search of the shared
     details (diacritics and case ignored), a rating, a tag."""
     filters = filters or Filters()
+    return list(_filtered(db.session.scalars(_leads_query(exhibitor, filters)), filters))
+
+
+def stream_leads(*, exhibitor: Exhibitor, filters: Filters | None = None) -> Iterator[Lead]:
+    """The leads of `find_leads`, read from the database a chunk at a time (for the files)."""
+    filters = filters or Filters()
+    yield from _filtered(chunked(_leads_query(exhibitor, filters)), filters)
+
+
+def _leads_query(exhibitor: Exhibitor, filters: Filters):
     stmt = (
         sa.select(Lead)
         .where(Lead.exhibitor_id == exhibitor.id)
@@ -104,14 +116,19 @@ def find_leads(*, exhibitor: Exhibitor, filters: Filters | None = None) -> list[
     )
     if filters.rating is not None:
         stmt = stmt.where(Lead.rating == filters.rating)
-    found = list(db.session.scalars(stmt))
-    if filters.tag:
-        wanted = fold(filters.tag)
-        found = [lead for lead in found if any(fold(tag) == wanted for tag in lead.tags or ())]
-    if filters.query:
-        words = fold(filters.query).split()
-        found = [lead for lead in found if _matches(lead, words)]
-    return found
+    return stmt
+
+
+def _filtered(leads: Iterable[Lead], filters: Filters) -> Iterator[Lead]:
+    """The leads with the tag and the search words asked for (both read in Python)."""
+    wanted = fold(filters.tag) if filters.tag else None
+    words = fold(filters.query).split() if filters.query else None
+    for lead in leads:
+        if wanted is not None and not any(fold(tag) == wanted for tag in lead.tags or ()):
+            continue
+        if words is not None and not _matches(lead, words):
+            continue
+        yield lead
 
 
 def _matches(lead: Lead, words: list[str]) -> bool:
@@ -151,13 +168,12 @@ def columns(questions: list[LeadQuestion]) -> list:
     ]
 
 
-def rows(leads: list[Lead], questions: list[LeadQuestion]) -> list[list]:
+def rows(leads: Iterable[Lead], questions: list[LeadQuestion]) -> Iterator[list]:
     """One row per lead (in the current language): an anonymous visit's person cells empty."""
-    table = []
     for lead in leads:
         details = shared_details(lead)
         answers = {answer.question_id: answer.answer for answer in lead.answers}
-        table.append(
+        yield (
             [
                 *(details[key] for key, _ in PERSON_COLUMNS),
                 yes_no(lead.is_shared),
@@ -170,13 +186,14 @@ def rows(leads: list[Lead], questions: list[LeadQuestion]) -> list[list]:
                 _notes(lead),
             ]
         )
-    return table
 
 
-def table(*, exhibitor: Exhibitor, filters: Filters | None = None) -> tuple[list, list[list]]:
-    """The header and rows of the exhibitor's leads, for CSV and Excel."""
+def table(*, exhibitor: Exhibitor, filters: Filters | None = None) -> tuple[list, Iterator[list]]:
+    """The header and rows of the exhibitor's leads, for CSV and Excel; the rows are read (a
+    chunk at a time) as they are taken."""
     questions = questions_of(exhibitor=exhibitor)
-    return columns(questions), rows(find_leads(exhibitor=exhibitor, filters=filters), questions)
+    leads = stream_leads(exhibitor=exhibitor, filters=filters)
+    return columns(questions), rows(leads, questions)
 
 
 # ---------------------------------------------------------------- vCard 4.0 (RFC 6350)

@@ -9,6 +9,7 @@ a recorded e-invoice is kept with it (`einvoice_buyer`); when the company's data
 """
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..events.models import Event
 from ..exhibitors.models import Exhibitor, format_tax_code
+from ..exports import chunked
 from ..extensions import db
 from ..i18n import current_language
 from ..reference.models import Province
@@ -123,19 +125,21 @@ def _requests(event: Event):
     )
 
 
+def _awaiting(event: Event, states=DUE):
+    return (
+        _requests(event)
+        .where(
+            PaymentRequest.state.in_(states),
+            PaymentRequest.paid_vnd > 0,
+            PaymentRequest.einvoice_recorded_at.is_(None),
+        )
+        .order_by(PaymentRequest.paid_at, PaymentRequest.id)
+    )
+
+
 def awaiting(event: Event) -> list[PaymentRequest]:
     """Requests with money collected and no e-invoice recorded: the invoice is due."""
-    return list(
-        db.session.scalars(
-            _requests(event)
-            .where(
-                PaymentRequest.state.in_(DUE),
-                PaymentRequest.paid_vnd > 0,
-                PaymentRequest.einvoice_recorded_at.is_(None),
-            )
-            .order_by(PaymentRequest.paid_at, PaymentRequest.id)
-        )
-    )
+    return list(db.session.scalars(_awaiting(event)))
 
 
 def recorded(event: Event) -> list[PaymentRequest]:
@@ -194,16 +198,16 @@ def to_invoice(event: Event) -> list[PaymentRequest]:
     return [r for r in awaiting(event) if r.state is RequestState.PAID]
 
 
-def export_rows(event: Event) -> list[list]:
-    """One row per line of each paid request without an e-invoice, in the export's language
-    (the lines' descriptions; the buyer stays as the invoice names it, in Vietnamese)."""
+def export_rows(event: Event) -> Iterator[list]:
+    """One row per line of each paid request without an e-invoice (those of `to_invoice`, read
+    a chunk at a time as the rows are taken), in the export's language (the lines'
+    descriptions; the buyer stays as the invoice names it, in Vietnamese)."""
     language = current_language()
-    rows = []
-    for request in to_invoice(event):
+    for request in chunked(_awaiting(event, states=[RequestState.PAID])):
         buyer = buyer_of(request)
         totals = [request.net_vnd, request.vat_vnd, request.net_vnd + request.vat_vnd]
         for number, line in enumerate(request.lines, start=1):
-            rows.append(
+            yield (
                 [
                     request.reference,
                     buyer["name"],
@@ -223,7 +227,6 @@ def export_rows(event: Event) -> list[list]:
                     *totals,
                 ]
             )
-    return rows
 
 
 # --- recording an e-invoice --------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """The organisers' view of a session's invitations: the list by number, its counts, the export."""
 
+from collections.abc import Iterator
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..exports import chunked
 from ..extensions import db
 from ..labels import label, language_name
 from ..phone import display_phone
@@ -45,15 +48,14 @@ EXPORT_COLUMNS = [
 ]  # fmt: skip
 
 
-def export_rows(*, stmt) -> list[list]:
+def export_rows(*, stmt) -> Iterator[list]:
     """Rows for the invitations selected by `stmt`, typed (exports.py writes them), in the
-    current language: call inside force_locale with the language of the file."""
-    rows = []
-    for x in db.session.scalars(stmt.options(sa.orm.joinedload(Invitation.registration))):
-        rows.append([
+    current language: read inside force_locale with the language of the file (a chunk at a
+    time from the database, as the rows are taken)."""
+    for x in chunked(stmt.options(sa.orm.joinedload(Invitation.registration))):
+        yield [
             number_label(x.number), x.full_name, x.position, x.organisation, x.email,
             display_phone(x.phone) if x.phone else "", language_name(x.language), label(x.status),
             x.sent_count, x.last_sent_at, x.answered_at,
             x.registration.badge_code if x.registration is not None else "",
-        ])  # fmt: skip
-    return rows
+        ]  # fmt: skip

@@ -1,9 +1,11 @@
 """The registrations export: its columns and rows, in the language of the file (see exports.py)."""
 
+from collections.abc import Iterator
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
+from ..exports import chunked
 from ..labels import country_name, label, language_name, wording_version, yes_no
 from ..phone import display_phone
 from .models import ConsentPurpose, Registration
@@ -49,13 +51,15 @@ def _export_row(registration: Registration) -> list:
     ]
 
 
-def registration_rows(*, stmt) -> list[list]:
+def registration_rows(*, stmt) -> Iterator[list]:
     """Rows for the registrations selected by `stmt`, typed (exports.py writes them), in the
-    current language: call inside force_locale with the language of the file."""
+    current language: read inside force_locale with the language of the file. Read from the
+    database a chunk at a time as the rows are taken."""
     stmt = stmt.options(
         selectinload(Registration.sectors),
         selectinload(Registration.consents),
         selectinload(Registration.province),
         selectinload(Registration.category),
     )
-    return [_export_row(r) for r in db.session.scalars(stmt)]
+    for registration in chunked(stmt):
+        yield _export_row(registration)

@@ -166,3 +166,29 @@ def test_directory_and_profile_queries_do_not_grow_with_the_exhibitors(
     profile_seven, text = counted(f"/events/expo-2026/exhibitors/{first}")
     assert 'id="booth-A07"' in text  # the hall's other booths are drawn
     assert profile_seven == profile_one
+
+
+def test_exhibitor_exports_read_a_chunk_at_a_time_are_the_same_files(
+    app, client, make_event, make_exhibitor, monkeypatch
+):
+    """Streamed (exports.py): exhibitors read one at a time give the files read all at once."""
+    from exhibition import exports
+    from tests.test_exports import made_responses
+
+    make_event()
+    for _ in range(3):
+        make_exhibitor()
+    login_client(app, client)
+    made = made_responses(app)
+
+    def files():
+        csv_file = client.get("/admin/events/expo-2026/exhibitors/export.csv")
+        xlsx_file = client.get("/admin/events/expo-2026/exhibitors/export.xlsx")
+        assert made[-2:] == [True, True]
+        sheet = load_workbook(io.BytesIO(xlsx_file.data)).active
+        return csv_file.data, [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+    whole = files()
+    monkeypatch.setattr(exports, "CHUNK", 1)
+    assert files() == whole
+    assert len(list(csv.reader(io.StringIO(whole[0].decode("utf-8-sig"))))) == len(whole[1]) == 4

@@ -179,3 +179,29 @@ def test_english_column_names_are_the_ones_the_crm_document_maps(app):
 def test_exports_are_refused_without_sign_in(app, client, booth):
     response = client.get(f"{PORTAL}/leads/export.csv")
     assert response.headers["Location"] == f"{PORTAL}/login"
+
+
+def test_lead_files_read_a_chunk_at_a_time_are_the_same_files(app, client, booth, monkeypatch):
+    """Streamed (exports.py): the leads read one at a time give the files read all at once."""
+    from exhibition import exports
+    from tests.test_exports import made_responses
+
+    _question(app, booth)
+    signed_in(app, client)
+    made = made_responses(app)
+
+    def files():
+        found = {}
+        for kind in ("csv", "xlsx"):
+            response = client.get(f"{PORTAL}/leads/export.{kind}", query_string={"lang": "en"})
+            assert response.status_code == 200 and made.pop() is True
+            found[kind] = response.data
+        sheet = load_workbook(io.BytesIO(found["xlsx"])).active
+        cells = [[cell.value for cell in row] for row in sheet.iter_rows()]
+        widths = {k: d.width for k, d in sheet.column_dimensions.items()}
+        return found["csv"], cells, widths
+
+    whole = files()
+    monkeypatch.setattr(exports, "CHUNK", 1)
+    assert files() == whole
+    assert len(whole[1]) == len(_rows(whole[0].decode())) + 1 > 2
