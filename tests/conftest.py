@@ -1,6 +1,7 @@
 """Fixtures: an app on SQLite and (with TEST_DATABASE_URL) on PostgreSQL, a real SMTP server,
 and factories for events, registrations and devices."""
 
+import copy
 import os
 import re
 import socket
@@ -182,8 +183,31 @@ def db_url(request, migrated_urls, tmp_path_factory):
     return migrated_urls["sqlite"]
 
 
+_shared_apps: dict[str, tuple] = {}
+
+
+def _shared_app(url: str, instance: Path):
+    """The app of `make_app(url, instance)`, made once per database in each worker and handed to
+    every test of the `app` fixture: building one costs a third of a second (werkzeug compiles
+    each of some 250 URL rules). Each test gets it back as made: its settings and extensions as
+    they were (a test may change settings or point the mail at its SMTP server), and its instance
+    folder the test's own, empty one. Tests that want other settings call make_app themselves."""
+    if url not in _shared_apps:
+        app = make_app(url, instance)
+        _shared_apps[url] = (app, copy.deepcopy(dict(app.config)), dict(app.extensions))
+    app, config, extensions = _shared_apps[url]
+    instance.mkdir(parents=True, exist_ok=True)
+    app.instance_path = str(instance)
+    app.config.clear()
+    app.config.update(copy.deepcopy(config))
+    app.config.update(INSTANCE_PATH=str(instance), MAIL_FILE_DIR=str(instance / "mail"))
+    app.extensions.clear()
+    app.extensions.update(extensions)
+    return app
+
+
 def _app_fixture(url, tmp_path):
-    app = make_app(url, tmp_path / "instance")
+    app = _shared_app(url, tmp_path / "instance")
     with app.app_context():
         _empty_tables()
     yield app
