@@ -192,10 +192,16 @@ def _shared_app(url: str, instance: Path):
     each of some 250 URL rules). Each test gets it back as made: its settings and extensions as
     they were (a test may change settings or point the mail at its SMTP server), and its instance
     folder the test's own, empty one. Tests that want other settings call make_app themselves."""
+    from exhibition.extensions import limiter
+
     if url not in _shared_apps:
         app = make_app(url, instance)
-        _shared_apps[url] = (app, copy.deepcopy(dict(app.config)), dict(app.extensions))
-    app, config, extensions = _shared_apps[url]
+        # The rate limiter keeps its settings on the one Limiter object every app shares, not
+        # on the app: a test's own app with RATELIMIT_ENABLED would otherwise leave them on.
+        limits = {k: v for k, v in vars(limiter).items() if not isinstance(v, dict | list | set)}
+        _shared_apps[url] = (app, copy.deepcopy(dict(app.config)), dict(app.extensions), limits)
+    app, config, extensions, limits = _shared_apps[url]
+    vars(limiter).update(limits)
     instance.mkdir(parents=True, exist_ok=True)
     app.instance_path = str(instance)
     app.config.clear()
