@@ -1,6 +1,7 @@
 """Fixtures: an app on SQLite and (with TEST_DATABASE_URL) on PostgreSQL, a real SMTP server,
 and factories for events, registrations and devices."""
 
+import copy
 import os
 import re
 import socket
@@ -100,14 +101,58 @@ def _pg_url(tmp_path_factory) -> str:
     return url
 
 
+_emptying = {}
+
+
+def _emptying_plan(connection) -> tuple[list[sa.Table], sa.CompoundSelect, list[str]]:
+    """The tables a test may have written to (children first), one statement that names those
+    holding rows, and on PostgreSQL the sequences their columns own; worked out once per database."""
+    key = str(connection.engine.url)
+    if key not in _emptying:
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP]
+        which = sa.union_all(
+            *(
+                sa.select(sa.literal(t.name)).where(sa.select(1).select_from(t).exists())
+                for t in tables
+            )
+        )
+        sequences = []
+        if connection.dialect.name == "postgresql":
+            sequences = list(
+                connection.execute(
+                    sa.text(
+                        "SELECT DISTINCT s.relname FROM pg_depend d"
+                        " JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
+                        " JOIN pg_class t ON t.oid = d.refobjid"
+                        " WHERE d.deptype IN ('a', 'i') AND t.relname = ANY(:names)"
+                    ),
+                    {"names": [t.name for t in tables]},
+                ).scalars()
+            )
+        _emptying[key] = (tables, which, sequences)
+    return _emptying[key]
+
+
 def _empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP]
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in tables)
-        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
+    """Leave every table but the reference data empty, and on PostgreSQL the tables' id sequences
+    back at their start (as TRUNCATE ... RESTART IDENTITY would). Only the tables holding rows are
+    emptied, by DELETE: a TRUNCATE of some sixty tables makes new files for each and their
+    indexes, which cost a second or two a test on PostgreSQL."""
+    connection = db.session.connection()
+    tables, which, sequences = _emptying_plan(connection)
+    filled = set(connection.execute(which).scalars())
+    for table in tables:
+        if table.name in filled:
+            connection.execute(table.delete())
+    if sequences:
+        connection.execute(
+            sa.text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false)"
+                " FROM pg_sequences WHERE schemaname = current_schema()"
+                " AND last_value IS NOT NULL AND sequencename = ANY(:names)"
+            ),
+            {"names": sequences},
+        )
     db.session.commit()
 
 
@@ -123,6 +168,9 @@ def make_app(url: str, instance: Path, **overrides):
         "RATELIMIT_ENABLED": False,
         "MAIL_DEFAULT_SENDER": "Ban tổ chức <no-reply@example.com>",
         "MAIL_RETRY_BASE_SECONDS": 1,
+        # Password hashes at scrypt's cost of 2**10 rather than 2**15: a few milliseconds instead
+        # of a third of a second each, for every organiser a test signs in.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
     config.update(overrides)
     return create_app(config)
@@ -135,8 +183,37 @@ def db_url(request, migrated_urls, tmp_path_factory):
     return migrated_urls["sqlite"]
 
 
+_shared_apps: dict[str, tuple] = {}
+
+
+def _shared_app(url: str, instance: Path):
+    """The app of `make_app(url, instance)`, made once per database in each worker and handed to
+    every test of the `app` fixture: building one costs a third of a second (werkzeug compiles
+    each of some 250 URL rules). Each test gets it back as made: its settings and extensions as
+    they were (a test may change settings or point the mail at its SMTP server), and its instance
+    folder the test's own, empty one. Tests that want other settings call make_app themselves."""
+    from exhibition.extensions import limiter
+
+    if url not in _shared_apps:
+        app = make_app(url, instance)
+        # The rate limiter keeps its settings on the one Limiter object every app shares, not
+        # on the app: a test's own app with RATELIMIT_ENABLED would otherwise leave them on.
+        limits = {k: v for k, v in vars(limiter).items() if not isinstance(v, dict | list | set)}
+        _shared_apps[url] = (app, copy.deepcopy(dict(app.config)), dict(app.extensions), limits)
+    app, config, extensions, limits = _shared_apps[url]
+    vars(limiter).update(limits)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.instance_path = str(instance)
+    app.config.clear()
+    app.config.update(copy.deepcopy(config))
+    app.config.update(INSTANCE_PATH=str(instance), MAIL_FILE_DIR=str(instance / "mail"))
+    app.extensions.clear()
+    app.extensions.update(extensions)
+    return app
+
+
 def _app_fixture(url, tmp_path):
-    app = make_app(url, tmp_path / "instance")
+    app = _shared_app(url, tmp_path / "instance")
     with app.app_context():
         _empty_tables()
     yield app

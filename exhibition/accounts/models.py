@@ -6,6 +6,7 @@ from datetime import datetime
 from functools import cache
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -29,18 +30,25 @@ def new_session_token() -> str:
     return secrets.token_hex(16)
 
 
+def hash_password(password: str) -> str:
+    """A hash of `password` made with the method of PASSWORD_HASH_METHOD (werkzeug's scrypt at its
+    full cost unless a test asks for a cheap one). The hash names its method and cost, so checking
+    it needs no setting."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 @cache
-def _dummy_hash() -> str:
+def _dummy_hash(method: str) -> str:
     """A hash of a random password, made like real ones: checked when there is no account to
     check, so that an unknown e-mail address takes as long to refuse as a known one."""
-    return generate_password_hash(secrets.token_hex(16))
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 def password_matches(password_hash: str | None, password: str) -> bool:
     """Whether `password` is the one behind `password_hash`; with no hash, always False, after
     the same work."""
     if password_hash is None:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return False
     return check_password_hash(password_hash, password)
 
@@ -84,7 +92,7 @@ class User(UserMixin, db.Model):
         self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
         self.end_sessions()
 
     def check_password(self, password: str) -> bool:

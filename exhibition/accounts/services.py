@@ -10,12 +10,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import selectinload
-from werkzeug.security import generate_password_hash
 
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from .models import Membership, Role, User, new_session_token, password_matches
+from .models import Membership, Role, User, hash_password, new_session_token, password_matches
 
 
 class LoginFailed(DomainError):
@@ -131,7 +130,7 @@ def set_own_password(*, token: str, password: str, now: datetime | None = None) 
             User.session_token == user.session_token,
             User.password_hash == user.password_hash,
         )
-        .values(password_hash=generate_password_hash(password), session_token=new_session_token())
+        .values(password_hash=hash_password(password), session_token=new_session_token())
         .execution_options(synchronize_session=False)
     )
     db.session.expire(user)  # read again: the new hash and session token

@@ -267,3 +267,18 @@ def test_unknown_or_switched_off_address_costs_one_hash_check_like_a_known_one(
         "off@example.com": (401, [method]),
     }
     assert (right, password_checks) == (401, [method])
+
+
+def test_the_app_hashes_passwords_at_werkzeugs_full_scrypt_cost_unless_told_otherwise(tmp_path):
+    """The tests sign in with cheap hashes (PASSWORD_HASH_METHOD in tests/conftest.py); without
+    that setting a new password gets werkzeug's scrypt at 2**15, and the cheap hash still checks."""
+    from exhibition import create_app
+
+    plain = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": str(tmp_path)})
+    with plain.app_context():
+        made = admin_models.hash_password(PASSWORD)
+        cheap = admin_models.generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
+        assert made.startswith("scrypt:32768:8:1$")
+        assert admin_models.password_matches(made, PASSWORD)
+        assert admin_models.password_matches(cheap, PASSWORD)
+        assert not admin_models.password_matches(cheap, "wrong-password")
