@@ -58,10 +58,18 @@ def _init_database(app: Flask) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options["connect_args"] = {"connect_timeout": 10, **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    psycopg = url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg"
+    if psycopg:  # a dropped connection is found at checkout without a query (database.py)
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["pool_pre_ping"] = False
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     try:
         db.init_app(app)
     except (ImportError, sa.exc.NoSuchModuleError) as error:
         raise database.driver_missing(url, error) from error
+    if psycopg:
+        with app.app_context():
+            database.check_connections_on_checkout(db.engine)
 
 
 class BoundedIntConverter(IntegerConverter):

@@ -10,6 +10,7 @@ database) is checked when a command loads the app (`flask ...`, `make run`): a s
 
 import contextvars
 import re
+import select
 import sys
 
 import click
@@ -159,3 +160,40 @@ def _empty_wal_after_erasure(session: sa.orm.Session) -> None:
     if session.info.pop(_EMPTY_WAL, False) and db.engine.dialect.name == "sqlite":
         if not empty_wal(db.engine):
             current_app.logger.warning("The SQLite WAL could not be emptied after an erasure.")
+
+
+def _idle_connection_alive(dbapi_connection) -> bool:
+    """Whether a pooled psycopg connection is still usable, usually without a round trip.
+
+    An idle connection has nothing to read: when its socket is readable, the server has closed it
+    or sent something (a restart's "terminating connection" notice, then end of file), and only
+    then is a query sent to tell. SQLAlchemy's pool_pre_ping would send `SELECT 1` at every
+    checkout instead, which psycopg wraps in BEGIN … and leaves a transaction to roll back: three
+    round trips before each request's first statement."""
+    from psycopg import pq
+
+    pgconn = dbapi_connection.pgconn
+    if pgconn.status != pq.ConnStatus.OK:
+        return False
+    try:
+        readable, _writable, _broken = select.select([pgconn.socket], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    if not readable:
+        return True
+    result = pgconn.exec_(b"SELECT 1")  # outside psycopg's transaction handling: no BEGIN
+    return result.status == pq.ExecStatus.TUPLES_OK
+
+
+def check_connections_on_checkout(engine: sa.Engine) -> None:
+    """On PostgreSQL (psycopg), replace pool_pre_ping by `_idle_connection_alive`: a connection
+    the server dropped (a restart, a failover) is replaced before a request uses it."""
+
+    @sa.event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection, connection_record, connection_proxy):
+        try:
+            alive = _idle_connection_alive(dbapi_connection)
+        except Exception as error:  # the query itself failed: the connection is gone
+            raise sa.exc.DisconnectionError() from error
+        if not alive:
+            raise sa.exc.DisconnectionError()

@@ -98,3 +98,31 @@ def test_other_commands_with_an_unusable_database_url_stop_the_same_way(tmp_path
         assert (result.returncode, result.stderr.splitlines()) == (4, [line])
     result = flask(tmp_path, "mysql://u:secret@127.0.0.1/x", "db", "upgrade")
     assert "No such command" not in result.stderr
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_pooled_connection_is_checked_without_a_query_and_replaced_when_the_server_drops_it(app):
+    """No pool_pre_ping round trips before a request's first statement (database.py): a healthy
+    idle connection is handed out with nothing sent, one the server dropped is replaced."""
+    from exhibition.extensions import db
+
+    activity = sa.text("SELECT query FROM pg_stat_activity WHERE pid = :pid")
+    with app.app_context():
+        engine = db.engine
+        engine.dispose()
+        assert engine.pool._pre_ping is False
+        with engine.connect() as connection:
+            pid = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        admin = sa.create_engine(engine.url)
+        with admin.connect() as other:
+            before = other.execute(activity, {"pid": pid}).scalar()
+            with engine.connect() as connection:  # checked out again: the same connection
+                checked_out = other.execute(activity, {"pid": pid}).scalar()
+                assert connection.execute(sa.text("SELECT pg_backend_pid()")).scalar() == pid
+            assert checked_out == before and "SELECT 1" not in checked_out
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        admin.dispose()
+        with engine.connect() as connection:  # the dropped one is replaced at checkout
+            fresh = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        assert fresh != pid
+        engine.dispose()
