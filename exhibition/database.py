@@ -170,7 +170,7 @@ def _idle_connection_alive(dbapi_connection) -> bool:
     then is a query sent to tell. SQLAlchemy's pool_pre_ping would send `SELECT 1` at every
     checkout instead, which psycopg wraps in BEGIN … and leaves a transaction to roll back: three
     round trips before each request's first statement."""
-    from psycopg import pq
+    from psycopg import pq  # here: only PostgreSQL apps need psycopg installed
 
     pgconn = dbapi_connection.pgconn
     if pgconn.status != pq.ConnStatus.OK:

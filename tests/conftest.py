@@ -186,6 +186,23 @@ def db_url(request, migrated_urls, tmp_path_factory):
 _shared_apps: dict[str, tuple] = {}
 
 
+_HOOKS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
+
+
+def _hooks(funcs: dict) -> dict:
+    return {blueprint: list(hooks) for blueprint, hooks in funcs.items()}
+
+
+def _forget_devices() -> None:
+    """The devices' rate-limit buckets and known tokens live in the process (api/limits.py,
+    api/views.py); ids start again at 1 in every test, so a test must not inherit them."""
+    from exhibition.api import views
+    from exhibition.api.limits import BUCKETS
+
+    BUCKETS._state.clear()
+    views._KNOWN_DEVICES.clear()
+
+
 def _shared_app(url: str, instance: Path):
     """The app of `make_app(url, instance)`, made once per database in each worker and handed to
     every test of the `app` fixture: building one costs a third of a second (werkzeug compiles
@@ -199,9 +216,20 @@ def _shared_app(url: str, instance: Path):
         # The rate limiter keeps its settings on the one Limiter object every app shares, not
         # on the app: a test's own app with RATELIMIT_ENABLED would otherwise leave them on.
         limits = {k: v for k, v in vars(limiter).items() if not isinstance(v, dict | list | set)}
-        _shared_apps[url] = (app, copy.deepcopy(dict(app.config)), dict(app.extensions), limits)
-    app, config, extensions, limits = _shared_apps[url]
+        hooks = {name: _hooks(getattr(app, name)) for name in _HOOKS}
+        _shared_apps[url] = (
+            app,
+            copy.deepcopy(dict(app.config)),
+            dict(app.extensions),
+            limits,
+            hooks,
+        )
+    app, config, extensions, limits, hooks = _shared_apps[url]
     vars(limiter).update(limits)
+    for name, funcs in hooks.items():  # a hook a test added (and did not take away) goes
+        getattr(app, name).clear()
+        getattr(app, name).update(_hooks(funcs))
+    _forget_devices()
     instance.mkdir(parents=True, exist_ok=True)
     app.instance_path = str(instance)
     app.config.clear()

@@ -296,6 +296,8 @@ def checkin():
     The hot path of the doors: the device, the badge and the person's day are read in one
     statement and the scan written in another (checkin/scanning.py), on a connection of its own,
     without the session or any ORM object."""
+    if _known_device_id() is None:  # who asks comes first: 401 or 403 before any 400
+        _device()
     payload = _json_payload()
     if payload is None:
         raise InvalidJson()

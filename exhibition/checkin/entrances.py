@@ -7,7 +7,6 @@ exit, coming in again is `ok` where the entrance scanning allows re-entry. On a 
 is not on, an entry is `not_today` (amber) unless the operator lets the person in.
 """
 
-import enum
 import functools
 from datetime import date, datetime, timedelta
 
@@ -27,9 +26,10 @@ def presence_day(checkpoint: Checkpoint, when: datetime) -> date:
     return when.astimezone(event.tz).date() if checkpoint.daily else event.first_day
 
 
-class Change(enum.Enum):
+class Change:
     """What a scan changes when the judgement says it may; each change is conditional, so that of
-    many doors scanning one badge at once exactly one makes it (the others answer `missed`)."""
+    many doors scanning one badge at once exactly one makes it (the others answer `missed`).
+    Plain names, not an enum: nobody reads them (every enum of the app has a label)."""
 
     OPEN = "open"  # the person's first entry of the day: a presence opened
     OPEN_OR_REENTER = "open_or_reenter"  # the same, or back in after going out meanwhile
@@ -60,7 +60,7 @@ def _bind(name: str, column: sa.Column) -> sa.BindParameter:
     return sa.bindparam(f"b_{name}", type_=column.type)
 
 
-def _changes(change: Change, scan_id, insert) -> list[tuple[ScanEffect, object]]:
+def _changes(change: str, scan_id, insert) -> list[tuple[ScanEffect, object]]:
     """The statements of a change, in the order they are tried, each with the effect it has when
     it changes a row; `scan_id` is the new scan's id (a bound value, or the CTE's on
     PostgreSQL), `insert` the dialect's INSERT (for ON CONFLICT)."""
@@ -157,7 +157,7 @@ def _flag(result):
 
 
 @functools.cache
-def _postgresql(change: Change | None) -> sa.Insert:
+def _postgresql(change: str | None) -> sa.Insert:
     """One statement: the new scan's id, the conditional change, the first check-in time, the
     device's last-seen time and the scan, its result settled by whether the change happened."""
     new_id = sa.select(sa.literal_column("nextval('scans_id_seq')").label("id")).cte("new_scan")
@@ -198,7 +198,7 @@ def _postgresql(change: Change | None) -> sa.Insert:
 
 
 @functools.cache
-def _sqlite_statements(change: Change | None):
+def _sqlite_statements(change: str | None):
     """The same, one statement after the other (SQLite has no INSERT in a CTE): the scan first
     (none when the nonce is stored), then the change, then the scan's answer."""
     scan = (

@@ -295,7 +295,7 @@ class Verdict:
     result: ScanResult
     registration_id: int | None = None
     session_id: int | None = None
-    change: Change | None = None
+    change: str | None = None  # an entrances.Change
     day: date | None = None  # the presence's day (entrances)
     today: date | None = None  # the scan's local day (an exit leaves today's or the event's)
     first_day: date | None = None  # the event's first day (a presence counting once is on it)

@@ -14,7 +14,8 @@ from exhibition.accounts.services import create_organiser
 from exhibition.checkin.models import Device
 from exhibition.events.models import Event
 from exhibition.extensions import db
-from exhibition.mail.models import MessageStatus, OutboxMessage
+from exhibition.labels import label
+from exhibition.mail.models import MessageKind, MessageStatus, OutboxMessage
 from exhibition.visitors.models import VisitorCategory
 from tests.conftest import csrf_token, on_today, scan
 
@@ -358,13 +359,17 @@ def test_outbox_lists_confirmation_with_status(app, client, make_event, make_vis
     login(app, client)
     with app.app_context():
         message = db.session.scalar(sa.select(OutboxMessage))
-        message_id, subject = message.id, message.subject
-    assert "Triển lãm Công nghiệp hỗ trợ 2026" in subject
+        message_id, subject, kind = message.id, message.subject, message.kind
+    # Not written yet: the mail worker writes it when it first sends it (issue 19); until then
+    # the list names it by its kind.
+    assert subject == ""
+    with app.test_request_context("/?lang=en"):  # login() signs in in English
+        kind_label = str(label(MessageKind(kind)))
 
     response = client.get("/admin/mail")
 
     assert response.status_code == 200
-    assert f'<td><a href="/admin/mail/{message_id}">{subject}</a></td>' in response.text
+    assert f'<td><a href="/admin/mail/{message_id}">{kind_label}</a></td>' in response.text
     assert f"<td>{visitor['email']}</td>" in response.text
     assert status_pill(response.text, message_id) == ("pending", "Waiting")
 
