@@ -85,6 +85,7 @@ def _device():
         except DomainError as error:
             g.api_device = error
     if isinstance(g.api_device, DomainError):
+        _forget_device()  # revoked or replaced: its requests count against the address again
         raise g.api_device
     return g.api_device
 

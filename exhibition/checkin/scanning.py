@@ -76,6 +76,12 @@ class UnknownCheckpoint(DomainError):
     message = _l("This session is not part of this exhibition's programme.")
 
 
+class ScanClashed(DomainError):
+    code = "scan_clashed"
+    status = 409
+    message = _l("Something changed while this badge was being checked. Scan it again.")
+
+
 class BadScanTime(DomainError):
     code = "bad_scan_time"
     status = 422
@@ -528,6 +534,8 @@ def scan(
         return _replayed(connection, facts, code=code, nonce=nonce, scan_type=scan_type)
     scan_id, result, effect, flagged = written
     first = verdict.first_time if result is ScanResult.ALREADY_CHECKED_IN else None
+    if verdict.change is not None and result is ScanResult.ALREADY_CHECKED_IN:
+        first = _first_of_winner(connection, verdict) or first  # another door came first
     return ScanOutcome(
         scan_id=scan_id,
         result=result,
@@ -546,6 +554,30 @@ def scan(
     )
 
 
+_FIRST_ENTRY = sa.select(_p.c.first_entry_at).where(
+    _p.c.registration_id == sa.bindparam("who"), _p.c.day == sa.bindparam("day")
+)
+
+
+def _first_of_winner(connection, verdict: Verdict) -> datetime | None:
+    """When the person came in, read after the write found another door had just let them in
+    (a rare race: the judgement's read saw no entry yet)."""
+    if verdict.change == Change.ATTEND:
+        params = {"session": verdict.session_id, "who": verdict.registration_id}
+        return connection.execute(_ATTENDED, params).scalar()
+    params = {"who": verdict.registration_id, "day": verdict.day}
+    return connection.execute(_FIRST_ENTRY, params).scalar()
+
+
+# The one constraint whose violation means "this device sent this nonce before".
+_NONCE_KEY = next(
+    c.name
+    for c in _x.constraints
+    if isinstance(c, sa.UniqueConstraint)
+    and {col.name for col in c.columns} == {"device_id", "nonce"}
+)
+
+
 def _write(connection, values: dict, verdict: Verdict, **more):
     """entrances.write_scan; None when the same nonce was stored at the same moment by another
     request (on PostgreSQL the statement fails whole: nothing of it stays). Inside the session's
@@ -556,8 +588,12 @@ def _write(connection, values: dict, verdict: Verdict, **more):
             with db.session.begin_nested():
                 return entrances.write_scan(connection, values, verdict, **more)
         return entrances.write_scan(connection, values, verdict, **more)
-    except IntegrityError:
-        return None
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+        if constraint == _NONCE_KEY:
+            return None
+        # Another key failed: a session, checkpoint or person deleted since the read.
+        raise ScanClashed() from error
 
 
 # ---------------------------------------------------------------- a nonce sent again
@@ -592,7 +628,9 @@ def _replayed(
 ) -> ScanOutcome:
     """The stored answer to a nonce sent again; NonceReused when it was for another scan. Read
     on the scan's connection (the same code names the same person as the facts read)."""
-    stored = connection.execute(_STORED, {"device": facts.device_id, "nonce": nonce}).one()
+    stored = connection.execute(_STORED, {"device": facts.device_id, "nonce": nonce}).first()
+    if stored is None:  # stored and gone again (the device's scans deleted meanwhile)
+        raise ScanClashed()
     if stored.code != (code or "")[:64] or stored.type is not scan_type:
         raise NonceReused()
     person = facts.person

@@ -2,13 +2,14 @@
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from exhibition.checkin.models import Presence, Scan
 from exhibition.events.services import get_event
 from exhibition.extensions import db
 from exhibition.visitors.models import Registration
-from tests.conftest import scan
+from tests.conftest import on_today, scan
 
 
 def stored_scans(app):
@@ -304,3 +305,61 @@ def test_one_nonce_sent_at_once_for_two_badges_changes_one_person_only(
         ).all()
     assert len(checked_in) == 1
     assert len(stored_scans(app)) == 1
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite: scans take turns
+def test_the_door_that_loses_a_race_still_says_when_the_person_came_in(
+    app, client, make_event, make_visitor, make_device, monkeypatch
+):
+    """Two doors read the badge before either wrote: the second one's write finds the person
+    in already, and its answer still gives the time of the first entry (read after the write)."""
+    from exhibition.checkin import scanning
+
+    make_event(**on_today())
+    visitor = make_visitor()
+    first_door, second_door = make_device(name="Cổng 1"), make_device(name="Cổng 2")
+    real = scanning.read_facts
+    other = {}
+
+    def read_then_lose_the_race(connection, **kwargs):
+        facts = real(connection, **kwargs)
+        if not other:  # between this door's read and its write, the other door lets them in
+            other["answer"] = scan(app.test_client(), second_door, visitor["badge_code"], "w")
+        return facts
+
+    monkeypatch.setattr(scanning, "read_facts", read_then_lose_the_race)
+    lost = scan(client, first_door, visitor["badge_code"], "l").json
+    won = other["answer"].json
+    assert (won["result"], lost["result"]) == ("ok", "already_checked_in")
+    assert lost["first_checked_in_at"] == won["scan"]["scanned_at"]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite: scans take turns
+def test_a_door_deleted_between_the_read_and_the_write_is_a_clear_409(
+    app, client, make_event, make_visitor, make_device, monkeypatch
+):
+    """Only the nonce's own key means "sent before"; another key failing (the checkpoint
+    deleted by an organiser at that moment) is answered scan_clashed, never a server error,
+    and nothing of the scan stays."""
+    from exhibition.checkin import scanning
+    from exhibition.checkin.models import Checkpoint
+
+    make_event(**on_today())
+    visitor = make_visitor()
+    token = make_device()
+    real = scanning.read_facts
+
+    def read_then_lose_the_door(connection, **kwargs):
+        facts = real(connection, **kwargs)
+        with app.app_context():
+            db.session.execute(sa.delete(Checkpoint))
+            db.session.commit()
+        return facts
+
+    monkeypatch.setattr(scanning, "read_facts", read_then_lose_the_door)
+    answer = scan(client, token, visitor["badge_code"], "n-1")
+    assert answer.status_code == 409
+    assert answer.json["error"]["code"] == "scan_clashed"
+    assert stored_scans(app) == []
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Presence.id))) == 0

@@ -177,3 +177,26 @@ def test_mail_desk_shows_an_unwritten_message_as_it_would_be_written(app, client
     html = client.get(f"/admin/mail/{message_id}/html")
     assert 'src="data:image/png;base64,iVBORw0KGgo' in html.text
     assert the_message(app)["subject"] == ""  # shown, not stored
+
+
+def test_the_worker_writes_the_dates_in_the_exhibitions_time_zone(app, client, make_event):
+    """The mail worker has no request about the exhibition: the dates of the e-mail it writes
+    are still the exhibition's local days (here a day before UTC's)."""
+    from datetime import UTC, datetime
+
+    from exhibition.mail.worker import deliver_batch
+
+    now = datetime.now(UTC)
+    starts = datetime(now.year + 1, 12, 20, 1, 0, tzinfo=UTC)  # 19 December in Los Angeles
+    make_event(
+        timezone="America/Los_Angeles",
+        starts_at=starts,
+        ends_at=starts + timedelta(days=2),
+        registration_closes_at=starts - timedelta(days=1),
+    )
+    sign_up(app, client)
+    with app.app_context():
+        deliver_batch()
+    text = the_message(app)["text"]
+    assert f"19/12/{starts.year}" in text or f"19–21/12/{starts.year}" in text, text
+    assert f"20/12/{starts.year}" not in text
