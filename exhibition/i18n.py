@@ -7,9 +7,11 @@ English "23 November 2021, 09:00", "23–26 November 2021". Never seconds, never
 "thg 11" beside "tháng 11", never "9.0 m²". Datetimes are stored in UTC and shown in the time
 zone chosen by select_timezone (the current exhibition's, Asia/Ho_Chi_Minh by default)."""
 
+from contextlib import contextmanager
 from datetime import date, datetime
 
-from flask_babel import format_currency, format_decimal, get_locale, to_user_timezone
+from flask import g
+from flask_babel import format_currency, format_decimal, get_locale, refresh, to_user_timezone
 from flask_babel import format_date as _format_date
 from flask_babel import format_time as _format_time
 
@@ -122,3 +124,20 @@ def money(value) -> str:
 def area(value) -> str:
     """A floor area: "9 m²", "10,5 m²" / "10.5 m²"."""
     return f"{format_decimal(value, '#,##0.#')}\u00a0m²" if value is not None else ""
+
+
+@contextmanager
+def about(event):
+    """Dates and times written in `event`'s time zone outside a request about it (the mail
+    worker writing a confirmation), as a page sets g.event for flask-babel's zone."""
+    had, before = "event" in g, g.get("event")
+    g.event = event
+    refresh()
+    try:
+        yield
+    finally:
+        if had:
+            g.event = before
+        else:
+            g.pop("event", None)
+        refresh()

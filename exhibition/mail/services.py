@@ -14,11 +14,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, g, render_template
-from flask_babel import LazyString, force_locale, refresh
+from flask import current_app, render_template
+from flask_babel import LazyString, force_locale
 
 from ..dbtypes import utcnow
-from ..events.models import Event
 from ..extensions import db
 from ..qr import qr_png
 from .models import MessageKind, MessageStatus, OutboxAttachment, OutboxMessage
@@ -237,20 +236,8 @@ def enqueue_unwritten(
 
 def write(message: OutboxMessage) -> Written:
     """What a message queued by kind says, written now (NothingToWrite when its subject is gone);
-    its subject on one line, as enqueue() stores every subject. Times are written in the
-    exhibition's time zone, as in a request about it (flask-babel's zone comes from g.event)."""
-    event = db.session.get(Event, message.event_id) if message.event_id else None
-    had, before = "event" in g, g.get("event")
-    g.event = event
-    refresh()
-    try:
-        written = _writers[message.kind](message)
-    finally:
-        if had:
-            g.event = before
-        else:
-            g.pop("event", None)
-        refresh()
+    its subject on one line, as enqueue() stores every subject."""
+    written = _writers[message.kind](message)
     written.subject = _one_line(written.subject)[:300] or "-"
     return written
 

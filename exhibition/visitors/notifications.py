@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from ..badges.services import lead_qr_text
 from ..events.services import event_calendar
 from ..extensions import db
+from ..i18n import about
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.services import (
     BADGE_QR_PNG,
@@ -79,18 +80,19 @@ def write_confirmation(message: OutboxMessage) -> Written:
         subject = _l("Your registration link: %(event)s", event=event_name)
     badge_qr = registration.badge_code.encode("ascii")
     lead_text = lead_qr_text(registration.lead_code)
-    subject, body_text, body_html = render_email(
-        "confirmation",
-        {
-            "registration": registration,
-            "event": event,
-            "manage_url": open_url,
-            "kind": kind,
-            "lead_text": lead_text,
-        },
-        subject=subject,
-        language=language,
-    )
+    with about(event):  # the worker has no request about the exhibition: its zone all the same
+        subject, body_text, body_html = render_email(
+            "confirmation",
+            {
+                "registration": registration,
+                "event": event,
+                "manage_url": open_url,
+                "kind": kind,
+                "lead_text": lead_text,
+            },
+            subject=subject,
+            language=language,
+        )
     return Written(
         subject=subject,
         body_text=body_text,
