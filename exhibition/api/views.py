@@ -15,7 +15,7 @@ from ..accounts.models import Role
 from ..badges.printing import print_badges
 from ..checkin.models import Device, Scan, ScanResult, ScanType
 from ..checkin.offline import badge_code_for, badge_hash, offline_list, search_handle, search_people
-from ..checkin.scanning import ScanOutcome, localized, scan_connection
+from ..checkin.scanning import ScanOutcome, scan_connection
 from ..checkin.scanning import scan as scan_badge
 from ..checkin.services import (
     DeviceRevoked,
@@ -238,20 +238,17 @@ def _scan_answer(outcome: ScanOutcome, connection) -> dict:
     if session is not None:
         answer["session"] = {
             "id": session.id,
-            "title": localized(
-                {"title_vi": session.title_vi, "title_en": session.title_en}, "title"
-            ),
-            "room": localized({"room_vi": session.room_vi, "room_en": session.room_en}, "room")
-            or None,
+            "title": session.tr("title"),
+            "room": session.tr("room") or None,
         }
         answer["invited"] = outcome.invited
     if person is not None and not person.erased:
         answer["attendee"] = {
             "name": person.name,
             "organisation": person.organisation,
-            "category": localized(person.category, "name"),
-            "category_code": person.category["code"],
-            "category_color": person.category["color"],
+            "category": person.category.tr("name"),
+            "category_code": person.category.code,
+            "category_color": person.category.color,
         }
         booths = outcome.booths(connection)
         if booths is not None:  # exhibitor staff: the company's booth, for the door

@@ -20,10 +20,15 @@ from ..visitors.models import Registration
 from .models import Checkpoint, Device, Presence, Scan, ScanEffect, ScanResult
 
 
-def presence_day(checkpoint: Checkpoint, when: datetime) -> date:
+def day_of_presence(when: datetime, *, tz, daily: bool, first_day: date) -> date:
     """The day a presence counts for: the local day, or the event's first day if not daily."""
+    return when.astimezone(tz).date() if daily else first_day
+
+
+def presence_day(checkpoint: Checkpoint, when: datetime) -> date:
+    """day_of_presence at a checkpoint of the database."""
     event = checkpoint.event
-    return when.astimezone(event.tz).date() if checkpoint.daily else event.first_day
+    return day_of_presence(when, tz=event.tz, daily=checkpoint.daily, first_day=event.first_day)
 
 
 class Change:

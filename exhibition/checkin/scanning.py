@@ -41,7 +41,7 @@ from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..events.models import Event
 from ..extensions import db
-from ..i18n import current_language
+from ..i18n import Localized
 from ..programme.models import (
     BookingStatus,
     ConferenceSession,
@@ -91,6 +91,14 @@ class BadScanTime(DomainError):
 # ---------------------------------------------------------------- what the judgement reads
 
 
+@dataclass
+class Category(Localized):
+    name_vi: str
+    name_en: str
+    code: str
+    color: str
+
+
 @dataclass(slots=True)
 class Person:
     id: int
@@ -101,11 +109,11 @@ class Person:
     name: str
     organisation: str
     exhibitor_id: int | None
-    category: dict  # name_vi, name_en, code, color
+    category: Category
 
 
-@dataclass(slots=True)
-class SessionFacts:
+@dataclass
+class SessionFacts(Localized):
     id: int
     event_id: int
     title_vi: str
@@ -143,8 +151,9 @@ class Facts:
         return self.first_day <= self.local_day(when) <= self.last_day
 
     def presence_day(self, when: datetime) -> date:
-        """The day a presence counts for: the local day, or the event's first if not daily."""
-        return self.local_day(when) if self.daily else self.first_day
+        return entrances.day_of_presence(
+            when, tz=self.tz, daily=self.daily, first_day=self.first_day
+        )
 
 
 _d = Device.__table__
@@ -273,7 +282,7 @@ def _facts_of(rows) -> Facts | None:
             name=name,
             organisation=organisation,
             exhibitor_id=exhibitor_id,
-            category={"name_vi": cat_vi, "name_en": cat_en, "code": cat_code, "color": cat_color},
+            category=Category(cat_vi, cat_en, cat_code, cat_color),
         )
         facts.presences = {row[22]: (bool(row[23]), row[24]) for row in rows if row[22] is not None}
     if session_id is not None:
@@ -647,7 +656,9 @@ def _replayed(
             first = connection.execute(_ATTENDED, params).scalar()
         else:
             daily = connection.execute(_DAILY, {"checkpoint": stored.checkpoint_id}).scalar()
-            day = facts.local_day(stored.scanned_at) if daily is not False else facts.first_day
+            day = entrances.day_of_presence(
+                stored.scanned_at, tz=facts.tz, daily=daily is not False, first_day=facts.first_day
+            )
             presence = facts.presences.get(day)
             first = presence[1] if presence is not None else person.checked_in_at
     return ScanOutcome(
@@ -714,8 +725,3 @@ def check_in_by_hand(*, registration: Registration, user, now: datetime | None =
         now=now,
         admit=True,
     )
-
-
-def localized(values: dict, field: str) -> str:
-    """`values[field_<language>]`, falling back to Vietnamese (as Localized.tr does)."""
-    return values.get(f"{field}_{current_language()}") or values.get(f"{field}_vi") or ""
